@@ -1,0 +1,189 @@
+package dev.kapu.client;
+
+import dev.kapu.daemon.MapFunction;
+import dev.kapu.daemon.Task;
+import dev.kapu.flight.ClusterStatus;
+import dev.kapu.serial.Codec;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+
+/**
+ * Kapu's entry point: tasks on daemons, with futures.
+ *
+ * <pre>{@code
+ * try (Kapu kapu = Kapu.local(2)) {
+ *   int answer = kapu.submit(ctx -> 6 * 7).join();
+ *   List<Integer> squares = kapu.map(List.of(1, 2, 3), x -> x * x).join();
+ * }
+ * }</pre>
+ *
+ * Tasks are serialized lambdas and run on daemons with the same classpath. Java deserialization is
+ * guarded by an allow-list: tasks written in your own packages need {@link Builder#allow}.
+ */
+public interface Kapu extends AutoCloseable {
+
+  /** {@code n} daemon processes on this machine and a dispatcher in this JVM. */
+  static LocalKapu local(int n) {
+    return builder().daemons(n).local();
+  }
+
+  /** Attaches to a running dispatcher; the token comes from {@code KAPU_TOKEN}. */
+  static Kapu connect(String url) {
+    return builder().connect(url);
+  }
+
+  static Builder builder() {
+    return new Builder();
+  }
+
+  /** Queues a task with the session's default options. */
+  <T> TaskFuture<T> submit(Task<T> task);
+
+  <T> TaskFuture<T> submit(Task<T> task, TaskOptions options);
+
+  /** Applies {@code fn} to every item on the daemons; results come back in input order. */
+  <T, R> MapJob<R> map(List<T> items, MapFunction<? super T, ? extends R> fn);
+
+  <T, R> MapJob<R> map(List<T> items, MapFunction<? super T, ? extends R> fn, MapOptions options);
+
+  /**
+   * Runs {@code setup} on every connected daemon, and on every daemon that joins later before its
+   * first task. Completes with one result per daemon connected now; tasks submitted after this
+   * call see the setup's effects.
+   */
+  <T> CompletableFuture<List<T>> everywhere(Task<T> setup);
+
+  /** Daemons and tasks awaiting, executing and completed. */
+  ClusterStatus status();
+
+  /**
+   * An {@link ExecutorService} whose tasks run on the daemons. Tasks must be {@link
+   * java.io.Serializable}: {@code (Callable<T> & Serializable) () -> ...}. Shutting it down does
+   * not close this Kapu.
+   */
+  ExecutorService executor();
+
+  /** The session's seed: with the same seed and order of submissions, random streams repeat. */
+  long seed();
+
+  /** Cancels what is still open and releases the connection (and daemons this session started). */
+  @Override
+  void close();
+
+  /** Settings for a Kapu session. */
+  final class Builder {
+    int daemons = 1;
+    int slots = 1;
+    final List<String> allow = new ArrayList<>();
+    final List<Codec<?>> codecs = new ArrayList<>();
+    Long seed;
+    TaskOptions taskOptions = TaskOptions.DEFAULT;
+    boolean tls;
+    String host = "127.0.0.1";
+    int port;
+    String token;
+    Path trustCertificate;
+    final List<String> jvmOptions = new ArrayList<>();
+    Duration startTimeout = Duration.ofSeconds(60);
+
+    Builder() {}
+
+    /** How many daemons {@link #local()} and {@link #inProcess()} start (default 1). */
+    public Builder daemons(int n) {
+      if (n < 0) {
+        throw new IllegalArgumentException("daemons must not be negative");
+      }
+      this.daemons = n;
+      return this;
+    }
+
+    /** Tasks each daemon runs at once (default 1). */
+    public Builder slots(int slots) {
+      if (slots < 1) {
+        throw new IllegalArgumentException("a daemon needs at least one slot");
+      }
+      this.slots = slots;
+      return this;
+    }
+
+    /** Adds deserialization allow-list patterns, here and on daemons this session starts. */
+    public Builder allow(String... patterns) {
+      allow.addAll(List.of(patterns));
+      return this;
+    }
+
+    /** Registers a codec here; daemons find theirs through {@code ServiceLoader}. */
+    public Builder codec(Codec<?> codec) {
+      codecs.add(codec);
+      return this;
+    }
+
+    /** Fixes the seed of the per-task random streams (random by default). */
+    public Builder seed(long seed) {
+      this.seed = seed;
+      return this;
+    }
+
+    /** Default timeout and retries for every task. */
+    public Builder taskOptions(TaskOptions options) {
+      this.taskOptions = options;
+      return this;
+    }
+
+    /** Serve the dispatcher over TLS, with a self-signed certificate handed to the daemons. */
+    public Builder tls(boolean tls) {
+      this.tls = tls;
+      return this;
+    }
+
+    /** Where {@link #local()} listens; 127.0.0.1 unless daemons elsewhere must reach it. */
+    public Builder listen(String host, int port) {
+      this.host = host;
+      this.port = port;
+      return this;
+    }
+
+    /** The token for {@link #connect}; by default {@code KAPU_TOKEN}. */
+    public Builder token(String token) {
+      this.token = token;
+      return this;
+    }
+
+    /** With {@code grpc+tls}, the PEM certificate to trust. */
+    public Builder trustCertificate(Path certificate) {
+      this.trustCertificate = certificate;
+      return this;
+    }
+
+    /** Extra JVM options for daemon processes (for example {@code -Xmx4g}). */
+    public Builder jvmOptions(String... options) {
+      jvmOptions.addAll(List.of(options));
+      return this;
+    }
+
+    /** How long {@link #local()} waits for its daemons to connect (default 60 s). */
+    public Builder startTimeout(Duration timeout) {
+      this.startTimeout = timeout;
+      return this;
+    }
+
+    /** Starts daemon processes on this machine and a dispatcher in this JVM; returns once they are connected. */
+    public LocalKapu local() {
+      return Sessions.local(this);
+    }
+
+    /** Daemons as threads in this JVM, over an in-process channel: the same API, for debugging. */
+    public Kapu inProcess() {
+      return Sessions.inProcess(this);
+    }
+
+    /** Attaches to a running dispatcher. */
+    public Kapu connect(String url) {
+      return Sessions.connect(this, url);
+    }
+  }
+}

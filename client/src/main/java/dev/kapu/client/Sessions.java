@@ -1,0 +1,190 @@
+package dev.kapu.client;
+
+import dev.kapu.daemon.Daemon;
+import dev.kapu.daemon.DaemonOptions;
+import dev.kapu.flight.Endpoint;
+import dev.kapu.flight.KapuServer;
+import dev.kapu.flight.TaskGateway;
+import dev.kapu.serial.Codec;
+import dev.kapu.serial.CodecRegistry;
+import dev.kapu.serial.SerialFilter;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/** Builds the three kinds of session from a {@link Kapu.Builder}. */
+final class Sessions {
+  private Sessions() {}
+
+  static CodecRegistry codecs(Kapu.Builder b) {
+    CodecRegistry.Builder registry = CodecRegistry.builder().filter(SerialFilter.withDefaults(b.allow));
+    for (Codec<?> c : b.codecs) {
+      registry.register(c);
+    }
+    return registry.discover().build();
+  }
+
+  private static long seed(Kapu.Builder b) {
+    return b.seed != null ? b.seed : new SecureRandom().nextLong();
+  }
+
+  static LocalKapu local(Kapu.Builder b) {
+    Path dir;
+    try {
+      dir = Files.createTempDirectory("kapu-");
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot make a session directory", e);
+    }
+    KapuServer.Builder server = KapuServer.builder().host(b.host).port(b.port);
+    if (b.tls) {
+      server.tlsSelfSigned(dir.resolve("tls"));
+    }
+    KapuServer started = server.build();
+    ProcessDaemons daemons = null;
+    try {
+      daemons = new ProcessDaemons(started.endpoint(), dir, b);
+      LocalSession session = new LocalSession(started, daemons, codecs(b), seed(b), b, daemons);
+      session.addDaemons(b.daemons);
+      return session;
+    } catch (RuntimeException e) {
+      if (daemons != null) {
+        daemons.close();
+      }
+      started.close();
+      throw e;
+    }
+  }
+
+  static Kapu inProcess(Kapu.Builder b) {
+    KapuServer server = KapuServer.builder().inProcess("kapu-" + UUID.randomUUID()).build();
+    ThreadDaemons daemons = new ThreadDaemons(server.endpoint(), b);
+    LocalSession session = new LocalSession(server, daemons, codecs(b), seed(b), b, daemons);
+    session.addDaemons(b.daemons);
+    return session;
+  }
+
+  static Kapu connect(Kapu.Builder b, String url) {
+    String token = b.token != null ? b.token : System.getenv("KAPU_TOKEN");
+    if (token == null || token.isEmpty()) {
+      throw new IllegalArgumentException("no token: pass Kapu.builder().token(...) or set KAPU_TOKEN");
+    }
+    Endpoint endpoint = new Endpoint(URI.create(url), token, b.trustCertificate);
+    TaskGateway gateway;
+    try {
+      gateway = TaskGateway.connect(endpoint);
+    } catch (IllegalStateException e) {
+      throw new KapuException("cannot connect to " + url + ": " + e.getMessage(), e);
+    }
+    return new Session(gateway, codecs(b), seed(b), b.taskOptions, List.of());
+  }
+
+  /** Starts daemons somewhere and says which have started. */
+  interface DaemonStarter extends AutoCloseable {
+    /** Starts one daemon named {@code id}. */
+    void start(String id);
+
+    /** Null while the daemon may still connect; else why it never will. */
+    String failure(String id);
+
+    @Override
+    void close();
+  }
+
+  /** A session with its own dispatcher. */
+  static final class LocalSession extends Session implements LocalKapu {
+    private final KapuServer server;
+    private final DaemonStarter starter;
+    private final Duration startTimeout;
+    private final AtomicInteger launched = new AtomicInteger();
+
+    LocalSession(KapuServer server, DaemonStarter starter, CodecRegistry codecs, long seed,
+        Kapu.Builder b, AutoCloseable daemons) {
+      super(server.gateway(), codecs, seed, b.taskOptions, List.of(daemons, server));
+      this.server = server;
+      this.starter = starter;
+      this.startTimeout = b.startTimeout;
+    }
+
+    @Override
+    public Endpoint endpoint() {
+      return server.endpoint();
+    }
+
+    @Override
+    public void addDaemons(int n) {
+      List<String> ids = new ArrayList<>();
+      for (int i = 0; i < n; i++) {
+        String id = "local-" + launched.incrementAndGet();
+        starter.start(id);
+        ids.add(id);
+      }
+      awaitConnected(ids);
+    }
+
+    private void awaitConnected(List<String> ids) {
+      long deadline = System.nanoTime() + startTimeout.toNanos();
+      Set<String> waiting = ConcurrentHashMap.newKeySet();
+      waiting.addAll(ids);
+      while (!waiting.isEmpty()) {
+        status().daemons().forEach(d -> waiting.remove(d.id()));
+        for (String id : waiting) {
+          String failure = starter.failure(id);
+          if (failure != null) {
+            throw new KapuException("daemon " + id + " did not start: " + failure);
+          }
+        }
+        if (waiting.isEmpty()) {
+          return;
+        }
+        if (System.nanoTime() > deadline) {
+          throw new KapuException("daemons " + waiting + " did not connect within "
+              + startTimeout.toSeconds() + " s");
+        }
+        try {
+          Thread.sleep(20);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          throw new KapuException("interrupted while waiting for daemons");
+        }
+      }
+    }
+  }
+
+  /** Daemons as threads of this JVM: for debugging with the same code path. */
+  static final class ThreadDaemons implements DaemonStarter {
+    private final Endpoint endpoint;
+    private final Kapu.Builder b;
+    private final List<Daemon> daemons = new ArrayList<>();
+
+    ThreadDaemons(Endpoint endpoint, Kapu.Builder b) {
+      this.endpoint = endpoint;
+      this.b = b;
+    }
+
+    @Override
+    public synchronized void start(String id) {
+      daemons.add(Daemon.start(new DaemonOptions(endpoint, id, b.slots, Duration.ZERO, Duration.ZERO,
+          0, b.allow, Duration.ofSeconds(1))));
+    }
+
+    @Override
+    public String failure(String id) {
+      return null;
+    }
+
+    @Override
+    public synchronized void close() {
+      daemons.forEach(Daemon::close);
+    }
+  }
+}

@@ -1,0 +1,342 @@
+package dev.kapu.daemon;
+
+import dev.kapu.flight.TaskOutcome;
+import dev.kapu.flight.WorkerConnection;
+import dev.kapu.serial.CodecRegistry;
+import dev.kapu.serial.RemoteError;
+import dev.kapu.serial.ResultEnvelope;
+import dev.kapu.serial.SerialFilter;
+import dev.kapu.serial.TaskEnvelope;
+import java.net.InetAddress;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A worker: dials its dispatcher, runs what it is sent, and leaves when a limit is reached or the
+ * dispatcher goes away. Runs in its own process ({@code kapu daemon}) or, for debugging, inside
+ * the client's JVM.
+ */
+public final class Daemon implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(Daemon.class);
+
+  /** Why a daemon stopped. */
+  public record Exit(boolean clean, String reason) {}
+
+  private final DaemonOptions options;
+  private final CodecRegistry codecs;
+  private final ConcurrentMap<String, Object> state = new ConcurrentHashMap<>();
+  private final Map<Long, Run> running = new ConcurrentHashMap<>();
+  private final ExecutorService runners;
+  private final ExecutorService setupRunner;
+  private final ScheduledExecutorService timer;
+  private final CompletableFuture<Exit> exit = new CompletableFuture<>();
+  private final AtomicLong accepted = new AtomicLong();
+  private final AtomicInteger setupsRunning = new AtomicInteger();
+  private final AtomicInteger abandonedThreads = new AtomicInteger();
+  private final long startedAt = System.nanoTime();
+  private volatile long lastActivity = System.nanoTime();
+  private volatile boolean draining;
+  private volatile boolean drainAccepted;
+  private volatile String drainReason;
+  private final WorkerConnection connection;
+  private final String daemonId;
+
+  private Daemon(DaemonOptions options) {
+    this.options = options;
+    this.codecs = CodecRegistry.standard(SerialFilter.withDefaults(options.allow()));
+    this.runners = Executors.newCachedThreadPool(threads("kapu-task"));
+    this.setupRunner = Executors.newSingleThreadExecutor(threads("kapu-setup"));
+    ScheduledThreadPoolExecutor t = new ScheduledThreadPoolExecutor(1, threads("kapu-timer"));
+    t.setRemoveOnCancelPolicy(true);
+    this.timer = t;
+    WorkerConnection.Identity identity = identity(options);
+    this.daemonId = identity.daemonId();
+    this.connection = WorkerConnection.open(options.endpoint(), identity, new Handler());
+    connection.start();
+    if (!options.idle().isZero() || !options.wall().isZero()) {
+      timer.scheduleWithFixedDelay(this::checkLimits, 100, 100, TimeUnit.MILLISECONDS);
+    }
+  }
+
+  /** Connects and starts serving; see {@link #awaitExit()}. */
+  public static Daemon start(DaemonOptions options) {
+    return new Daemon(options);
+  }
+
+  /** Blocks until the daemon has left. */
+  public Exit awaitExit() {
+    return exit.join();
+  }
+
+  public CompletableFuture<Exit> exit() {
+    return exit;
+  }
+
+  private static WorkerConnection.Identity identity(DaemonOptions options) {
+    String host;
+    try {
+      host = InetAddress.getLocalHost().getHostName();
+    } catch (Exception e) {
+      host = "localhost";
+    }
+    long pid = ProcessHandle.current().pid();
+    String id = options.daemonId() != null ? options.daemonId() : host + ":" + pid;
+    return new WorkerConnection.Identity(id, host, pid, options.slots());
+  }
+
+  private static ThreadFactory threads(String name) {
+    AtomicInteger n = new AtomicInteger();
+    return r -> {
+      Thread t = new Thread(r, name + "-" + n.incrementAndGet());
+      t.setDaemon(true);
+      return t;
+    };
+  }
+
+  private final class Handler implements WorkerConnection.Handler {
+    @Override
+    public void onAssignment(WorkerConnection.Assignment assignment) {
+      lastActivity = System.nanoTime();
+      Run run = new Run(assignment);
+      if (assignment.setup()) {
+        setupsRunning.incrementAndGet();
+        setupRunner.execute(run);
+        return;
+      }
+      if (draining) {
+        connection.returnTask(assignment.taskId());
+        return;
+      }
+      running.put(assignment.taskId(), run);
+      long n = accepted.incrementAndGet();
+      runners.execute(run);
+      if (options.maxTasks() > 0 && n >= options.maxTasks()) {
+        drain("it reached its limit of " + options.maxTasks() + " task(s)");
+      }
+    }
+
+    @Override
+    public void onCancel(long taskId) {
+      Run run = running.get(taskId);
+      if (run != null) {
+        run.stop(TaskOutcome.Kind.CANCELLED, "cancelled");
+      }
+    }
+
+    @Override
+    public void onDrainAccepted() {
+      drainAccepted = true;
+      leaveIfDone();
+    }
+
+    @Override
+    public void onDisconnected(Throwable cause) {
+      if (exit.isDone()) {
+        return;
+      }
+      String why = WorkerConnection.describe(cause);
+      if (cause != null) {
+        log.warn("lost the dispatcher at {}: {}", options.endpoint(), why);
+      }
+      running.values().forEach(r -> r.stop(TaskOutcome.Kind.CANCELLED, "the dispatcher went away"));
+      finish(new Exit(cause == null, why));
+    }
+  }
+
+  private void checkLimits() {
+    if (draining) {
+      return;
+    }
+    long now = System.nanoTime();
+    if (!options.wall().isZero() && now - startedAt >= options.wall().toNanos()) {
+      drain("it reached its wall time of " + options.wall().toSeconds() + " s");
+    } else if (!options.idle().isZero() && running.isEmpty() && setupsRunning.get() == 0
+        && now - lastActivity >= options.idle().toNanos()) {
+      drain("it was idle for " + options.idle().toSeconds() + " s");
+    }
+  }
+
+  private synchronized void drain(String reason) {
+    if (!draining) {
+      draining = true;
+      drainReason = reason;
+      log.info("leaving: {}", reason);
+      connection.drain(reason);
+    }
+  }
+
+  private void leaveIfDone() {
+    if (drainAccepted && running.isEmpty() && setupsRunning.get() == 0) {
+      finish(new Exit(true, drainReason));
+    }
+  }
+
+  private void finish(Exit how) {
+    if (exit.isDone()) {
+      return;
+    }
+    timer.shutdownNow();
+    runners.shutdown();
+    setupRunner.shutdown();
+    connection.close();
+    exit.complete(how);
+  }
+
+  /** Stops serving at once: running tasks are interrupted, the connection closed. */
+  @Override
+  public void close() {
+    running.values().forEach(r -> r.stop(TaskOutcome.Kind.CANCELLED, "the daemon is closing"));
+    finish(new Exit(true, "closed"));
+    runners.shutdownNow();
+    setupRunner.shutdownNow();
+  }
+
+  /** One assignment on its way through this daemon; reports exactly once. */
+  private final class Run implements Runnable {
+    final WorkerConnection.Assignment assignment;
+    final AtomicBoolean reported = new AtomicBoolean();
+    volatile Thread thread;
+    volatile TaskOutcome.Kind stopKind;
+    volatile String stopMessage;
+
+    Run(WorkerConnection.Assignment assignment) {
+      this.assignment = assignment;
+    }
+
+    @Override
+    public void run() {
+      thread = Thread.currentThread();
+      try {
+        if (stopKind == null) {
+          execute();
+        }
+      } catch (Throwable t) {
+        // execute() turns task failures into results; this is Kapu's own failure.
+        log.error("task {} failed inside the daemon", assignment.taskId(), t);
+        ResultEnvelope.Builder result = ResultEnvelope.builder(codecs);
+        result.addError(RemoteError.of(t));
+        report(TaskOutcome.Kind.FAILED, result.encode(), t.toString());
+      } finally {
+        Thread.interrupted(); // a late interrupt must not leak into the pool's next task
+        thread = null;
+        if (stopKind != null) {
+          report(stopKind, new byte[0], stopMessage);
+        }
+      }
+    }
+
+    private void execute() {
+      TaskEnvelope envelope;
+      ResultEnvelope.Builder result = ResultEnvelope.builder(codecs);
+      try {
+        envelope = TaskEnvelope.decode(codecs, assignment.payload());
+      } catch (RuntimeException e) {
+        result.addError(RemoteError.of(e));
+        report(TaskOutcome.Kind.FAILED, result.encode(), e.getMessage());
+        return;
+      }
+      boolean failed = false;
+      if (envelope.map()) {
+        @SuppressWarnings("unchecked")
+        MapFunction<Object, Object> fn = (MapFunction<Object, Object>) envelope.code();
+        List<?> items = envelope.items();
+        for (int i = 0; i < items.size() && stopKind == null; i++) {
+          Object item = items.get(i);
+          long index = envelope.firstIndex() + i;
+          run(envelope, index, result, () -> fn.apply(item));
+        }
+      } else {
+        @SuppressWarnings("unchecked")
+        Task<Object> task = (Task<Object>) envelope.code();
+        failed = !run(envelope, 0, result, () -> task.run(TaskContext.current()));
+      }
+      if (stopKind == null) {
+        report(failed ? TaskOutcome.Kind.FAILED : TaskOutcome.Kind.SUCCEEDED, result.encode(), null);
+      }
+    }
+
+    /** Runs one call under its timeout; false if it threw (the error is in {@code result}). */
+    private boolean run(TaskEnvelope envelope, long index, ResultEnvelope.Builder result, Body body) {
+      TaskContext ctx = DaemonContexts.create(
+          daemonId, state, envelope.seed(), envelope.sequence(), index, () -> stopKind != null);
+      ScheduledFuture<?> watchdog = assignment.timeoutMillis() > 0
+          ? timer.schedule(() -> stop(TaskOutcome.Kind.TIMED_OUT, "ran past its timeout of "
+              + assignment.timeoutMillis() + " ms"), assignment.timeoutMillis(), TimeUnit.MILLISECONDS)
+          : null;
+      DaemonContexts.CURRENT.set(ctx);
+      try {
+        Object value = body.call();
+        return result.addValue(value) == null;
+      } catch (Throwable t) {
+        if (t instanceof VirtualMachineError && !(t instanceof StackOverflowError)) {
+          throw (VirtualMachineError) t; // out of memory: the daemon cannot vouch for itself
+        }
+        result.addError(RemoteError.of(t));
+        return false;
+      } finally {
+        DaemonContexts.CURRENT.remove();
+        if (watchdog != null) {
+          watchdog.cancel(false);
+        }
+      }
+    }
+
+    /** Interrupts the task; if it ignores the interrupt, its thread is abandoned after the grace. */
+    void stop(TaskOutcome.Kind kind, String message) {
+      if (reported.get() || stopKind != null) {
+        return;
+      }
+      stopMessage = message;
+      stopKind = kind;
+      Thread t = thread;
+      if (t == null) {
+        report(kind, new byte[0], message); // not started yet: it never will be
+        return;
+      }
+      t.interrupt();
+      timer.schedule(() -> {
+        if (!reported.get() && thread == t) {
+          int n = abandonedThreads.incrementAndGet();
+          log.warn("task {} ignored its interrupt for {} ms; abandoning its thread ({} so far)",
+              assignment.taskId(), options.stopGrace().toMillis(), n);
+          report(kind, new byte[0], message + "; it did not stop when interrupted, so its thread"
+              + " was abandoned");
+        }
+      }, options.stopGrace().toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    private void report(TaskOutcome.Kind kind, byte[] payload, String message) {
+      if (!reported.compareAndSet(false, true)) {
+        return;
+      }
+      lastActivity = System.nanoTime();
+      if (assignment.setup()) {
+        setupsRunning.decrementAndGet();
+      } else {
+        running.remove(assignment.taskId());
+      }
+      connection.done(assignment.taskId(), kind, payload, message);
+      leaveIfDone();
+    }
+  }
+
+  @FunctionalInterface
+  private interface Body {
+    Object call() throws Exception;
+  }
+}

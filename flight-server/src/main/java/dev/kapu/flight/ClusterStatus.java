@@ -1,0 +1,26 @@
+package dev.kapu.flight;
+
+import java.util.List;
+
+/**
+ * A snapshot of the dispatcher.
+ *
+ * @param awaiting tasks queued, not yet on a daemon
+ * @param executing tasks on daemons now
+ * @param completed tasks that ended, whatever the outcome
+ * @param daemons the daemons connected now
+ */
+public record ClusterStatus(long awaiting, long executing, long completed, List<Daemon> daemons) {
+
+  /** One connected daemon. */
+  public record Daemon(
+      String id,
+      String host,
+      long pid,
+      int slots,
+      long executing,
+      long completed,
+      long failed,
+      long connectedAtMillis,
+      boolean draining) {}
+}

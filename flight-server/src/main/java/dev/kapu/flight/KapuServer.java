@@ -1,0 +1,230 @@
+package dev.kapu.flight;
+
+import com.google.common.util.concurrent.MoreExecutors;
+import dev.kapu.flight.internal.Dispatcher;
+import dev.kapu.flight.internal.TaskService;
+import dev.kapu.flight.internal.Wire;
+import io.grpc.BindableService;
+import io.grpc.Metadata;
+import io.grpc.ServerCall;
+import io.grpc.ServerCallExecutorSupplier;
+import io.grpc.Server;
+import io.grpc.ServerServiceDefinition;
+import io.grpc.inprocess.InProcessServerBuilder;
+import io.grpc.netty.GrpcSslContexts;
+import io.grpc.netty.NettyServerBuilder;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.util.Base64;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import org.apache.arrow.flight.FlightGrpcUtils;
+import org.apache.arrow.flight.FlightProducer;
+import org.apache.arrow.flight.NoOpFlightProducer;
+import org.apache.arrow.flight.auth.ServerAuthHandler;
+import org.apache.arrow.memory.BufferAllocator;
+import org.apache.arrow.memory.RootAllocator;
+
+/**
+ * A dispatcher on the network: one port that speaks Arrow Flight, where daemons and clients open
+ * task streams (DoExchange with a Kapu role and token) and Flight clients call the producer.
+ *
+ * <pre>{@code
+ * try (KapuServer server = KapuServer.builder().port(0).build()) {
+ *   Endpoint endpoint = server.endpoint();   // hand to daemons: URL, token, certificate
+ *   TaskGateway tasks = server.gateway();    // submit from this process
+ * }
+ * }</pre>
+ */
+public final class KapuServer implements AutoCloseable {
+  private final Dispatcher dispatcher = new Dispatcher();
+  private final Server server;
+  private final Server inProcess;
+  private final Endpoint endpoint;
+  private final BufferAllocator allocator;
+  private final ExecutorService flightExecutor;
+
+  private KapuServer(Builder b) throws IOException {
+    this.allocator = b.allocator != null ? b.allocator : new RootAllocator();
+    this.flightExecutor = Executors.newCachedThreadPool(runnable -> {
+      Thread t = new Thread(runnable, "kapu-flight");
+      t.setDaemon(true);
+      return t;
+    });
+    BindableService flight = FlightGrpcUtils.createFlightService(
+        allocator, b.producer, ServerAuthHandler.NO_OP, flightExecutor);
+    ServerServiceDefinition service = new TaskService(dispatcher, b.token).bind(flight);
+
+    if (b.inProcessName != null) {
+      this.server = null;
+      this.inProcess = InProcessServerBuilder.forName(b.inProcessName)
+          .directExecutor()
+          .addService(service)
+          .build()
+          .start();
+      this.endpoint = new Endpoint(URI.create("inprocess://" + b.inProcessName), b.token, null);
+      return;
+    }
+    this.inProcess = null;
+    NettyServerBuilder nb = NettyServerBuilder.forAddress(new InetSocketAddress(b.host, b.port))
+        .addService(service)
+        .maxInboundMessageSize(Wire.MAX_MESSAGE_BYTES)
+        .permitKeepAliveTime(5, TimeUnit.SECONDS)
+        .permitKeepAliveWithoutCalls(true)
+        // Task streams never block in their callbacks, so they run on the network thread;
+        // Flight calls, which may block in the producer, keep gRPC's executor.
+        .callExecutor(new ServerCallExecutorSupplier() {
+          @Override
+          public <ReqT, RespT> Executor getExecutor(ServerCall<ReqT, RespT> call, Metadata headers) {
+            return TaskService.isTaskStream(headers) ? MoreExecutors.directExecutor() : null;
+          }
+        });
+    Path trust = null;
+    if (b.tls) {
+      Path cert = b.certificate;
+      Path key = b.privateKey;
+      if (cert == null) {
+        SelfSignedCertificate generated = SelfSignedCertificate.create(b.certificateDirectory, b.host);
+        cert = generated.certificate();
+        key = generated.privateKey();
+      }
+      nb.sslContext(GrpcSslContexts.forServer(cert.toFile(), key.toFile()).build());
+      trust = cert;
+    }
+    this.server = nb.build().start();
+    String scheme = b.tls ? "grpc+tls" : "grpc";
+    String host = b.host.contains(":") ? "[" + b.host + "]" : b.host;
+    this.endpoint = new Endpoint(URI.create(scheme + "://" + host + ":" + server.getPort()), b.token, trust);
+  }
+
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** Where daemons and clients connect: URL, token and, with TLS, the certificate to trust. */
+  public Endpoint endpoint() {
+    return endpoint;
+  }
+
+  /** Submits straight to this server's dispatcher, without a network hop. */
+  public TaskGateway gateway() {
+    return dispatcher;
+  }
+
+  public BufferAllocator allocator() {
+    return allocator;
+  }
+
+  /** Cancels open tasks, closes every stream (daemons then exit) and frees the port. */
+  @Override
+  public void close() {
+    dispatcher.close();
+    for (Server s : new Server[] {server, inProcess}) {
+      if (s == null) {
+        continue;
+      }
+      s.shutdown();
+      try {
+        if (!s.awaitTermination(2, TimeUnit.SECONDS)) {
+          s.shutdownNow().awaitTermination(2, TimeUnit.SECONDS);
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        s.shutdownNow();
+      }
+    }
+    flightExecutor.shutdownNow();
+  }
+
+  /** Makes a token: 32 random bytes, URL-safe base64. */
+  public static String newToken() {
+    byte[] bytes = new byte[32];
+    new SecureRandom().nextBytes(bytes);
+    return Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
+  }
+
+  public static final class Builder {
+    private String host = "127.0.0.1";
+    private int port;
+    private String token;
+    private boolean tls;
+    private Path certificate;
+    private Path privateKey;
+    private Path certificateDirectory;
+    private String inProcessName;
+    private FlightProducer producer = new NoOpFlightProducer();
+    private BufferAllocator allocator;
+
+    private Builder() {}
+
+    /** The address to listen on; 127.0.0.1 unless you mean to be reached from elsewhere. */
+    public Builder host(String host) {
+      this.host = host;
+      return this;
+    }
+
+    /** The port; 0 picks a free one. */
+    public Builder port(int port) {
+      this.port = port;
+      return this;
+    }
+
+    /** The token daemons and clients must present; a random one if not set. */
+    public Builder token(String token) {
+      this.token = token;
+      return this;
+    }
+
+    /** TLS with this certificate chain and PKCS#8 key (PEM files). */
+    public Builder tls(Path certificate, Path privateKey) {
+      this.tls = true;
+      this.certificate = certificate;
+      this.privateKey = privateKey;
+      return this;
+    }
+
+    /** TLS with a self-signed certificate written into {@code directory}. */
+    public Builder tlsSelfSigned(Path directory) {
+      this.tls = true;
+      this.certificateDirectory = directory;
+      return this;
+    }
+
+    /** Listen only inside this JVM, under {@code name} (for the in-process mode). */
+    public Builder inProcess(String name) {
+      this.inProcessName = name;
+      return this;
+    }
+
+    /** Serves the plain Flight and Flight SQL calls. */
+    public Builder producer(FlightProducer producer) {
+      this.producer = producer;
+      return this;
+    }
+
+    public Builder allocator(BufferAllocator allocator) {
+      this.allocator = allocator;
+      return this;
+    }
+
+    public KapuServer build() {
+      if (token == null) {
+        token = newToken();
+      }
+      if (tls && certificate == null && certificateDirectory == null) {
+        throw new IllegalStateException("TLS needs a certificate or a directory for a self-signed one");
+      }
+      try {
+        return new KapuServer(this);
+      } catch (IOException e) {
+        throw new UncheckedIOException("cannot start the Kapu server on " + host + ":" + port, e);
+      }
+    }
+  }
+}

@@ -1,0 +1,396 @@
+package dev.kapu.flight.internal;
+
+import com.google.protobuf.ByteString;
+import dev.kapu.flight.ClusterStatus;
+import dev.kapu.flight.OutcomeListener;
+import dev.kapu.flight.TaskGateway;
+import dev.kapu.flight.TaskHandle;
+import dev.kapu.flight.TaskOutcome;
+import dev.kapu.flight.TaskRequest;
+import dev.kapu.flight.internal.wire.Assignment;
+import dev.kapu.flight.internal.wire.Cancel;
+import dev.kapu.flight.internal.wire.DrainAccepted;
+import dev.kapu.flight.internal.wire.TaskDone;
+import dev.kapu.flight.internal.wire.ToWorker;
+import dev.kapu.flight.internal.wire.WorkerHello;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The queue between clients and daemons. Tasks wait in FIFO order and go to a daemon with a free
+ * slot; everywhere() setups go to every daemon, and to each newcomer before its first task.
+ *
+ * <p>All state is guarded by one lock. Messages to daemons are sent under it (so each daemon's
+ * stream sees them in order); listeners are called after it is released.
+ */
+public final class Dispatcher implements TaskGateway {
+  private static final Logger log = LoggerFactory.getLogger(Dispatcher.class);
+
+  private final Object lock = new Object();
+  private final ArrayDeque<Job> queue = new ArrayDeque<>();
+  private final List<Worker> workers = new ArrayList<>();
+  private final List<Job> setups = new ArrayList<>();
+  private long nextId = 1;
+  private long queued;
+  private long completed;
+  private int cursor;
+  private boolean closed;
+
+  private enum State {
+    QUEUED,
+    RUNNING,
+    DONE
+  }
+
+  private final class Job implements TaskHandle {
+    final long id;
+    final TaskRequest request;
+    final OutcomeListener listener;
+    final boolean everywhere;
+    final Set<Worker> awaitedWorkers = new LinkedHashSet<>();
+    State state = State.QUEUED;
+    int attempts;
+
+    Job(long id, TaskRequest request, OutcomeListener listener, boolean everywhere) {
+      this.id = id;
+      this.request = request;
+      this.listener = listener;
+      this.everywhere = everywhere;
+    }
+
+    @Override
+    public void cancel() {
+      Dispatcher.this.cancel(this);
+    }
+
+    Assignment assignment(boolean setup) {
+      return Assignment.newBuilder()
+          .setTaskId(id)
+          .setPayload(ByteString.copyFrom(request.payload()))
+          .setTimeoutMillis(request.timeoutMillis())
+          .setSetup(setup)
+          .build();
+    }
+  }
+
+  /** A connected daemon, as the dispatcher sees it. */
+  public final class Worker {
+    final WorkerHello hello;
+    final Consumer<ToWorker> out;
+    final long connectedAt = System.currentTimeMillis();
+    final Map<Long, Job> running = new HashMap<>();
+    final Map<Long, Job> setupsRunning = new HashMap<>();
+    boolean draining;
+    boolean gone;
+    long completedHere;
+    long failedHere;
+
+    Worker(WorkerHello hello, Consumer<ToWorker> out) {
+      this.hello = hello;
+      this.out = out;
+    }
+
+    boolean free() {
+      return !draining && !gone && setupsRunning.isEmpty() && running.size() < hello.getSlots();
+    }
+
+    void send(ToWorker message) {
+      try {
+        out.accept(message);
+      } catch (RuntimeException e) {
+        // The stream is closing; its close callback reports the loss.
+        log.debug("could not send to daemon {}: {}", hello.getDaemonId(), e.toString());
+      }
+    }
+
+    String describe() {
+      return "daemon " + hello.getDaemonId() + " (" + hello.getHost() + ", pid " + hello.getPid() + ")";
+    }
+  }
+
+  @Override
+  public TaskHandle submit(TaskRequest request, OutcomeListener listener) {
+    List<Runnable> after = new ArrayList<>();
+    Job job;
+    synchronized (lock) {
+      job = new Job(nextId++, request, listener, false);
+      if (closed) {
+        job.state = State.DONE;
+        after.add(() -> listener.onOutcome(
+            TaskOutcome.of(TaskOutcome.Kind.CANCELLED, "the dispatcher is closed", ""), true));
+      } else {
+        queue.addLast(job);
+        queued++;
+        pump();
+      }
+    }
+    deliver(after);
+    return job;
+  }
+
+  @Override
+  public TaskHandle everywhere(TaskRequest request, OutcomeListener listener) {
+    List<Runnable> after = new ArrayList<>();
+    Job job;
+    synchronized (lock) {
+      job = new Job(nextId++, request, listener, true);
+      job.state = State.RUNNING;
+      setups.add(job);
+      for (Worker w : workers) {
+        if (!w.draining) {
+          job.awaitedWorkers.add(w);
+          w.setupsRunning.put(job.id, job);
+          w.send(ToWorker.newBuilder().setAssign(job.assignment(true)).build());
+        }
+      }
+      if (job.awaitedWorkers.isEmpty()) {
+        job.state = State.DONE;
+        after.add(() -> listener.onOutcome(
+            TaskOutcome.of(TaskOutcome.Kind.SUCCEEDED, "no daemon connected yet", ""), true));
+      }
+    }
+    deliver(after);
+    return job;
+  }
+
+  /** Tells listeners, outside the lock; a listener that throws harms nobody else. */
+  private static void deliver(List<Runnable> calls) {
+    for (Runnable call : calls) {
+      try {
+        call.run();
+      } catch (RuntimeException e) {
+        log.error("a task listener threw; the task's outcome may be lost to its caller", e);
+      }
+    }
+  }
+
+  private void cancel(Job job) {
+    List<Runnable> after = new ArrayList<>();
+    synchronized (lock) {
+      if (job.everywhere) {
+        setups.remove(job);
+        for (Worker w : job.awaitedWorkers) {
+          w.send(cancelMessage(job.id));
+        }
+      }
+      if (job.state == State.DONE) {
+        return;
+      }
+      if (job.state == State.QUEUED) {
+        queued--; // removed lazily: pump() skips jobs that are no longer QUEUED
+      } else if (!job.everywhere) {
+        // Stays in the worker's running map until the daemon confirms, so its slot stays taken.
+        for (Worker w : workers) {
+          if (w.running.get(job.id) == job) {
+            w.send(cancelMessage(job.id));
+          }
+        }
+      }
+      job.state = State.DONE;
+      after.add(() -> job.listener.onOutcome(
+          TaskOutcome.of(TaskOutcome.Kind.CANCELLED, "cancelled by the client", ""), true));
+    }
+    deliver(after);
+  }
+
+  private static ToWorker cancelMessage(long id) {
+    return ToWorker.newBuilder().setCancel(Cancel.newBuilder().setTaskId(id)).build();
+  }
+
+  /** A daemon said hello; it gets every setup so far, then tasks. */
+  public Worker join(WorkerHello hello, Consumer<ToWorker> out) {
+    synchronized (lock) {
+      Worker w = new Worker(hello, out);
+      workers.add(w);
+      for (Job setup : setups) {
+        w.setupsRunning.put(setup.id, setup);
+        w.send(ToWorker.newBuilder().setAssign(setup.assignment(true)).build());
+      }
+      log.info("{} joined with {} slot(s)", w.describe(), hello.getSlots());
+      pump();
+      return w;
+    }
+  }
+
+  public void done(Worker w, TaskDone done) {
+    List<Runnable> after = new ArrayList<>();
+    synchronized (lock) {
+      TaskOutcome outcome =
+          new TaskOutcome(
+              Wire.fromWire(done.getKind()),
+              done.getPayload().toByteArray(),
+              done.getMessage(),
+              w.hello.getDaemonId());
+      Job setup = w.setupsRunning.remove(done.getTaskId());
+      if (setup != null) {
+        if (outcome.kind() != TaskOutcome.Kind.SUCCEEDED) {
+          w.failedHere++;
+          log.warn("everywhere() setup {} ended {} on {}", setup.id, outcome.kind(), w.describe());
+        }
+        if (setup.awaitedWorkers.remove(w) && setup.state != State.DONE) {
+          boolean last = setup.awaitedWorkers.isEmpty();
+          if (last) {
+            setup.state = State.DONE;
+          }
+          after.add(() -> setup.listener.onOutcome(outcome, last));
+        }
+      } else {
+        Job job = w.running.remove(done.getTaskId());
+        if (job != null) {
+          completed++;
+          w.completedHere++;
+          if (outcome.kind() != TaskOutcome.Kind.SUCCEEDED) {
+            w.failedHere++;
+          }
+          if (job.state != State.DONE) {
+            job.state = State.DONE;
+            after.add(() -> job.listener.onOutcome(outcome, true));
+          }
+        }
+      }
+      pump();
+    }
+    deliver(after);
+  }
+
+  /** The daemon got a task after it began to drain; it goes back to the head of the queue. */
+  public void returned(Worker w, long taskId) {
+    synchronized (lock) {
+      Job job = w.running.remove(taskId);
+      if (job != null && job.state == State.RUNNING) {
+        job.state = State.QUEUED;
+        job.attempts--;
+        queue.addFirst(job);
+        queued++;
+      }
+      pump();
+    }
+  }
+
+  public void draining(Worker w, String reason) {
+    synchronized (lock) {
+      w.draining = true;
+      log.info("{} is leaving: {}", w.describe(), reason);
+      w.send(ToWorker.newBuilder().setDrainAccepted(DrainAccepted.getDefaultInstance()).build());
+    }
+  }
+
+  /** The daemon's stream ended; what it held is retried or completed as lost. */
+  public void left(Worker w, String cause) {
+    List<Runnable> after = new ArrayList<>();
+    synchronized (lock) {
+      if (w.gone) {
+        return;
+      }
+      w.gone = true;
+      workers.remove(w);
+      if (w.running.isEmpty() && w.setupsRunning.isEmpty()) {
+        log.info("{} left", w.describe());
+      } else {
+        log.warn("{} lost with {} task(s): {}", w.describe(), w.running.size(), cause);
+      }
+      String message = w.describe() + " was lost while running the task: " + cause;
+      for (Job job : w.running.values()) {
+        if (job.state != State.RUNNING) {
+          continue;
+        }
+        if (job.attempts <= job.request.maxRetries()) {
+          job.state = State.QUEUED;
+          queue.addFirst(job);
+          queued++;
+        } else {
+          job.state = State.DONE;
+          completed++;
+          after.add(() -> job.listener.onOutcome(
+              TaskOutcome.of(TaskOutcome.Kind.DAEMON_LOST, message, w.hello.getDaemonId()), true));
+        }
+      }
+      w.running.clear();
+      for (Job setup : w.setupsRunning.values()) {
+        if (setup.awaitedWorkers.remove(w) && setup.state != State.DONE) {
+          boolean last = setup.awaitedWorkers.isEmpty();
+          if (last) {
+            setup.state = State.DONE;
+          }
+          after.add(() -> setup.listener.onOutcome(
+              TaskOutcome.of(TaskOutcome.Kind.DAEMON_LOST, message, w.hello.getDaemonId()), last));
+        }
+      }
+      w.setupsRunning.clear();
+      pump();
+    }
+    deliver(after);
+  }
+
+  private void pump() {
+    while (!queue.isEmpty()) {
+      Worker w = nextFreeWorker();
+      if (w == null) {
+        return;
+      }
+      Job job = queue.pollFirst();
+      if (job.state != State.QUEUED) {
+        continue;
+      }
+      queued--;
+      job.state = State.RUNNING;
+      job.attempts++;
+      w.running.put(job.id, job);
+      w.send(ToWorker.newBuilder().setAssign(job.assignment(false)).build());
+    }
+  }
+
+  /** Round robin over daemons with a free slot, so load spreads when many are idle. */
+  private Worker nextFreeWorker() {
+    int n = workers.size();
+    for (int i = 0; i < n; i++) {
+      Worker w = workers.get((cursor + i) % n);
+      if (w.free()) {
+        cursor = (cursor + i + 1) % n;
+        return w;
+      }
+    }
+    return null;
+  }
+
+  @Override
+  public CompletableFuture<ClusterStatus> status() {
+    synchronized (lock) {
+      List<ClusterStatus.Daemon> daemons = new ArrayList<>();
+      long executing = 0;
+      for (Worker w : workers) {
+        long here = w.running.values().stream().filter(j -> j.state == State.RUNNING).count();
+        executing += here;
+        daemons.add(new ClusterStatus.Daemon(
+            w.hello.getDaemonId(), w.hello.getHost(), w.hello.getPid(), w.hello.getSlots(),
+            here, w.completedHere, w.failedHere, w.connectedAt, w.draining));
+      }
+      return CompletableFuture.completedFuture(
+          new ClusterStatus(queued, executing, completed, List.copyOf(daemons)));
+    }
+  }
+
+  /** Cancels everything still queued or running; later submissions are refused. */
+  @Override
+  public void close() {
+    List<Job> open = new ArrayList<>();
+    synchronized (lock) {
+      closed = true;
+      open.addAll(queue);
+      for (Worker w : workers) {
+        open.addAll(w.running.values());
+      }
+      open.addAll(setups);
+    }
+    open.forEach(Job::cancel);
+  }
+}

@@ -1,0 +1,190 @@
+package dev.kapu.flight.internal;
+
+import com.google.protobuf.ByteString;
+import dev.kapu.flight.ClusterStatus;
+import dev.kapu.flight.Endpoint;
+import dev.kapu.flight.OutcomeListener;
+import dev.kapu.flight.TaskGateway;
+import dev.kapu.flight.TaskHandle;
+import dev.kapu.flight.TaskOutcome;
+import dev.kapu.flight.TaskRequest;
+import dev.kapu.flight.internal.wire.Cancel;
+import dev.kapu.flight.internal.wire.DaemonState;
+import dev.kapu.flight.internal.wire.FromClient;
+import dev.kapu.flight.internal.wire.Outcome;
+import dev.kapu.flight.internal.wire.StatusReply;
+import dev.kapu.flight.internal.wire.StatusRequest;
+import dev.kapu.flight.internal.wire.Submit;
+import dev.kapu.flight.internal.wire.ToClient;
+import io.grpc.ManagedChannel;
+import io.grpc.Status;
+import io.grpc.stub.StreamObserver;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLong;
+import org.apache.arrow.flight.impl.Flight.FlightData;
+
+/** A client's stream to a dispatcher in another process. */
+public final class RemoteGateway implements TaskGateway {
+  private final Endpoint endpoint;
+  private final ManagedChannel channel;
+  private final StreamObserver<FlightData> out;
+  private final AtomicLong ids = new AtomicLong();
+  private final Map<Long, OutcomeListener> open = new ConcurrentHashMap<>();
+  private final Map<Long, CompletableFuture<ClusterStatus>> statusRequests = new ConcurrentHashMap<>();
+  private volatile String lostBecause;
+
+  private RemoteGateway(Endpoint endpoint) {
+    this.endpoint = endpoint;
+    this.channel = Channels.open(endpoint);
+    this.out = Channels.stub(channel, endpoint, Wire.CLIENT).doExchange(new StreamObserver<>() {
+      @Override
+      public void onNext(FlightData data) {
+        ToClient message = Wire.unframe(data, ToClient.parser());
+        if (message.hasOutcome()) {
+          Outcome o = message.getOutcome();
+          OutcomeListener listener = o.getLast() ? open.remove(o.getTaskId()) : open.get(o.getTaskId());
+          if (listener != null) {
+            listener.onOutcome(new TaskOutcome(Wire.fromWire(o.getKind()), o.getPayload().toByteArray(),
+                o.getMessage(), o.getDaemonId()), o.getLast());
+          }
+        } else if (message.hasStatus()) {
+          StatusReply s = message.getStatus();
+          CompletableFuture<ClusterStatus> f = statusRequests.remove(s.getRequestId());
+          if (f != null) {
+            f.complete(fromWire(s));
+          }
+        }
+      }
+
+      @Override
+      public void onError(Throwable t) {
+        Status status = Status.fromThrowable(t);
+        lost("the connection to the dispatcher at " + endpoint + " failed: " + status.getCode()
+            + (status.getDescription() != null ? " (" + status.getDescription() + ")" : ""));
+      }
+
+      @Override
+      public void onCompleted() {
+        lost("the dispatcher at " + endpoint + " closed the connection");
+      }
+    });
+  }
+
+  /** Connects and makes one status round trip, so a refused token or a dead server fails here. */
+  public static RemoteGateway connect(Endpoint endpoint) {
+    RemoteGateway gateway = new RemoteGateway(endpoint);
+    try {
+      gateway.status().get(30, TimeUnit.SECONDS);
+      return gateway;
+    } catch (ExecutionException e) {
+      gateway.close();
+      throw new IllegalStateException(e.getCause().getMessage(), e.getCause());
+    } catch (TimeoutException e) {
+      gateway.close();
+      throw new IllegalStateException("no answer from the dispatcher at " + endpoint + " within 30 s");
+    } catch (InterruptedException e) {
+      gateway.close();
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while connecting to " + endpoint);
+    }
+  }
+
+  private void lost(String why) {
+    lostBecause = why;
+    List<OutcomeListener> listeners = new ArrayList<>(open.values());
+    open.clear();
+    for (OutcomeListener l : listeners) {
+      l.onOutcome(TaskOutcome.of(TaskOutcome.Kind.CONNECTION_LOST, why, ""), true);
+    }
+    statusRequests.values().forEach(f -> f.completeExceptionally(new IllegalStateException(why)));
+    statusRequests.clear();
+  }
+
+  private void send(FromClient message) {
+    synchronized (out) {
+      out.onNext(Wire.frame(message));
+    }
+  }
+
+  @Override
+  public TaskHandle submit(TaskRequest request, OutcomeListener listener) {
+    return send(request, listener, false);
+  }
+
+  @Override
+  public TaskHandle everywhere(TaskRequest request, OutcomeListener listener) {
+    return send(request, listener, true);
+  }
+
+  private TaskHandle send(TaskRequest request, OutcomeListener listener, boolean everywhere) {
+    long id = ids.incrementAndGet();
+    String lost = lostBecause;
+    if (lost != null) {
+      listener.onOutcome(TaskOutcome.of(TaskOutcome.Kind.CONNECTION_LOST, lost, ""), true);
+      return () -> { };
+    }
+    open.put(id, listener);
+    send(FromClient.newBuilder().setSubmit(Submit.newBuilder()
+        .setTaskId(id)
+        .setPayload(ByteString.copyFrom(request.payload()))
+        .setTimeoutMillis(request.timeoutMillis())
+        .setMaxRetries(request.maxRetries())
+        .setEverywhere(everywhere)).build());
+    return () -> {
+      if (open.containsKey(id)) {
+        send(FromClient.newBuilder().setCancel(Cancel.newBuilder().setTaskId(id)).build());
+      }
+    };
+  }
+
+  @Override
+  public CompletableFuture<ClusterStatus> status() {
+    long id = ids.incrementAndGet();
+    CompletableFuture<ClusterStatus> f = new CompletableFuture<>();
+    String lost = lostBecause;
+    if (lost != null) {
+      f.completeExceptionally(new IllegalStateException(lost));
+      return f;
+    }
+    statusRequests.put(id, f);
+    send(FromClient.newBuilder().setStatus(StatusRequest.newBuilder().setRequestId(id)).build());
+    return f;
+  }
+
+  private static ClusterStatus fromWire(StatusReply s) {
+    List<ClusterStatus.Daemon> daemons = new ArrayList<>();
+    for (DaemonState d : s.getDaemonsList()) {
+      daemons.add(new ClusterStatus.Daemon(d.getDaemonId(), d.getHost(), d.getPid(), d.getSlots(),
+          d.getExecuting(), d.getCompleted(), d.getFailed(), d.getConnectedAtMillis(), d.getDraining()));
+    }
+    return new ClusterStatus(s.getAwaiting(), s.getExecuting(), s.getCompleted(), List.copyOf(daemons));
+  }
+
+  @Override
+  public void close() {
+    try {
+      synchronized (out) {
+        out.onCompleted();
+      }
+    } catch (RuntimeException e) {
+      // already closed
+    }
+    channel.shutdown();
+    try {
+      if (!channel.awaitTermination(2, TimeUnit.SECONDS)) {
+        channel.shutdownNow();
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      channel.shutdownNow();
+    }
+    lost("the client closed its connection");
+  }
+}

@@ -1,0 +1,307 @@
+package dev.kapu.flight.internal;
+
+import dev.kapu.flight.ClusterStatus;
+import dev.kapu.flight.TaskHandle;
+import dev.kapu.flight.TaskOutcome;
+import dev.kapu.flight.TaskRequest;
+import dev.kapu.flight.internal.wire.DaemonState;
+import dev.kapu.flight.internal.wire.FromClient;
+import dev.kapu.flight.internal.wire.FromWorker;
+import dev.kapu.flight.internal.wire.Outcome;
+import dev.kapu.flight.internal.wire.StatusReply;
+import dev.kapu.flight.internal.wire.ToClient;
+import dev.kapu.flight.internal.wire.ToWorker;
+import io.grpc.BindableService;
+import io.grpc.Metadata;
+import io.grpc.MethodDescriptor;
+import io.grpc.ServerCall;
+import io.grpc.ServerCallHandler;
+import io.grpc.ServerInterceptors;
+import io.grpc.ServerMethodDefinition;
+import io.grpc.ServerServiceDefinition;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.protobuf.ProtoUtils;
+import io.grpc.stub.ServerCallStreamObserver;
+import io.grpc.stub.ServerCalls;
+import io.grpc.stub.StreamObserver;
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.HashMap;
+import java.util.Map;
+import org.apache.arrow.flight.impl.Flight.FlightData;
+import org.apache.arrow.flight.impl.FlightServiceGrpc;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The Flight service with one difference: a DoExchange stream that carries a Kapu role header is
+ * a task stream (a daemon's or a client's), authenticated by token and served by the dispatcher;
+ * every other call goes to the Flight producer unchanged.
+ */
+public final class TaskService {
+  private static final Logger log = LoggerFactory.getLogger(TaskService.class);
+
+  private static final MethodDescriptor.Marshaller<FlightData> FLIGHT_DATA =
+      ProtoUtils.marshaller(FlightData.getDefaultInstance());
+
+  private final Dispatcher dispatcher;
+  private final String token;
+
+  public TaskService(Dispatcher dispatcher, String token) {
+    this.dispatcher = dispatcher;
+    this.token = token;
+  }
+
+  /** Flight's service definition with DoExchange routed by the role header. */
+  @SuppressWarnings("unchecked")
+  public ServerServiceDefinition bind(BindableService flight) {
+    ServerServiceDefinition asStreams = ServerInterceptors.useInputStreamMessages(flight.bindService());
+    String exchange = FlightServiceGrpc.getDoExchangeMethod().getFullMethodName();
+    ServerServiceDefinition.Builder builder = ServerServiceDefinition.builder(asStreams.getServiceDescriptor());
+    for (ServerMethodDefinition<?, ?> method : asStreams.getMethods()) {
+      if (!method.getMethodDescriptor().getFullMethodName().equals(exchange)) {
+        builder.addMethod(method);
+        continue;
+      }
+      var flightExchange = (ServerMethodDefinition<InputStream, InputStream>) method;
+      ServerCallHandler<InputStream, InputStream> workers =
+          ServerCalls.asyncBidiStreamingCall(out -> new WorkerStream((ServerCallStreamObserver<InputStream>) out));
+      ServerCallHandler<InputStream, InputStream> clients =
+          ServerCalls.asyncBidiStreamingCall(out -> new ClientStream((ServerCallStreamObserver<InputStream>) out));
+      builder.addMethod(
+          flightExchange.getMethodDescriptor(),
+          new ServerCallHandler<>() {
+            @Override
+            public ServerCall.Listener<InputStream> startCall(
+                ServerCall<InputStream, InputStream> call, Metadata headers) {
+              String role = headers.get(Wire.ROLE);
+              if (role == null) {
+                return flightExchange.getServerCallHandler().startCall(call, headers);
+              }
+              if (!Wire.tokenMatches(token, headers.get(Wire.TOKEN))) {
+                call.close(Status.UNAUTHENTICATED.withDescription("the Kapu token was refused"), new Metadata());
+                return new ServerCall.Listener<>() {};
+              }
+              return switch (role) {
+                case Wire.WORKER -> workers.startCall(call, headers);
+                case Wire.CLIENT -> clients.startCall(call, headers);
+                default -> {
+                  call.close(Status.INVALID_ARGUMENT.withDescription("unknown kapu-role '" + role + "'"), new Metadata());
+                  yield new ServerCall.Listener<>() {};
+                }
+              };
+            }
+          });
+    }
+    return builder.build();
+  }
+
+  /** Whether a call should run its callbacks straight on the network thread (task streams do). */
+  public static boolean isTaskStream(Metadata headers) {
+    return headers.containsKey(Wire.ROLE);
+  }
+
+  private static FlightData parse(InputStream in) {
+    try (in) {
+      return FLIGHT_DATA.parse(in);
+    } catch (IOException e) {
+      throw Status.INVALID_ARGUMENT.withDescription(e.getMessage()).asRuntimeException();
+    }
+  }
+
+  /** A task stream: parses each frame and turns a protocol error into the stream's error. */
+  private abstract static class FrameStream implements StreamObserver<InputStream> {
+    final ServerCallStreamObserver<InputStream> out;
+
+    FrameStream(ServerCallStreamObserver<InputStream> out) {
+      this.out = out;
+    }
+
+    abstract void onFrame(FlightData data);
+
+    @Override
+    public final void onNext(InputStream value) {
+      try {
+        onFrame(parse(value));
+      } catch (StatusRuntimeException e) {
+        log.warn("closing a task stream: {}", e.getStatus());
+        out.onError(e);
+      }
+    }
+  }
+
+  private final class WorkerStream extends FrameStream {
+    private Dispatcher.Worker worker;
+
+    WorkerStream(ServerCallStreamObserver<InputStream> out) {
+      super(out);
+      out.setOnCancelHandler(() -> {
+        if (worker != null) {
+          dispatcher.left(worker, "its connection was cancelled");
+        }
+      });
+    }
+
+    private void send(ToWorker message) {
+      out.onNext(FLIGHT_DATA.stream(Wire.frame(message)));
+    }
+
+    @Override
+    void onFrame(FlightData data) {
+      FromWorker message = Wire.unframe(data, FromWorker.parser());
+      switch (message.getKindCase()) {
+        case HELLO -> {
+          if (worker != null) {
+            throw Status.FAILED_PRECONDITION.withDescription("hello sent twice").asRuntimeException();
+          }
+          worker = dispatcher.join(message.getHello(), this::send);
+        }
+        case DONE -> dispatcher.done(requireWorker(), message.getDone());
+        case RETURNED -> dispatcher.returned(requireWorker(), message.getReturned().getTaskId());
+        case DRAINING -> dispatcher.draining(requireWorker(), message.getDraining().getReason());
+        default -> throw Status.INVALID_ARGUMENT.withDescription("unknown daemon message").asRuntimeException();
+      }
+    }
+
+    private Dispatcher.Worker requireWorker() {
+      if (worker == null) {
+        throw Status.FAILED_PRECONDITION.withDescription("a daemon must say hello first").asRuntimeException();
+      }
+      return worker;
+    }
+
+    @Override
+    public void onError(Throwable t) {
+      if (worker != null) {
+        dispatcher.left(worker, "its connection failed (" + Status.fromThrowable(t).getCode() + ": "
+            + Status.fromThrowable(t).getDescription() + ")");
+      }
+    }
+
+    @Override
+    public void onCompleted() {
+      if (worker != null) {
+        dispatcher.left(worker, "it closed its connection");
+      }
+      out.onCompleted();
+    }
+  }
+
+  private final class ClientStream extends FrameStream {
+    private final Map<Long, TaskHandle> open = new HashMap<>();
+    private boolean closed;
+
+    ClientStream(ServerCallStreamObserver<InputStream> out) {
+      super(out);
+      out.setOnCancelHandler(this::abandon);
+    }
+
+    private void send(ToClient message) {
+      synchronized (this) {
+        if (!closed) {
+          out.onNext(FLIGHT_DATA.stream(Wire.frame(message)));
+        }
+      }
+    }
+
+    @Override
+    void onFrame(FlightData data) {
+      FromClient message = Wire.unframe(data, FromClient.parser());
+      switch (message.getKindCase()) {
+        case SUBMIT -> {
+          var submit = message.getSubmit();
+          long id = submit.getTaskId();
+          TaskRequest request = new TaskRequest(
+              submit.getPayload().toByteArray(), submit.getTimeoutMillis(), submit.getMaxRetries());
+          TaskHandle handle;
+          synchronized (this) {
+            if (open.containsKey(id)) {
+              throw Status.INVALID_ARGUMENT.withDescription("task id " + id + " reused").asRuntimeException();
+            }
+            open.put(id, null);
+          }
+          dev.kapu.flight.OutcomeListener listener = (outcome, last) -> {
+            if (last) {
+              synchronized (this) {
+                open.remove(id);
+              }
+            }
+            send(ToClient.newBuilder().setOutcome(toWire(id, outcome, last)).build());
+          };
+          handle = submit.getEverywhere()
+              ? dispatcher.everywhere(request, listener)
+              : dispatcher.submit(request, listener);
+          synchronized (this) {
+            open.replace(id, null, handle);
+          }
+        }
+        case CANCEL -> {
+          TaskHandle handle;
+          synchronized (this) {
+            handle = open.get(message.getCancel().getTaskId());
+          }
+          if (handle != null) {
+            handle.cancel();
+          }
+        }
+        case STATUS -> {
+          ClusterStatus status = dispatcher.status().join();
+          send(ToClient.newBuilder().setStatus(toWire(message.getStatus().getRequestId(), status)).build());
+        }
+        default -> throw Status.INVALID_ARGUMENT.withDescription("unknown client message").asRuntimeException();
+      }
+    }
+
+    /** The client went away: nobody will read the results of its tasks. */
+    private void abandon() {
+      Map<Long, TaskHandle> left;
+      synchronized (this) {
+        closed = true;
+        left = new HashMap<>(open);
+        open.clear();
+      }
+      left.values().stream().filter(h -> h != null).forEach(TaskHandle::cancel);
+      if (!left.isEmpty()) {
+        log.info("a client left with {} open task(s); cancelled them", left.size());
+      }
+    }
+
+    @Override
+    public void onError(Throwable t) {
+      abandon();
+    }
+
+    @Override
+    public void onCompleted() {
+      abandon();
+      out.onCompleted();
+    }
+  }
+
+  static Outcome toWire(long id, TaskOutcome outcome, boolean last) {
+    return Outcome.newBuilder()
+        .setTaskId(id)
+        .setKind(Wire.toWire(outcome.kind()))
+        .setPayload(com.google.protobuf.ByteString.copyFrom(outcome.payload()))
+        .setMessage(outcome.message() == null ? "" : outcome.message())
+        .setDaemonId(outcome.daemonId() == null ? "" : outcome.daemonId())
+        .setLast(last)
+        .build();
+  }
+
+  static StatusReply toWire(long requestId, ClusterStatus status) {
+    StatusReply.Builder reply = StatusReply.newBuilder()
+        .setRequestId(requestId)
+        .setAwaiting(status.awaiting())
+        .setExecuting(status.executing())
+        .setCompleted(status.completed());
+    for (ClusterStatus.Daemon d : status.daemons()) {
+      reply.addDaemons(DaemonState.newBuilder()
+          .setDaemonId(d.id()).setHost(d.host()).setPid(d.pid()).setSlots(d.slots())
+          .setExecuting(d.executing()).setCompleted(d.completed()).setFailed(d.failed())
+          .setConnectedAtMillis(d.connectedAtMillis()).setDraining(d.draining()));
+    }
+    return reply.build();
+  }
+}

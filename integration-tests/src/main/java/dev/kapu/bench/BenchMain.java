@@ -1,0 +1,117 @@
+package dev.kapu.bench;
+
+import dev.kapu.client.Kapu;
+import dev.kapu.client.LocalKapu;
+import dev.kapu.client.MapOptions;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code ./kapu bench ...}: Kapu measured against its peers in the same run. Each prints {@code
+ * key=value} lines; ratios against a peer are what to compare across machines.
+ */
+@Command(
+    name = "bench",
+    mixinStandardHelpOptions = true,
+    description = "Measure Kapu against its peers in the same run; prints key=value lines.",
+    subcommands = {BenchMain.Tasks.class})
+public final class BenchMain implements Callable<Integer> {
+
+  @Override
+  public Integer call() {
+    CommandLine.usage(this, System.out);
+    return 0;
+  }
+
+  public static void main(String[] args) {
+    System.exit(new CommandLine(new BenchMain()).execute(args));
+  }
+
+  static void print(String key, Object value) {
+    System.out.println(key + "=" + value);
+  }
+
+  static double round(double value, int decimals) {
+    double scale = Math.pow(10, decimals);
+    return Math.round(value * scale) / scale;
+  }
+
+  /** Task round trips against a TCP echo and Hazelcast; a million-item map. */
+  @Command(name = "tasks", mixinStandardHelpOptions = true,
+      description = "Task round trip vs TCP echo and Hazelcast; map over many items.")
+  static final class Tasks implements Callable<Integer> {
+    @Option(names = "--warmup", defaultValue = "20000", description = "Untimed round trips first (default ${DEFAULT-VALUE}).")
+    int warmup;
+
+    @Option(names = "--round-trips", defaultValue = "20000", description = "Timed round trips (default ${DEFAULT-VALUE}).")
+    int roundTrips;
+
+    @Option(names = "--items", defaultValue = "1000000", description = "Items in the map (default ${DEFAULT-VALUE}).")
+    int items;
+
+    @Override
+    public Integer call() throws Exception {
+      long[] task = taskRoundTrips();
+      long[] tcp = TcpEchoPeer.measureRoundTrips(Math.min(warmup, 5000), roundTrips);
+      long[] hazelcast = HazelcastPeer.measureRoundTrips(Math.min(warmup, 5000), roundTrips);
+      double taskP50 = Stats.p50(task);
+      double tcpP50 = Stats.p50(tcp);
+      print("task_rtt_p50_us", taskP50);
+      print("task_rtt_p99_us", Stats.p99(task));
+      print("tcp_rtt_p50_us", tcpP50);
+      print("rtt_ratio", round(taskP50 / tcpP50, 2));
+      print("hazelcast_rtt_p50_us", Stats.p50(hazelcast));
+      print("task_vs_hazelcast", round(taskP50 / Stats.p50(hazelcast), 2));
+      map();
+      return 0;
+    }
+
+    private long[] taskRoundTrips() {
+      try (LocalKapu kapu = Kapu.local(1)) {
+        for (int i = 0; i < warmup; i++) {
+          kapu.submit(ctx -> 1).join();
+        }
+        long[] nanos = new long[roundTrips];
+        for (int i = 0; i < roundTrips; i++) {
+          long t0 = System.nanoTime();
+          kapu.submit(ctx -> 1).join();
+          nanos[i] = System.nanoTime() - t0;
+        }
+        return nanos;
+      }
+    }
+
+    private void map() {
+      try (LocalKapu kapu = Kapu.local(2)) {
+        kapu.<Integer, Integer>map(range(10_000), x -> x + 1).join(); // warm both daemons
+        List<Integer> input = range(items);
+        System.gc();
+        try (HeapSampler heap = HeapSampler.start()) {
+          long t0 = System.nanoTime();
+          List<Integer> out = kapu.<Integer, Integer>map(input, x -> x + 1,
+              MapOptions.DEFAULT.withProgress(false)).join();
+          double seconds = (System.nanoTime() - t0) / 1e9;
+          if (out.size() != items || out.get(items - 1) != items) {
+            throw new IllegalStateException("map returned wrong results");
+          }
+          print("map_items", items);
+          print("map_1m_seconds", round(seconds * 1_000_000.0 / items, 3));
+          print("map_tasks_per_s", Math.round(items / seconds));
+          print("client_peak_heap_mb", heap.stop());
+        }
+      }
+    }
+
+    private static List<Integer> range(int n) {
+      List<Integer> list = new ArrayList<>(n);
+      for (int i = 0; i < n; i++) {
+        list.add(i);
+      }
+      return list;
+    }
+  }
+}

@@ -1,0 +1,108 @@
+package dev.kapu.serial;
+
+import dev.kapu.serial.internal.ByteBuffers;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * What comes back from a task: one entry per call, or one per item of a map chunk, each a value or
+ * a {@link RemoteError}. A value whose codec throws becomes an error entry naming the codec, so
+ * one bad value never loses the others.
+ */
+public final class ResultEnvelope {
+
+  /** One result: a value, or the error that took its place. */
+  public record Entry(Object value, RemoteError error) {
+    public boolean failed() {
+      return error != null;
+    }
+  }
+
+  private static final int VALUE = 0;
+  private static final int ERROR = 1;
+
+  private ResultEnvelope() {}
+
+  /** Encodes entries one by one. */
+  public static Builder builder(CodecRegistry codecs) {
+    return new Builder(codecs);
+  }
+
+  public static final class Builder {
+    private final ByteBuffers.Growable bytes = new ByteBuffers.Growable(128);
+    private final DataOutputStream out = new DataOutputStream(bytes);
+    private final CodecRegistry.ValueWriter writer;
+    private int count;
+
+    private Builder(CodecRegistry codecs) {
+      this.writer = codecs.writer(out);
+    }
+
+    /** Adds a value; if its codec fails, adds the codec's error instead and returns it. */
+    public RemoteError addValue(Object value) {
+      int mark = bytes.size();
+      try {
+        out.writeByte(VALUE);
+        writer.write(value);
+        count++;
+        return null;
+      } catch (IOException | RuntimeException e) {
+        bytes.truncate(mark);
+        RemoteError error = RemoteError.of(e);
+        addError(error);
+        return error;
+      }
+    }
+
+    public void addError(RemoteError error) {
+      try {
+        out.writeByte(ERROR);
+        error.write(out);
+        count++;
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+    }
+
+    public int count() {
+      return count;
+    }
+
+    public byte[] encode() {
+      ByteBuffers.Growable whole = new ByteBuffers.Growable(bytes.size() + 4);
+      try (DataOutputStream o = new DataOutputStream(whole)) {
+        o.writeInt(count);
+        bytes.writeTo(o);
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+      return whole.toByteArray();
+    }
+  }
+
+  /** Decodes every entry; a value this side cannot decode becomes an error entry naming its codec. */
+  public static List<Entry> decode(CodecRegistry codecs, byte[] bytes) {
+    try (DataInputStream in = ByteBuffers.input(bytes)) {
+      int count = in.readInt();
+      List<Entry> entries = new ArrayList<>(count);
+      CodecRegistry.ValueReader reader = codecs.reader(in);
+      for (int i = 0; i < count; i++) {
+        int tag = in.readUnsignedByte();
+        if (tag == VALUE) {
+          entries.add(new Entry(reader.read(), null));
+        } else if (tag == ERROR) {
+          entries.add(new Entry(null, RemoteError.read(in)));
+        } else {
+          throw new CodecException("corrupt result: entry tag " + tag);
+        }
+      }
+      return entries;
+    } catch (IOException e) {
+      throw new CodecException("could not decode a result: " + e, e);
+    }
+  }
+}

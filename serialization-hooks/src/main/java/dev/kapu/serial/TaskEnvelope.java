@@ -1,0 +1,77 @@
+package dev.kapu.serial;
+
+import dev.kapu.serial.internal.ByteBuffers;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * What a task carries across the wire: its code (a serialized lambda with exactly what it
+ * captured), for a map chunk the items it applies to, and the coordinates of its random stream.
+ *
+ * @param code the task or function object
+ * @param items the items of a map chunk; empty for a single call
+ * @param map whether {@code code} is applied to each of {@code items} rather than called once
+ * @param seed the session's seed
+ * @param sequence which submission this is within the session
+ * @param firstIndex the index, within the whole map, of the first of {@code items}
+ */
+public record TaskEnvelope(
+    Object code, List<?> items, boolean map, long seed, long sequence, long firstIndex) {
+
+  private static final int VERSION = 1;
+
+  public static TaskEnvelope call(Object code, long seed, long sequence) {
+    return new TaskEnvelope(code, List.of(), false, seed, sequence, 0);
+  }
+
+  public static TaskEnvelope map(
+      Object code, List<?> items, long seed, long sequence, long firstIndex) {
+    return new TaskEnvelope(code, items, true, seed, sequence, firstIndex);
+  }
+
+  public byte[] encode(CodecRegistry codecs) {
+    ByteBuffers.Growable bytes = new ByteBuffers.Growable(256 + items.size() * 8);
+    try (DataOutputStream out = new DataOutputStream(bytes)) {
+      out.writeByte(VERSION);
+      out.writeBoolean(map);
+      out.writeLong(seed);
+      out.writeLong(sequence);
+      out.writeLong(firstIndex);
+      CodecRegistry.ValueWriter writer = codecs.writer(out);
+      writer.writeJava(code);
+      out.writeInt(items.size());
+      for (Object item : items) {
+        writer.write(item);
+      }
+    } catch (IOException e) {
+      throw new CodecException("could not encode a task: " + e, e);
+    }
+    return bytes.toByteArray();
+  }
+
+  public static TaskEnvelope decode(CodecRegistry codecs, byte[] bytes) {
+    try (DataInputStream in = ByteBuffers.input(bytes)) {
+      int version = in.readUnsignedByte();
+      if (version != VERSION) {
+        throw new CodecException("task envelope version " + version + " (this side reads " + VERSION + ")");
+      }
+      boolean map = in.readBoolean();
+      long seed = in.readLong();
+      long sequence = in.readLong();
+      long firstIndex = in.readLong();
+      CodecRegistry.ValueReader reader = codecs.reader(in);
+      Object code = reader.read();
+      int count = in.readInt();
+      List<Object> items = new ArrayList<>(count);
+      for (int i = 0; i < count; i++) {
+        items.add(reader.read());
+      }
+      return new TaskEnvelope(code, items, map, seed, sequence, firstIndex);
+    } catch (IOException e) {
+      throw new CodecException("could not decode a task: " + e, e);
+    }
+  }
+}
