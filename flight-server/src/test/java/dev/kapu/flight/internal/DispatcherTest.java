@@ -1,0 +1,136 @@
+package dev.kapu.flight.internal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.google.protobuf.ByteString;
+import dev.kapu.flight.TaskOutcome;
+import dev.kapu.flight.TaskRequest;
+import dev.kapu.flight.internal.wire.OutcomeKind;
+import dev.kapu.flight.internal.wire.TaskDone;
+import dev.kapu.flight.internal.wire.ToWorker;
+import dev.kapu.flight.internal.wire.WorkerHello;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** The queue's rules, with workers that only record what they are sent. */
+class DispatcherTest {
+  private final Dispatcher dispatcher = new Dispatcher();
+
+  private record Heard(TaskOutcome outcome, boolean last) {}
+
+  private static final class FakeWorker {
+    final List<ToWorker> received = new ArrayList<>();
+    Dispatcher.Worker handle;
+
+    List<Long> assigned() {
+      return received.stream().filter(ToWorker::hasAssign).map(m -> m.getAssign().getTaskId()).toList();
+    }
+  }
+
+  private FakeWorker join(String id, int slots) {
+    FakeWorker w = new FakeWorker();
+    w.handle = dispatcher.join(WorkerHello.newBuilder().setDaemonId(id).setSlots(slots).build(), w.received::add);
+    return w;
+  }
+
+  private List<Heard> submit(int retries) {
+    List<Heard> heard = new ArrayList<>();
+    dispatcher.submit(new TaskRequest(new byte[] {1}, 0, retries), (o, last) -> heard.add(new Heard(o, last)));
+    return heard;
+  }
+
+  private void finish(FakeWorker w, long taskId) {
+    dispatcher.done(w.handle, TaskDone.newBuilder().setTaskId(taskId).setKind(OutcomeKind.SUCCEEDED)
+        .setPayload(ByteString.copyFromUtf8("ok")).build());
+  }
+
+  @Test
+  void tasksGoInOrderToFreeSlotsAndWaitWhenNoneIsFree() {
+    FakeWorker w = join("w", 2);
+    List<Heard> a = submit(0);
+    submit(0);
+    List<Heard> c = submit(0);
+    assertThat(w.assigned()).containsExactly(1L, 2L);
+    assertThat(dispatcher.status().join().awaiting()).isEqualTo(1);
+    finish(w, 1);
+    assertThat(a).singleElement().satisfies(h -> {
+      assertThat(h.outcome().kind()).isEqualTo(TaskOutcome.Kind.SUCCEEDED);
+      assertThat(h.outcome().daemonId()).isEqualTo("w");
+      assertThat(h.last()).isTrue();
+    });
+    assertThat(w.assigned()).containsExactly(1L, 2L, 3L);
+    assertThat(c).isEmpty();
+  }
+
+  @Test
+  void aLostWorkersTasksAreRetriedElsewhereOrReportedLost() {
+    FakeWorker first = join("first", 2);
+    List<Heard> retried = submit(1);
+    List<Heard> notRetried = submit(0);
+    dispatcher.left(first.handle, "killed");
+    assertThat(notRetried).singleElement().satisfies(h -> {
+      assertThat(h.outcome().kind()).isEqualTo(TaskOutcome.Kind.DAEMON_LOST);
+      assertThat(h.outcome().message()).contains("first").contains("killed");
+    });
+    assertThat(retried).isEmpty();
+    FakeWorker second = join("second", 1);
+    assertThat(second.assigned()).containsExactly(1L);
+    dispatcher.left(second.handle, "killed again");
+    assertThat(retried).singleElement().satisfies(
+        h -> assertThat(h.outcome().kind()).isEqualTo(TaskOutcome.Kind.DAEMON_LOST));
+  }
+
+  @Test
+  void aNewcomerRunsEverySetupBeforeItsFirstTask() {
+    FakeWorker early = join("early", 1);
+    List<Heard> setup = new ArrayList<>();
+    dispatcher.everywhere(new TaskRequest(new byte[] {9}, 0, 0), (o, last) -> setup.add(new Heard(o, last)));
+    submit(0);
+    // The early worker has the setup and no task until the setup is done.
+    assertThat(early.received).hasSize(1);
+    assertThat(early.received.get(0).getAssign().getSetup()).isTrue();
+    finish(early, 1);
+    assertThat(setup).singleElement().satisfies(h -> assertThat(h.last()).isTrue());
+    assertThat(early.assigned()).containsExactly(1L, 2L);
+
+    FakeWorker late = join("late", 1);
+    assertThat(late.received).singleElement().satisfies(m -> assertThat(m.getAssign().getSetup()).isTrue());
+    submit(0);
+    assertThat(late.assigned()).containsExactly(1L); // still only the setup
+    finish(late, 1);
+    assertThat(late.assigned()).containsExactly(1L, 3L);
+  }
+
+  @Test
+  void aCancelledQueuedTaskIsNeverSentAndARunningOneIsCancelledOnItsWorker() {
+    FakeWorker w = join("w", 1);
+    List<Heard> running = new ArrayList<>();
+    var runningHandle = dispatcher.submit(new TaskRequest(new byte[] {1}, 0, 0), (o, l) -> running.add(new Heard(o, l)));
+    List<Heard> queued = new ArrayList<>();
+    var queuedHandle = dispatcher.submit(new TaskRequest(new byte[] {2}, 0, 0), (o, l) -> queued.add(new Heard(o, l)));
+    queuedHandle.cancel();
+    assertThat(queued).singleElement().satisfies(h -> assertThat(h.outcome().kind()).isEqualTo(TaskOutcome.Kind.CANCELLED));
+    runningHandle.cancel();
+    assertThat(w.received).anySatisfy(m -> assertThat(m.getCancel().getTaskId()).isEqualTo(1L));
+    assertThat(running).hasSize(1);
+    // The slot stays taken until the daemon confirms; then the cancelled queued task is skipped.
+    submit(0);
+    assertThat(w.assigned()).containsExactly(1L);
+    finish(w, 1);
+    assertThat(running).hasSize(1); // heard once only
+    assertThat(w.assigned()).containsExactly(1L, 3L);
+  }
+
+  @Test
+  void aTaskReturnedByADrainingWorkerGoesBackToTheHeadOfTheQueue() {
+    FakeWorker leaving = join("leaving", 1);
+    submit(0);
+    submit(0);
+    dispatcher.draining(leaving.handle, "max tasks");
+    assertThat(leaving.received).anySatisfy(m -> assertThat(m.hasDrainAccepted()).isTrue());
+    dispatcher.returned(leaving.handle, 1);
+    FakeWorker next = join("next", 1);
+    assertThat(next.assigned()).containsExactly(1L);
+  }
+}
