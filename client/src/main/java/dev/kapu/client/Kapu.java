@@ -1,6 +1,8 @@
 package dev.kapu.client;
 
+import dev.kapu.daemon.KapuConfig;
 import dev.kapu.daemon.MapFunction;
+import dev.kapu.daemon.ResourceSpec;
 import dev.kapu.daemon.Task;
 import dev.kapu.flight.ClusterStatus;
 import dev.kapu.serial.Codec;
@@ -10,6 +12,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
+import org.apache.arrow.memory.BufferAllocator;
+import org.apache.arrow.vector.ipc.ArrowReader;
 
 /**
  * Kapu's entry point: tasks on daemons, with futures.
@@ -57,6 +61,17 @@ public interface Kapu extends AutoCloseable {
    */
   <T> CompletableFuture<List<T>> everywhere(Task<T> setup);
 
+  /**
+   * Runs SQL on a hosted resource and streams the result back as Arrow batches, straight from
+   * the daemon that ran it (DuckDB's Arrow export, arrow-jdbc or ADBC on that side; no rows on
+   * the way). A database error is thrown here, as a {@link RemoteTaskException} with the
+   * database's message. Close the reader when done.
+   */
+  ArrowReader query(String resource, String sql, Object... parameters);
+
+  /** The allocator query results are read into; closed with the session. */
+  BufferAllocator allocator();
+
   /** Daemons and tasks awaiting, executing and completed. */
   ClusterStatus status();
 
@@ -89,8 +104,24 @@ public interface Kapu extends AutoCloseable {
     Path trustCertificate;
     final List<String> jvmOptions = new ArrayList<>();
     Duration startTimeout = Duration.ofSeconds(60);
+    final List<ResourceSpec> resources = new ArrayList<>();
 
     Builder() {}
+
+    /**
+     * A resource for daemons this session starts: replicated ones open on every daemon, pinned
+     * ones on the first daemon started.
+     */
+    public Builder resource(ResourceSpec resource) {
+      resources.add(resource);
+      return this;
+    }
+
+    /** Every resource in a {@code kapu.yaml}. */
+    public Builder config(Path kapuYaml) {
+      resources.addAll(KapuConfig.readResources(kapuYaml));
+      return this;
+    }
 
     /** How many daemons {@link #local()} and {@link #inProcess()} start (default 1). */
     public Builder daemons(int n) {

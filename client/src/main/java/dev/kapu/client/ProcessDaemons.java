@@ -1,6 +1,8 @@
 package dev.kapu.client;
 
 import dev.kapu.daemon.DaemonCommand;
+import dev.kapu.daemon.KapuConfig;
+import dev.kapu.daemon.ResourceSpec;
 import dev.kapu.flight.Endpoint;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -46,7 +48,7 @@ final class ProcessDaemons implements Sessions.DaemonStarter {
   }
 
   @Override
-  public void start(String id) {
+  public void start(String id, List<ResourceSpec> resources) {
     List<String> command = new ArrayList<>();
     command.add(javaBinary());
     command.add("--add-opens=java.base/java.nio=ALL-UNNAMED");
@@ -61,6 +63,11 @@ final class ProcessDaemons implements Sessions.DaemonStarter {
     }
     for (String pattern : b.allow) {
       command.addAll(List.of("--allow", pattern));
+    }
+    if (!resources.isEmpty()) {
+      Path config = directory.resolve("daemon-" + id + ".yaml");
+      KapuConfig.writeResources(resources, config);
+      command.addAll(List.of("--config", config.toString()));
     }
     Path log = logFile(id);
     try {

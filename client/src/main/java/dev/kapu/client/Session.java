@@ -1,8 +1,11 @@
 package dev.kapu.client;
 
 import dev.kapu.daemon.MapFunction;
+import dev.kapu.daemon.QueryTask;
+import dev.kapu.daemon.StreamTicket;
 import dev.kapu.daemon.Task;
 import dev.kapu.flight.ClusterStatus;
+import dev.kapu.flight.ResultStreams;
 import dev.kapu.flight.TaskGateway;
 import dev.kapu.flight.TaskOutcome;
 import dev.kapu.flight.TaskRequest;
@@ -22,6 +25,9 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
+import org.apache.arrow.memory.BufferAllocator;
+import org.apache.arrow.memory.RootAllocator;
+import org.apache.arrow.vector.ipc.ArrowReader;
 
 /** A Kapu session over any gateway; what it owns beyond the gateway closes with it. */
 class Session implements Kapu {
@@ -32,15 +38,40 @@ class Session implements Kapu {
   private final AtomicLong sequence = new AtomicLong();
   private final Set<CompletableFuture<?>> open = ConcurrentHashMap.newKeySet();
   private final List<AutoCloseable> owned;
+  private final BufferAllocator allocator = new RootAllocator();
+  private final ResultStreams streams;
   private volatile boolean closed;
 
   Session(TaskGateway gateway, CodecRegistry codecs, long seed, TaskOptions defaults,
-      List<AutoCloseable> owned) {
+      List<AutoCloseable> owned, String token) {
     this.gateway = gateway;
     this.codecs = codecs;
     this.seed = seed;
     this.defaults = defaults;
     this.owned = owned;
+    this.streams = new ResultStreams(allocator, token);
+  }
+
+  @Override
+  public ArrowReader query(String resource, String sql, Object... parameters) {
+    TaskOptions options = new TaskOptions(defaults.timeout(), defaults.retries(), List.of(resource));
+    TaskFuture<StreamTicket> ticket = submit(new QueryTask(resource, sql, List.of(parameters)), options);
+    StreamTicket where;
+    try {
+      where = ticket.get();
+    } catch (ExecutionException e) {
+      throw e.getCause() instanceof RuntimeException r ? r : new KapuException(e.getCause().getMessage(), e.getCause());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      ticket.cancel(true);
+      throw new KapuException("interrupted while the query ran");
+    }
+    return streams.open(where.location(), where.ticket());
+  }
+
+  @Override
+  public BufferAllocator allocator() {
+    return allocator;
   }
 
   TaskGateway gateway() {
@@ -72,7 +103,7 @@ class Session implements Kapu {
   }
 
   static TaskRequest request(byte[] payload, TaskOptions options) {
-    return new TaskRequest(payload, options.timeout().toMillis(), options.retries());
+    return new TaskRequest(payload, options.timeout().toMillis(), options.retries(), options.resources());
   }
 
   @SuppressWarnings("unchecked")
@@ -101,6 +132,7 @@ class Session implements Kapu {
           + ": " + outcome.message());
       case DAEMON_LOST -> new DaemonLostException(outcome.message(), outcome.daemonId());
       case CONNECTION_LOST -> new ConnectionLostException(outcome.message());
+      case UNROUTABLE -> new UnknownResourceException(outcome.message());
       default -> new KapuException("unexpected outcome " + outcome.kind() + ": " + outcome.message());
     };
   }
@@ -199,12 +231,22 @@ class Session implements Kapu {
       f.cancel(true);
     }
     gateway.close();
+    try {
+      streams.close();
+    } catch (Exception e) {
+      // closing anyway
+    }
     for (int i = owned.size() - 1; i >= 0; i--) {
       try {
         owned.get(i).close();
       } catch (Exception e) {
         // keep closing the rest
       }
+    }
+    try {
+      allocator.close();
+    } catch (IllegalStateException e) {
+      // a reader the caller never closed: its memory goes with the JVM
     }
   }
 }

@@ -2,6 +2,7 @@ package dev.kapu.client;
 
 import dev.kapu.daemon.Daemon;
 import dev.kapu.daemon.DaemonOptions;
+import dev.kapu.daemon.ResourceSpec;
 import dev.kapu.flight.Endpoint;
 import dev.kapu.flight.KapuServer;
 import dev.kapu.flight.TaskGateway;
@@ -85,13 +86,13 @@ final class Sessions {
     } catch (IllegalStateException e) {
       throw new KapuException("cannot connect to " + url + ": " + e.getMessage(), e);
     }
-    return new Session(gateway, codecs(b), seed(b), b.taskOptions, List.of());
+    return new Session(gateway, codecs(b), seed(b), b.taskOptions, List.of(), token);
   }
 
   /** Starts daemons somewhere and says which have started. */
   interface DaemonStarter extends AutoCloseable {
-    /** Starts one daemon named {@code id}. */
-    void start(String id);
+    /** Starts one daemon named {@code id} that opens {@code resources}. */
+    void start(String id, List<ResourceSpec> resources);
 
     /** Null while the daemon may still connect; else why it never will. */
     String failure(String id);
@@ -106,13 +107,22 @@ final class Sessions {
     private final DaemonStarter starter;
     private final Duration startTimeout;
     private final AtomicInteger launched = new AtomicInteger();
+    private final List<ResourceSpec> resources;
 
     LocalSession(KapuServer server, DaemonStarter starter, CodecRegistry codecs, long seed,
         Kapu.Builder b, AutoCloseable daemons) {
-      super(server.gateway(), codecs, seed, b.taskOptions, List.of(daemons, server));
+      super(server.gateway(), codecs, seed, b.taskOptions, List.of(daemons, server), server.endpoint().token());
       this.server = server;
       this.starter = starter;
       this.startTimeout = b.startTimeout;
+      this.resources = List.copyOf(b.resources);
+    }
+
+    /** Replicated resources open everywhere; pinned ones on the first daemon only. */
+    private List<ResourceSpec> resourcesFor(int ordinal) {
+      return resources.stream()
+          .filter(r -> r.placement() == ResourceSpec.Placement.REPLICATED || ordinal == 1)
+          .toList();
     }
 
     @Override
@@ -124,8 +134,9 @@ final class Sessions {
     public void addDaemons(int n) {
       List<String> ids = new ArrayList<>();
       for (int i = 0; i < n; i++) {
-        String id = "local-" + launched.incrementAndGet();
-        starter.start(id);
+        int ordinal = launched.incrementAndGet();
+        String id = "local-" + ordinal;
+        starter.start(id, resourcesFor(ordinal));
         ids.add(id);
       }
       awaitConnected(ids);
@@ -172,9 +183,9 @@ final class Sessions {
     }
 
     @Override
-    public synchronized void start(String id) {
+    public synchronized void start(String id, List<ResourceSpec> resources) {
       daemons.add(Daemon.start(new DaemonOptions(endpoint, id, b.slots, Duration.ZERO, Duration.ZERO,
-          0, b.allow, Duration.ofSeconds(1))));
+          0, b.allow, Duration.ofSeconds(1), resources)));
     }
 
     @Override

@@ -7,7 +7,12 @@ import dev.kapu.serial.RemoteError;
 import dev.kapu.serial.ResultEnvelope;
 import dev.kapu.serial.SerialFilter;
 import dev.kapu.serial.TaskEnvelope;
+import dev.kapu.daemon.internal.DaemonStreams;
+import dev.kapu.daemon.internal.ResourceRegistry;
+import dev.kapu.daemon.internal.TableStore;
+import dev.kapu.daemon.spi.ResourceEnvironment;
 import java.net.InetAddress;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -23,6 +28,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import org.apache.arrow.memory.BufferAllocator;
+import org.apache.arrow.memory.RootAllocator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -55,17 +62,49 @@ public final class Daemon implements AutoCloseable {
   private volatile String drainReason;
   private final WorkerConnection connection;
   private final String daemonId;
+  private final BufferAllocator allocator = new RootAllocator();
+  private final TableStore tables;
+  private final ResourceRegistry resources;
+  private final DaemonStreams streams;
+  private final DaemonContexts.Services services;
 
   private Daemon(DaemonOptions options) {
     this.options = options;
     this.codecs = CodecRegistry.standard(SerialFilter.withDefaults(options.allow()));
+    WorkerConnection.Identity provisional = identity(options, List.of(), "");
+    this.daemonId = provisional.daemonId();
+    this.tables = new TableStore(allocator, tableMemoryLimit(options.resources()), names -> announceHosting());
     this.runners = Executors.newCachedThreadPool(threads("kapu-task"));
     this.setupRunner = Executors.newSingleThreadExecutor(threads("kapu-setup"));
     ScheduledThreadPoolExecutor t = new ScheduledThreadPoolExecutor(1, threads("kapu-timer"));
     t.setRemoveOnCancelPolicy(true);
     this.timer = t;
-    WorkerConnection.Identity identity = identity(options);
-    this.daemonId = identity.daemonId();
+    try {
+      this.resources = ResourceRegistry.open(options.resources(), new ResourceEnvironment() {
+        @Override
+        public BufferAllocator allocator() {
+          return allocator;
+        }
+
+        @Override
+        public ArrowTables tables() {
+          return tables;
+        }
+
+        @Override
+        public String daemonId() {
+          return daemonId;
+        }
+      });
+      this.streams = new DaemonStreams(allocator, streamHost(options), options.endpoint().token(), timer,
+          TimeUnit.MINUTES.toMillis(5));
+    } catch (Exception e) {
+      closeQuietly(tables);
+      timer.shutdownNow();
+      throw e instanceof RuntimeException r ? r : new IllegalStateException(e.getMessage(), e);
+    }
+    this.services = new DaemonContexts.Services(daemonId, state, resources, tables, allocator, streams);
+    WorkerConnection.Identity identity = identity(options, hostedNames(), streams.url());
     this.connection = WorkerConnection.open(options.endpoint(), identity, new Handler());
     connection.start();
     if (!options.idle().isZero() || !options.wall().isZero()) {
@@ -87,7 +126,69 @@ public final class Daemon implements AutoCloseable {
     return exit;
   }
 
-  private static WorkerConnection.Identity identity(DaemonOptions options) {
+  private List<String> hostedNames() {
+    List<String> names = new ArrayList<>(resources.names());
+    names.addAll(tables.names());
+    return names;
+  }
+
+  private void announceHosting() {
+    WorkerConnection c = connection;
+    if (c != null) {
+      c.hosting(hostedNames());
+    }
+  }
+
+  /** The {@code arrow} resource's {@code memoryLimit} bounds the daemon's tables (no limit without one). */
+  private static long tableMemoryLimit(List<ResourceSpec> specs) {
+    for (ResourceSpec spec : specs) {
+      if (spec.kind().equals("arrow") && spec.option("memoryLimit", null) != null) {
+        return parseBytes(spec.option("memoryLimit", null), spec.name());
+      }
+    }
+    return Long.MAX_VALUE;
+  }
+
+  static long parseBytes(String text, String resource) {
+    String t = text.trim().toUpperCase(java.util.Locale.ROOT).replace("IB", "B");
+    long unit = 1;
+    for (String[] suffix : new String[][] {{"KB", "1024"}, {"MB", "1048576"}, {"GB", "1073741824"}, {"TB", "1099511627776"}, {"B", "1"}}) {
+      if (t.endsWith(suffix[0])) {
+        unit = Long.parseLong(suffix[1]);
+        t = t.substring(0, t.length() - suffix[0].length()).trim();
+        break;
+      }
+    }
+    try {
+      return Math.round(Double.parseDouble(t) * unit);
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException("resource '" + resource + "': memoryLimit '" + text
+          + "' is not a size such as 512MB");
+    }
+  }
+
+  /** Loopback dispatchers get loopback streams; otherwise clients reach this machine by name. */
+  private static String streamHost(DaemonOptions options) {
+    String host = options.endpoint().url().getHost();
+    if (host == null || host.equals("localhost") || host.startsWith("127.") || host.equals("[::1]")) {
+      return "127.0.0.1";
+    }
+    try {
+      return InetAddress.getLocalHost().getHostName();
+    } catch (Exception e) {
+      return "127.0.0.1";
+    }
+  }
+
+  private static void closeQuietly(AutoCloseable c) {
+    try {
+      c.close();
+    } catch (Exception e) {
+      log.warn("closing {} failed: {}", c.getClass().getSimpleName(), e.toString());
+    }
+  }
+
+  private static WorkerConnection.Identity identity(DaemonOptions options, List<String> hosted, String flightUrl) {
     String host;
     try {
       host = InetAddress.getLocalHost().getHostName();
@@ -96,7 +197,7 @@ public final class Daemon implements AutoCloseable {
     }
     long pid = ProcessHandle.current().pid();
     String id = options.daemonId() != null ? options.daemonId() : host + ":" + pid;
-    return new WorkerConnection.Identity(id, host, pid, options.slots());
+    return new WorkerConnection.Identity(id, host, pid, options.slots(), hosted, flightUrl);
   }
 
   private static ThreadFactory threads(String name) {
@@ -194,6 +295,10 @@ public final class Daemon implements AutoCloseable {
     runners.shutdown();
     setupRunner.shutdown();
     connection.close();
+    closeQuietly(streams);
+    closeQuietly(resources);
+    closeQuietly(tables);
+    closeQuietly(allocator);
     exit.complete(how);
   }
 
@@ -272,8 +377,8 @@ public final class Daemon implements AutoCloseable {
 
     /** Runs one call under its timeout; false if it threw (the error is in {@code result}). */
     private boolean run(TaskEnvelope envelope, long index, ResultEnvelope.Builder result, Body body) {
-      TaskContext ctx = DaemonContexts.create(
-          daemonId, state, envelope.seed(), envelope.sequence(), index, () -> stopKind != null);
+      DaemonContexts.Context ctx = new DaemonContexts.Context(
+          services, envelope.seed(), envelope.sequence(), index, () -> stopKind != null);
       ScheduledFuture<?> watchdog = assignment.timeoutMillis() > 0
           ? timer.schedule(() -> stop(TaskOutcome.Kind.TIMED_OUT, "ran past its timeout of "
               + assignment.timeoutMillis() + " ms"), assignment.timeoutMillis(), TimeUnit.MILLISECONDS)
@@ -290,6 +395,7 @@ public final class Daemon implements AutoCloseable {
         return false;
       } finally {
         DaemonContexts.CURRENT.remove();
+        ctx.close();
         if (watchdog != null) {
           watchdog.cancel(false);
         }

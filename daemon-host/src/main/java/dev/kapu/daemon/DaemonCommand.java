@@ -45,6 +45,9 @@ public final class DaemonCommand implements Callable<Integer> {
   @Option(names = "--max-tasks", defaultValue = "0", description = "Leave after this many tasks; 0 = no limit.")
   long maxTasks;
 
+  @Option(names = "--config", description = "A kapu.yaml whose resources this daemon opens and hosts.")
+  Path config;
+
   @Option(names = "--allow", description = "Add a pattern (com.acme.**) to the deserialization allow-list; repeatable.")
   List<String> allow = new ArrayList<>();
 
@@ -59,8 +62,16 @@ public final class DaemonCommand implements Callable<Integer> {
     }
     Endpoint endpoint = new Endpoint(URI.create(url), token, trustCertificate);
     DaemonOptions options = new DaemonOptions(endpoint, id, slots, seconds(idleSeconds),
-        seconds(wallSeconds), maxTasks, allow, Duration.ofSeconds(1));
-    Daemon.Exit exit = Daemon.start(options).awaitExit();
+        seconds(wallSeconds), maxTasks, allow, Duration.ofSeconds(1),
+        config != null ? KapuConfig.readResources(config) : List.of());
+    Daemon daemon;
+    try {
+      daemon = Daemon.start(options);
+    } catch (RuntimeException e) {
+      System.err.println("kapu daemon: " + e.getMessage());
+      return 3;
+    }
+    Daemon.Exit exit = daemon.awaitExit();
     if (!exit.clean()) {
       System.err.println("kapu daemon: " + exit.reason());
       return 1;

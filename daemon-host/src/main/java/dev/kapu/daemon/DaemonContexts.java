@@ -1,49 +1,159 @@
 package dev.kapu.daemon;
 
+import dev.kapu.daemon.internal.DaemonStreams;
+import dev.kapu.daemon.internal.ResourceRegistry;
+import dev.kapu.daemon.spi.TaskScope;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
 import java.util.SplittableRandom;
 import java.util.concurrent.ConcurrentMap;
 import java.util.function.BooleanSupplier;
 import java.util.random.RandomGenerator;
+import org.apache.arrow.memory.BufferAllocator;
+import org.apache.arrow.vector.ipc.ArrowReader;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /** The task context implementation and the thread's current one. */
 final class DaemonContexts {
+  private static final Logger log = LoggerFactory.getLogger(DaemonContexts.class);
   static final ThreadLocal<TaskContext> CURRENT = new ThreadLocal<>();
 
   private DaemonContexts() {}
 
-  static TaskContext create(
+  /** What every task on a daemon shares. */
+  record Services(
       String daemonId,
       ConcurrentMap<String, Object> state,
-      long seed,
-      long sequence,
-      long index,
-      BooleanSupplier stopRequested) {
-    return new TaskContext() {
-      private RandomGenerator random;
+      ResourceRegistry resources,
+      ArrowTables tables,
+      BufferAllocator allocator,
+      DaemonStreams streams) {}
 
-      @Override
-      public RandomGenerator random() {
-        if (random == null) {
-          random = new SplittableRandom(streamSeed(seed, sequence, index));
+  /** One call's context; what it opens is closed by {@link #close()}. */
+  static final class Context implements TaskContext, TaskScope, AutoCloseable {
+    private final Services services;
+    private final long seed;
+    private final long sequence;
+    private final long index;
+    private final BooleanSupplier stopRequested;
+    private final List<AutoCloseable> scope = new ArrayList<>();
+    private RandomGenerator random;
+    private BufferAllocator allocator;
+
+    Context(Services services, long seed, long sequence, long index, BooleanSupplier stopRequested) {
+      this.services = services;
+      this.seed = seed;
+      this.sequence = sequence;
+      this.index = index;
+      this.stopRequested = stopRequested;
+    }
+
+    @Override
+    public RandomGenerator random() {
+      if (random == null) {
+        random = new SplittableRandom(streamSeed(seed, sequence, index));
+      }
+      return random;
+    }
+
+    @Override
+    public ConcurrentMap<String, Object> state() {
+      return services.state();
+    }
+
+    @Override
+    public String daemonId() {
+      return services.daemonId();
+    }
+
+    @Override
+    public boolean stopRequested() {
+      return stopRequested.getAsBoolean() || Thread.currentThread().isInterrupted();
+    }
+
+    @Override
+    public <T> T resource(String name, Class<T> type) {
+      try {
+        return services.resources().get(name).get(type, this);
+      } catch (RuntimeException e) {
+        throw e;
+      } catch (Exception e) {
+        throw new IllegalStateException("resource '" + name + "': " + e.getMessage(), e);
+      }
+    }
+
+    @Override
+    public ArrowReader query(String resource, String sql, Object... parameters) {
+      ArrowReader reader;
+      try {
+        reader = services.resources().get(resource).query(sql, List.of(nullSafe(parameters)), allocator());
+      } catch (RuntimeException e) {
+        throw e;
+      } catch (Exception e) {
+        throw new QueryException(resource, e);
+      }
+      scope.add(reader);
+      return reader;
+    }
+
+    private static Object[] nullSafe(Object[] parameters) {
+      for (Object p : parameters) {
+        if (p == null) {
+          throw new IllegalArgumentException("null query parameters are not supported; write NULL in the SQL");
         }
-        return random;
       }
+      return parameters;
+    }
 
-      @Override
-      public ConcurrentMap<String, Object> state() {
-        return state;
-      }
+    @Override
+    public ArrowTables tables() {
+      return services.tables();
+    }
 
-      @Override
-      public String daemonId() {
-        return daemonId;
+    @Override
+    public BufferAllocator allocator() {
+      if (allocator == null) {
+        // Result streams outlive the task, so they come from the daemon's allocator, not a task child.
+        allocator = services.allocator();
       }
+      return allocator;
+    }
 
-      @Override
-      public boolean stopRequested() {
-        return stopRequested.getAsBoolean() || Thread.currentThread().isInterrupted();
+    @Override
+    public void closeAtEnd(AutoCloseable resource) {
+      scope.add(resource);
+    }
+
+    /** Hands a reader to the daemon's Flight endpoint; the task no longer closes it. */
+    StreamTicket park(ArrowReader reader) {
+      scope.remove(reader);
+      return new StreamTicket(services.streams().url(), services.streams().park(reader));
+    }
+
+    @Override
+    public void close() {
+      List<AutoCloseable> lastFirst = new ArrayList<>(scope);
+      Collections.reverse(lastFirst);
+      scope.clear();
+      for (AutoCloseable c : lastFirst) {
+        try {
+          c.close();
+        } catch (Exception e) {
+          log.warn("closing a task's {} failed: {}", c.getClass().getSimpleName(), e.toString());
+        }
       }
-    };
+    }
+  }
+
+  /** A query the database refused; the message is the database's. */
+  static final class QueryException extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    QueryException(String resource, Exception cause) {
+      super("query on '" + resource + "' failed: " + cause.getMessage(), cause);
+    }
   }
 
   /** Mixes the three coordinates so that neighbouring streams are unrelated (SplitMix64's finaliser). */

@@ -16,6 +16,7 @@ import java.util.List;
  * @param allow patterns added to the deserialization allow-list
  * @param stopGrace how long a cancelled or timed-out task may take to honour its interrupt
  *     before its thread is abandoned and its slot given to the next task
+ * @param resources what this daemon opens at start and hosts
  */
 public record DaemonOptions(
     Endpoint endpoint,
@@ -25,7 +26,8 @@ public record DaemonOptions(
     Duration wall,
     long maxTasks,
     List<String> allow,
-    Duration stopGrace) {
+    Duration stopGrace,
+    List<ResourceSpec> resources) {
 
   public DaemonOptions {
     if (slots < 1) {
@@ -35,11 +37,16 @@ public record DaemonOptions(
       throw new IllegalArgumentException("limits must not be negative");
     }
     allow = List.copyOf(allow);
+    resources = List.copyOf(resources);
   }
 
   /** One slot, no limits, the default allow-list. */
   public static DaemonOptions of(Endpoint endpoint, String daemonId) {
     return new DaemonOptions(endpoint, daemonId, 1, Duration.ZERO, Duration.ZERO, 0, List.of(),
-        Duration.ofSeconds(1));
+        Duration.ofSeconds(1), List.of());
+  }
+
+  public DaemonOptions withResources(List<ResourceSpec> specs) {
+    return new DaemonOptions(endpoint, daemonId, slots, idle, wall, maxTasks, allow, stopGrace, specs);
   }
 }

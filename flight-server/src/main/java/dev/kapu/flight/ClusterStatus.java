@@ -22,5 +22,7 @@ public record ClusterStatus(long awaiting, long executing, long completed, List<
       long completed,
       long failed,
       long connectedAtMillis,
-      boolean draining) {}
+      boolean draining,
+      List<String> resources,
+      String flightUrl) {}
 }

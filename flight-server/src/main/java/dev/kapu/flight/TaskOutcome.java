@@ -20,6 +20,8 @@ public record TaskOutcome(Kind kind, byte[] payload, String message, String daem
     TIMED_OUT,
     /** The daemon running it exited or disconnected, and no retries were left. */
     DAEMON_LOST,
+    /** Daemons are connected, but none hosts the resources the task names. */
+    UNROUTABLE,
     /** This client lost its connection to the dispatcher. */
     CONNECTION_LOST
   }

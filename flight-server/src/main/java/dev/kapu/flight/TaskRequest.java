@@ -1,16 +1,24 @@
 package dev.kapu.flight;
 
+import java.util.List;
+
 /**
  * A task as the dispatcher sees it: an opaque payload and how to treat it.
  *
  * @param payload the encoded task; the dispatcher never looks inside
  * @param timeoutMillis how long it may run on a daemon; 0 for no limit
  * @param maxRetries how many times it is sent again if the daemon running it is lost
+ * @param resources names the daemon must host (resources, tables); empty for any daemon
  */
-public record TaskRequest(byte[] payload, long timeoutMillis, int maxRetries) {
+public record TaskRequest(byte[] payload, long timeoutMillis, int maxRetries, List<String> resources) {
   public TaskRequest {
     if (timeoutMillis < 0 || maxRetries < 0) {
       throw new IllegalArgumentException("timeout and retries must not be negative");
     }
+    resources = List.copyOf(resources);
+  }
+
+  public TaskRequest(byte[] payload, long timeoutMillis, int maxRetries) {
+    this(payload, timeoutMillis, maxRetries, List.of());
   }
 }

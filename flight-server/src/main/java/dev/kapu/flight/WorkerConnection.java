@@ -5,6 +5,7 @@ import dev.kapu.flight.internal.Channels;
 import dev.kapu.flight.internal.Wire;
 import dev.kapu.flight.internal.wire.Draining;
 import dev.kapu.flight.internal.wire.FromWorker;
+import dev.kapu.flight.internal.wire.Hosting;
 import dev.kapu.flight.internal.wire.TaskDone;
 import dev.kapu.flight.internal.wire.TaskReturned;
 import dev.kapu.flight.internal.wire.ToWorker;
@@ -12,6 +13,8 @@ import dev.kapu.flight.internal.wire.WorkerHello;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
+import java.util.Collection;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.apache.arrow.flight.impl.Flight.FlightData;
@@ -35,8 +38,9 @@ public final class WorkerConnection implements AutoCloseable {
     void onDisconnected(Throwable cause);
   }
 
-  /** Who this daemon is. */
-  public record Identity(String daemonId, String host, long pid, int slots) {}
+  /** Who this daemon is, what it hosts, and where it serves its own Flight streams (may be empty). */
+  public record Identity(String daemonId, String host, long pid, int slots, List<String> resources,
+      String flightUrl) {}
 
   private final ManagedChannel channel;
   private final StreamObserver<FlightData> out;
@@ -91,7 +95,14 @@ public final class WorkerConnection implements AutoCloseable {
         .setDaemonId(identity.daemonId())
         .setHost(identity.host())
         .setPid(identity.pid())
-        .setSlots(identity.slots())).build());
+        .setSlots(identity.slots())
+        .addAllResources(identity.resources())
+        .setFlightUrl(identity.flightUrl())).build());
+  }
+
+  /** Tells the dispatcher what this daemon hosts now. */
+  public void hosting(Collection<String> resources) {
+    send(FromWorker.newBuilder().setHosting(Hosting.newBuilder().addAllResources(resources)).build());
   }
 
   public void done(long taskId, TaskOutcome.Kind kind, byte[] payload, String message) {

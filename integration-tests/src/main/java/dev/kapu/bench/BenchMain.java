@@ -57,6 +57,7 @@ public final class BenchMain implements Callable<Integer> {
     public Integer call() throws Exception {
       long[] task = taskRoundTrips();
       long[] tcp = TcpEchoPeer.measureRoundTrips(Math.min(warmup, 5000), roundTrips);
+      long[] grpc = GrpcEchoPeer.measureRoundTrips(warmup, roundTrips);
       long[] hazelcast = HazelcastPeer.measureRoundTrips(Math.min(warmup, 5000), roundTrips);
       double taskP50 = Stats.p50(task);
       double tcpP50 = Stats.p50(tcp);
@@ -64,6 +65,9 @@ public final class BenchMain implements Callable<Integer> {
       print("task_rtt_p99_us", Stats.p99(task));
       print("tcp_rtt_p50_us", tcpP50);
       print("rtt_ratio", round(taskP50 / tcpP50, 2));
+      // The same transport with nothing on top: one FlightData each way on a DoExchange stream.
+      print("grpc_stream_rtt_p50_us", Stats.p50(grpc));
+      print("task_vs_grpc_stream", round(taskP50 / Stats.p50(grpc), 2));
       print("hazelcast_rtt_p50_us", Stats.p50(hazelcast));
       print("task_vs_hazelcast", round(taskP50 / Stats.p50(hazelcast), 2));
       map();

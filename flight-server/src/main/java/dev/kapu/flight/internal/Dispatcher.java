@@ -16,7 +16,9 @@ import dev.kapu.flight.internal.wire.WorkerHello;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
+import java.util.TreeSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -36,7 +38,8 @@ public final class Dispatcher implements TaskGateway {
   private static final Logger log = LoggerFactory.getLogger(Dispatcher.class);
 
   private final Object lock = new Object();
-  private final ArrayDeque<Job> queue = new ArrayDeque<>();
+  /** One FIFO per set of required names; across them, the oldest runnable task goes first. */
+  private final Map<List<String>, ArrayDeque<Job>> queues = new LinkedHashMap<>();
   private final List<Worker> workers = new ArrayList<>();
   private final List<Job> setups = new ArrayList<>();
   private long nextId = 1;
@@ -57,6 +60,7 @@ public final class Dispatcher implements TaskGateway {
     final OutcomeListener listener;
     final boolean everywhere;
     final Set<Worker> awaitedWorkers = new LinkedHashSet<>();
+    final List<String> needs;
     State state = State.QUEUED;
     int attempts;
 
@@ -65,6 +69,7 @@ public final class Dispatcher implements TaskGateway {
       this.request = request;
       this.listener = listener;
       this.everywhere = everywhere;
+      this.needs = List.copyOf(new TreeSet<>(request.resources()));
     }
 
     @Override
@@ -89,6 +94,7 @@ public final class Dispatcher implements TaskGateway {
     final long connectedAt = System.currentTimeMillis();
     final Map<Long, Job> running = new HashMap<>();
     final Map<Long, Job> setupsRunning = new HashMap<>();
+    Set<String> hosting;
     boolean draining;
     boolean gone;
     long completedHere;
@@ -97,6 +103,11 @@ public final class Dispatcher implements TaskGateway {
     Worker(WorkerHello hello, Consumer<ToWorker> out) {
       this.hello = hello;
       this.out = out;
+      this.hosting = Set.copyOf(hello.getResourcesList());
+    }
+
+    boolean hosts(List<String> needs) {
+      return hosting.containsAll(needs);
     }
 
     boolean free() {
@@ -127,14 +138,33 @@ public final class Dispatcher implements TaskGateway {
         job.state = State.DONE;
         after.add(() -> listener.onOutcome(
             TaskOutcome.of(TaskOutcome.Kind.CANCELLED, "the dispatcher is closed", ""), true));
+      } else if (!workers.isEmpty() && workers.stream().noneMatch(w -> w.hosts(job.needs))) {
+        job.state = State.DONE;
+        after.add(() -> listener.onOutcome(unroutable(job), true));
       } else {
-        queue.addLast(job);
-        queued++;
+        enqueue(job, false);
         pump();
       }
     }
     deliver(after);
     return job;
+  }
+
+  private void enqueue(Job job, boolean first) {
+    ArrayDeque<Job> queue = queues.computeIfAbsent(job.needs, k -> new ArrayDeque<>());
+    if (first) {
+      queue.addFirst(job);
+    } else {
+      queue.addLast(job);
+    }
+    queued++;
+  }
+
+  private TaskOutcome unroutable(Job job) {
+    Set<String> hosted = new TreeSet<>();
+    workers.forEach(w -> hosted.addAll(w.hosting));
+    return TaskOutcome.of(TaskOutcome.Kind.UNROUTABLE, "no connected daemon hosts " + job.needs
+        + " (the daemons host " + hosted + ")", "");
   }
 
   @Override
@@ -269,8 +299,7 @@ public final class Dispatcher implements TaskGateway {
       if (job != null && job.state == State.RUNNING) {
         job.state = State.QUEUED;
         job.attempts--;
-        queue.addFirst(job);
-        queued++;
+        enqueue(job, true);
       }
       pump();
     }
@@ -305,8 +334,7 @@ public final class Dispatcher implements TaskGateway {
         }
         if (job.attempts <= job.request.maxRetries()) {
           job.state = State.QUEUED;
-          queue.addFirst(job);
-          queued++;
+          enqueue(job, true);
         } else {
           job.state = State.DONE;
           completed++;
@@ -326,40 +354,84 @@ public final class Dispatcher implements TaskGateway {
         }
       }
       w.setupsRunning.clear();
+      failStranded(after);
       pump();
     }
     deliver(after);
   }
 
-  private void pump() {
-    while (!queue.isEmpty()) {
-      Worker w = nextFreeWorker();
-      if (w == null) {
-        return;
-      }
-      Job job = queue.pollFirst();
-      if (job.state != State.QUEUED) {
+  /** Queued tasks that no remaining daemon can run fail now rather than wait forever. */
+  private void failStranded(List<Runnable> after) {
+    if (workers.isEmpty()) {
+      return; // a controller may be starting daemons; an empty pool is not a verdict
+    }
+    for (var entry : queues.entrySet()) {
+      if (workers.stream().anyMatch(w -> w.hosts(entry.getKey()))) {
         continue;
       }
-      queued--;
-      job.state = State.RUNNING;
-      job.attempts++;
-      w.running.put(job.id, job);
-      w.send(ToWorker.newBuilder().setAssign(job.assignment(false)).build());
+      for (Job job : entry.getValue()) {
+        if (job.state == State.QUEUED) {
+          job.state = State.DONE;
+          queued--;
+          TaskOutcome outcome = unroutable(job);
+          after.add(() -> job.listener.onOutcome(outcome, true));
+        }
+      }
+      entry.getValue().clear();
     }
   }
 
-  /** Round robin over daemons with a free slot, so load spreads when many are idle. */
-  private Worker nextFreeWorker() {
-    int n = workers.size();
-    for (int i = 0; i < n; i++) {
-      Worker w = workers.get((cursor + i) % n);
-      if (w.free()) {
+  /** The daemon stored or dropped a table. */
+  public void hosting(Worker w, List<String> resources) {
+    synchronized (lock) {
+      w.hosting = Set.copyOf(resources);
+      pump();
+    }
+  }
+
+  private void pump() {
+    if (queued == 0) {
+      return;
+    }
+    boolean sent = true;
+    while (sent && queued > 0) {
+      sent = false;
+      int n = workers.size();
+      for (int i = 0; i < n; i++) {
+        // Round robin, so load spreads when many daemons are idle.
+        Worker w = workers.get((cursor + i) % n);
+        if (!w.free()) {
+          continue;
+        }
+        Job job = nextJobFor(w);
+        if (job == null) {
+          continue;
+        }
+        queued--;
+        job.state = State.RUNNING;
+        job.attempts++;
+        w.running.put(job.id, job);
+        w.send(ToWorker.newBuilder().setAssign(job.assignment(false)).build());
         cursor = (cursor + i + 1) % n;
-        return w;
+        sent = true;
+        break;
       }
     }
-    return null;
+  }
+
+  /** The oldest queued task this worker can run, taken off its queue; null if none. */
+  private Job nextJobFor(Worker w) {
+    ArrayDeque<Job> best = null;
+    for (ArrayDeque<Job> queue : queues.values()) {
+      while (!queue.isEmpty() && queue.peekFirst().state != State.QUEUED) {
+        queue.pollFirst(); // cancelled while queued
+      }
+      if (!queue.isEmpty() && w.hosts(queue.peekFirst().needs)
+          && (best == null || queue.peekFirst().id < best.peekFirst().id)) {
+        best = queue;
+      }
+    }
+    return best == null ? null : best.pollFirst();
   }
 
   @Override
@@ -372,7 +444,8 @@ public final class Dispatcher implements TaskGateway {
         executing += here;
         daemons.add(new ClusterStatus.Daemon(
             w.hello.getDaemonId(), w.hello.getHost(), w.hello.getPid(), w.hello.getSlots(),
-            here, w.completedHere, w.failedHere, w.connectedAt, w.draining));
+            here, w.completedHere, w.failedHere, w.connectedAt, w.draining,
+            List.copyOf(new TreeSet<>(w.hosting)), w.hello.getFlightUrl()));
       }
       return CompletableFuture.completedFuture(
           new ClusterStatus(queued, executing, completed, List.copyOf(daemons)));
@@ -385,7 +458,7 @@ public final class Dispatcher implements TaskGateway {
     List<Job> open = new ArrayList<>();
     synchronized (lock) {
       closed = true;
-      open.addAll(queue);
+      queues.values().forEach(open::addAll);
       for (Worker w : workers) {
         open.addAll(w.running.values());
       }

@@ -136,7 +136,8 @@ public final class RemoteGateway implements TaskGateway {
         .setPayload(ByteString.copyFrom(request.payload()))
         .setTimeoutMillis(request.timeoutMillis())
         .setMaxRetries(request.maxRetries())
-        .setEverywhere(everywhere)).build());
+        .setEverywhere(everywhere)
+        .addAllResources(request.resources())).build());
     return () -> {
       if (open.containsKey(id)) {
         send(FromClient.newBuilder().setCancel(Cancel.newBuilder().setTaskId(id)).build());
@@ -162,7 +163,8 @@ public final class RemoteGateway implements TaskGateway {
     List<ClusterStatus.Daemon> daemons = new ArrayList<>();
     for (DaemonState d : s.getDaemonsList()) {
       daemons.add(new ClusterStatus.Daemon(d.getDaemonId(), d.getHost(), d.getPid(), d.getSlots(),
-          d.getExecuting(), d.getCompleted(), d.getFailed(), d.getConnectedAtMillis(), d.getDraining()));
+          d.getExecuting(), d.getCompleted(), d.getFailed(), d.getConnectedAtMillis(), d.getDraining(),
+          List.copyOf(d.getResourcesList()), d.getFlightUrl()));
     }
     return new ClusterStatus(s.getAwaiting(), s.getExecuting(), s.getCompleted(), List.copyOf(daemons));
   }

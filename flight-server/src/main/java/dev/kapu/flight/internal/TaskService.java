@@ -160,6 +160,7 @@ public final class TaskService {
         case DONE -> dispatcher.done(requireWorker(), message.getDone());
         case RETURNED -> dispatcher.returned(requireWorker(), message.getReturned().getTaskId());
         case DRAINING -> dispatcher.draining(requireWorker(), message.getDraining().getReason());
+        case HOSTING -> dispatcher.hosting(requireWorker(), message.getHosting().getResourcesList());
         default -> throw Status.INVALID_ARGUMENT.withDescription("unknown daemon message").asRuntimeException();
       }
     }
@@ -213,7 +214,8 @@ public final class TaskService {
           var submit = message.getSubmit();
           long id = submit.getTaskId();
           TaskRequest request = new TaskRequest(
-              submit.getPayload().toByteArray(), submit.getTimeoutMillis(), submit.getMaxRetries());
+              submit.getPayload().toByteArray(), submit.getTimeoutMillis(), submit.getMaxRetries(),
+              submit.getResourcesList());
           TaskHandle handle;
           synchronized (this) {
             if (open.containsKey(id)) {
@@ -300,7 +302,8 @@ public final class TaskService {
       reply.addDaemons(DaemonState.newBuilder()
           .setDaemonId(d.id()).setHost(d.host()).setPid(d.pid()).setSlots(d.slots())
           .setExecuting(d.executing()).setCompleted(d.completed()).setFailed(d.failed())
-          .setConnectedAtMillis(d.connectedAtMillis()).setDraining(d.draining()));
+          .setConnectedAtMillis(d.connectedAtMillis()).setDraining(d.draining())
+          .addAllResources(d.resources()).setFlightUrl(d.flightUrl()));
     }
     return reply.build();
   }

@@ -59,6 +59,7 @@ public final class Wire {
       case CANCELLED -> OutcomeKind.CANCELLED;
       case TIMED_OUT -> OutcomeKind.TIMED_OUT;
       case DAEMON_LOST, CONNECTION_LOST -> OutcomeKind.DAEMON_LOST;
+      case UNROUTABLE -> OutcomeKind.UNROUTABLE;
     };
   }
 
@@ -69,6 +70,7 @@ public final class Wire {
       case CANCELLED -> TaskOutcome.Kind.CANCELLED;
       case TIMED_OUT -> TaskOutcome.Kind.TIMED_OUT;
       case DAEMON_LOST, UNRECOGNIZED -> TaskOutcome.Kind.DAEMON_LOST;
+      case UNROUTABLE -> TaskOutcome.Kind.UNROUTABLE;
     };
   }
 }

@@ -1,0 +1,53 @@
+package dev.kapu.daemon.internal;
+
+import dev.kapu.daemon.ArrowTables;
+import dev.kapu.daemon.ResourceSpec;
+import dev.kapu.daemon.spi.HostedResource;
+import dev.kapu.daemon.spi.ResourceEnvironment;
+import dev.kapu.daemon.spi.ResourceKind;
+import dev.kapu.daemon.spi.TaskScope;
+import java.util.List;
+import org.apache.arrow.memory.BufferAllocator;
+import org.apache.arrow.vector.ipc.ArrowReader;
+
+/**
+ * {@code kind: arrow}: the daemon's in-memory Arrow tables as a named resource, so that routing
+ * can send work to the daemon that holds them (declare it {@code pinned}). Its memory limit is the
+ * daemon's {@code --table-memory}. SQL over the tables runs through a duckdb resource on the same
+ * daemon.
+ */
+public final class ArrowKind implements ResourceKind {
+  @Override
+  public String name() {
+    return "arrow";
+  }
+
+  @Override
+  public HostedResource open(ResourceSpec spec, ResourceEnvironment environment) {
+    ArrowTables tables = environment.tables();
+    return new HostedResource() {
+      @Override
+      public String kind() {
+        return "arrow";
+      }
+
+      @Override
+      public <T> T get(Class<T> type, TaskScope scope) {
+        if (!type.isAssignableFrom(ArrowTables.class)) {
+          throw new IllegalArgumentException("an arrow resource offers " + ArrowTables.class.getName()
+              + ", not a " + type.getName());
+        }
+        return type.cast(tables);
+      }
+
+      @Override
+      public ArrowReader query(String sql, List<?> parameters, BufferAllocator allocator) {
+        throw new IllegalArgumentException("resource '" + spec.name() + "' holds Arrow tables and runs"
+            + " no SQL: query them through a duckdb resource on the same daemon");
+      }
+
+      @Override
+      public void close() {}
+    };
+  }
+}

@@ -1,0 +1,58 @@
+package dev.kapu.daemon.internal;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import org.apache.arrow.util.AutoCloseables;
+import org.apache.arrow.vector.VectorSchemaRoot;
+import org.apache.arrow.vector.ipc.ArrowReader;
+import org.apache.arrow.vector.types.pojo.Schema;
+
+/** A reader that releases what produced it (statement, connection, ...) when it is closed. */
+public final class OwningReader extends ArrowReader {
+  private final ArrowReader delegate;
+  private final List<AutoCloseable> owned;
+
+  /** @param owned closed after the reader, last first */
+  public OwningReader(ArrowReader delegate, List<AutoCloseable> owned) {
+    super(null); // every read goes to the delegate, which has its own allocator and root
+    this.delegate = delegate;
+    this.owned = owned;
+  }
+
+  @Override
+  public VectorSchemaRoot getVectorSchemaRoot() throws IOException {
+    return delegate.getVectorSchemaRoot();
+  }
+
+  @Override
+  public boolean loadNextBatch() throws IOException {
+    return delegate.loadNextBatch();
+  }
+
+  @Override
+  public long bytesRead() {
+    return delegate.bytesRead();
+  }
+
+  @Override
+  protected void closeReadSource() throws IOException {
+    try {
+      delegate.close();
+    } finally {
+      try {
+        List<AutoCloseable> lastFirst = new ArrayList<>(owned);
+        Collections.reverse(lastFirst);
+        AutoCloseables.close(lastFirst);
+      } catch (Exception e) {
+        throw new IOException(e);
+      }
+    }
+  }
+
+  @Override
+  protected Schema readSchema() throws IOException {
+    return delegate.getVectorSchemaRoot().getSchema();
+  }
+}

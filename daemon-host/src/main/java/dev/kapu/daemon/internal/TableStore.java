@@ -1,0 +1,180 @@
+package dev.kapu.daemon.internal;
+
+import dev.kapu.daemon.ArrowTables;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Consumer;
+import org.apache.arrow.memory.BufferAllocator;
+import org.apache.arrow.memory.OutOfMemoryException;
+import org.apache.arrow.util.AutoCloseables;
+import org.apache.arrow.vector.VectorSchemaRoot;
+import org.apache.arrow.vector.VectorUnloader;
+import org.apache.arrow.vector.ipc.ArrowReader;
+import org.apache.arrow.vector.ipc.message.ArrowRecordBatch;
+import org.apache.arrow.vector.types.pojo.Schema;
+
+/** A daemon's tables: batches moved (not copied) into an allocator of their own, with a limit. */
+public final class TableStore implements ArrowTables, AutoCloseable {
+  private final BufferAllocator allocator;
+  private final Map<String, Table> tables = new ConcurrentHashMap<>();
+  private final Consumer<Set<String>> onChange;
+
+  private record Table(Schema schema, List<ArrowRecordBatch> batches, long rows) implements AutoCloseable {
+    @Override
+    public void close() {
+      batches.forEach(ArrowRecordBatch::close);
+    }
+  }
+
+  /** @param onChange told the new set of names whenever a table appears or goes */
+  public TableStore(BufferAllocator parent, long limitBytes, Consumer<Set<String>> onChange) {
+    this.allocator = parent.newChildAllocator("tables", 0, limitBytes);
+    this.onChange = onChange;
+  }
+
+  public BufferAllocator allocator() {
+    return allocator;
+  }
+
+  @Override
+  public void put(String name, ArrowReader data) throws IOException {
+    List<ArrowRecordBatch> batches = new ArrayList<>();
+    long rows = 0;
+    Schema schema;
+    try {
+      VectorSchemaRoot root = data.getVectorSchemaRoot();
+      schema = root.getSchema();
+      while (data.loadNextBatch()) {
+        rows += root.getRowCount();
+        // Copy the batch's buffers into this store's allocator so the table outlives the reader
+        // and counts against the limit.
+        try (ArrowRecordBatch source = new VectorUnloader(root).getRecordBatch()) {
+          batches.add(copy(source));
+        }
+      }
+    } catch (OutOfMemoryException e) {
+      batches.forEach(ArrowRecordBatch::close);
+      throw new IOException("table '" + name + "' does not fit in the daemon's table memory (limit "
+          + allocator.getLimit() + " bytes, in use " + allocator.getAllocatedMemory() + ")", e);
+    } catch (IOException | RuntimeException e) {
+      batches.forEach(ArrowRecordBatch::close);
+      throw e;
+    }
+    Table previous = tables.put(name, new Table(schema, List.copyOf(batches), rows));
+    if (previous != null) {
+      previous.close();
+    }
+    onChange.accept(names());
+  }
+
+  private ArrowRecordBatch copy(ArrowRecordBatch source) {
+    List<org.apache.arrow.memory.ArrowBuf> copies = new ArrayList<>();
+    try {
+      for (org.apache.arrow.memory.ArrowBuf buf : source.getBuffers()) {
+        org.apache.arrow.memory.ArrowBuf copy = allocator.buffer(buf.readableBytes());
+        copy.setBytes(0, buf, 0, buf.readableBytes());
+        copy.writerIndex(buf.readableBytes());
+        copies.add(copy);
+      }
+      ArrowRecordBatch batch = new ArrowRecordBatch(source.getLength(), source.getNodes(), copies);
+      copies.forEach(org.apache.arrow.memory.ArrowBuf::close); // the batch holds its own references
+      return batch;
+    } catch (RuntimeException e) {
+      copies.forEach(org.apache.arrow.memory.ArrowBuf::close);
+      throw e;
+    }
+  }
+
+  @Override
+  public ArrowReader get(String name) {
+    Table table = require(name);
+    return new BatchListReader(allocator, table.schema(), table.batches());
+  }
+
+  private Table require(String name) {
+    Table table = tables.get(name);
+    if (table == null) {
+      throw new IllegalArgumentException("no table '" + name + "' on this daemon (tables: " + names() + ")");
+    }
+    return table;
+  }
+
+  @Override
+  public boolean contains(String name) {
+    return tables.containsKey(name);
+  }
+
+  @Override
+  public Schema schema(String name) {
+    return require(name).schema();
+  }
+
+  @Override
+  public long rowCount(String name) {
+    return require(name).rows();
+  }
+
+  @Override
+  public boolean drop(String name) {
+    Table table = tables.remove(name);
+    if (table == null) {
+      return false;
+    }
+    table.close();
+    onChange.accept(names());
+    return true;
+  }
+
+  @Override
+  public Set<String> names() {
+    return new TreeSet<>(tables.keySet());
+  }
+
+  @Override
+  public void close() throws Exception {
+    AutoCloseables.close(tables.values());
+    tables.clear();
+    allocator.close();
+  }
+
+  /** Reads stored batches; each reader loads them into a root of its own. */
+  static final class BatchListReader extends ArrowReader {
+    private final Schema schema;
+    private final List<ArrowRecordBatch> batches;
+    private int next;
+
+    BatchListReader(BufferAllocator allocator, Schema schema, List<ArrowRecordBatch> batches) {
+      super(allocator);
+      this.schema = schema;
+      this.batches = batches;
+    }
+
+    @Override
+    public boolean loadNextBatch() throws IOException {
+      ensureInitialized();
+      if (next >= batches.size()) {
+        return false;
+      }
+      loadRecordBatch(batches.get(next++));
+      return true;
+    }
+
+    @Override
+    public long bytesRead() {
+      return 0;
+    }
+
+    @Override
+    protected void closeReadSource() {}
+
+    @Override
+    protected Schema readSchema() {
+      return schema;
+    }
+  }
+}
