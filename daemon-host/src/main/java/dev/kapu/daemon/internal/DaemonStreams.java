@@ -6,9 +6,9 @@ import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import org.apache.arrow.flight.BackpressureStrategy;
 import org.apache.arrow.flight.CallHeaders;
 import org.apache.arrow.flight.CallStatus;
+import org.apache.arrow.flight.FlightProducer.ServerStreamListener;
 import org.apache.arrow.flight.FlightServer;
 import org.apache.arrow.flight.Location;
 import org.apache.arrow.flight.NoOpFlightProducer;
@@ -85,16 +85,10 @@ public final class DaemonStreams implements AutoCloseable {
             .toRuntimeException());
         return;
       }
-      BackpressureStrategy backpressure = new BackpressureStrategy.CallbackBackpressureStrategy();
-      backpressure.register(listener);
       try (reader) {
         listener.start(reader.getVectorSchemaRoot());
         while (reader.loadNextBatch()) {
-          // A slow client holds the producer back instead of filling this daemon's memory.
-          if (backpressure.waitForListener(STALL_MILLIS) != BackpressureStrategy.WaitResult.READY) {
-            if (!listener.isCancelled()) {
-              listener.error(CallStatus.TIMED_OUT.withDescription("the client stopped reading").toRuntimeException());
-            }
+          if (!awaitReady(listener)) {
             return;
           }
           listener.putNext();
@@ -105,6 +99,28 @@ public final class DaemonStreams implements AutoCloseable {
             .withCause(e).toRuntimeException());
       }
     }
+  }
+
+  /**
+   * A slow client holds the producer back instead of filling this daemon's memory. The
+   * transport's readiness is polled: Flight's callback-based strategy was seen to miss its
+   * wake-up here and stall a stream until its timeout.
+   */
+  private static boolean awaitReady(ServerStreamListener listener) throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(STALL_MILLIS);
+    long pause = 10_000; // ns; backs off to 1 ms
+    while (!listener.isReady()) {
+      if (listener.isCancelled()) {
+        return false;
+      }
+      if (System.nanoTime() > deadline) {
+        listener.error(CallStatus.TIMED_OUT.withDescription("the client stopped reading").toRuntimeException());
+        return false;
+      }
+      TimeUnit.NANOSECONDS.sleep(pause);
+      pause = Math.min(pause * 2, 1_000_000);
+    }
+    return !listener.isCancelled();
   }
 
   /** Accepts calls that carry the session's token; others get UNAUTHENTICATED. */

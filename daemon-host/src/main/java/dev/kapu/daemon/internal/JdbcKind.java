@@ -1,0 +1,127 @@
+package dev.kapu.daemon.internal;
+
+import com.zaxxer.hikari.HikariDataSource;
+import com.zaxxer.hikari.HikariPoolMXBean;
+import dev.kapu.daemon.ResourceSpec;
+import dev.kapu.daemon.spi.HostedResource;
+import dev.kapu.daemon.spi.ResourceEnvironment;
+import dev.kapu.daemon.spi.ResourceKind;
+import dev.kapu.daemon.spi.TaskScope;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import javax.sql.DataSource;
+import org.apache.arrow.memory.BufferAllocator;
+import org.apache.arrow.vector.ipc.ArrowReader;
+
+/**
+ * {@code kind: jdbc}: a HikariCP pool on any JDBC URL (the PostgreSQL driver ships with Kapu).
+ *
+ * <p>Options: those of the pool ({@code url}, {@code user}, {@code password}, {@code poolSize},
+ * {@code minIdle}, {@code driverClassName}, {@code connectionTimeoutMs}, {@code property.NAME}), plus
+ * {@code fetchSize} (rows per round trip to the database, default 10000; 0 leaves the driver's
+ * default) and {@code batchRows} (rows per Arrow batch, default 65536).
+ *
+ * <p>Tasks get the pool as a {@link DataSource}, a {@link Connection} of their own (back in the
+ * pool when the task ends) or the pool's {@link HikariPoolMXBean}. Queries run on a pooled
+ * connection and come back through arrow-jdbc as Arrow batches. With {@code fetchSize > 0} a query
+ * runs inside a transaction, committed when its reader closes: that is what makes pgJDBC fetch
+ * with a cursor, {@code fetchSize} rows at a time, instead of holding the whole result in memory.
+ */
+public final class JdbcKind implements ResourceKind {
+  @Override
+  public String name() {
+    return "jdbc";
+  }
+
+  @Override
+  public HostedResource open(ResourceSpec spec, ResourceEnvironment environment) throws Exception {
+    int fetchSize = JdbcPools.nonNegative(spec, "fetchSize", 10_000);
+    int batchRows = JdbcPools.positive(spec, "batchRows", 65_536);
+    return new Jdbc(JdbcPools.open(spec, Map.of()), fetchSize, batchRows);
+  }
+
+  private static final class Jdbc implements HostedResource {
+    private final HikariDataSource pool;
+    private final int fetchSize;
+    private final int batchRows;
+
+    Jdbc(HikariDataSource pool, int fetchSize, int batchRows) {
+      this.pool = pool;
+      this.fetchSize = fetchSize;
+      this.batchRows = batchRows;
+    }
+
+    @Override
+    public String kind() {
+      return "jdbc";
+    }
+
+    @Override
+    public <T> T get(Class<T> type, TaskScope scope) throws Exception {
+      if (type == Connection.class) {
+        Connection connection = pool.getConnection();
+        scope.closeAtEnd(connection);
+        return type.cast(connection);
+      }
+      if (type == DataSource.class) {
+        return type.cast(pool);
+      }
+      if (type == HikariPoolMXBean.class) {
+        return type.cast(pool.getHikariPoolMXBean());
+      }
+      throw new IllegalArgumentException("a jdbc resource offers javax.sql.DataSource, java.sql.Connection"
+          + " (one per task, back in the pool when the task ends) or com.zaxxer.hikari.HikariPoolMXBean,"
+          + " not " + type.getName());
+    }
+
+    @Override
+    public ArrowReader query(String sql, List<?> parameters, BufferAllocator allocator) throws Exception {
+      List<AutoCloseable> owned = new ArrayList<>();
+      AutoCloseable commit = null;
+      try {
+        Connection connection = pool.getConnection();
+        owned.add(connection);
+        if (fetchSize > 0 && connection.getAutoCommit()) {
+          connection.setAutoCommit(false);
+          // Closed after the statement, before the connection goes back: the pool restores autocommit.
+          commit = connection::commit;
+          owned.add(commit);
+        }
+        PreparedStatement statement = connection.prepareStatement(sql, ResultSet.TYPE_FORWARD_ONLY,
+            ResultSet.CONCUR_READ_ONLY);
+        owned.add(statement);
+        if (fetchSize > 0) {
+          statement.setFetchSize(fetchSize);
+        }
+        for (int i = 0; i < parameters.size(); i++) {
+          statement.setObject(i + 1, parameters.get(i));
+        }
+        ResultSet result = statement.executeQuery();
+        owned.add(result);
+        return new OwningReader(ResultSetArrowReader.of(result, allocator, batchRows), owned);
+      } catch (Exception e) {
+        // Everything but the commit: the pool rolls back whatever was begun.
+        for (int i = owned.size() - 1; i >= 0; i--) {
+          AutoCloseable closeable = owned.get(i);
+          if (closeable != commit) {
+            try {
+              closeable.close();
+            } catch (Exception suppressed) {
+              e.addSuppressed(suppressed);
+            }
+          }
+        }
+        throw e;
+      }
+    }
+
+    @Override
+    public void close() {
+      pool.close();
+    }
+  }
+}
