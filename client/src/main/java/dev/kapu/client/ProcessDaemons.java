@@ -53,8 +53,7 @@ final class ProcessDaemons implements Sessions.DaemonStarter {
     command.add(javaBinary());
     command.add("--add-opens=java.base/java.nio=ALL-UNNAMED");
     command.addAll(b.jvmOptions);
-    command.add("-cp");
-    command.add(System.getProperty("java.class.path"));
+    command.add("@" + classpathFile());
     command.add(DaemonCommand.class.getName());
     command.addAll(List.of("--url", endpoint.url().toString(), "--token-file", tokenFile.toString(),
         "--id", id, "--slots", Integer.toString(b.slots)));
@@ -79,6 +78,23 @@ final class ProcessDaemons implements Sessions.DaemonStarter {
     } catch (IOException e) {
       throw new KapuException("cannot start a daemon process (" + command.get(0) + "): " + e.getMessage(), e);
     }
+  }
+
+  /**
+   * The classpath goes in a Java argument file: a command line of many kilobytes is shown by
+   * every {@code ps} and has crashed native libraries that read it at start-up.
+   */
+  private synchronized Path classpathFile() {
+    Path file = directory.resolve("classpath.args");
+    if (!Files.exists(file)) {
+      String classpath = System.getProperty("java.class.path").replace("\\", "\\\\").replace("\"", "\\\"");
+      try {
+        Files.writeString(file, "-cp \"" + classpath + "\"\n", StandardCharsets.UTF_8);
+      } catch (IOException e) {
+        throw new UncheckedIOException("cannot write " + file, e);
+      }
+    }
+    return file;
   }
 
   private Path logFile(String id) {
