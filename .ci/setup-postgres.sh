@@ -26,7 +26,7 @@ echo "create_main_cluster = false" | $sudo tee /etc/postgresql-common/createclus
 
 start=$(date +%s)
 # Package lists are fetched only when apt does not know the package yet (a fresh image has none).
-if ! apt-cache policy postgresql 2>/dev/null | grep -q 'Candidate: [0-9]'; then
+if ! apt-cache policy postgresql 2>/dev/null | grep 'Candidate: [0-9]' >/dev/null; then
   log "apt-get update"
   $sudo apt-get update -q
 fi

@@ -60,6 +60,8 @@ public final class Daemon implements AutoCloseable {
   private volatile boolean draining;
   private volatile boolean drainAccepted;
   private volatile String drainReason;
+  private final AtomicBoolean leaving = new AtomicBoolean();
+  private final AtomicBoolean finishing = new AtomicBoolean();
   private final WorkerConnection connection;
   private final String daemonId;
   private final BufferAllocator allocator = new RootAllocator();
@@ -255,7 +257,7 @@ public final class Daemon implements AutoCloseable {
         log.warn("lost the dispatcher at {}: {}", options.endpoint(), why);
       }
       running.values().forEach(r -> r.stop(TaskOutcome.Kind.CANCELLED, "the dispatcher went away"));
-      finish(new Exit(cause == null, why));
+      finishElsewhere(new Exit(cause == null, why));
     }
   }
 
@@ -282,13 +284,24 @@ public final class Daemon implements AutoCloseable {
   }
 
   private void leaveIfDone() {
-    if (drainAccepted && running.isEmpty() && setupsRunning.get() == 0) {
-      finish(new Exit(true, drainReason));
+    if (drainAccepted && running.isEmpty() && setupsRunning.get() == 0 && leaving.compareAndSet(false, true)) {
+      finishElsewhere(new Exit(true, drainReason));
     }
   }
 
+  /**
+   * Finishes on a thread of its own: the caller may be the network thread, and finish() waits
+   * for the stream's end and the channel's shutdown, which that thread must deliver.
+   */
+  private void finishElsewhere(Exit how) {
+    Thread leaver = new Thread(() -> finish(how), "kapu-leave");
+    leaver.setDaemon(true);
+    leaver.start();
+  }
+
+  /** Releases everything once, whichever of drain, disconnect or close comes first. */
   private void finish(Exit how) {
-    if (exit.isDone()) {
+    if (!finishing.compareAndSet(false, true)) {
       return;
     }
     timer.shutdownNow();
@@ -431,12 +444,14 @@ public final class Daemon implements AutoCloseable {
         return;
       }
       lastActivity = System.nanoTime();
+      // Sent while the task still counts as running, so a leave on another thread cannot end
+      // the stream before this outcome is on it.
+      connection.done(assignment.taskId(), kind, payload, message);
       if (assignment.setup()) {
         setupsRunning.decrementAndGet();
       } else {
         running.remove(assignment.taskId());
       }
-      connection.done(assignment.taskId(), kind, payload, message);
       leaveIfDone();
     }
   }

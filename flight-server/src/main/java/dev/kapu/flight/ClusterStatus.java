@@ -9,8 +9,18 @@ import java.util.List;
  * @param executing tasks on daemons now
  * @param completed tasks that ended, whatever the outcome
  * @param daemons the daemons connected now
+ * @param departed daemons that left recently (the last few hundred), oldest first
  */
-public record ClusterStatus(long awaiting, long executing, long completed, List<Daemon> daemons) {
+public record ClusterStatus(
+    long awaiting, long executing, long completed, List<Daemon> daemons, List<Departure> departed) {
+
+  /**
+   * A daemon that left.
+   *
+   * @param clean it drained and left on its own (a limit, a close); false if it was lost
+   */
+  public record Departure(String id, boolean clean, String reason, long atMillis) {}
+
 
   /** One connected daemon. */
   public record Daemon(

@@ -42,6 +42,8 @@ public final class Dispatcher implements TaskGateway {
   private final Map<List<String>, ArrayDeque<Job>> queues = new LinkedHashMap<>();
   private final List<Worker> workers = new ArrayList<>();
   private final List<Job> setups = new ArrayList<>();
+  private final ArrayDeque<ClusterStatus.Departure> departed = new ArrayDeque<>();
+  private static final int DEPARTURES_KEPT = 256;
   private long nextId = 1;
   private long queued;
   private long completed;
@@ -91,6 +93,7 @@ public final class Dispatcher implements TaskGateway {
   public final class Worker {
     final WorkerHello hello;
     final Consumer<ToWorker> out;
+    final Runnable end;
     final long connectedAt = System.currentTimeMillis();
     final Map<Long, Job> running = new HashMap<>();
     final Map<Long, Job> setupsRunning = new HashMap<>();
@@ -100,9 +103,10 @@ public final class Dispatcher implements TaskGateway {
     long completedHere;
     long failedHere;
 
-    Worker(WorkerHello hello, Consumer<ToWorker> out) {
+    Worker(WorkerHello hello, Consumer<ToWorker> out, Runnable end) {
       this.hello = hello;
       this.out = out;
+      this.end = end;
       this.hosting = Set.copyOf(hello.getResourcesList());
     }
 
@@ -236,10 +240,15 @@ public final class Dispatcher implements TaskGateway {
     return ToWorker.newBuilder().setCancel(Cancel.newBuilder().setTaskId(id)).build();
   }
 
-  /** A daemon said hello; it gets every setup so far, then tasks. */
-  public Worker join(WorkerHello hello, Consumer<ToWorker> out) {
+  /**
+   * A daemon said hello; it gets every setup so far, then tasks.
+   *
+   * @param out sends to the daemon
+   * @param end ends the daemon's stream cleanly (on close), after which it leaves
+   */
+  public Worker join(WorkerHello hello, Consumer<ToWorker> out, Runnable end) {
     synchronized (lock) {
-      Worker w = new Worker(hello, out);
+      Worker w = new Worker(hello, out, end);
       workers.add(w);
       for (Job setup : setups) {
         w.setupsRunning.put(setup.id, setup);
@@ -322,6 +331,13 @@ public final class Dispatcher implements TaskGateway {
       }
       w.gone = true;
       workers.remove(w);
+      if (departed.size() == DEPARTURES_KEPT) {
+        departed.removeFirst();
+      }
+      // Clean: it drained and held nothing when its stream ended.
+      boolean clean = w.draining && w.running.isEmpty() && w.setupsRunning.isEmpty();
+      departed.addLast(new ClusterStatus.Departure(w.hello.getDaemonId(), clean, cause,
+          System.currentTimeMillis()));
       if (w.running.isEmpty() && w.setupsRunning.isEmpty()) {
         log.info("{} left", w.describe());
       } else {
@@ -448,11 +464,14 @@ public final class Dispatcher implements TaskGateway {
             List.copyOf(new TreeSet<>(w.hosting)), w.hello.getFlightUrl()));
       }
       return CompletableFuture.completedFuture(
-          new ClusterStatus(queued, executing, completed, List.copyOf(daemons)));
+          new ClusterStatus(queued, executing, completed, List.copyOf(daemons), List.copyOf(departed)));
     }
   }
 
-  /** Cancels everything still queued or running; later submissions are refused. */
+  /**
+   * Cancels everything still queued or running, then ends every daemon's stream so that daemons
+   * leave at once (and cleanly); later submissions are refused.
+   */
   @Override
   public void close() {
     List<Job> open = new ArrayList<>();
@@ -465,5 +484,14 @@ public final class Dispatcher implements TaskGateway {
       open.addAll(setups);
     }
     open.forEach(Job::cancel);
+    synchronized (lock) {
+      for (Worker w : workers) {
+        try {
+          w.end.run();
+        } catch (RuntimeException e) {
+          log.debug("ending the stream of {} failed: {}", w.describe(), e.toString());
+        }
+      }
+    }
   }
 }

@@ -10,6 +10,7 @@ import dev.kapu.flight.TaskOutcome;
 import dev.kapu.flight.TaskRequest;
 import dev.kapu.flight.internal.wire.Cancel;
 import dev.kapu.flight.internal.wire.DaemonState;
+import dev.kapu.flight.internal.wire.Departure;
 import dev.kapu.flight.internal.wire.FromClient;
 import dev.kapu.flight.internal.wire.Outcome;
 import dev.kapu.flight.internal.wire.StatusReply;
@@ -166,7 +167,12 @@ public final class RemoteGateway implements TaskGateway {
           d.getExecuting(), d.getCompleted(), d.getFailed(), d.getConnectedAtMillis(), d.getDraining(),
           List.copyOf(d.getResourcesList()), d.getFlightUrl()));
     }
-    return new ClusterStatus(s.getAwaiting(), s.getExecuting(), s.getCompleted(), List.copyOf(daemons));
+    List<ClusterStatus.Departure> departed = new ArrayList<>();
+    for (Departure d : s.getDepartedList()) {
+      departed.add(new ClusterStatus.Departure(d.getDaemonId(), d.getClean(), d.getReason(), d.getAtMillis()));
+    }
+    return new ClusterStatus(s.getAwaiting(), s.getExecuting(), s.getCompleted(), List.copyOf(daemons),
+        List.copyOf(departed));
   }
 
   @Override

@@ -5,6 +5,7 @@ import dev.kapu.flight.TaskHandle;
 import dev.kapu.flight.TaskOutcome;
 import dev.kapu.flight.TaskRequest;
 import dev.kapu.flight.internal.wire.DaemonState;
+import dev.kapu.flight.internal.wire.Departure;
 import dev.kapu.flight.internal.wire.FromClient;
 import dev.kapu.flight.internal.wire.FromWorker;
 import dev.kapu.flight.internal.wire.Outcome;
@@ -155,7 +156,7 @@ public final class TaskService {
           if (worker != null) {
             throw Status.FAILED_PRECONDITION.withDescription("hello sent twice").asRuntimeException();
           }
-          worker = dispatcher.join(message.getHello(), this::send);
+          worker = dispatcher.join(message.getHello(), this::send, out::onCompleted);
         }
         case DONE -> dispatcher.done(requireWorker(), message.getDone());
         case RETURNED -> dispatcher.returned(requireWorker(), message.getReturned().getTaskId());
@@ -185,7 +186,11 @@ public final class TaskService {
       if (worker != null) {
         dispatcher.left(worker, "it closed its connection");
       }
-      out.onCompleted();
+      try {
+        out.onCompleted();
+      } catch (IllegalStateException e) {
+        // the dispatcher already ended this stream (it is closing)
+      }
     }
   }
 
@@ -304,6 +309,10 @@ public final class TaskService {
           .setExecuting(d.executing()).setCompleted(d.completed()).setFailed(d.failed())
           .setConnectedAtMillis(d.connectedAtMillis()).setDraining(d.draining())
           .addAllResources(d.resources()).setFlightUrl(d.flightUrl()));
+    }
+    for (ClusterStatus.Departure d : status.departed()) {
+      reply.addDeparted(Departure.newBuilder().setDaemonId(d.id()).setClean(d.clean())
+          .setReason(d.reason()).setAtMillis(d.atMillis()));
     }
     return reply.build();
   }

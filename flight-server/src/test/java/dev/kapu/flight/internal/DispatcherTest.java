@@ -30,7 +30,7 @@ class DispatcherTest {
 
   private FakeWorker join(String id, int slots) {
     FakeWorker w = new FakeWorker();
-    w.handle = dispatcher.join(WorkerHello.newBuilder().setDaemonId(id).setSlots(slots).build(), w.received::add);
+    w.handle = dispatcher.join(WorkerHello.newBuilder().setDaemonId(id).setSlots(slots).build(), w.received::add, () -> { });
     return w;
   }
 
