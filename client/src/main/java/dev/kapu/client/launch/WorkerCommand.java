@@ -1,0 +1,163 @@
+package dev.kapu.client.launch;
+
+import dev.kapu.daemon.DaemonCommand;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * How to start one Kapu daemon: a Java command line for {@link DaemonCommand} and the daemon's
+ * limits. The token never appears on it (anyone may read a command line in {@code ps}): the daemon
+ * reads it from {@link #tokenFile()}, a file only its owner can read, or, when {@code tokenFile}
+ * is null, from the {@code KAPU_TOKEN} environment variable, which launchers that cannot share a
+ * file (SSH) set on the far side.
+ *
+ * @param java the {@code java} binary on the machine where the worker runs
+ * @param jvmOptions options before the main class, for example {@code -Xmx4g}
+ * @param classpath the class path there; it must hold Kapu and the classes the tasks use
+ * @param url the dispatcher, as the worker must dial it
+ * @param tokenFile where the worker reads the token; null to read {@code KAPU_TOKEN}
+ * @param trustCertificate with {@code grpc+tls}, the PEM certificate the worker trusts; else null
+ * @param slots tasks a worker runs at once
+ * @param idle a worker leaves after this long without work; zero for never
+ * @param wall a worker leaves after this long in all; zero for never
+ * @param maxTasks a worker leaves after this many tasks; zero for no limit
+ * @param allow deserialization allow-list patterns for the worker
+ * @param config a {@code kapu.yaml} whose resources the worker opens and hosts; null for none
+ */
+public record WorkerCommand(
+    String java,
+    List<String> jvmOptions,
+    String classpath,
+    URI url,
+    Path tokenFile,
+    Path trustCertificate,
+    int slots,
+    Duration idle,
+    Duration wall,
+    long maxTasks,
+    List<String> allow,
+    Path config) {
+
+  /** The class workers run. */
+  public static final String MAIN_CLASS = DaemonCommand.class.getName();
+
+  public WorkerCommand {
+    Objects.requireNonNull(java, "java");
+    Objects.requireNonNull(classpath, "classpath");
+    Objects.requireNonNull(url, "url");
+    jvmOptions = List.copyOf(jvmOptions);
+    allow = List.copyOf(allow);
+  }
+
+  /** This JVM's {@code java} binary. */
+  public static String currentJava() {
+    return ProcessHandle.current().info().command()
+        .orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+  }
+
+  /** The full command line of the worker named {@code workerId}. */
+  public List<String> argv(String workerId) {
+    List<String> c = new ArrayList<>();
+    c.add(java);
+    c.add("--add-opens=java.base/java.nio=ALL-UNNAMED");
+    c.addAll(jvmOptions);
+    c.add("-cp");
+    c.add(classpath);
+    c.add(MAIN_CLASS);
+    c.addAll(List.of("--url", url.toString()));
+    if (tokenFile != null) {
+      c.addAll(List.of("--token-file", tokenFile.toString()));
+    }
+    if (trustCertificate != null) {
+      c.addAll(List.of("--trust-cert", trustCertificate.toString()));
+    }
+    c.addAll(List.of("--id", workerId, "--slots", Integer.toString(slots),
+        "--idle-seconds", seconds(idle), "--wall-seconds", seconds(wall),
+        "--max-tasks", Long.toString(maxTasks)));
+    for (String pattern : allow) {
+      c.addAll(List.of("--allow", pattern));
+    }
+    if (config != null) {
+      c.addAll(List.of("--config", config.toString()));
+    }
+    return c;
+  }
+
+  /** {@link #argv} as one line for a POSIX shell, every word quoted. */
+  public String shellCommand(String workerId) {
+    return Shell.join(argv(workerId));
+  }
+
+  /**
+   * {@link #argv} as one line for a POSIX shell, with the worker's name given by a shell
+   * expression (for example {@code "${IDS[$SLURM_ARRAY_TASK_ID]}"}) rather than a literal.
+   */
+  public String shellCommandWithIdExpression(String idExpression) {
+    String marker = "\u0000kapu-worker-id\u0000";
+    List<String> words = new ArrayList<>();
+    for (String word : argv(marker)) {
+      words.add(word.equals(marker) ? idExpression : Shell.quote(word));
+    }
+    return String.join(" ", words);
+  }
+
+  /** Reads the token, for launchers that must carry it to a machine that cannot see the file. */
+  public String readToken() {
+    if (tokenFile == null) {
+      String token = System.getenv("KAPU_TOKEN");
+      if (token == null) {
+        throw new IllegalStateException("no token file and no KAPU_TOKEN");
+      }
+      return token;
+    }
+    try {
+      return Files.readString(tokenFile, StandardCharsets.UTF_8).strip();
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read the token file " + tokenFile, e);
+    }
+  }
+
+  public WorkerCommand withJava(String java) {
+    return new WorkerCommand(java, jvmOptions, classpath, url, tokenFile, trustCertificate, slots,
+        idle, wall, maxTasks, allow, config);
+  }
+
+  public WorkerCommand withClasspath(String classpath) {
+    return new WorkerCommand(java, jvmOptions, classpath, url, tokenFile, trustCertificate, slots,
+        idle, wall, maxTasks, allow, config);
+  }
+
+  public WorkerCommand withUrl(URI url) {
+    return new WorkerCommand(java, jvmOptions, classpath, url, tokenFile, trustCertificate, slots,
+        idle, wall, maxTasks, allow, config);
+  }
+
+  /** Null makes the worker read {@code KAPU_TOKEN}. */
+  public WorkerCommand withTokenFile(Path tokenFile) {
+    return new WorkerCommand(java, jvmOptions, classpath, url, tokenFile, trustCertificate, slots,
+        idle, wall, maxTasks, allow, config);
+  }
+
+  public WorkerCommand withTrustCertificate(Path trustCertificate) {
+    return new WorkerCommand(java, jvmOptions, classpath, url, tokenFile, trustCertificate, slots,
+        idle, wall, maxTasks, allow, config);
+  }
+
+  /** A config file on the worker's machine (null: none). */
+  public WorkerCommand withConfig(Path config) {
+    return new WorkerCommand(java, jvmOptions, classpath, url, tokenFile, trustCertificate, slots,
+        idle, wall, maxTasks, allow, config);
+  }
+
+  private static String seconds(Duration d) {
+    return Double.toString(d.toMillis() / 1000.0);
+  }
+}
