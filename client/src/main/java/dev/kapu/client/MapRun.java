@@ -104,7 +104,9 @@ final class MapRun<R> extends MapJob<R> {
         for (int i = 0; i < entries.size(); i++) {
           ResultEnvelope.Entry e = entries.get(i);
           if (e.failed()) {
-            failures.put(from + i, new RemoteTaskException(e.error()));
+            failures.put(from + i, e.error().timedOut()
+                ? new TaskTimeoutException("item " + (from + i) + " " + e.error().message())
+                : new RemoteTaskException(e.error()));
           } else {
             results[from + i] = e.value();
           }

@@ -55,7 +55,8 @@ public final class Daemon implements AutoCloseable {
   private final AtomicLong accepted = new AtomicLong();
   private final AtomicInteger setupsRunning = new AtomicInteger();
   private final AtomicInteger abandonedThreads = new AtomicInteger();
-  private final long startedAt = System.nanoTime();
+  // Both restart when the daemon says hello: opening resources is not idle or wall time.
+  private volatile long startedAt = System.nanoTime();
   private volatile long lastActivity = System.nanoTime();
   private volatile boolean draining;
   private volatile boolean drainAccepted;
@@ -108,6 +109,8 @@ public final class Daemon implements AutoCloseable {
     this.services = new DaemonContexts.Services(daemonId, state, resources, tables, allocator, streams);
     WorkerConnection.Identity identity = identity(options, hostedNames(), streams.url());
     this.connection = WorkerConnection.open(options.endpoint(), identity, new Handler());
+    startedAt = System.nanoTime();
+    lastActivity = startedAt;
     connection.start();
     if (!options.idle().isZero() || !options.wall().isZero()) {
       timer.scheduleWithFixedDelay(this::checkLimits, 100, 100, TimeUnit.MILLISECONDS);
@@ -330,6 +333,8 @@ public final class Daemon implements AutoCloseable {
     final AtomicBoolean reported = new AtomicBoolean();
     volatile Thread thread;
     volatile TaskOutcome.Kind stopKind;
+    volatile long currentItem = -1;
+    volatile long itemTimedOut = -1;
     volatile String stopMessage;
 
     Run(WorkerConnection.Assignment assignment) {
@@ -392,27 +397,62 @@ public final class Daemon implements AutoCloseable {
     private boolean run(TaskEnvelope envelope, long index, ResultEnvelope.Builder result, Body body) {
       DaemonContexts.Context ctx = new DaemonContexts.Context(
           services, envelope.seed(), envelope.sequence(), index, () -> stopKind != null);
-      ScheduledFuture<?> watchdog = assignment.timeoutMillis() > 0
-          ? timer.schedule(() -> stop(TaskOutcome.Kind.TIMED_OUT, "ran past its timeout of "
-              + assignment.timeoutMillis() + " ms"), assignment.timeoutMillis(), TimeUnit.MILLISECONDS)
-          : null;
+      String late = "ran past its timeout of " + assignment.timeoutMillis() + " ms";
+      // A map item that times out fails alone; the chunk goes on with the next item.
+      ScheduledFuture<?> watchdog = assignment.timeoutMillis() <= 0 ? null : timer.schedule(
+          () -> {
+            if (envelope.map()) {
+              timeOutItem(index, late);
+            } else {
+              stop(TaskOutcome.Kind.TIMED_OUT, late);
+            }
+          },
+          assignment.timeoutMillis(), TimeUnit.MILLISECONDS);
+      currentItem = index;
       DaemonContexts.CURRENT.set(ctx);
       try {
         Object value = body.call();
+        if (itemTimedOut == index) {
+          result.addError(RemoteError.timedOut(late));
+          return false;
+        }
         return result.addValue(value) == null;
       } catch (Throwable t) {
         if (t instanceof VirtualMachineError && !(t instanceof StackOverflowError)) {
           throw (VirtualMachineError) t; // out of memory: the daemon cannot vouch for itself
         }
-        result.addError(RemoteError.of(t));
+        result.addError(itemTimedOut == index ? RemoteError.timedOut(late) : RemoteError.of(t));
         return false;
       } finally {
+        synchronized (this) {
+          currentItem = -1;
+          if (itemTimedOut == index) {
+            Thread.interrupted(); // the item's interrupt must not reach the next item
+          }
+        }
         DaemonContexts.CURRENT.remove();
         ctx.close();
         if (watchdog != null) {
           watchdog.cancel(false);
         }
       }
+    }
+
+    /** Interrupts one map item; if it ignores that past the grace, the whole chunk is stopped. */
+    private void timeOutItem(long index, String message) {
+      synchronized (this) {
+        Thread t = thread;
+        if (t == null || currentItem != index) {
+          return; // the item ended meanwhile
+        }
+        itemTimedOut = index;
+        t.interrupt();
+      }
+      timer.schedule(() -> {
+        if (currentItem == index && !reported.get()) {
+          stop(TaskOutcome.Kind.TIMED_OUT, "item " + index + " " + message);
+        }
+      }, options.stopGrace().toMillis(), TimeUnit.MILLISECONDS);
     }
 
     /** Interrupts the task; if it ignores the interrupt, its thread is abandoned after the grace. */

@@ -335,6 +335,23 @@ class FaultToleranceTest {
     assertThat(out).containsExactly(-1, -2, -3);
   }
 
+  @Test
+  void aTimedOutItemFailsAloneAndTheRestOfItsChunkStillRuns() throws Exception {
+    kapu = Kapu.local(1);
+    // Items 0..3 in two chunks of two; item 1 sleeps past its 300 ms.
+    MapOptions options = MapOptions.DEFAULT.withTask(TaskOptions.timeout(Duration.ofMillis(300)))
+        .withChunkSize(2).withStopOnFirstError(false);
+
+    MapJob<Integer> job = kapu.map(List.of(0, 1, 2, 3), x -> slowAt(x, 1), options);
+
+    assertThat(failure(job)).isInstanceOfSatisfying(MapException.class, e -> {
+      assertThat(e.failures().keySet()).containsExactly(1);
+      assertThat(e.failures().get(1)).isInstanceOf(TaskTimeoutException.class)
+          .hasMessageContaining("item 1").hasMessageContaining("300 ms");
+      assertThat(e.results()).isEqualTo(Arrays.asList(0, null, 20, 30));
+    });
+  }
+
   // ------------------------------------------------------------------------ status
 
   @Test

@@ -15,6 +15,19 @@ public record RemoteError(
 
   private static final int MAX_CAUSES = 16;
 
+  /** Stands for "this item ran past its timeout": no exception of any class was thrown. */
+  private static final String TIMED_OUT = "kapu.TimedOut";
+
+  /** The error recorded for a call that was stopped at its timeout. */
+  public static RemoteError timedOut(String message) {
+    return new RemoteError(TIMED_OUT, message, List.of(), null);
+  }
+
+  /** Whether this records a timeout rather than a thrown exception. */
+  public boolean timedOut() {
+    return TIMED_OUT.equals(className);
+  }
+
   public static RemoteError of(Throwable t) {
     return of(t, 0);
   }

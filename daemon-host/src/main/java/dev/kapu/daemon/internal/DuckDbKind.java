@@ -25,7 +25,8 @@ import org.duckdb.DuckDBResultSet;
  * {@code kind: duckdb}: an embedded DuckDB, in memory (no {@code path}) or in a file. Each task and
  * each query gets its own connection to the one database; results leave through DuckDB's Arrow
  * export. The daemon's Arrow tables can be queried by name. Options: {@code path}, {@code
- * readOnly}, {@code threads}, {@code memoryLimit} (DuckDB syntax, e.g. {@code 2GB}), {@code batchRows}.
+ * readOnly}, {@code threads}, {@code memoryLimit} (DuckDB syntax, e.g. {@code 2GB}), {@code batchRows},
+ * {@code streamResults}.
  */
 public final class DuckDbKind implements ResourceKind {
   @Override
@@ -37,6 +38,11 @@ public final class DuckDbKind implements ResourceKind {
   public HostedResource open(ResourceSpec spec, ResourceEnvironment environment) throws Exception {
     String path = spec.option("path", "");
     Properties properties = new Properties();
+    // Off by default: measured slower through kapu.query (DuckDB then produces single-threaded,
+    // in step with the sender); on, a large result never sits whole in the daemon's memory.
+    if (Boolean.parseBoolean(spec.option("streamResults", "false"))) {
+      properties.setProperty("jdbc_stream_results", "true");
+    }
     if (Boolean.parseBoolean(spec.option("readOnly", "false"))) {
       properties.setProperty("duckdb.read_only", "true");
     }
