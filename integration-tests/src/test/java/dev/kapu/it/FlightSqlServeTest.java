@@ -1,0 +1,256 @@
+package dev.kapu.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DatabaseMetaData;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * {@code kapu serve} as a separate process, driven by the official Arrow Flight SQL JDBC driver
+ * through plain JDBC: metadata, queries, prepared statements with parameters, updates, and bad
+ * input that must fail precisely while the server keeps serving.
+ */
+@Timeout(value = 90, unit = TimeUnit.SECONDS)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class FlightSqlServeTest {
+  private static Process serve;
+  private static final Map<String, String> printed = new HashMap<>();
+  private static final List<String> output = Collections.synchronizedList(new ArrayList<>());
+  private static List<ProcessHandle> daemons;
+  private static Connection connection;
+  private static Thread pump;
+
+  @BeforeAll
+  static void start() throws Exception {
+    List<String> command = List.of(
+        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        "--add-opens=java.base/java.nio=ALL-UNNAMED",
+        "-cp", System.getProperty("java.class.path"),
+        "dev.kapu.client.cli.KapuCli", "serve", "--port", "0", "--daemons", "2");
+    serve = new ProcessBuilder(command).redirectErrorStream(true).start();
+    CompletableFuture<Void> ready = new CompletableFuture<>();
+    pump = new Thread(() -> {
+      try (BufferedReader in = new BufferedReader(new InputStreamReader(serve.getInputStream(), StandardCharsets.UTF_8))) {
+        String line;
+        while ((line = in.readLine()) != null) {
+          output.add(line);
+          int eq = line.indexOf('=');
+          if (eq > 0 && !line.contains(" ")) {
+            printed.put(line.substring(0, eq), line.substring(eq + 1));
+          }
+          if (line.equals("ready")) {
+            ready.complete(null);
+          }
+        }
+        ready.completeExceptionally(new IllegalStateException("kapu serve exited:\n" + String.join("\n", output)));
+      } catch (Exception e) {
+        ready.completeExceptionally(e);
+      }
+    }, "kapu serve output");
+    pump.setDaemon(true);
+    pump.start();
+    ready.get(120, TimeUnit.SECONDS);
+    daemons = serve.descendants().filter(p -> p.info().commandLine().orElse("").contains("DaemonCommand")).toList();
+    assertThat(daemons).hasSize(2);
+    assertThat(printed.get("jdbc_url")).startsWith("jdbc:arrow-flight-sql://127.0.0.1:");
+    connection = DriverManager.getConnection(printed.get("jdbc_url"));
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    if (connection != null) {
+      connection.close();
+    }
+    if (serve == null) {
+      return;
+    }
+    // SIGTERM through the handle: Process.destroy() would also close our end of its output.
+    serve.toHandle().destroy(); // the shutdown hook closes the session, daemons included
+    boolean exited = serve.waitFor(60, TimeUnit.SECONDS);
+    if (!exited) {
+      serve.destroyForcibly();
+    }
+    assertThat(exited).as("kapu serve exits on SIGTERM").isTrue();
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    while (daemons.stream().anyMatch(ProcessHandle::isAlive) && System.nanoTime() < deadline) {
+      Thread.sleep(100);
+    }
+    daemons.stream().filter(ProcessHandle::isAlive).forEach(ProcessHandle::destroyForcibly);
+    assertThat(daemons).noneMatch(ProcessHandle::isAlive);
+    pump.join(10_000); // the last lines, printed while shutting down
+    assertThat(output).as("exit code %s", serve.exitValue()).contains("kapu serve: shutting down");
+  }
+
+  @Test
+  @Order(1)
+  void printsCredentialsAndBothUrls() {
+    assertThat(printed.get("flight_url")).startsWith("grpc://127.0.0.1:");
+    assertThat(printed.get("user")).isEqualTo("kapu");
+    assertThat(printed.get("password")).hasSizeGreaterThan(20); // generated
+    assertThat(printed.get("jdbc_url")).contains("useEncryption=false", "user=kapu", "password=");
+  }
+
+  @Test
+  @Order(2)
+  void updatesThroughStatementAndPreparedStatement() throws SQLException {
+    try (Statement s = connection.createStatement()) {
+      assertThat(s.executeUpdate("CREATE TABLE people (id INTEGER, name VARCHAR)")).isZero();
+      assertThat(s.executeUpdate("INSERT INTO people VALUES (1, 'ada'), (2, 'alan'), (3, 'grace')")).isEqualTo(3);
+    }
+    try (PreparedStatement p = connection.prepareStatement("INSERT INTO people VALUES (?, ?)")) {
+      p.setInt(1, 4);
+      p.setString(2, "edsger");
+      assertThat(p.executeUpdate()).isEqualTo(1);
+    }
+  }
+
+  @Test
+  @Order(3)
+  void queries() throws SQLException {
+    List<String> names = new ArrayList<>();
+    try (Statement s = connection.createStatement();
+        ResultSet rs = s.executeQuery("SELECT id, name FROM people ORDER BY id")) {
+      while (rs.next()) {
+        names.add(rs.getInt(1) + ":" + rs.getString("name"));
+      }
+    }
+    assertThat(names).containsExactly("1:ada", "2:alan", "3:grace", "4:edsger");
+
+    try (Statement s = connection.createStatement();
+        ResultSet rs = s.executeQuery("SELECT count(*) AS n, sum(range) AS total FROM range(1000000)")) {
+      assertThat(rs.next()).isTrue();
+      assertThat(rs.getLong("n")).isEqualTo(1_000_000L);
+      assertThat(rs.getLong("total")).isEqualTo(499_999_500_000L);
+    }
+
+    // many rows, several batches, relayed through the server
+    long rows = 0;
+    long sum = 0;
+    try (Statement s = connection.createStatement();
+        ResultSet rs = s.executeQuery("SELECT range AS i, range * 0.5 AS d, 'row ' || range AS v FROM range(300000)")) {
+      while (rs.next()) {
+        rows++;
+        sum += rs.getLong(1);
+      }
+    }
+    assertThat(rows).isEqualTo(300_000);
+    assertThat(sum).isEqualTo(300_000L * 299_999L / 2);
+  }
+
+  @Test
+  @Order(4)
+  void preparedQueryWithParameters() throws SQLException {
+    try (PreparedStatement p = connection.prepareStatement("SELECT name FROM people WHERE id = ?")) {
+      p.setInt(1, 2);
+      try (ResultSet rs = p.executeQuery()) {
+        assertThat(rs.next()).isTrue();
+        assertThat(rs.getString(1)).isEqualTo("alan");
+        assertThat(rs.next()).isFalse();
+      }
+      p.setInt(1, 3);
+      try (ResultSet rs = p.executeQuery()) {
+        assertThat(rs.next()).isTrue();
+        assertThat(rs.getString(1)).isEqualTo("grace");
+      }
+    }
+    try (PreparedStatement p = connection.prepareStatement("SELECT id FROM people WHERE name = ?")) {
+      p.setString(1, "ada");
+      try (ResultSet rs = p.executeQuery()) {
+        assertThat(rs.next()).isTrue();
+        assertThat(rs.getInt(1)).isEqualTo(1);
+      }
+    }
+  }
+
+  @Test
+  @Order(5)
+  void metadataDescribesTheHostedResource() throws SQLException {
+    DatabaseMetaData meta = connection.getMetaData();
+    List<String> catalogs = new ArrayList<>();
+    try (ResultSet rs = meta.getCatalogs()) {
+      while (rs.next()) {
+        catalogs.add(rs.getString("TABLE_CAT"));
+      }
+    }
+    assertThat(catalogs).containsExactly("duckdb");
+
+    List<String> tables = new ArrayList<>();
+    try (ResultSet rs = meta.getTables(null, null, "%", null)) {
+      while (rs.next()) {
+        tables.add(rs.getString("TABLE_CAT") + "." + rs.getString("TABLE_SCHEM") + "."
+            + rs.getString("TABLE_NAME") + ":" + rs.getString("TABLE_TYPE"));
+      }
+    }
+    assertThat(tables).contains("duckdb.main.people:TABLE");
+
+    List<String> schemas = new ArrayList<>();
+    try (ResultSet rs = meta.getSchemas()) {
+      while (rs.next()) {
+        schemas.add(rs.getString("TABLE_SCHEM"));
+      }
+    }
+    assertThat(schemas).contains("main");
+
+    List<String> types = new ArrayList<>();
+    try (ResultSet rs = meta.getTableTypes()) {
+      while (rs.next()) {
+        types.add(rs.getString(1));
+      }
+    }
+    assertThat(types).contains("TABLE", "VIEW");
+  }
+
+  @Test
+  @Order(6)
+  void syntaxErrorCarriesDuckDbsMessageAndTheServerKeepsServing() throws SQLException {
+    try (Statement s = connection.createStatement()) {
+      assertThatThrownBy(() -> s.executeQuery("SELEC 1 FROM people"))
+          .isInstanceOf(SQLException.class)
+          .hasMessageContaining("syntax error");
+      assertThatThrownBy(() -> s.executeQuery("SELECT * FROM no_such_table"))
+          .isInstanceOf(SQLException.class)
+          .hasMessageContaining("no_such_table");
+      try (ResultSet rs = s.executeQuery("SELECT count(*) FROM people")) {
+        assertThat(rs.next()).isTrue();
+        assertThat(rs.getLong(1)).isEqualTo(4);
+      }
+    }
+  }
+
+  @Test
+  @Order(7)
+  void wrongPasswordIsRefusedAndTheServerKeepsServing() throws SQLException {
+    String bad = printed.get("jdbc_url").replaceAll("password=[^&]*", "password=wrong");
+    assertThatThrownBy(() -> DriverManager.getConnection(bad).close()).isInstanceOf(SQLException.class);
+    try (Connection again = DriverManager.getConnection(printed.get("jdbc_url"));
+        Statement s = again.createStatement();
+        ResultSet rs = s.executeQuery("SELECT 42 AS answer")) {
+      assertThat(rs.next()).isTrue();
+      assertThat(rs.getInt(1)).isEqualTo(42);
+    }
+  }
+}
