@@ -2,6 +2,7 @@ package dev.kapu.flight.sql;
 
 import com.google.protobuf.Any;
 import com.google.protobuf.ByteString;
+import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.Message;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -121,6 +122,19 @@ public final class KapuFlightSqlProducer extends NoOpFlightSqlProducer {
   }
 
   // ---- statements ---------------------------------------------------------------------------
+
+  /** A ticket that is not a Flight SQL command is the client's mistake: INVALID_ARGUMENT, not INTERNAL. */
+  @Override
+  public void getStream(CallContext context, Ticket ticket, ServerStreamListener listener) {
+    try {
+      Any.parseFrom(ticket.getBytes());
+    } catch (InvalidProtocolBufferException e) {
+      listener.error(CallStatus.INVALID_ARGUMENT.withDescription("malformed ticket: not a Flight SQL ticket")
+          .toRuntimeException());
+      return;
+    }
+    super.getStream(context, ticket, listener);
+  }
 
   private SqlBackend.Description describe(String catalog, String sql) {
     try {
