@@ -3,6 +3,8 @@ package dev.kapu.it;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.google.protobuf.Any;
+import com.google.protobuf.ByteString;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
@@ -21,6 +23,23 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import org.apache.arrow.adbc.core.AdbcConnection;
+import org.apache.arrow.adbc.core.AdbcDatabase;
+import org.apache.arrow.adbc.core.AdbcDriver;
+import org.apache.arrow.adbc.core.AdbcStatement;
+import org.apache.arrow.adbc.driver.flightsql.FlightSqlDriver;
+import org.apache.arrow.flight.FlightClient;
+import org.apache.arrow.flight.FlightRuntimeException;
+import org.apache.arrow.flight.FlightStatusCode;
+import org.apache.arrow.flight.FlightStream;
+import org.apache.arrow.flight.Location;
+import org.apache.arrow.flight.Ticket;
+import org.apache.arrow.flight.grpc.CredentialCallOption;
+import org.apache.arrow.flight.sql.impl.FlightSql.TicketStatementQuery;
+import org.apache.arrow.memory.BufferAllocator;
+import org.apache.arrow.memory.RootAllocator;
+import org.apache.arrow.vector.VectorSchemaRoot;
+import org.apache.arrow.vector.ipc.ArrowReader;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -31,7 +50,7 @@ import org.junit.jupiter.api.Timeout;
 
 /**
  * {@code kapu serve} as a separate process, driven by the official Arrow Flight SQL JDBC driver
- * through plain JDBC: metadata, queries, prepared statements with parameters, updates, and bad
+ * through plain JDBC and by the ADBC Flight SQL driver: metadata, queries, prepared statements with parameters, updates, and bad
  * input that must fail precisely while the server keeps serving.
  */
 @Timeout(value = 90, unit = TimeUnit.SECONDS)
@@ -251,6 +270,74 @@ class FlightSqlServeTest {
         ResultSet rs = s.executeQuery("SELECT 42 AS answer")) {
       assertThat(rs.next()).isTrue();
       assertThat(rs.getInt(1)).isEqualTo(42);
+    }
+  }
+
+  @Test
+  @Order(8)
+  void adbcFlightSqlDriverQueriesAndUpdates() throws Exception {
+    Map<String, Object> parameters = new HashMap<>();
+    AdbcDriver.PARAM_URI.set(parameters, printed.get("flight_url"));
+    AdbcDriver.PARAM_USERNAME.set(parameters, printed.get("user"));
+    AdbcDriver.PARAM_PASSWORD.set(parameters, printed.get("password"));
+    try (BufferAllocator allocator = new RootAllocator();
+        AdbcDatabase database = new FlightSqlDriver(allocator).open(parameters);
+        AdbcConnection adbc = database.connect()) {
+      try (AdbcStatement statement = adbc.createStatement()) {
+        statement.setSqlQuery("INSERT INTO people VALUES (5, 'barbara')");
+        assertThat(statement.executeUpdate().getAffectedRows()).isEqualTo(1);
+      }
+      try (AdbcStatement statement = adbc.createStatement()) {
+        statement.setSqlQuery("SELECT id, name FROM people WHERE id >= 4 ORDER BY id");
+        List<String> rows = new ArrayList<>();
+        try (AdbcStatement.QueryResult result = statement.executeQuery()) {
+          ArrowReader reader = result.getReader();
+          while (reader.loadNextBatch()) {
+            VectorSchemaRoot root = reader.getVectorSchemaRoot();
+            for (int r = 0; r < root.getRowCount(); r++) {
+              rows.add(root.getVector(0).getObject(r) + ":" + root.getVector(1).getObject(r));
+            }
+          }
+        }
+        assertThat(rows).containsExactly("4:edsger", "5:barbara");
+      }
+      try (AdbcStatement statement = adbc.createStatement()) {
+        statement.setSqlQuery("SELEC nothing");
+        assertThatThrownBy(statement::executeQuery).hasMessageContaining("syntax error");
+      }
+    }
+  }
+
+  @Test
+  @Order(9)
+  void malformedAndUnknownTicketsAreRefusedPrecisely() throws Exception {
+    try (BufferAllocator allocator = new RootAllocator();
+        FlightClient client = FlightClient.builder(allocator, new Location(printed.get("flight_url"))).build()) {
+      CredentialCallOption bearer = client.authenticateBasicToken(printed.get("user"), printed.get("password")).orElseThrow();
+      assertThatThrownBy(() -> drain(client.getStream(new Ticket("not a ticket".getBytes(StandardCharsets.UTF_8)), bearer)))
+          .isInstanceOf(FlightRuntimeException.class)
+          .satisfies(e -> assertThat(((FlightRuntimeException) e).status().code()).isEqualTo(FlightStatusCode.INVALID_ARGUMENT));
+      byte[] unknown = Any.pack(TicketStatementQuery.newBuilder()
+          .setStatementHandle(ByteString.copyFromUtf8("no-such-handle")).build()).toByteArray();
+      assertThatThrownBy(() -> drain(client.getStream(new Ticket(unknown), bearer)))
+          .isInstanceOf(FlightRuntimeException.class)
+          .satisfies(e -> assertThat(((FlightRuntimeException) e).status().code()).isEqualTo(FlightStatusCode.NOT_FOUND));
+      // without credentials: refused
+      assertThatThrownBy(() -> drain(client.getStream(new Ticket(unknown))))
+          .isInstanceOf(FlightRuntimeException.class)
+          .satisfies(e -> assertThat(((FlightRuntimeException) e).status().code()).isEqualTo(FlightStatusCode.UNAUTHENTICATED));
+    }
+    try (Statement s = connection.createStatement(); ResultSet rs = s.executeQuery("SELECT count(*) FROM people")) {
+      assertThat(rs.next()).isTrue();
+      assertThat(rs.getLong(1)).isEqualTo(5);
+    }
+  }
+
+  private static void drain(FlightStream stream) throws Exception {
+    try (stream) {
+      while (stream.next()) {
+        // read to the end (or the error)
+      }
     }
   }
 }
