@@ -53,6 +53,9 @@ final class ServeCommand implements Callable<Integer> {
   @Option(names = "--password", description = "The Flight SQL password (default: $KAPU_PASSWORD, else generated and printed).")
   String password;
 
+  @Option(names = "--tls", description = "Serve over TLS with a self-signed certificate (its path is printed).")
+  boolean tls;
+
   @Override
   public Integer call() throws Exception {
     List<ResourceSpec> resources = config != null
@@ -74,7 +77,7 @@ final class ServeCommand implements Callable<Integer> {
         .map(ResourceSpec::name)
         .toList();
 
-    Kapu.Builder builder = Kapu.builder().daemons(daemons).slots(slots).listen(host, port)
+    Kapu.Builder builder = Kapu.builder().daemons(daemons).slots(slots).listen(host, port).tls(tls)
         .flightAuthenticator(FlightSqlAuth.basic(user, password))
         .flightProducer(session -> new KapuFlightSqlProducer(
             new KapuSqlBackend(session, catalogs, sqlCatalogs), session.allocator(), version()));
@@ -93,8 +96,15 @@ final class ServeCommand implements Callable<Integer> {
     String jdbcHost = url.getHost();
     System.out.println("kapu serve: " + catalogs + " on " + daemons + " daemon(s); Ctrl-C to stop");
     System.out.println("flight_url=" + url);
+    Path certificate = kapu.endpoint().trustCertificate();
+    String encryption = certificate == null
+        ? "useEncryption=false"
+        : "useEncryption=true&tlsRootCerts=" + encode(certificate.toAbsolutePath().toString());
     System.out.println("jdbc_url=jdbc:arrow-flight-sql://" + jdbcHost + ":" + url.getPort()
-        + "/?useEncryption=false&user=" + encode(user) + "&password=" + encode(password));
+        + "/?" + encryption + "&user=" + encode(user) + "&password=" + encode(password));
+    if (certificate != null) {
+      System.out.println("certificate=" + certificate.toAbsolutePath());
+    }
     System.out.println("user=" + user);
     System.out.println("password=" + password);
     System.out.println("ready");
