@@ -5,10 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.google.protobuf.Any;
 import com.google.protobuf.ByteString;
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DatabaseMetaData;
 import java.sql.DriverManager;
@@ -17,11 +14,9 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.apache.arrow.adbc.core.AdbcConnection;
 import org.apache.arrow.adbc.core.AdbcDatabase;
@@ -56,47 +51,17 @@ import org.junit.jupiter.api.Timeout;
 @Timeout(value = 90, unit = TimeUnit.SECONDS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class FlightSqlServeTest {
-  private static Process serve;
-  private static final Map<String, String> printed = new HashMap<>();
-  private static final List<String> output = Collections.synchronizedList(new ArrayList<>());
-  private static List<ProcessHandle> daemons;
+  private static ServeProcess serve;
+  private static Map<String, String> printed;
   private static Connection connection;
-  private static Thread pump;
 
   @BeforeAll
   static void start() throws Exception {
-    List<String> command = List.of(
-        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "--add-opens=java.base/java.nio=ALL-UNNAMED",
-        "-cp", System.getProperty("java.class.path"),
-        "dev.kapu.client.cli.KapuCli", "serve", "--port", "0", "--daemons", "2");
-    serve = new ProcessBuilder(command).redirectErrorStream(true).start();
-    CompletableFuture<Void> ready = new CompletableFuture<>();
-    pump = new Thread(() -> {
-      try (BufferedReader in = new BufferedReader(new InputStreamReader(serve.getInputStream(), StandardCharsets.UTF_8))) {
-        String line;
-        while ((line = in.readLine()) != null) {
-          output.add(line);
-          int eq = line.indexOf('=');
-          if (eq > 0 && !line.contains(" ")) {
-            printed.put(line.substring(0, eq), line.substring(eq + 1));
-          }
-          if (line.equals("ready")) {
-            ready.complete(null);
-          }
-        }
-        ready.completeExceptionally(new IllegalStateException("kapu serve exited:\n" + String.join("\n", output)));
-      } catch (Exception e) {
-        ready.completeExceptionally(e);
-      }
-    }, "kapu serve output");
-    pump.setDaemon(true);
-    pump.start();
-    ready.get(120, TimeUnit.SECONDS);
-    daemons = serve.descendants().filter(p -> p.info().commandLine().orElse("").contains("DaemonCommand")).toList();
-    assertThat(daemons).hasSize(2);
-    assertThat(printed.get("jdbc_url")).startsWith("jdbc:arrow-flight-sql://127.0.0.1:");
-    connection = DriverManager.getConnection(printed.get("jdbc_url"));
+    serve = ServeProcess.start("--port", "0", "--daemons", "2");
+    printed = serve.printed;
+    assertThat(serve.daemons).hasSize(2);
+    assertThat(serve.jdbcUrl()).startsWith("jdbc:arrow-flight-sql://127.0.0.1:");
+    connection = DriverManager.getConnection(serve.jdbcUrl());
   }
 
   @AfterAll
@@ -104,24 +69,9 @@ class FlightSqlServeTest {
     if (connection != null) {
       connection.close();
     }
-    if (serve == null) {
-      return;
+    if (serve != null) {
+      serve.stop();
     }
-    // SIGTERM through the handle: Process.destroy() would also close our end of its output.
-    serve.toHandle().destroy(); // the shutdown hook closes the session, daemons included
-    boolean exited = serve.waitFor(60, TimeUnit.SECONDS);
-    if (!exited) {
-      serve.destroyForcibly();
-    }
-    assertThat(exited).as("kapu serve exits on SIGTERM").isTrue();
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-    while (daemons.stream().anyMatch(ProcessHandle::isAlive) && System.nanoTime() < deadline) {
-      Thread.sleep(100);
-    }
-    daemons.stream().filter(ProcessHandle::isAlive).forEach(ProcessHandle::destroyForcibly);
-    assertThat(daemons).noneMatch(ProcessHandle::isAlive);
-    pump.join(10_000); // the last lines, printed while shutting down
-    assertThat(output).as("exit code %s", serve.exitValue()).contains("kapu serve: shutting down");
   }
 
   @Test
