@@ -6,6 +6,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.google.protobuf.Any;
 import com.google.protobuf.ByteString;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DatabaseMetaData;
 import java.sql.DriverManager;
@@ -17,6 +19,9 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import org.apache.arrow.adbc.core.AdbcConnection;
 import org.apache.arrow.adbc.core.AdbcDatabase;
@@ -42,6 +47,7 @@ import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@code kapu serve} as a separate process, driven by the official Arrow Flight SQL JDBC driver
@@ -288,6 +294,61 @@ class FlightSqlServeTest {
       while (stream.next()) {
         // read to the end (or the error)
       }
+    }
+  }
+
+  @Test
+  @Order(10)
+  void columnsOfATable() throws SQLException {
+    List<String> columns = new ArrayList<>();
+    try (ResultSet rs = connection.getMetaData().getColumns(null, "main", "people", "%")) {
+      while (rs.next()) {
+        columns.add(rs.getString("COLUMN_NAME") + ":" + rs.getInt("DATA_TYPE"));
+      }
+    }
+    assertThat(columns).containsExactly("id:" + java.sql.Types.INTEGER, "name:" + java.sql.Types.VARCHAR);
+  }
+
+  @Test
+  @Order(11)
+  void readsLocalCsvFiles(@TempDir Path dir) throws Exception {
+    Path csv = dir.resolve("cities.csv");
+    Files.writeString(csv, "city,people\nOslo,717710\nBergen,291940\n");
+    try (Statement s = connection.createStatement();
+        ResultSet rs = s.executeQuery("SELECT city, people FROM '" + csv + "' ORDER BY people DESC")) {
+      assertThat(rs.next()).isTrue();
+      assertThat(rs.getString("city")).isEqualTo("Oslo");
+      assertThat(rs.getLong("people")).isEqualTo(717710L);
+      assertThat(rs.next()).isTrue();
+      assertThat(rs.next()).isFalse();
+    }
+  }
+
+  @Test
+  @Order(12)
+  void concurrentConnections() throws Exception {
+    ExecutorService pool = Executors.newFixedThreadPool(4);
+    try {
+      List<Future<Long>> sums = new ArrayList<>();
+      for (int i = 0; i < 8; i++) {
+        long n = 10_000L * (i + 1);
+        sums.add(pool.submit(() -> {
+          try (Connection c = DriverManager.getConnection(serve.jdbcUrl());
+              PreparedStatement p = c.prepareStatement("SELECT sum(range) FROM range(CAST(? AS BIGINT))")) {
+            p.setLong(1, n);
+            try (ResultSet rs = p.executeQuery()) {
+              rs.next();
+              return rs.getLong(1);
+            }
+          }
+        }));
+      }
+      for (int i = 0; i < 8; i++) {
+        long n = 10_000L * (i + 1);
+        assertThat(sums.get(i).get(60, TimeUnit.SECONDS)).isEqualTo(n * (n - 1) / 2);
+      }
+    } finally {
+      pool.shutdownNow();
     }
   }
 }
