@@ -209,6 +209,14 @@ class FlightSqlServeTest {
       assertThatThrownBy(() -> s.executeQuery("SELECT * FROM no_such_table"))
           .isInstanceOf(SQLException.class)
           .hasMessageContaining("no_such_table");
+      // an error only running the query finds (not preparing it): it comes with the stream
+      assertThatThrownBy(() -> {
+        try (ResultSet rs = s.executeQuery("SELECT CAST(v AS INTEGER) FROM (VALUES ('1'), ('x')) t(v)")) {
+          while (rs.next()) {
+            rs.getInt(1);
+          }
+        }
+      }).isInstanceOf(SQLException.class).hasMessageContaining("Conversion Error");
       try (ResultSet rs = s.executeQuery("SELECT count(*) FROM people")) {
         assertThat(rs.next()).isTrue();
         assertThat(rs.getLong(1)).isEqualTo(4);
