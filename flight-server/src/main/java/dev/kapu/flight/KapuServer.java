@@ -20,8 +20,10 @@ import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.file.Path;
 import java.security.SecureRandom;
+import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
+import java.util.UUID;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -29,6 +31,7 @@ import java.util.concurrent.TimeUnit;
 import org.apache.arrow.flight.FlightGrpcUtils;
 import org.apache.arrow.flight.FlightProducer;
 import org.apache.arrow.flight.FlightServerMiddleware;
+import org.apache.arrow.flight.ServerSessionMiddleware;
 import org.apache.arrow.flight.auth2.Auth2Constants;
 import org.apache.arrow.flight.auth2.CallHeaderAuthenticator;
 import org.apache.arrow.flight.auth2.ServerCallHeaderAuthMiddleware;
@@ -50,6 +53,13 @@ import org.apache.arrow.memory.RootAllocator;
  * }</pre>
  */
 public final class KapuServer implements AutoCloseable {
+  /**
+   * Flight sessions (a cookie), for session options such as the catalog a Flight SQL client
+   * chose: {@code context.getMiddleware(KapuServer.SESSIONS)} in a producer.
+   */
+  public static final FlightServerMiddleware.Key<ServerSessionMiddleware> SESSIONS =
+      FlightServerMiddleware.Key.of("kapu-sessions");
+
   private final Dispatcher dispatcher = new Dispatcher();
   private final Server server;
   private final Server inProcess;
@@ -66,15 +76,18 @@ public final class KapuServer implements AutoCloseable {
     });
     BindableService flight = FlightGrpcUtils.createFlightService(
         allocator, b.producer, ServerAuthHandler.NO_OP, flightExecutor);
-    ServerServiceDefinition flightCalls = flight.bindService();
+    // As FlightServer.Builder does it: Flight middleware behind a gRPC interceptor, around the
+    // Flight calls only; task streams keep their own token check.
+    List<ServerInterceptorAdapter.KeyFactory<?>> middleware = new ArrayList<>();
     if (b.headerAuthenticator != null) {
-      // As FlightServer.Builder does it: the auth2 middleware behind a gRPC interceptor. Only the
-      // Flight calls get it; task streams keep their own token check.
-      flightCalls = ServerInterceptors.intercept(flightCalls, new ServerInterceptorAdapter(List.of(
-          new ServerInterceptorAdapter.KeyFactory<>(
-              FlightServerMiddleware.Key.of(Auth2Constants.AUTHORIZATION_HEADER),
-              new ServerCallHeaderAuthMiddleware.Factory(b.headerAuthenticator)))));
+      middleware.add(new ServerInterceptorAdapter.KeyFactory<>(
+          FlightServerMiddleware.Key.of(Auth2Constants.AUTHORIZATION_HEADER),
+          new ServerCallHeaderAuthMiddleware.Factory(b.headerAuthenticator)));
     }
+    middleware.add(new ServerInterceptorAdapter.KeyFactory<>(
+        SESSIONS, new ServerSessionMiddleware.Factory(() -> UUID.randomUUID().toString())));
+    ServerServiceDefinition flightCalls =
+        ServerInterceptors.intercept(flight.bindService(), new ServerInterceptorAdapter(middleware));
     ServerServiceDefinition service = new TaskService(dispatcher, b.token).bind(flightCalls);
 
     if (b.inProcessName != null) {

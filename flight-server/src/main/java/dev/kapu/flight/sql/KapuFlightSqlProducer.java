@@ -5,13 +5,24 @@ import com.google.protobuf.ByteString;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.Message;
 import java.nio.charset.StandardCharsets;
+import dev.kapu.flight.KapuServer;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.LockSupport;
 import org.apache.arrow.flight.CallStatus;
+import org.apache.arrow.flight.CloseSessionRequest;
+import org.apache.arrow.flight.CloseSessionResult;
+import org.apache.arrow.flight.GetSessionOptionsRequest;
+import org.apache.arrow.flight.GetSessionOptionsResult;
+import org.apache.arrow.flight.NoOpSessionOptionValueVisitor;
+import org.apache.arrow.flight.ServerSessionMiddleware;
+import org.apache.arrow.flight.SessionOptionValue;
+import org.apache.arrow.flight.SetSessionOptionsRequest;
+import org.apache.arrow.flight.SetSessionOptionsResult;
 import org.apache.arrow.flight.FlightDescriptor;
 import org.apache.arrow.flight.FlightEndpoint;
 import org.apache.arrow.flight.FlightInfo;
@@ -55,6 +66,9 @@ import org.slf4j.LoggerFactory;
  * {@link SqlBackend}, and results are relayed through this server (a {@code FlightInfo}'s endpoint
  * carries no location, so clients fetch from the server they asked).
  *
+ * <p>A client chooses its catalog with the session option {@code catalog} (the Flight SQL JDBC
+ * driver's {@code catalog} property); without one, statements run on the first catalog.
+ *
  * <p>Statement queries, prepared statements (with parameters bound by DoPut), updates, GetSqlInfo,
  * catalogs, schemas, tables and table types. A ticket is good for one DoGet. A database error
  * reaches the client as a Flight status carrying the database's message.
@@ -62,6 +76,14 @@ import org.slf4j.LoggerFactory;
 public final class KapuFlightSqlProducer extends NoOpFlightSqlProducer {
   private static final Logger log = LoggerFactory.getLogger(KapuFlightSqlProducer.class);
   private static final List<String> TABLE_TYPES = List.of("LOCAL TEMPORARY", "TABLE", "VIEW");
+  /** The session option that chooses the catalog (hosted resource) statements run on. */
+  private static final String CATALOG = "catalog";
+  private static final NoOpSessionOptionValueVisitor<String> STRING = new NoOpSessionOptionValueVisitor<>() {
+    @Override
+    public String visit(String value) {
+      return value;
+    }
+  };
 
   private final SqlBackend backend;
   private final BufferAllocator allocator;
@@ -109,6 +131,69 @@ public final class KapuFlightSqlProducer extends NoOpFlightSqlProducer {
     return backend.catalogs().get(0);
   }
 
+  /** The catalog this client's session chose (session option {@code catalog}), else the default. */
+  private String catalog(CallContext context) {
+    ServerSessionMiddleware sessions = context.getMiddleware(KapuServer.SESSIONS);
+    if (sessions != null && sessions.hasSession()) {
+      SessionOptionValue value = sessions.getSession().getSessionOption(CATALOG);
+      String chosen = value == null ? null : value.acceptVisitor(STRING);
+      if (chosen != null) {
+        return chosen;
+      }
+    }
+    return defaultCatalog();
+  }
+
+  // ---- sessions -----------------------------------------------------------------------------
+
+  @Override
+  public void setSessionOptions(SetSessionOptionsRequest request, CallContext context,
+      StreamListener<SetSessionOptionsResult> listener) {
+    ServerSessionMiddleware sessions = context.getMiddleware(KapuServer.SESSIONS);
+    if (sessions == null) {
+      listener.onError(CallStatus.UNIMPLEMENTED.withDescription("this server keeps no sessions").toRuntimeException());
+      return;
+    }
+    Map<String, SetSessionOptionsResult.Error> errors = new HashMap<>();
+    request.getSessionOptions().forEach((name, value) -> {
+      if (!CATALOG.equals(name)) {
+        errors.put(name, new SetSessionOptionsResult.Error(SetSessionOptionsResult.ErrorValue.INVALID_NAME));
+        return;
+      }
+      String catalog = value.acceptVisitor(STRING);
+      if (catalog == null || !backend.catalogs().contains(catalog)) {
+        log.info("refused catalog '{}': served are {}", catalog, backend.catalogs());
+        errors.put(name, new SetSessionOptionsResult.Error(SetSessionOptionsResult.ErrorValue.INVALID_VALUE));
+        return;
+      }
+      sessions.getSession().setSessionOption(CATALOG, value);
+    });
+    listener.onNext(new SetSessionOptionsResult(errors));
+    listener.onCompleted();
+  }
+
+  @Override
+  public void getSessionOptions(GetSessionOptionsRequest request, CallContext context,
+      StreamListener<GetSessionOptionsResult> listener) {
+    ServerSessionMiddleware sessions = context.getMiddleware(KapuServer.SESSIONS);
+    Map<String, SessionOptionValue> options = sessions != null && sessions.hasSession()
+        ? sessions.getSession().getSessionOptions()
+        : Map.of();
+    listener.onNext(new GetSessionOptionsResult(options));
+    listener.onCompleted();
+  }
+
+  @Override
+  public void closeSession(CloseSessionRequest request, CallContext context,
+      StreamListener<CloseSessionResult> listener) {
+    ServerSessionMiddleware sessions = context.getMiddleware(KapuServer.SESSIONS);
+    if (sessions != null && sessions.hasSession()) {
+      sessions.closeSession();
+    }
+    listener.onNext(new CloseSessionResult(CloseSessionResult.Status.CLOSED));
+    listener.onCompleted();
+  }
+
   // ---- errors -------------------------------------------------------------------------------
 
   /** A Flight status for {@code e}, keeping the database's message. */
@@ -154,7 +239,7 @@ public final class KapuFlightSqlProducer extends NoOpFlightSqlProducer {
   @Override
   public FlightInfo getFlightInfoStatement(CommandStatementQuery command, CallContext context,
       FlightDescriptor descriptor) {
-    String catalog = defaultCatalog();
+    String catalog = catalog(context);
     SqlBackend.Description d = describe(catalog, command.getQuery());
     if (d.result() == null) {
       throw CallStatus.INVALID_ARGUMENT.withDescription("not a query (it returns no rows): use an update").toRuntimeException();
@@ -165,7 +250,7 @@ public final class KapuFlightSqlProducer extends NoOpFlightSqlProducer {
   @Override
   public SchemaResult getSchemaStatement(CommandStatementQuery command, CallContext context,
       FlightDescriptor descriptor) {
-    SqlBackend.Description d = describe(defaultCatalog(), command.getQuery());
+    SqlBackend.Description d = describe(catalog(context), command.getQuery());
     return new SchemaResult(d.result() != null ? d.result() : new Schema(List.of()));
   }
 
@@ -205,7 +290,7 @@ public final class KapuFlightSqlProducer extends NoOpFlightSqlProducer {
   public void createPreparedStatement(ActionCreatePreparedStatementRequest request, CallContext context,
       StreamListener<Result> listener) {
     try {
-      String catalog = defaultCatalog();
+      String catalog = catalog(context);
       SqlBackend.Description d = backend.describe(catalog, request.getQuery());
       ByteString handle = ByteString.copyFromUtf8(UUID.randomUUID().toString());
       prepared.put(handle, new Prepared(catalog, request.getQuery(), d));
@@ -308,7 +393,7 @@ public final class KapuFlightSqlProducer extends NoOpFlightSqlProducer {
       StreamListener<PutResult> ack) {
     return () -> {
       try {
-        sendCount(backend.update(defaultCatalog(), command.getQuery(), List.of()), ack);
+        sendCount(backend.update(catalog(context), command.getQuery(), List.of()), ack);
       } catch (Exception e) {
         ack.onError(status(e));
       }
