@@ -12,6 +12,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
+import java.util.function.Function;
+import org.apache.arrow.flight.FlightProducer;
+import org.apache.arrow.flight.auth2.CallHeaderAuthenticator;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.vector.ipc.ArrowReader;
 
@@ -105,8 +108,31 @@ public interface Kapu extends AutoCloseable {
     final List<String> jvmOptions = new ArrayList<>();
     Duration startTimeout = Duration.ofSeconds(60);
     final List<ResourceSpec> resources = new ArrayList<>();
+    Function<? super LocalKapu, ? extends FlightProducer> flightProducer;
+    CallHeaderAuthenticator flightAuthenticator;
 
     Builder() {}
+
+    /**
+     * For {@link #local()}: serves the plain Flight and Flight SQL calls on the dispatcher's port
+     * with the producer {@code factory} makes from the started session (for example a {@code
+     * KapuFlightSqlProducer} over a {@link KapuSqlBackend}). Calls that arrive before the session
+     * is up are answered "unimplemented". A producer that is {@link AutoCloseable} closes with the
+     * session.
+     */
+    public Builder flightProducer(Function<? super LocalKapu, ? extends FlightProducer> factory) {
+      this.flightProducer = factory;
+      return this;
+    }
+
+    /**
+     * For {@link #local()}: authenticates the Flight calls the producer serves (for example {@code
+     * FlightSqlAuth.basic(user, password)}); task streams keep the session token.
+     */
+    public Builder flightAuthenticator(CallHeaderAuthenticator authenticator) {
+      this.flightAuthenticator = authenticator;
+      return this;
+    }
 
     /**
      * A resource for daemons this session starts: replicated ones open on every daemon, pinned

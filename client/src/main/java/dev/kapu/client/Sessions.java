@@ -50,12 +50,22 @@ final class Sessions {
     if (b.tls) {
       server.tlsSelfSigned(dir.resolve("tls"));
     }
+    LateProducer producer = new LateProducer();
+    if (b.flightProducer != null) {
+      server.producer(producer);
+    }
+    if (b.flightAuthenticator != null) {
+      server.headerAuthenticator(b.flightAuthenticator);
+    }
     KapuServer started = server.build();
     ProcessDaemons daemons = null;
     try {
       daemons = new ProcessDaemons(started.endpoint(), dir, b);
-      LocalSession session = new LocalSession(started, daemons, codecs(b), seed(b), b, daemons);
+      LocalSession session = new LocalSession(started, daemons, codecs(b), seed(b), b, daemons, producer);
       session.addDaemons(b.daemons);
+      if (b.flightProducer != null) {
+        producer.attach(b.flightProducer, session);
+      }
       return session;
     } catch (RuntimeException e) {
       if (daemons != null) {
@@ -69,7 +79,7 @@ final class Sessions {
   static Kapu inProcess(Kapu.Builder b) {
     KapuServer server = KapuServer.builder().inProcess("kapu-" + UUID.randomUUID()).build();
     ThreadDaemons daemons = new ThreadDaemons(server.endpoint(), b);
-    LocalSession session = new LocalSession(server, daemons, codecs(b), seed(b), b, daemons);
+    LocalSession session = new LocalSession(server, daemons, codecs(b), seed(b), b, daemons, () -> { });
     session.addDaemons(b.daemons);
     return session;
   }
@@ -110,8 +120,9 @@ final class Sessions {
     private final List<ResourceSpec> resources;
 
     LocalSession(KapuServer server, DaemonStarter starter, CodecRegistry codecs, long seed,
-        Kapu.Builder b, AutoCloseable daemons) {
-      super(server.gateway(), codecs, seed, b.taskOptions, List.of(daemons, server), server.endpoint().token());
+        Kapu.Builder b, AutoCloseable daemons, AutoCloseable producer) {
+      // Closed last to first: the server, then the daemons, then the producer.
+      super(server.gateway(), codecs, seed, b.taskOptions, List.of(producer, daemons, server), server.endpoint().token());
       this.server = server;
       this.starter = starter;
       this.startTimeout = b.startTimeout;

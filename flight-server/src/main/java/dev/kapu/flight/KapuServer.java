@@ -9,6 +9,7 @@ import io.grpc.Metadata;
 import io.grpc.ServerCall;
 import io.grpc.ServerCallExecutorSupplier;
 import io.grpc.Server;
+import io.grpc.ServerInterceptors;
 import io.grpc.ServerServiceDefinition;
 import io.grpc.inprocess.InProcessServerBuilder;
 import io.grpc.netty.GrpcSslContexts;
@@ -19,13 +20,22 @@ import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.file.Path;
 import java.security.SecureRandom;
+import java.util.ArrayList;
 import java.util.Base64;
+import java.util.List;
+import java.util.UUID;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import org.apache.arrow.flight.FlightGrpcUtils;
 import org.apache.arrow.flight.FlightProducer;
+import org.apache.arrow.flight.FlightServerMiddleware;
+import org.apache.arrow.flight.ServerSessionMiddleware;
+import org.apache.arrow.flight.auth2.Auth2Constants;
+import org.apache.arrow.flight.auth2.CallHeaderAuthenticator;
+import org.apache.arrow.flight.auth2.ServerCallHeaderAuthMiddleware;
+import org.apache.arrow.flight.grpc.ServerInterceptorAdapter;
 import org.apache.arrow.flight.NoOpFlightProducer;
 import org.apache.arrow.flight.auth.ServerAuthHandler;
 import org.apache.arrow.memory.BufferAllocator;
@@ -43,6 +53,13 @@ import org.apache.arrow.memory.RootAllocator;
  * }</pre>
  */
 public final class KapuServer implements AutoCloseable {
+  /**
+   * Flight sessions (a cookie), for session options such as the catalog a Flight SQL client
+   * chose: {@code context.getMiddleware(KapuServer.SESSIONS)} in a producer.
+   */
+  public static final FlightServerMiddleware.Key<ServerSessionMiddleware> SESSIONS =
+      FlightServerMiddleware.Key.of("kapu-sessions");
+
   private final Dispatcher dispatcher = new Dispatcher();
   private final Server server;
   private final Server inProcess;
@@ -59,7 +76,19 @@ public final class KapuServer implements AutoCloseable {
     });
     BindableService flight = FlightGrpcUtils.createFlightService(
         allocator, b.producer, ServerAuthHandler.NO_OP, flightExecutor);
-    ServerServiceDefinition service = new TaskService(dispatcher, b.token).bind(flight);
+    // As FlightServer.Builder does it: Flight middleware behind a gRPC interceptor, around the
+    // Flight calls only; task streams keep their own token check.
+    List<ServerInterceptorAdapter.KeyFactory<?>> middleware = new ArrayList<>();
+    if (b.headerAuthenticator != null) {
+      middleware.add(new ServerInterceptorAdapter.KeyFactory<>(
+          FlightServerMiddleware.Key.of(Auth2Constants.AUTHORIZATION_HEADER),
+          new ServerCallHeaderAuthMiddleware.Factory(b.headerAuthenticator)));
+    }
+    middleware.add(new ServerInterceptorAdapter.KeyFactory<>(
+        SESSIONS, new ServerSessionMiddleware.Factory(() -> UUID.randomUUID().toString())));
+    ServerServiceDefinition flightCalls =
+        ServerInterceptors.intercept(flight.bindService(), new ServerInterceptorAdapter(middleware));
+    ServerServiceDefinition service = new TaskService(dispatcher, b.token).bind(flightCalls);
 
     if (b.inProcessName != null) {
       this.server = null;
@@ -160,8 +189,20 @@ public final class KapuServer implements AutoCloseable {
     private String inProcessName;
     private FlightProducer producer = new NoOpFlightProducer();
     private BufferAllocator allocator;
+    private CallHeaderAuthenticator headerAuthenticator;
 
     private Builder() {}
+
+    /**
+     * Authenticates every Flight call the producer serves (Flight's auth2: for example a {@code
+     * GeneratedBearerTokenAuthenticator} around a {@code BasicCallHeaderAuthenticator}, so that
+     * Handshake trades a user name and password for a bearer token). Task streams are not affected:
+     * they present the Kapu token. Without one, Flight calls are not authenticated.
+     */
+    public Builder headerAuthenticator(CallHeaderAuthenticator authenticator) {
+      this.headerAuthenticator = authenticator;
+      return this;
+    }
 
     /** The address to listen on; 127.0.0.1 unless you mean to be reached from elsewhere. */
     public Builder host(String host) {

@@ -31,7 +31,7 @@ import org.apache.arrow.vector.types.pojo.Schema;
  *
  * <p>Closing the reader closes its batches, not the result set: whoever made this reader owns that.
  */
-final class ResultSetArrowReader extends ArrowReader {
+public final class ResultSetArrowReader extends ArrowReader {
   private final ArrowVectorIterator batches;
   private final Schema schema;
   private long bytes;
@@ -49,6 +49,11 @@ final class ResultSetArrowReader extends ArrowReader {
     Schema schema = JdbcToArrowUtils.jdbcToArrowSchema(resultSet.getMetaData(), config);
     ArrowVectorIterator batches = JdbcToArrow.sqlToArrowVectorIterator(resultSet, config);
     return new ResultSetArrowReader(allocator, batches, schema);
+  }
+
+  /** The schema a reader over a result set with this metadata streams. */
+  public static Schema schemaOf(java.sql.ResultSetMetaData meta, BufferAllocator allocator) throws SQLException {
+    return JdbcToArrowUtils.jdbcToArrowSchema(meta, config(allocator, 1));
   }
 
   static JdbcToArrowConfig config(BufferAllocator allocator, int batchRows) {

@@ -12,7 +12,6 @@ import dev.kapu.flight.internal.wire.Outcome;
 import dev.kapu.flight.internal.wire.StatusReply;
 import dev.kapu.flight.internal.wire.ToClient;
 import dev.kapu.flight.internal.wire.ToWorker;
-import io.grpc.BindableService;
 import io.grpc.Metadata;
 import io.grpc.MethodDescriptor;
 import io.grpc.ServerCall;
@@ -56,8 +55,8 @@ public final class TaskService {
 
   /** Flight's service definition with DoExchange routed by the role header. */
   @SuppressWarnings("unchecked")
-  public ServerServiceDefinition bind(BindableService flight) {
-    ServerServiceDefinition asStreams = ServerInterceptors.useInputStreamMessages(flight.bindService());
+  public ServerServiceDefinition bind(ServerServiceDefinition flight) {
+    ServerServiceDefinition asStreams = ServerInterceptors.useInputStreamMessages(flight);
     String exchange = FlightServiceGrpc.getDoExchangeMethod().getFullMethodName();
     ServerServiceDefinition.Builder builder = ServerServiceDefinition.builder(asStreams.getServiceDescriptor());
     for (ServerMethodDefinition<?, ?> method : asStreams.getMethods()) {

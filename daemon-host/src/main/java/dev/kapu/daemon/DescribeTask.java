@@ -1,0 +1,119 @@
+package dev.kapu.daemon;
+
+import dev.kapu.flight.sql.SqlSchemas;
+import java.io.Serializable;
+import java.sql.Connection;
+import java.sql.ParameterMetaData;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.ResultSetMetaData;
+import java.sql.Types;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.arrow.vector.ipc.ArrowReader;
+import org.apache.arrow.vector.types.DateUnit;
+import org.apache.arrow.vector.types.FloatingPointPrecision;
+import org.apache.arrow.vector.types.TimeUnit;
+import org.apache.arrow.vector.types.pojo.ArrowType;
+import org.apache.arrow.vector.types.pojo.Field;
+import org.apache.arrow.vector.types.pojo.Schema;
+import dev.kapu.daemon.internal.ResultSetArrowReader;
+import org.duckdb.DuckDBResultSet;
+import org.duckdb.DuckDBResultSetMetaData;
+import org.duckdb.StatementReturnType;
+
+/**
+ * Prepares SQL on a hosted resource that offers a {@link Connection} (duckdb, jdbc) without
+ * running it for real, for Flight SQL's prepared statements: whether it returns rows, the Arrow
+ * schema of those rows (as a query would stream them: the statement runs wrapped in {@code LIMIT
+ * 0}, parameters null) and the types of its parameters. A syntax error is the task's error,
+ * with the database's message.
+ *
+ * @param resource the hosted resource
+ * @param sql the statement
+ */
+public record DescribeTask(String resource, String sql) implements Task<DescribeTask.Description> {
+
+  /**
+   * The answer, schemas as Flight SQL's IPC bytes.
+   *
+   * @param result the result's schema, or null for a statement that returns no rows
+   * @param parameters one field per parameter marker
+   */
+  public record Description(byte[] result, byte[] parameters) implements Serializable {}
+
+  @Override
+  public Description run(TaskContext ctx) throws Exception {
+    Connection connection = ctx.resource(resource, Connection.class);
+    boolean rows;
+    List<Field> parameters = new ArrayList<>();
+    try (PreparedStatement statement = connection.prepareStatement(sql)) {
+      ResultSetMetaData meta = statement.getMetaData();
+      if (meta instanceof DuckDBResultSetMetaData duck) {
+        rows = duck.getReturnType() == StatementReturnType.QUERY_RESULT;
+      } else {
+        rows = meta != null && meta.getColumnCount() > 0;
+      }
+      ParameterMetaData pm = statement.getParameterMetaData();
+      for (int i = 1; i <= pm.getParameterCount(); i++) {
+        int type;
+        try {
+          type = pm.getParameterType(i);
+        } catch (Exception e) {
+          type = Types.VARCHAR;
+        }
+        parameters.add(Field.nullable("p" + i, arrowType(type)));
+      }
+    }
+    byte[] parameterSchema = SqlSchemas.toBytes(new Schema(parameters));
+    if (!rows) {
+      return new Description(null, parameterSchema);
+    }
+    String body = sql.strip();
+    while (body.endsWith(";")) {
+      body = body.substring(0, body.length() - 1).strip();
+    }
+    Schema schema;
+    try {
+      schema = schema(connection, "SELECT * FROM (" + body + ") AS kapu_describe LIMIT 0", parameters.size(), ctx);
+    } catch (Exception notWrappable) {
+      // SHOW, DESCRIBE, PRAGMA...: run it as it is (these are cheap) and keep only the schema.
+      schema = schema(connection, sql, parameters.size(), ctx);
+    }
+    return new Description(SqlSchemas.toBytes(schema), parameterSchema);
+  }
+
+  /** The Arrow schema {@code sql} streams with null parameters, as the resource's query would. */
+  private static Schema schema(Connection connection, String sql, int parameters, TaskContext ctx) throws Exception {
+    try (PreparedStatement statement = connection.prepareStatement(sql)) {
+      for (int i = 1; i <= parameters; i++) {
+        statement.setObject(i, null);
+      }
+      try (ResultSet result = statement.executeQuery()) {
+        if (result instanceof DuckDBResultSet duck) {
+          try (ArrowReader reader = (ArrowReader) duck.arrowExportStream(ctx.allocator(), 1)) {
+            return reader.getVectorSchemaRoot().getSchema();
+          }
+        }
+        return ResultSetArrowReader.schemaOf(result.getMetaData(), ctx.allocator());
+      }
+    }
+  }
+
+  /** The Arrow type a client should bind a JDBC-typed parameter as. */
+  static ArrowType arrowType(int jdbcType) {
+    return switch (jdbcType) {
+      case Types.BOOLEAN, Types.BIT -> ArrowType.Bool.INSTANCE;
+      case Types.TINYINT -> new ArrowType.Int(8, true);
+      case Types.SMALLINT -> new ArrowType.Int(16, true);
+      case Types.INTEGER -> new ArrowType.Int(32, true);
+      case Types.BIGINT -> new ArrowType.Int(64, true);
+      case Types.REAL, Types.FLOAT -> new ArrowType.FloatingPoint(FloatingPointPrecision.SINGLE);
+      case Types.DOUBLE, Types.NUMERIC, Types.DECIMAL -> new ArrowType.FloatingPoint(FloatingPointPrecision.DOUBLE);
+      case Types.DATE -> new ArrowType.Date(DateUnit.DAY);
+      case Types.TIMESTAMP -> new ArrowType.Timestamp(TimeUnit.MICROSECOND, null);
+      case Types.BINARY, Types.VARBINARY, Types.LONGVARBINARY, Types.BLOB -> ArrowType.Binary.INSTANCE;
+      default -> ArrowType.Utf8.INSTANCE;
+    };
+  }
+}

@@ -1,0 +1,36 @@
+package dev.kapu.flight.sql;
+
+import java.util.List;
+import org.apache.arrow.vector.ipc.ArrowReader;
+import org.apache.arrow.vector.types.pojo.Schema;
+
+/**
+ * What the Flight SQL service needs to run SQL: the client module implements it by submitting
+ * tasks to daemons, so that this module knows nothing of daemons or resources. A catalog is a
+ * hosted resource. Methods throw with the database's own message when the database refuses.
+ */
+public interface SqlBackend {
+
+  /** The catalogs (hosted resources) clients may name, the default first. */
+  List<String> catalogs();
+
+  /** The catalogs that answer {@code information_schema} queries (DuckDB, JDBC databases). */
+  List<String> sqlCatalogs();
+
+  /** Parses {@code sql} on the catalog without running it for real: result and parameter types. */
+  Description describe(String catalog, String sql) throws Exception;
+
+  /** Runs a query; the reader streams its result. Close it. */
+  ArrowReader query(String catalog, String sql, List<Object> parameters) throws Exception;
+
+  /** Runs a statement that changes data or schema; returns the number of rows changed. */
+  long update(String catalog, String sql, List<Object> parameters) throws Exception;
+
+  /**
+   * What a statement returns and takes.
+   *
+   * @param result the result's schema; null for a statement that returns no rows (an update)
+   * @param parameters one field per {@code ?} marker, in order
+   */
+  record Description(Schema result, Schema parameters) {}
+}

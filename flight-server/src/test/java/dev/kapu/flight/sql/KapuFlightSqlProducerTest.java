@@ -1,0 +1,180 @@
+package dev.kapu.flight.sql;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.kapu.flight.KapuServer;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import org.apache.arrow.flight.FlightClient;
+import org.apache.arrow.flight.FlightInfo;
+import org.apache.arrow.flight.FlightRuntimeException;
+import org.apache.arrow.flight.FlightStatusCode;
+import org.apache.arrow.flight.FlightStream;
+import org.apache.arrow.flight.Location;
+import org.apache.arrow.flight.grpc.CredentialCallOption;
+import org.apache.arrow.flight.sql.FlightSqlClient;
+import org.apache.arrow.memory.BufferAllocator;
+import org.apache.arrow.memory.RootAllocator;
+import org.apache.arrow.vector.BigIntVector;
+import org.apache.arrow.vector.VectorSchemaRoot;
+import org.apache.arrow.vector.ipc.ArrowReader;
+import org.apache.arrow.vector.ipc.ArrowStreamReader;
+import org.apache.arrow.vector.ipc.ArrowStreamWriter;
+import org.apache.arrow.vector.types.pojo.ArrowType;
+import org.apache.arrow.vector.types.pojo.Field;
+import org.apache.arrow.vector.types.pojo.Schema;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** The Flight SQL producer behind KapuServer's basic/bearer auth, over a fake backend. */
+class KapuFlightSqlProducerTest {
+  private static final Schema NUMBERS = new Schema(List.of(Field.nullable("n", new ArrowType.Int(64, true))));
+
+  private final BufferAllocator allocator = new RootAllocator();
+  private final Map<String, List<Object>> updates = new ConcurrentHashMap<>();
+  private KapuServer server;
+  private FlightClient flight;
+  private FlightSqlClient sql;
+  private CredentialCallOption bearer;
+
+  /** "SELECT n" streams 0..n-1 in batches of 10; "BAD" fails like a database; the rest are updates. */
+  private final SqlBackend backend = new SqlBackend() {
+    @Override
+    public List<String> catalogs() {
+      return List.of("db");
+    }
+
+    @Override
+    public List<String> sqlCatalogs() {
+      return List.of();
+    }
+
+    @Override
+    public Description describe(String catalog, String text) throws Exception {
+      if (text.startsWith("BAD")) {
+        throw new SQLException("Parser Error: syntax error at or near \"BAD\"");
+      }
+      return new Description(text.startsWith("SELECT") ? NUMBERS : null, new Schema(List.of()));
+    }
+
+    @Override
+    public ArrowReader query(String catalog, String text, List<Object> parameters) throws Exception {
+      int n = Integer.parseInt(text.substring("SELECT ".length()).trim());
+      ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+      try (VectorSchemaRoot root = VectorSchemaRoot.create(NUMBERS, allocator);
+          ArrowStreamWriter writer = new ArrowStreamWriter(root, null, bytes)) {
+        writer.start();
+        BigIntVector v = (BigIntVector) root.getVector(0);
+        for (int start = 0; start < n; start += 10) {
+          int rows = Math.min(10, n - start);
+          v.allocateNew(rows);
+          for (int i = 0; i < rows; i++) {
+            v.set(i, start + i);
+          }
+          root.setRowCount(rows);
+          writer.writeBatch();
+        }
+        writer.end();
+      }
+      return new ArrowStreamReader(new ByteArrayInputStream(bytes.toByteArray()), allocator);
+    }
+
+    @Override
+    public long update(String catalog, String text, List<Object> parameters) {
+      updates.put(text, parameters);
+      return 7;
+    }
+  };
+
+  @BeforeEach
+  void start() {
+    server = KapuServer.builder()
+        .port(0)
+        .producer(new KapuFlightSqlProducer(backend, allocator, "test"))
+        .headerAuthenticator(FlightSqlAuth.basic("ann", "pw"))
+        .build();
+    flight = FlightClient.builder(allocator, new Location(server.endpoint().url())).build();
+    sql = new FlightSqlClient(flight);
+    bearer = flight.authenticateBasicToken("ann", "pw").orElseThrow();
+  }
+
+  @AfterEach
+  void stop() throws Exception {
+    sql.close();
+    server.close();
+    allocator.close();
+  }
+
+  private long sum(FlightInfo info) throws Exception {
+    long sum = 0;
+    try (FlightStream stream = sql.getStream(info.getEndpoints().get(0).getTicket(), bearer)) {
+      while (stream.next()) {
+        BigIntVector v = (BigIntVector) stream.getRoot().getVector(0);
+        for (int i = 0; i < stream.getRoot().getRowCount(); i++) {
+          sum += v.get(i);
+        }
+      }
+    }
+    return sum;
+  }
+
+  @Test
+  void statementQueryIsRelayedOnceAndTheTicketIsSpent() throws Exception {
+    FlightInfo info = sql.execute("SELECT 95", bearer);
+    assertThat(info.getSchemaOptional()).contains(NUMBERS);
+    assertThat(info.getEndpoints().get(0).getLocations()).isEmpty(); // relay: fetch from this server
+    assertThat(sum(info)).isEqualTo(95L * 94 / 2);
+    assertThatThrownBy(() -> sum(info))
+        .isInstanceOfSatisfying(FlightRuntimeException.class,
+            e -> assertThat(e.status().code()).isEqualTo(FlightStatusCode.NOT_FOUND));
+  }
+
+  @Test
+  void databaseErrorKeepsItsMessage() {
+    assertThatThrownBy(() -> sql.execute("BAD SQL", bearer))
+        .isInstanceOfSatisfying(FlightRuntimeException.class, e -> {
+          assertThat(e.status().code()).isEqualTo(FlightStatusCode.INTERNAL);
+          assertThat(e.getMessage()).contains("Parser Error: syntax error at or near \"BAD\"");
+        });
+  }
+
+  @Test
+  void updatesReturnTheirCount() {
+    assertThat(sql.executeUpdate("DELETE FROM t", bearer)).isEqualTo(7);
+    assertThat(updates).containsKey("DELETE FROM t");
+  }
+
+  @Test
+  void preparedQueryAndCatalogs() throws Exception {
+    FlightSqlClient.PreparedStatement p = sql.prepare("SELECT 20", bearer);
+    assertThat(p.getResultSetSchema()).isEqualTo(NUMBERS);
+    assertThat(sum(p.execute(bearer))).isEqualTo(190);
+    p.close(bearer); // close() alone would present no credentials
+    List<String> catalogs = new ArrayList<>();
+    try (FlightStream stream = sql.getStream(sql.getCatalogs(bearer).getEndpoints().get(0).getTicket(), bearer)) {
+      while (stream.next()) {
+        for (int i = 0; i < stream.getRoot().getRowCount(); i++) {
+          catalogs.add(stream.getRoot().getVector(0).getObject(i).toString());
+        }
+      }
+    }
+    assertThat(catalogs).containsExactly("db");
+  }
+
+  @Test
+  void callsWithoutOrWithWrongCredentialsAreRefused() {
+    assertThatThrownBy(() -> sql.execute("SELECT 1"))
+        .isInstanceOfSatisfying(FlightRuntimeException.class,
+            e -> assertThat(e.status().code()).isEqualTo(FlightStatusCode.UNAUTHENTICATED));
+    assertThatThrownBy(() -> flight.authenticateBasicToken("ann", "wrong"))
+        .isInstanceOfSatisfying(FlightRuntimeException.class,
+            e -> assertThat(e.status().code()).isEqualTo(FlightStatusCode.UNAUTHENTICATED));
+  }
+}

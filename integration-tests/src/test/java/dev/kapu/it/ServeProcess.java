@@ -1,0 +1,95 @@
+package dev.kapu.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * {@code kapu serve} in a process of its own, with this JVM's class path: waits for "ready",
+ * keeps what it printed as {@code key=value}, and on {@link #stop()} sends SIGTERM and checks that
+ * it and its daemons are gone.
+ */
+final class ServeProcess {
+  final Process process;
+  final Map<String, String> printed = new ConcurrentHashMap<>();
+  final List<String> output = Collections.synchronizedList(new ArrayList<>());
+  final List<ProcessHandle> daemons;
+  private final Thread pump;
+
+  private ServeProcess(List<String> args) throws Exception {
+    List<String> command = new ArrayList<>(List.of(
+        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        "--add-opens=java.base/java.nio=ALL-UNNAMED",
+        "-cp", System.getProperty("java.class.path"),
+        "dev.kapu.client.cli.KapuCli", "serve"));
+    command.addAll(args);
+    process = new ProcessBuilder(command).redirectErrorStream(true).start();
+    CompletableFuture<Void> ready = new CompletableFuture<>();
+    pump = new Thread(() -> {
+      try (BufferedReader in = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+        String line;
+        while ((line = in.readLine()) != null) {
+          output.add(line);
+          int eq = line.indexOf('=');
+          if (eq > 0 && !line.contains(" ")) {
+            printed.put(line.substring(0, eq), line.substring(eq + 1));
+          }
+          if (line.equals("ready")) {
+            ready.complete(null);
+          }
+        }
+        ready.completeExceptionally(new IllegalStateException("kapu serve exited:\n" + String.join("\n", output)));
+      } catch (Exception e) {
+        ready.completeExceptionally(e);
+      }
+    }, "kapu serve output");
+    pump.setDaemon(true);
+    pump.start();
+    try {
+      ready.get(120, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      process.destroyForcibly();
+      throw e;
+    }
+    daemons = process.descendants()
+        .filter(p -> p.info().commandLine().orElse("").contains("DaemonCommand"))
+        .toList();
+  }
+
+  static ServeProcess start(String... args) throws Exception {
+    return new ServeProcess(List.of(args));
+  }
+
+  String jdbcUrl() {
+    return printed.get("jdbc_url");
+  }
+
+  /** SIGTERM, then: the process exits, its daemons are gone, it said it was shutting down. */
+  void stop() throws Exception {
+    // SIGTERM through the handle: Process.destroy() would also close our end of its output.
+    process.toHandle().destroy();
+    boolean exited = process.waitFor(60, TimeUnit.SECONDS);
+    if (!exited) {
+      process.destroyForcibly();
+    }
+    assertThat(exited).as("kapu serve exits on SIGTERM").isTrue();
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    while (daemons.stream().anyMatch(ProcessHandle::isAlive) && System.nanoTime() < deadline) {
+      Thread.sleep(100);
+    }
+    daemons.stream().filter(ProcessHandle::isAlive).forEach(ProcessHandle::destroyForcibly);
+    assertThat(daemons).noneMatch(ProcessHandle::isAlive);
+    pump.join(10_000); // the last lines, printed while shutting down
+    assertThat(output).as("exit code %s", process.exitValue()).contains("kapu serve: shutting down");
+  }
+}
