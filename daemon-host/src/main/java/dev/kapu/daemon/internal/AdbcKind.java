@@ -227,16 +227,7 @@ public final class AdbcKind implements ResourceKind {
         return new OwningReader(reader, owned);
       } catch (Exception e) {
         // Everything but the commit: closing the connection gives up what was begun.
-        for (int i = owned.size() - 1; i >= 0; i--) {
-          AutoCloseable closeable = owned.get(i);
-          if (closeable != commit) {
-            try {
-              closeable.close();
-            } catch (Exception suppressed) {
-              e.addSuppressed(suppressed);
-            }
-          }
-        }
+        OwningReader.abandon(owned, e, commit);
         throw e;
       }
     }

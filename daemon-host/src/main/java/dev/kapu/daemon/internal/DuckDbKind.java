@@ -107,13 +107,7 @@ public final class DuckDbKind implements ResourceKind {
         ArrowReader reader = (ArrowReader) result.arrowExportStream(allocator, batchRows);
         return new OwningReader(reader, owned);
       } catch (Exception e) {
-        for (int i = owned.size() - 1; i >= 0; i--) {
-          try {
-            owned.get(i).close();
-          } catch (Exception ignored) {
-            // the query's own error is the one to report
-          }
-        }
+        OwningReader.abandon(owned, e, null);
         throw e;
       }
     }

@@ -105,16 +105,7 @@ public final class JdbcKind implements ResourceKind {
         return new OwningReader(ResultSetArrowReader.of(result, allocator, batchRows), owned);
       } catch (Exception e) {
         // Everything but the commit: the pool rolls back whatever was begun.
-        for (int i = owned.size() - 1; i >= 0; i--) {
-          AutoCloseable closeable = owned.get(i);
-          if (closeable != commit) {
-            try {
-              closeable.close();
-            } catch (Exception suppressed) {
-              e.addSuppressed(suppressed);
-            }
-          }
-        }
+        OwningReader.abandon(owned, e, commit);
         throw e;
       }
     }

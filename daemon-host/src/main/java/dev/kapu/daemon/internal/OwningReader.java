@@ -21,6 +21,23 @@ public final class OwningReader extends ArrowReader {
     this.owned = owned;
   }
 
+  /**
+   * After a failure while opening a result: closes what was already opened, last first, except
+   * {@code keep} (null for none); close failures are added to {@code failure} as suppressed.
+   */
+  public static void abandon(List<AutoCloseable> opened, Exception failure, AutoCloseable keep) {
+    for (int i = opened.size() - 1; i >= 0; i--) {
+      AutoCloseable closeable = opened.get(i);
+      if (closeable != keep) {
+        try {
+          closeable.close();
+        } catch (Exception suppressed) {
+          failure.addSuppressed(suppressed);
+        }
+      }
+    }
+  }
+
   @Override
   public VectorSchemaRoot getVectorSchemaRoot() throws IOException {
     return delegate.getVectorSchemaRoot();
