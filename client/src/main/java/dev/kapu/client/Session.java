@@ -27,7 +27,11 @@ import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.memory.RootAllocator;
+import java.io.IOException;
+import org.apache.arrow.vector.FieldVector;
+import org.apache.arrow.vector.VectorSchemaRoot;
 import org.apache.arrow.vector.ipc.ArrowReader;
+import org.apache.arrow.vector.util.TransferPair;
 
 /** A Kapu session over any gateway; what it owns beyond the gateway closes with it. */
 class Session implements Kapu {
@@ -55,18 +59,45 @@ class Session implements Kapu {
   @Override
   public ArrowReader query(String resource, String sql, Object... parameters) {
     TaskOptions options = new TaskOptions(defaults.timeout(), defaults.retries(), List.of(resource));
-    TaskFuture<StreamTicket> ticket = submit(new QueryTask(resource, sql, List.of(parameters)), options);
-    StreamTicket where;
+    TaskFuture<ArrowReader> result = submit(new QueryTask(resource, sql, List.of(parameters)), options);
     try {
-      where = ticket.get();
+      return result.get();
     } catch (ExecutionException e) {
       throw e.getCause() instanceof RuntimeException r ? r : new KapuException(e.getCause().getMessage(), e.getCause());
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      ticket.cancel(true);
+      result.cancel(true);
       throw new KapuException("interrupted while the query ran");
     }
-    return streams.open(where.location(), where.ticket());
+  }
+
+  @SuppressWarnings("unchecked")
+  private <T> void completeWith(CompletableFuture<T> future, StreamTicket arrow) {
+    try {
+      future.complete((T) fetch(arrow));
+    } catch (IOException | RuntimeException e) {
+      future.completeExceptionally(new KapuException("could not stream the task's Arrow result from "
+          + arrow.location() + ": " + e.getMessage(), e));
+    }
+  }
+
+  /** A reader over the daemon's stream, or for a root result, the root it holds (buffers moved, not copied). */
+  private Object fetch(StreamTicket arrow) throws IOException {
+    ArrowReader reader = streams.open(arrow.location(), arrow.ticket());
+    if (!arrow.root()) {
+      return reader;
+    }
+    try (reader) {
+      VectorSchemaRoot source = reader.getVectorSchemaRoot();
+      reader.loadNextBatch();
+      List<FieldVector> vectors = new ArrayList<>();
+      for (FieldVector v : source.getFieldVectors()) {
+        TransferPair move = v.getTransferPair(allocator);
+        move.transfer();
+        vectors.add((FieldVector) move.getTo());
+      }
+      return new VectorSchemaRoot(source.getSchema().getFields(), vectors, source.getRowCount());
+    }
   }
 
   @Override
@@ -113,6 +144,14 @@ class Session implements Kapu {
         ResultEnvelope.Entry entry = ResultEnvelope.decode(codecs, outcome.payload()).get(0);
         if (entry.failed()) {
           future.completeExceptionally(new RemoteTaskException(entry.error()));
+        } else if (entry.value() instanceof StreamTicket arrow) {
+          // An Arrow result streams from the daemon; reading a whole root must not hold up this
+          // network thread, a reader is only opened.
+          if (arrow.root()) {
+            CompletableFuture.runAsync(() -> completeWith(future, arrow));
+          } else {
+            completeWith(future, arrow);
+          }
         } else {
           future.complete((T) entry.value());
         }

@@ -411,7 +411,7 @@ public final class Daemon implements AutoCloseable {
       currentItem = index;
       DaemonContexts.CURRENT.set(ctx);
       try {
-        Object value = body.call();
+        Object value = envelope.map() ? body.call() : ctx.parkIfArrow(body.call());
         if (itemTimedOut == index) {
           result.addError(RemoteError.timedOut(late));
           return false;

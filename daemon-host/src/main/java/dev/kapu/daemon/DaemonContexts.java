@@ -11,6 +11,8 @@ import java.util.concurrent.ConcurrentMap;
 import java.util.function.BooleanSupplier;
 import java.util.random.RandomGenerator;
 import org.apache.arrow.memory.BufferAllocator;
+import dev.kapu.daemon.internal.SingleRootReader;
+import org.apache.arrow.vector.VectorSchemaRoot;
 import org.apache.arrow.vector.ipc.ArrowReader;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -126,10 +128,23 @@ final class DaemonContexts {
       scope.add(resource);
     }
 
-    /** Hands a reader to the daemon's Flight endpoint; the task no longer closes it. */
-    StreamTicket park(ArrowReader reader) {
-      scope.remove(reader);
-      return new StreamTicket(services.streams().url(), services.streams().park(reader));
+    /**
+     * A task's Arrow result (a reader, or a root the task filled) is handed to the daemon's
+     * Flight endpoint, and the caller receives a ticket to stream it: batches, never one blob.
+     * Any other value is returned as it is.
+     */
+    Object parkIfArrow(Object value) {
+      ArrowReader reader;
+      if (value instanceof ArrowReader r) {
+        reader = r;
+      } else if (value instanceof VectorSchemaRoot root) {
+        reader = new SingleRootReader(root);
+      } else {
+        return value;
+      }
+      scope.remove(value); // the endpoint closes it once streamed
+      return new StreamTicket(services.streams().url(), services.streams().park(reader),
+          value instanceof VectorSchemaRoot);
     }
 
     @Override

@@ -97,6 +97,34 @@ class DuckDbResourceTest {
   }
 
   @Test
+  void aTaskReturningArrowDataStreamsItBackAsBatches() throws Exception {
+    // A reader the task got from its resource: it stays on the daemon and streams.
+    ArrowReader fromQuery = kapu.<ArrowReader>submit(
+        ctx -> ctx.query("mem", "SELECT range AS id FROM range(200000)"), TaskOptions.on("mem"))
+        .get(30, TimeUnit.SECONDS);
+    assertThat(countRows(fromQuery)).isEqualTo(200_000);
+
+    // A root the task filled itself comes back as a root.
+    VectorSchemaRoot built = kapu.<VectorSchemaRoot>submit(ctx -> {
+      VectorSchemaRoot root = VectorSchemaRoot.create(new org.apache.arrow.vector.types.pojo.Schema(
+          List.of(org.apache.arrow.vector.types.pojo.Field.nullable("n",
+              new org.apache.arrow.vector.types.pojo.ArrowType.Int(64, true)))), ctx.allocator());
+      BigIntVector n = (BigIntVector) root.getVector("n");
+      n.allocateNew(3);
+      for (int i = 0; i < 3; i++) {
+        n.set(i, (i + 1) * 100L);
+      }
+      root.setRowCount(3);
+      return root;
+    }).get(30, TimeUnit.SECONDS);
+    try (built) {
+      assertThat(built.getRowCount()).isEqualTo(3);
+      BigIntVector n = (BigIntVector) built.getVector("n");
+      assertThat(List.of(n.get(0), n.get(1), n.get(2))).containsExactly(100L, 200L, 300L);
+    }
+  }
+
+  @Test
   void parametersBindAndAFileDatabaseIsRead() throws Exception {
     assertThat(countRows(kapu.query("warehouse", "SELECT * FROM orders WHERE shop = ?", 3))).isEqualTo(714);
   }
