@@ -11,7 +11,12 @@ import java.util.concurrent.ConcurrentMap;
 import java.util.function.BooleanSupplier;
 import java.util.random.RandomGenerator;
 import org.apache.arrow.memory.BufferAllocator;
+import dev.kapu.daemon.internal.OwningReader;
+import dev.kapu.daemon.internal.ResultSetArrowReader;
 import dev.kapu.daemon.internal.SingleRootReader;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.Statement;
 import org.apache.arrow.vector.VectorSchemaRoot;
 import org.apache.arrow.vector.ipc.ArrowReader;
 import org.slf4j.Logger;
@@ -41,6 +46,7 @@ final class DaemonContexts {
     private final long index;
     private final BooleanSupplier stopRequested;
     private final List<AutoCloseable> scope = new ArrayList<>();
+    private static final int JDBC_BATCH_ROWS = 65_536;
     private RandomGenerator random;
     private BufferAllocator allocator;
 
@@ -107,6 +113,28 @@ final class DaemonContexts {
         }
       }
       return parameters;
+    }
+
+    @Override
+    public ArrowReader arrow(ResultSet resultSet) {
+      List<AutoCloseable> owned = new ArrayList<>();
+      try {
+        Statement statement = resultSet.getStatement();
+        Connection connection = statement == null ? null : statement.getConnection();
+        if (connection != null && scope.remove(connection)) {
+          owned.add(connection); // the task's own connection now lives as long as the stream
+        }
+        if (statement != null) {
+          owned.add(statement);
+        }
+        owned.add(resultSet);
+        ArrowReader reader = new OwningReader(ResultSetArrowReader.of(resultSet, allocator(), JDBC_BATCH_ROWS), owned);
+        scope.add(reader);
+        return reader;
+      } catch (Exception e) {
+        OwningReader.abandon(owned, e, null);
+        throw new IllegalStateException("cannot read the result set as Arrow: " + e.getMessage(), e);
+      }
     }
 
     @Override

@@ -41,6 +41,13 @@ public interface TaskContext {
    */
   ArrowReader query(String resource, String sql, Object... parameters);
 
+  /**
+   * A JDBC result as Arrow batches (arrow-jdbc). The reader takes over the result set, its
+   * statement and, if it came from {@link #resource}, its connection: return the reader from the
+   * task and it streams to the caller, batch by batch.
+   */
+  ArrowReader arrow(java.sql.ResultSet resultSet);
+
   /** This daemon's in-memory Arrow tables. */
   ArrowTables tables();
 

@@ -104,6 +104,15 @@ class DuckDbResourceTest {
         .get(30, TimeUnit.SECONDS);
     assertThat(countRows(fromQuery)).isEqualTo(200_000);
 
+    // A JDBC result set, as Arrow: the reader keeps the task's connection open while it streams.
+    ArrowReader fromJdbc = kapu.<ArrowReader>submit(ctx -> {
+      Statement s = ctx.resource("warehouse", Connection.class).createStatement();
+      return ctx.arrow(s.executeQuery("SELECT id, shop FROM orders WHERE shop = 3"));
+    }, TaskOptions.on("warehouse")).get(30, TimeUnit.SECONDS);
+    assertThat(fromJdbc.getVectorSchemaRoot().getSchema().getFields()).extracting(f -> f.getName())
+        .containsExactly("id", "shop");
+    assertThat(countRows(fromJdbc)).isEqualTo(714);
+
     // A root the task filled itself comes back as a root.
     VectorSchemaRoot built = kapu.<VectorSchemaRoot>submit(ctx -> {
       VectorSchemaRoot root = VectorSchemaRoot.create(new org.apache.arrow.vector.types.pojo.Schema(

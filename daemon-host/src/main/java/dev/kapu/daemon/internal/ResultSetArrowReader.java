@@ -43,7 +43,7 @@ public final class ResultSetArrowReader extends ArrowReader {
   }
 
   /** @param batchRows rows per batch at most */
-  static ResultSetArrowReader of(ResultSet resultSet, BufferAllocator allocator, int batchRows)
+  public static ResultSetArrowReader of(ResultSet resultSet, BufferAllocator allocator, int batchRows)
       throws SQLException, IOException {
     JdbcToArrowConfig config = config(allocator, batchRows);
     Schema schema = JdbcToArrowUtils.jdbcToArrowSchema(resultSet.getMetaData(), config);
