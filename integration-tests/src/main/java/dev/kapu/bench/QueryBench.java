@@ -85,12 +85,16 @@ final class QueryBench implements Callable<Integer> {
       report("inprocess", inProcess);
       Reading kapu = kapuQuery(file);
       report("query", kapu);
+      // The transport alone: DuckDB's export served by a bare Flight server in another JVM.
+      Reading flight = FlightDoGetPeer.read(file, "SELECT * FROM t");
+      report("flight_doget", flight);
       Reading pg = postgres();
       report("pgjdbc", pg);
       if (kapu.idSum() != inProcess.idSum() || pg.idSum() != inProcess.idSum()) {
         throw new IllegalStateException("the three readings disagree: " + inProcess + " " + kapu + " " + pg);
       }
       BenchMain.print("query_vs_inprocess", BenchMain.round(kapu.rowsPerSecond() / inProcess.rowsPerSecond(), 2));
+      BenchMain.print("query_vs_flight_doget", BenchMain.round(kapu.rowsPerSecond() / flight.rowsPerSecond(), 2));
       BenchMain.print("query_vs_pgjdbc", BenchMain.round(kapu.rowsPerSecond() / pg.rowsPerSecond(), 2));
       return 0;
     } finally {

@@ -1,0 +1,90 @@
+package dev.kapu.bench;
+
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.time.Duration;
+import java.util.List;
+import org.apache.arrow.flight.FlightClient;
+import org.apache.arrow.flight.FlightServer;
+import org.apache.arrow.flight.Location;
+import org.apache.arrow.flight.NoOpFlightProducer;
+import org.apache.arrow.flight.Ticket;
+import org.apache.arrow.memory.BufferAllocator;
+import org.apache.arrow.memory.RootAllocator;
+import org.apache.arrow.vector.ipc.ArrowReader;
+import org.duckdb.DuckDBResultSet;
+
+/**
+ * The transport's own ceiling for {@code kapu.query}: a plain Flight server in another JVM that
+ * answers {@code DoGet} with DuckDB's Arrow export of a query, and nothing of Kapu around it.
+ */
+final class FlightDoGetPeer {
+  private FlightDoGetPeer() {}
+
+  /** {@code args}: the DuckDB file and the SQL. Prints {@code READY <port>}. */
+  public static void main(String[] args) throws Exception {
+    ChildJvm.exitWithParent();
+    String file = args[0];
+    String sql = args[1];
+    BufferAllocator allocator = new RootAllocator();
+    FlightServer server = FlightServer.builder(allocator, Location.forGrpcInsecure("127.0.0.1", 0),
+        new NoOpFlightProducer() {
+          @Override
+          public void getStream(CallContext context, Ticket ticket, ServerStreamListener listener) {
+            try (Connection c = DriverManager.getConnection("jdbc:duckdb:" + file);
+                PreparedStatement s = c.prepareStatement(sql);
+                DuckDBResultSet rs = (DuckDBResultSet) s.executeQuery();
+                ArrowReader reader = (ArrowReader) rs.arrowExportStream(allocator, 65536)) {
+              listener.start(reader.getVectorSchemaRoot());
+              while (reader.loadNextBatch()) {
+                listener.putNext();
+              }
+              listener.completed();
+            } catch (Exception e) {
+              listener.error(e);
+            }
+          }
+        }).build().start();
+    System.out.println("READY " + server.getPort());
+    server.awaitTermination();
+  }
+
+  /** Starts the peer and reads the query's result once through it. */
+  static QueryBench.Reading read(Path file, String sql) throws Exception {
+    try (ChildJvm child = ChildJvm.start(FlightDoGetPeer.class, List.of(), List.of(file.toString(), sql),
+            Duration.ofSeconds(60));
+        BufferAllocator allocator = new RootAllocator();
+        FlightClient client = FlightClient.builder(allocator,
+            Location.forGrpcInsecure("127.0.0.1", Integer.parseInt(child.readyText().trim()))).build()) {
+      QueryBench.Reading best = null;
+      for (int i = 0; i < 3; i++) { // the first warms the JIT on both sides
+        long t0 = System.nanoTime();
+        try (var stream = client.getStream(new Ticket(new byte[] {1}))) {
+          long rows = 0;
+          long idSum = 0;
+          long bytes = 0;
+          while (stream.next()) {
+            var root = stream.getRoot();
+            rows += root.getRowCount();
+            var ids = (org.apache.arrow.vector.BigIntVector) root.getVector(0);
+            for (int r = 0; r < root.getRowCount(); r++) {
+              idSum += ids.get(r);
+            }
+            for (var v : root.getFieldVectors()) {
+              for (var buf : v.getFieldBuffers()) {
+                bytes += buf.readableBytes();
+              }
+            }
+          }
+          QueryBench.Reading reading = new QueryBench.Reading(rows, bytes, idSum, (System.nanoTime() - t0) / 1e9);
+          if (i > 0 && (best == null || reading.seconds() < best.seconds())) {
+            best = reading;
+          }
+        }
+      }
+      return best;
+    }
+  }
+}
