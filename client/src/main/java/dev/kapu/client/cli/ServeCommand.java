@@ -3,8 +3,11 @@ package dev.kapu.client.cli;
 import dev.kapu.client.Kapu;
 import dev.kapu.client.KapuSqlBackend;
 import dev.kapu.client.LocalKapu;
+import dev.kapu.client.controller.Controller;
+import dev.kapu.client.launch.Launchers;
 import dev.kapu.daemon.KapuConfig;
 import dev.kapu.daemon.ResourceSpec;
+import dev.kapu.flight.Endpoint;
 import dev.kapu.flight.KapuServer;
 import dev.kapu.flight.sql.FlightSqlAuth;
 import dev.kapu.flight.sql.KapuFlightSqlProducer;
@@ -12,18 +15,22 @@ import java.net.URI;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import java.util.function.Function;
+import org.apache.arrow.flight.FlightProducer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
  * {@code kapu serve}: a dispatcher with local daemons hosting Kapu's embedded DuckDB (or a
  * kapu.yaml's resources), and Flight SQL on the dispatcher's port, until Ctrl-C or SIGTERM.
- * Each hosted resource is a catalog; results are relayed through the server's port.
+ * Each hosted resource is a catalog; results are relayed through the server's port. With {@code
+ * --controller}, a {@link Controller} launches the daemons as work arrives and lets idle ones leave.
  */
 @Command(name = "serve", mixinStandardHelpOptions = true,
     description = "Serve hosted resources over Arrow Flight SQL (JDBC, ADBC) until stopped.")
@@ -35,11 +42,22 @@ final class ServeCommand implements Callable<Integer> {
   @Option(names = "--config", description = "A kapu.yaml whose resources the daemons host instead.")
   Path config;
 
-  @Option(names = "--daemons", defaultValue = "2", description = "Daemons to start (default ${DEFAULT-VALUE}).")
-  int daemons;
+  @Option(names = "--daemons", description = "Daemons to start (default 2; not with --controller).")
+  Integer daemons;
 
   @Option(names = "--slots", defaultValue = "4", description = "Tasks each daemon runs at once (default ${DEFAULT-VALUE}).")
   int slots;
+
+  @Option(names = "--controller", paramLabel = "LAUNCHER",
+      description = "Launch daemons on demand with this launcher (local) instead of a fixed"
+          + " count; needs --duckdb (opened read-only) or a --config of replicated resources.")
+  String controller;
+
+  @Option(names = "--max-workers", defaultValue = "2", description = "With --controller: the most daemons at once (default ${DEFAULT-VALUE}).")
+  int maxWorkers;
+
+  @Option(names = "--idle-seconds", defaultValue = "60", description = "With --controller: an idle daemon leaves after this long (default ${DEFAULT-VALUE}).")
+  long idleSeconds;
 
   @Option(names = "--host", defaultValue = "127.0.0.1", description = "Address to listen on (default ${DEFAULT-VALUE}).")
   String host;
@@ -58,11 +76,28 @@ final class ServeCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    List<ResourceSpec> resources = config != null
-        ? KapuConfig.readResources(config)
-        // pinned: one daemon holds the database, so that what one statement writes the next one reads
-        : List.of(ResourceSpec.pinned("duckdb", "duckdb",
-            duckdb == null ? Map.of() : Map.of("path", duckdb.toAbsolutePath().toString())));
+    if (controller != null && daemons != null) {
+      System.err.println("kapu serve: --daemons and --controller exclude each other (see --max-workers)");
+      return 2;
+    }
+    if (controller != null && config == null && duckdb == null) {
+      System.err.println("kapu serve: --controller needs --duckdb FILE or --config kapu.yaml: its daemons come"
+          + " and go, and each would have its own in-memory database, so what one statement wrote the next"
+          + " could not read");
+      return 2;
+    }
+    List<ResourceSpec> resources;
+    if (config != null) {
+      resources = KapuConfig.readResources(config);
+    } else if (controller != null) {
+      // every worker opens the file; DuckDB allows one writing process, so all of them read only
+      resources = List.of(ResourceSpec.replicated("duckdb", "duckdb",
+          Map.of("path", duckdb.toAbsolutePath().toString(), "readOnly", "true")));
+    } else {
+      // pinned: one daemon holds the database, so that what one statement writes the next one reads
+      resources = List.of(ResourceSpec.pinned("duckdb", "duckdb",
+          duckdb == null ? Map.of() : Map.of("path", duckdb.toAbsolutePath().toString())));
+    }
     if (resources.isEmpty()) {
       System.err.println("kapu serve: no resource to serve");
       return 2;
@@ -76,27 +111,59 @@ final class ServeCommand implements Callable<Integer> {
         .filter(r -> Set.of("duckdb", "jdbc").contains(r.kind()))
         .map(ResourceSpec::name)
         .toList();
+    Function<LocalKapu, FlightProducer> producer = session -> new KapuFlightSqlProducer(
+        new KapuSqlBackend(session, catalogs, sqlCatalogs), session.allocator(), version());
 
-    Kapu.Builder builder = Kapu.builder().daemons(daemons).slots(slots).listen(host, port).tls(tls)
-        .flightAuthenticator(FlightSqlAuth.basic(user, password))
-        .flightProducer(session -> new KapuFlightSqlProducer(
-            new KapuSqlBackend(session, catalogs, sqlCatalogs), session.allocator(), version()));
-    resources.forEach(builder::resource);
-
-    LocalKapu kapu = builder.local();
+    Endpoint endpoint;
+    AutoCloseable server;
+    String daemonsLine;
+    if (controller != null) {
+      Controller.Builder builder;
+      try {
+        builder = Controller.builder().name("serve").launcher(Launchers.create(controller, Map.of()))
+            .maxWorkers(maxWorkers).slots(slots).idle(Duration.ofSeconds(idleSeconds))
+            .listen(host, port).tls(tls)
+            .flightAuthenticator(FlightSqlAuth.basic(user, password))
+            .flightProducer(producer);
+        resources.forEach(builder::resource);
+      } catch (IllegalArgumentException e) { // an unknown launcher, a pinned resource, a bad count
+        System.err.println("kapu serve: " + e.getMessage());
+        return 2;
+      }
+      Controller c = builder.build();
+      endpoint = c.endpoint();
+      server = c;
+      daemonsLine = "daemons launched on demand by the " + controller + " launcher (at most " + maxWorkers
+          + ", leaving after " + idleSeconds + " s idle)"
+          + (config == null ? "; " + duckdb + " opened read-only" : "");
+    } else {
+      int n = daemons != null ? daemons : 2;
+      Kapu.Builder builder = Kapu.builder().daemons(n).slots(slots).listen(host, port).tls(tls)
+          .flightAuthenticator(FlightSqlAuth.basic(user, password))
+          .flightProducer(producer);
+      resources.forEach(builder::resource);
+      LocalKapu kapu = builder.local();
+      endpoint = kapu.endpoint();
+      server = kapu;
+      daemonsLine = n + " daemon(s)";
+    }
     CountDownLatch closed = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       System.out.println("kapu serve: shutting down");
       System.out.flush();
-      kapu.close();
+      try {
+        server.close();
+      } catch (Exception e) {
+        System.err.println("kapu serve: closing failed: " + e);
+      }
       closed.countDown();
     }, "kapu-serve-shutdown"));
 
-    URI url = kapu.endpoint().url();
+    URI url = endpoint.url();
     String jdbcHost = url.getHost();
-    System.out.println("kapu serve: " + catalogs + " on " + daemons + " daemon(s); Ctrl-C to stop");
+    System.out.println("kapu serve: " + catalogs + " on " + daemonsLine + "; Ctrl-C to stop");
     System.out.println("flight_url=" + url);
-    Path certificate = kapu.endpoint().trustCertificate();
+    Path certificate = endpoint.trustCertificate();
     String encryption = certificate == null
         ? "useEncryption=false"
         : "useEncryption=true&tlsRootCerts=" + encode(certificate.toAbsolutePath().toString());

@@ -48,7 +48,10 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Function;
 import java.util.stream.Stream;
+import org.apache.arrow.flight.FlightProducer;
+import org.apache.arrow.flight.auth2.CallHeaderAuthenticator;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.vector.ipc.ArrowReader;
 import org.slf4j.Logger;
@@ -1040,6 +1043,8 @@ public final class Controller implements Kapu {
     private Path directory;
     private boolean keepDirectory;
     private Duration interval = Duration.ofMillis(100);
+    private Function<? super LocalKapu, ? extends FlightProducer> flightProducer;
+    private CallHeaderAuthenticator flightAuthenticator;
 
     private Builder() {}
 
@@ -1236,6 +1241,22 @@ public final class Controller implements Kapu {
       return this;
     }
 
+    /**
+     * Serves Flight (SQL) calls on the dispatcher's port, as {@link Kapu.Builder#flightProducer}:
+     * {@code factory} gets the controller's own session, and tasks submitted through it are
+     * demand the autoscaling sees, so workers launch for them (and leave when idle).
+     */
+    public Builder flightProducer(Function<? super LocalKapu, ? extends FlightProducer> factory) {
+      this.flightProducer = factory;
+      return this;
+    }
+
+    /** Authenticates the calls the {@link #flightProducer} serves, as {@link Kapu.Builder#flightAuthenticator}. */
+    public Builder flightAuthenticator(CallHeaderAuthenticator authenticator) {
+      this.flightAuthenticator = authenticator;
+      return this;
+    }
+
     private static Duration requireNotNegative(Duration d, String what) {
       if (d.isNegative()) {
         throw new IllegalArgumentException(what + " must not be negative");
@@ -1259,6 +1280,12 @@ public final class Controller implements Kapu {
       codecs.forEach(kb::codec);
       if (seed != null) {
         kb.seed(seed);
+      }
+      if (flightProducer != null) {
+        kb.flightProducer(flightProducer);
+      }
+      if (flightAuthenticator != null) {
+        kb.flightAuthenticator(flightAuthenticator);
       }
       LocalKapu kapu = kb.local();
       try {
