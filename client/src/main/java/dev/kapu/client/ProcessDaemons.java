@@ -1,6 +1,6 @@
 package dev.kapu.client;
 
-import dev.kapu.daemon.DaemonCommand;
+import dev.kapu.client.launch.WorkerCommand;
 import dev.kapu.daemon.KapuConfig;
 import dev.kapu.daemon.ResourceSpec;
 import dev.kapu.flight.Endpoint;
@@ -10,7 +10,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.util.ArrayList;
+import java.time.Duration;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
@@ -28,6 +28,7 @@ final class ProcessDaemons implements Sessions.DaemonStarter {
   private final Path tokenFile;
   private final Kapu.Builder b;
   private final Map<String, Process> processes = new ConcurrentHashMap<>();
+  private String classpath;
 
   ProcessDaemons(Endpoint endpoint, Path directory, Kapu.Builder b) {
     this.endpoint = endpoint;
@@ -42,32 +43,16 @@ final class ProcessDaemons implements Sessions.DaemonStarter {
     }
   }
 
-  static String javaBinary() {
-    return ProcessHandle.current().info().command()
-        .orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-  }
-
   @Override
   public void start(String id, List<ResourceSpec> resources) {
-    List<String> command = new ArrayList<>();
-    command.add(javaBinary());
-    command.add("--add-opens=java.base/java.nio=ALL-UNNAMED");
-    command.addAll(b.jvmOptions);
-    command.add("@" + classpathFile());
-    command.add(DaemonCommand.class.getName());
-    command.addAll(List.of("--url", endpoint.url().toString(), "--token-file", tokenFile.toString(),
-        "--id", id, "--slots", Integer.toString(b.slots)));
-    if (endpoint.trustCertificate() != null) {
-      command.addAll(List.of("--trust-cert", endpoint.trustCertificate().toString()));
-    }
-    for (String pattern : b.allow) {
-      command.addAll(List.of("--allow", pattern));
-    }
+    Path config = null;
     if (!resources.isEmpty()) {
-      Path config = directory.resolve("daemon-" + id + ".yaml");
+      config = directory.resolve("daemon-" + id + ".yaml");
       KapuConfig.writeResources(resources, config);
-      command.addAll(List.of("--config", config.toString()));
     }
+    List<String> command = new WorkerCommand(WorkerCommand.currentJava(), b.jvmOptions, classpath(),
+        endpoint.url(), tokenFile, endpoint.trustCertificate(), b.slots, Duration.ZERO, Duration.ZERO, 0,
+        b.allow, config).argv(id);
     Path log = logFile(id);
     try {
       Process p = new ProcessBuilder(command)
@@ -80,21 +65,11 @@ final class ProcessDaemons implements Sessions.DaemonStarter {
     }
   }
 
-  /**
-   * The classpath goes in a Java argument file: a command line of many kilobytes is shown by
-   * every {@code ps} and has crashed native libraries that read it at start-up.
-   */
-  private synchronized Path classpathFile() {
-    Path file = directory.resolve("classpath.args");
-    if (!Files.exists(file)) {
-      String classpath = System.getProperty("java.class.path").replace("\\", "\\\\").replace("\"", "\\\"");
-      try {
-        Files.writeString(file, "-cp \"" + classpath + "\"\n", StandardCharsets.UTF_8);
-      } catch (IOException e) {
-        throw new UncheckedIOException("cannot write " + file, e);
-      }
+  private synchronized String classpath() {
+    if (classpath == null) {
+      classpath = WorkerCommand.classpathArgumentFile(directory.resolve("classpath.args"));
     }
-    return file;
+    return classpath;
   }
 
   private Path logFile(String id) {

@@ -65,6 +65,7 @@ public final class Daemon implements AutoCloseable {
   private final AtomicBoolean finishing = new AtomicBoolean();
   private final WorkerConnection connection;
   private final String daemonId;
+  private final String host;
   private final BufferAllocator allocator = new RootAllocator();
   private final TableStore tables;
   private final ResourceRegistry resources;
@@ -74,8 +75,8 @@ public final class Daemon implements AutoCloseable {
   private Daemon(DaemonOptions options) {
     this.options = options;
     this.codecs = CodecRegistry.standard(SerialFilter.withDefaults(options.allow()));
-    WorkerConnection.Identity provisional = identity(options, List.of(), "");
-    this.daemonId = provisional.daemonId();
+    this.host = localHostName();
+    this.daemonId = options.daemonId() != null ? options.daemonId() : host + ":" + ProcessHandle.current().pid();
     this.tables = new TableStore(allocator, tableMemoryLimit(options.resources()), names -> announceHosting());
     this.runners = Executors.newCachedThreadPool(threads("kapu-task"));
     this.setupRunner = Executors.newSingleThreadExecutor(threads("kapu-setup"));
@@ -107,7 +108,8 @@ public final class Daemon implements AutoCloseable {
       throw e instanceof RuntimeException r ? r : new IllegalStateException(e.getMessage(), e);
     }
     this.services = new DaemonContexts.Services(daemonId, state, resources, tables, allocator, streams);
-    WorkerConnection.Identity identity = identity(options, hostedNames(), streams.url());
+    WorkerConnection.Identity identity = new WorkerConnection.Identity(daemonId, host,
+        ProcessHandle.current().pid(), options.slots(), hostedNames(), streams.url());
     this.connection = WorkerConnection.open(options.endpoint(), identity, new Handler());
     startedAt = System.nanoTime();
     lastActivity = startedAt;
@@ -173,17 +175,15 @@ public final class Daemon implements AutoCloseable {
   }
 
   /** Loopback dispatchers get loopback streams; otherwise clients reach this machine by name. */
-  private static String streamHost(DaemonOptions options) {
-    String host = options.endpoint().url().getHost();
-    if (host == null || host.equals("localhost") || host.startsWith("127.") || host.equals("[::1]")) {
+  private String streamHost(DaemonOptions options) {
+    String dispatcher = options.endpoint().url().getHost();
+    if (dispatcher == null || dispatcher.equals("localhost") || dispatcher.startsWith("127.")
+        || dispatcher.equals("[::1]")) {
       return "127.0.0.1";
     }
-    try {
-      return InetAddress.getLocalHost().getHostName();
-    } catch (Exception e) {
-      return "127.0.0.1";
-    }
+    return host;
   }
+
 
   private static void closeQuietly(AutoCloseable c) {
     try {
@@ -193,16 +193,12 @@ public final class Daemon implements AutoCloseable {
     }
   }
 
-  private static WorkerConnection.Identity identity(DaemonOptions options, List<String> hosted, String flightUrl) {
-    String host;
+  private static String localHostName() {
     try {
-      host = InetAddress.getLocalHost().getHostName();
+      return InetAddress.getLocalHost().getHostName();
     } catch (Exception e) {
-      host = "localhost";
+      return "localhost";
     }
-    long pid = ProcessHandle.current().pid();
-    String id = options.daemonId() != null ? options.daemonId() : host + ":" + pid;
-    return new WorkerConnection.Identity(id, host, pid, options.slots(), hosted, flightUrl);
   }
 
   private static ThreadFactory threads(String name) {

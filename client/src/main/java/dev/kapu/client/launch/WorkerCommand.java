@@ -21,7 +21,9 @@ import java.util.Objects;
  *
  * @param java the {@code java} binary on the machine where the worker runs
  * @param jvmOptions options before the main class, for example {@code -Xmx4g}
- * @param classpath the class path there; it must hold Kapu and the classes the tasks use
+ * @param classpath the class path there; it must hold Kapu and the classes the tasks use. Or
+ *     {@code @FILE}: a Java argument file holding {@code -cp ...} ({@link #classpathArgumentFile}),
+ *     which keeps a command line of many kilobytes out of {@code ps}
  * @param url the dispatcher, as the worker must dial it
  * @param tokenFile where the worker reads the token; null to read {@code KAPU_TOKEN}
  * @param trustCertificate with {@code grpc+tls}, the PEM certificate the worker trusts; else null
@@ -69,8 +71,12 @@ public record WorkerCommand(
     c.add(java);
     c.add("--add-opens=java.base/java.nio=ALL-UNNAMED");
     c.addAll(jvmOptions);
-    c.add("-cp");
-    c.add(classpath);
+    if (classpath.startsWith("@")) {
+      c.add(classpath);
+    } else {
+      c.add("-cp");
+      c.add(classpath);
+    }
     c.add(MAIN_CLASS);
     c.addAll(List.of("--url", url.toString()));
     if (tokenFile != null) {
@@ -89,6 +95,21 @@ public record WorkerCommand(
       c.addAll(List.of("--config", config.toString()));
     }
     return c;
+  }
+
+  /**
+   * Writes this JVM's class path into a Java argument file and returns it as a {@code classpath}
+   * value ({@code @FILE}): a command line of many kilobytes is shown by every {@code ps} and has
+   * crashed native libraries that read it at start-up.
+   */
+  public static String classpathArgumentFile(Path file) {
+    String escaped = System.getProperty("java.class.path").replace("\\", "\\\\").replace("\"", "\\\"");
+    try {
+      Files.writeString(file, "-cp \"" + escaped + "\"\n", StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot write " + file, e);
+    }
+    return "@" + file;
   }
 
   /** {@link #argv} as one line for a POSIX shell, every word quoted. */
