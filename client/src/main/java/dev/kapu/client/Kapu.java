@@ -1,5 +1,6 @@
 package dev.kapu.client;
 
+import dev.kapu.daemon.ArrowTask;
 import dev.kapu.daemon.KapuConfig;
 import dev.kapu.daemon.MapFunction;
 import dev.kapu.daemon.ResourceSpec;
@@ -51,6 +52,16 @@ public interface Kapu extends AutoCloseable {
   <T> TaskFuture<T> submit(Task<T> task);
 
   <T> TaskFuture<T> submit(Task<T> task, TaskOptions options);
+
+  /**
+   * Queues a task whose explicit argument is Arrow data: {@code input}'s batches stream to the
+   * daemon that runs the task (parked at the dispatcher until then), and the task reads them as
+   * they arrive. Kapu takes over {@code input} and closes it once sent. The argument is read once:
+   * a task whose daemon is lost after fetching it is not retried.
+   */
+  <T> TaskFuture<T> submit(ArrowReader input, ArrowTask<T> task);
+
+  <T> TaskFuture<T> submit(ArrowReader input, ArrowTask<T> task, TaskOptions options);
 
   /** Applies {@code fn} to every item on the daemons; results come back in input order. */
   <T, R> MapJob<R> map(List<T> items, MapFunction<? super T, ? extends R> fn);

@@ -3,6 +3,7 @@ package dev.kapu.client;
 import dev.kapu.daemon.MapFunction;
 import dev.kapu.flight.TaskHandle;
 import dev.kapu.flight.TaskOutcome;
+import dev.kapu.serial.EncodedBytes;
 import dev.kapu.serial.ResultEnvelope;
 import dev.kapu.serial.TaskEnvelope;
 import java.util.Arrays;
@@ -76,21 +77,21 @@ final class MapRun<R> extends MapJob<R> {
     }
     int from = c * chunkSize;
     int to = Math.min(items.size(), from + chunkSize);
-    byte[] payload;
+    EncodedBytes envelope;
     try {
-      payload = TaskEnvelope.map(fn, items.subList(from, to), session.seed(), sequence, from)
+      envelope = TaskEnvelope.map(fn, items.subList(from, to), session.seed(), sequence, from)
           .encode(session.codecs());
     } catch (RuntimeException e) {
       failures.put(from, e);
       fail();
       return;
     }
-    TaskHandle handle = session.gateway().submit(Session.request(payload, options.task()),
-        (outcome, last) -> onChunk(c, from, to, outcome));
-    inFlight.put(c, handle);
-    if (isDone()) {
-      handle.cancel(); // failed or cancelled while this chunk was being sent
-    }
+    session.send(envelope, Map.of(), options.task(), (outcome, last) -> onChunk(c, from, to, outcome), handle -> {
+      inFlight.put(c, handle);
+      if (isDone()) {
+        handle.cancel(); // failed or cancelled while this chunk was being sent
+      }
+    });
   }
 
   private void onChunk(int c, int from, int to, TaskOutcome outcome) {
@@ -99,27 +100,37 @@ final class MapRun<R> extends MapJob<R> {
       return;
     }
     if (outcome.kind() == TaskOutcome.Kind.SUCCEEDED || outcome.kind() == TaskOutcome.Kind.FAILED) {
-      try {
-        List<ResultEnvelope.Entry> entries = ResultEnvelope.decode(session.codecs(), outcome.payload());
-        for (int i = 0; i < entries.size(); i++) {
-          ResultEnvelope.Entry e = entries.get(i);
-          if (e.failed()) {
-            failures.put(from + i, e.error().timedOut()
-                ? new TaskTimeoutException("item " + (from + i) + " " + e.error().message())
-                : new RemoteTaskException(e.error()));
-          } else {
-            results[from + i] = e.value();
-          }
+      session.results(outcome).whenComplete((entries, error) -> {
+        if (error != null) {
+          failures.put(from, Session.unwrap(error));
+        } else {
+          record(entries, from);
         }
-      } catch (RuntimeException e) {
-        failures.put(from, e);
-      }
+        chunkDone(from, to);
+      });
     } else {
       Throwable error = Session.error(outcome);
       for (int i = from; i < to; i++) {
         failures.put(i, error);
       }
+      chunkDone(from, to);
     }
+  }
+
+  private void record(List<ResultEnvelope.Entry> entries, int from) {
+    for (int i = 0; i < entries.size(); i++) {
+      ResultEnvelope.Entry e = entries.get(i);
+      if (e.failed()) {
+        failures.put(from + i, e.error().timedOut()
+            ? new TaskTimeoutException("item " + (from + i) + " " + e.error().message())
+            : new RemoteTaskException(e.error()));
+      } else {
+        results[from + i] = e.value();
+      }
+    }
+  }
+
+  private void chunkDone(int from, int to) {
     completedItems.addAndGet(to - from);
     if (progress != null) {
       progress.stepBy(to - from);

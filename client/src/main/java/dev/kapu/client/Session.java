@@ -1,30 +1,48 @@
 package dev.kapu.client;
 
+import dev.kapu.daemon.ArrowInputTask;
+import dev.kapu.daemon.ArrowTask;
 import dev.kapu.daemon.MapFunction;
 import dev.kapu.daemon.QueryTask;
 import dev.kapu.daemon.StreamTicket;
 import dev.kapu.daemon.Task;
+import dev.kapu.flight.ByteStreams;
 import dev.kapu.flight.ClusterStatus;
+import dev.kapu.flight.OutcomeListener;
 import dev.kapu.flight.ResultStreams;
 import dev.kapu.flight.TaskGateway;
+import dev.kapu.flight.TaskHandle;
 import dev.kapu.flight.TaskOutcome;
 import dev.kapu.flight.TaskRequest;
+import dev.kapu.serial.CodecException;
 import dev.kapu.serial.CodecRegistry;
+import dev.kapu.serial.EncodedBytes;
+import dev.kapu.serial.ParkedEnvelope;
 import dev.kapu.serial.ResultEnvelope;
 import dev.kapu.serial.TaskEnvelope;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.UUID;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
+import org.apache.arrow.flight.FlightRuntimeException;
+import org.apache.arrow.flight.FlightStatusCode;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.memory.RootAllocator;
 import java.io.IOException;
@@ -44,6 +62,12 @@ class Session implements Kapu {
   private final List<AutoCloseable> owned;
   private final BufferAllocator allocator = new RootAllocator();
   private final ResultStreams streams;
+  /** Fetches and decodes large results, which must not hold up the network thread that hears outcomes. */
+  private final ExecutorService transfers = Executors.newCachedThreadPool(r -> {
+    Thread t = new Thread(r, "kapu-transfer");
+    t.setDaemon(true);
+    return t;
+  });
   private volatile boolean closed;
 
   Session(TaskGateway gateway, CodecRegistry codecs, long seed, TaskOptions defaults,
@@ -126,41 +150,150 @@ class Session implements Kapu {
   @Override
   public <T> TaskFuture<T> submit(Task<T> task, TaskOptions options) {
     ensureOpen();
-    byte[] payload = TaskEnvelope.call(task, seed, sequence.incrementAndGet()).encode(codecs);
+    EncodedBytes envelope = TaskEnvelope.call(task, seed, sequence.incrementAndGet()).encode(codecs);
     TaskFuture<T> future = new TaskFuture<>();
     track(future);
-    future.attach(gateway.submit(request(payload, options), (outcome, last) -> settle(future, outcome)));
+    send(envelope, Map.of(), options, (outcome, last) -> settle(future, outcome), future::attach);
     return future;
   }
 
-  static TaskRequest request(byte[] payload, TaskOptions options) {
-    return new TaskRequest(payload, options.timeout().toMillis(), options.retries(), options.resources());
+  @Override
+  public <T> TaskFuture<T> submit(ArrowReader input, ArrowTask<T> task) {
+    return submit(input, task, defaults);
+  }
+
+  @Override
+  public <T> TaskFuture<T> submit(ArrowReader input, ArrowTask<T> task, TaskOptions options) {
+    String ticket = UUID.randomUUID().toString();
+    EncodedBytes envelope;
+    try {
+      ensureOpen();
+      envelope = TaskEnvelope.call(new ArrowInputTask<>(task, ticket), seed, sequence.incrementAndGet())
+          .encode(codecs);
+    } catch (RuntimeException e) {
+      closeQuietly(input); // it was handed over
+      throw e;
+    }
+    TaskFuture<T> future = new TaskFuture<>();
+    track(future);
+    send(envelope, Map.of(ticket, input), options, (outcome, last) -> settle(future, outcome), future::attach);
+    return future;
+  }
+
+  /**
+   * Sends an encoded task. A small one with nothing to stream goes at once, inline. Otherwise its
+   * streams (Arrow arguments, and the envelope itself if it is large) are parked at the dispatcher
+   * first, and the task follows naming them; {@code attach} hears the task's handle then.
+   */
+  void send(EncodedBytes envelope, Map<String, ArrowReader> arguments, TaskOptions options,
+      OutcomeListener listener, Consumer<TaskHandle> attach) {
+    if (arguments.isEmpty() && ByteStreams.inline(envelope)) {
+      attach.accept(gateway.submit(request(envelope.toByteArray(), options, List.of()), listener));
+      return;
+    }
+    Map<String, ArrowReader> parked = new LinkedHashMap<>(arguments);
+    byte[] payload;
+    if (ByteStreams.inline(envelope)) {
+      payload = envelope.toByteArray();
+    } else {
+      String ticket = UUID.randomUUID().toString();
+      parked.put(ticket, ByteStreams.reader(envelope, allocator));
+      payload = new ParkedEnvelope("", ticket.getBytes(StandardCharsets.UTF_8)).encode();
+    }
+    CompletableFuture<?>[] uploads = parked.entrySet().stream()
+        .map(e -> gateway.park(e.getKey(), e.getValue()))
+        .toArray(CompletableFuture[]::new);
+    CompletableFuture.allOf(uploads).whenComplete((done, error) -> {
+      if (error != null) {
+        listener.onOutcome(TaskOutcome.of(TaskOutcome.Kind.CONNECTION_LOST,
+            "could not send the task's input to the dispatcher: " + unwrap(error).getMessage(), ""), true);
+      } else {
+        attach.accept(gateway.submit(request(payload, options, List.copyOf(parked.keySet())), listener));
+      }
+    });
+  }
+
+  static TaskRequest request(byte[] payload, TaskOptions options, List<String> parked) {
+    return new TaskRequest(payload, options.timeout().toMillis(), options.retries(), options.resources(), parked);
+  }
+
+  private static void closeQuietly(AutoCloseable c) {
+    try {
+      c.close();
+    } catch (Exception e) {
+      // nothing more to free
+    }
   }
 
   @SuppressWarnings("unchecked")
   private <T> void settle(CompletableFuture<T> future, TaskOutcome outcome) {
-    try {
-      if (outcome.kind() == TaskOutcome.Kind.SUCCEEDED || outcome.kind() == TaskOutcome.Kind.FAILED) {
-        ResultEnvelope.Entry entry = ResultEnvelope.decode(codecs, outcome.payload()).get(0);
-        if (entry.failed()) {
-          future.completeExceptionally(new RemoteTaskException(entry.error()));
-        } else if (entry.value() instanceof StreamTicket arrow) {
-          // An Arrow result streams from the daemon; reading a whole root must not hold up this
-          // network thread, a reader is only opened.
-          if (arrow.root()) {
-            CompletableFuture.runAsync(() -> completeWith(future, arrow));
-          } else {
-            completeWith(future, arrow);
-          }
+    if (outcome.kind() != TaskOutcome.Kind.SUCCEEDED && outcome.kind() != TaskOutcome.Kind.FAILED) {
+      future.completeExceptionally(error(outcome));
+      return;
+    }
+    results(outcome).whenComplete((entries, failure) -> {
+      if (failure != null) {
+        future.completeExceptionally(unwrap(failure)); // this side could not decode the result: the codec says why
+        return;
+      }
+      ResultEnvelope.Entry entry = entries.get(0);
+      if (entry.failed()) {
+        future.completeExceptionally(new RemoteTaskException(entry.error()));
+      } else if (entry.value() instanceof StreamTicket arrow) {
+        // An Arrow result streams from the daemon; reading a whole root must not hold up this
+        // network thread, a reader is only opened.
+        if (arrow.root()) {
+          CompletableFuture.runAsync(() -> completeWith(future, arrow), transfers);
         } else {
-          future.complete((T) entry.value());
+          completeWith(future, arrow);
         }
       } else {
-        future.completeExceptionally(error(outcome));
+        future.complete((T) entry.value());
+      }
+    });
+  }
+
+  /**
+   * The entries of a task's result: decoded at once if they came inline, else fetched as a stream
+   * from the daemon that parked them and decoded as they arrive, on a transfer thread.
+   */
+  CompletableFuture<List<ResultEnvelope.Entry>> results(TaskOutcome outcome) {
+    ParkedEnvelope parked;
+    try {
+      parked = ParkedEnvelope.of(outcome.payload());
+      if (parked == null) {
+        return CompletableFuture.completedFuture(ResultEnvelope.decode(codecs, outcome.payload()));
       }
     } catch (RuntimeException e) {
-      future.completeExceptionally(e); // this side could not decode the result: the codec says why
+      return CompletableFuture.failedFuture(e);
     }
+    try {
+      return CompletableFuture.supplyAsync(() -> fetchResults(parked, outcome.daemonId()), transfers);
+    } catch (RejectedExecutionException e) {
+      return CompletableFuture.failedFuture(new IllegalStateException("this Kapu session is closed"));
+    }
+  }
+
+  private List<ResultEnvelope.Entry> fetchResults(ParkedEnvelope parked, String daemonId) {
+    try (InputStream in = ByteStreams.input(streams.open(parked.location(), parked.ticket()))) {
+      return ResultEnvelope.decode(codecs, in);
+    } catch (IOException | RuntimeException e) {
+      for (Throwable t = e; t != null; t = t.getCause()) {
+        if (t instanceof FlightRuntimeException f && f.status().code() == FlightStatusCode.UNAVAILABLE) {
+          throw new DaemonLostException("daemon " + daemonId + " was lost while its result streamed from "
+              + parked.location() + ": " + f.getMessage(), daemonId);
+        }
+      }
+      if (e instanceof CodecException c) {
+        throw c;
+      }
+      throw new KapuException("could not fetch the task's result from " + parked.location() + ": "
+          + e.getMessage(), e);
+    }
+  }
+
+  static Throwable unwrap(Throwable t) {
+    return t instanceof CompletionException && t.getCause() != null ? t.getCause() : t;
   }
 
   /** The exception for an outcome that carries no result. */
@@ -200,31 +333,39 @@ class Session implements Kapu {
   @SuppressWarnings("unchecked")
   public <T> CompletableFuture<List<T>> everywhere(Task<T> setup) {
     ensureOpen();
-    byte[] payload = TaskEnvelope.call(setup, seed, sequence.incrementAndGet()).encode(codecs);
+    // Every daemon fetches a setup, so it always travels inline (a fetch is once only).
+    byte[] payload = TaskEnvelope.call(setup, seed, sequence.incrementAndGet()).encode(codecs).toByteArray();
     CompletableFuture<List<T>> future = new CompletableFuture<>();
     track(future);
-    List<T> results = Collections.synchronizedList(new ArrayList<>());
-    List<Throwable> errors = Collections.synchronizedList(new ArrayList<>());
-    gateway.everywhere(request(payload, defaults), (outcome, last) -> {
+    List<CompletableFuture<Object>> each = Collections.synchronizedList(new ArrayList<>());
+    gateway.everywhere(request(payload, defaults, List.of()), (outcome, last) -> {
       if (!outcome.daemonId().isEmpty()) {
         CompletableFuture<Object> one = new CompletableFuture<>();
         settle(one, outcome);
-        try {
-          results.add((T) one.getNow(null));
-        } catch (CompletionException | CancellationException e) {
-          errors.add(e instanceof CompletionException ? e.getCause() : e);
-        }
+        each.add(one);
       }
       if (last) {
-        if (errors.isEmpty()) {
-          future.complete(Collections.unmodifiableList(new ArrayList<>(results)));
-        } else {
-          KapuException failure = new KapuException(
-              "everywhere() failed on " + errors.size() + " daemon(s): " + errors.get(0).getMessage(),
-              errors.get(0));
-          errors.stream().skip(1).forEach(failure::addSuppressed);
-          future.completeExceptionally(failure);
-        }
+        CompletableFuture<?>[] all = each.toArray(CompletableFuture[]::new);
+        CompletableFuture.allOf(all).whenComplete((done, ignored) -> {
+          List<T> results = new ArrayList<>();
+          List<Throwable> errors = new ArrayList<>();
+          for (CompletableFuture<?> one : all) {
+            try {
+              results.add((T) one.join());
+            } catch (CompletionException | CancellationException e) {
+              errors.add(e instanceof CompletionException ? e.getCause() : e);
+            }
+          }
+          if (errors.isEmpty()) {
+            future.complete(Collections.unmodifiableList(results));
+          } else {
+            KapuException failure = new KapuException(
+                "everywhere() failed on " + errors.size() + " daemon(s): " + errors.get(0).getMessage(),
+                errors.get(0));
+            errors.stream().skip(1).forEach(failure::addSuppressed);
+            future.completeExceptionally(failure);
+          }
+        });
       }
     });
     return future;
@@ -270,6 +411,7 @@ class Session implements Kapu {
       f.cancel(true);
     }
     gateway.close();
+    transfers.shutdownNow();
     try {
       streams.close();
     } catch (Exception e) {

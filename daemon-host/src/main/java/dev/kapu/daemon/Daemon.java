@@ -1,8 +1,11 @@
 package dev.kapu.daemon;
 
+import dev.kapu.flight.ByteStreams;
 import dev.kapu.flight.TaskOutcome;
 import dev.kapu.flight.WorkerConnection;
 import dev.kapu.serial.CodecRegistry;
+import dev.kapu.serial.EncodedBytes;
+import dev.kapu.serial.ParkedEnvelope;
 import dev.kapu.serial.RemoteError;
 import dev.kapu.serial.ResultEnvelope;
 import dev.kapu.serial.SerialFilter;
@@ -11,7 +14,11 @@ import dev.kapu.daemon.internal.DaemonStreams;
 import dev.kapu.daemon.internal.ResourceRegistry;
 import dev.kapu.daemon.internal.TableStore;
 import dev.kapu.daemon.spi.ResourceEnvironment;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.net.InetAddress;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -30,6 +37,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.memory.RootAllocator;
+import org.apache.arrow.vector.ipc.ArrowReader;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -107,7 +115,8 @@ public final class Daemon implements AutoCloseable {
       timer.shutdownNow();
       throw e instanceof RuntimeException r ? r : new IllegalStateException(e.getMessage(), e);
     }
-    this.services = new DaemonContexts.Services(daemonId, state, resources, tables, allocator, streams);
+    this.services = new DaemonContexts.Services(daemonId, state, resources, tables, allocator, streams,
+        this::fetchParked);
     WorkerConnection.Identity identity = new WorkerConnection.Identity(daemonId, host,
         ProcessHandle.current().pid(), options.slots(), hostedNames(), streams.url());
     this.connection = WorkerConnection.open(options.endpoint(), identity, new Handler());
@@ -184,6 +193,36 @@ public final class Daemon implements AutoCloseable {
     return host;
   }
 
+
+  /** A stream a client parked at the dispatcher for a task here. */
+  private ArrowReader fetchParked(String ticket) {
+    return connection.fetch(ticket, allocator);
+  }
+
+  /**
+   * An encoded result travels inline if it is small; otherwise it waits on this daemon's endpoint
+   * and the outcome carries where, so the client fetches it as a stream of chunks.
+   */
+  private byte[] payload(EncodedBytes result) {
+    if (ByteStreams.inline(result)) {
+      return result.toByteArray();
+    }
+    byte[] ticket = streams.park(ByteStreams.reader(result, allocator));
+    return new ParkedEnvelope(streams.url(), ticket).encode();
+  }
+
+  /** Decodes a task envelope, fetching it from the dispatcher first if it was too large to come inline. */
+  private TaskEnvelope envelope(byte[] payload) {
+    ParkedEnvelope parked = ParkedEnvelope.of(payload);
+    if (parked == null) {
+      return TaskEnvelope.decode(codecs, payload);
+    }
+    try (InputStream in = ByteStreams.input(fetchParked(new String(parked.ticket(), StandardCharsets.UTF_8)))) {
+      return TaskEnvelope.decode(codecs, in);
+    } catch (IOException e) {
+      throw new UncheckedIOException("closing the task's stream failed", e);
+    }
+  }
 
   private static void closeQuietly(AutoCloseable c) {
     try {
@@ -349,7 +388,7 @@ public final class Daemon implements AutoCloseable {
         log.error("task {} failed inside the daemon", assignment.taskId(), t);
         ResultEnvelope.Builder result = ResultEnvelope.builder(codecs);
         result.addError(RemoteError.of(t));
-        report(TaskOutcome.Kind.FAILED, result.encode(), t.toString());
+        report(TaskOutcome.Kind.FAILED, payload(result.encode()), t.toString());
       } finally {
         Thread.interrupted(); // a late interrupt must not leak into the pool's next task
         thread = null;
@@ -363,10 +402,10 @@ public final class Daemon implements AutoCloseable {
       TaskEnvelope envelope;
       ResultEnvelope.Builder result = ResultEnvelope.builder(codecs);
       try {
-        envelope = TaskEnvelope.decode(codecs, assignment.payload());
+        envelope = envelope(assignment.payload());
       } catch (RuntimeException e) {
         result.addError(RemoteError.of(e));
-        report(TaskOutcome.Kind.FAILED, result.encode(), e.getMessage());
+        report(TaskOutcome.Kind.FAILED, payload(result.encode()), e.getMessage());
         return;
       }
       boolean failed = false;
@@ -385,7 +424,7 @@ public final class Daemon implements AutoCloseable {
         failed = !run(envelope, 0, result, () -> task.run(TaskContext.current()));
       }
       if (stopKind == null) {
-        report(failed ? TaskOutcome.Kind.FAILED : TaskOutcome.Kind.SUCCEEDED, result.encode(), null);
+        report(failed ? TaskOutcome.Kind.FAILED : TaskOutcome.Kind.SUCCEEDED, payload(result.encode()), null);
       }
     }
 

@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.SplittableRandom;
 import java.util.concurrent.ConcurrentMap;
 import java.util.function.BooleanSupplier;
+import java.util.function.Function;
 import java.util.random.RandomGenerator;
 import org.apache.arrow.memory.BufferAllocator;
 import dev.kapu.daemon.internal.OwningReader;
@@ -36,7 +37,8 @@ final class DaemonContexts {
       ResourceRegistry resources,
       ArrowTables tables,
       BufferAllocator allocator,
-      DaemonStreams streams) {}
+      DaemonStreams streams,
+      Function<String, ArrowReader> parked) {}
 
   /** One call's context; what it opens is closed by {@link #close()}. */
   static final class Context implements TaskContext, TaskScope, AutoCloseable {
@@ -149,6 +151,13 @@ final class DaemonContexts {
         allocator = services.allocator();
       }
       return allocator;
+    }
+
+    /** A stream parked at the dispatcher for this task, fetched as it is read; closed at the end. */
+    ArrowReader parked(String ticket) {
+      ArrowReader reader = services.parked().apply(ticket);
+      scope.add(reader);
+      return reader;
     }
 
     @Override

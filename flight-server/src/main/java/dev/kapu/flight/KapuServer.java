@@ -2,6 +2,7 @@ package dev.kapu.flight;
 
 import com.google.common.util.concurrent.MoreExecutors;
 import dev.kapu.flight.internal.Dispatcher;
+import dev.kapu.flight.internal.ParkedStreams;
 import dev.kapu.flight.internal.TaskService;
 import dev.kapu.flight.internal.Wire;
 import io.grpc.BindableService;
@@ -60,7 +61,11 @@ public final class KapuServer implements AutoCloseable {
   public static final FlightServerMiddleware.Key<ServerSessionMiddleware> SESSIONS =
       FlightServerMiddleware.Key.of("kapu-sessions");
 
-  private final Dispatcher dispatcher = new Dispatcher();
+  /** Streams a task takes with it wait this long for the task that names them to be submitted. */
+  private static final long PARKED_EXPIRY_MILLIS = TimeUnit.MINUTES.toMillis(10);
+
+  private final ParkedStreams parked;
+  private final Dispatcher dispatcher;
   private final Server server;
   private final Server inProcess;
   private final Endpoint endpoint;
@@ -74,8 +79,12 @@ public final class KapuServer implements AutoCloseable {
       t.setDaemon(true);
       return t;
     });
+    this.parked = new ParkedStreams(allocator, PARKED_EXPIRY_MILLIS);
+    this.dispatcher = new Dispatcher(parked);
     BindableService flight = FlightGrpcUtils.createFlightService(
         allocator, b.producer, ServerAuthHandler.NO_OP, flightExecutor);
+    BindableService parkedCalls = FlightGrpcUtils.createFlightService(
+        allocator, parked.producer(), ServerAuthHandler.NO_OP, flightExecutor);
     // As FlightServer.Builder does it: Flight middleware behind a gRPC interceptor, around the
     // Flight calls only; task streams keep their own token check.
     List<ServerInterceptorAdapter.KeyFactory<?>> middleware = new ArrayList<>();
@@ -88,7 +97,7 @@ public final class KapuServer implements AutoCloseable {
         SESSIONS, new ServerSessionMiddleware.Factory(() -> UUID.randomUUID().toString())));
     ServerServiceDefinition flightCalls =
         ServerInterceptors.intercept(flight.bindService(), new ServerInterceptorAdapter(middleware));
-    ServerServiceDefinition service = new TaskService(dispatcher, b.token).bind(flightCalls);
+    ServerServiceDefinition service = new TaskService(dispatcher, b.token).bind(flightCalls, parkedCalls.bindService());
 
     if (b.inProcessName != null) {
       this.server = null;
@@ -169,6 +178,7 @@ public final class KapuServer implements AutoCloseable {
       }
     }
     flightExecutor.shutdownNow();
+    parked.close();
   }
 
   /** Makes a token: 32 random bytes, URL-safe base64. */

@@ -1,6 +1,6 @@
 package dev.kapu.flight;
 
-import java.io.IOException;
+import dev.kapu.flight.internal.FlightStreamReader;
 import java.net.URI;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -12,9 +12,7 @@ import org.apache.arrow.flight.Location;
 import org.apache.arrow.flight.Ticket;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.util.AutoCloseables;
-import org.apache.arrow.vector.VectorSchemaRoot;
 import org.apache.arrow.vector.ipc.ArrowReader;
-import org.apache.arrow.vector.types.pojo.Schema;
 
 /**
  * Fetches result streams that tasks parked on daemons' own Flight endpoints: {@code DoGet} with a
@@ -40,46 +38,7 @@ public final class ResultStreams implements AutoCloseable {
     FlightCallHeaders headers = new FlightCallHeaders();
     headers.insert(TOKEN_HEADER, token);
     FlightStream stream = client.getStream(new Ticket(ticket), new HeaderCallOption(headers));
-    return new StreamReader(stream);
-  }
-
-  /** A Flight stream seen as an {@link ArrowReader}; the root is the stream's own. */
-  private static final class StreamReader extends ArrowReader {
-    private final FlightStream stream;
-
-    StreamReader(FlightStream stream) {
-      super(null); // batches load into the stream's root, not one of ours
-      this.stream = stream;
-    }
-
-    @Override
-    public VectorSchemaRoot getVectorSchemaRoot() {
-      return stream.getRoot();
-    }
-
-    @Override
-    public boolean loadNextBatch() {
-      return stream.next();
-    }
-
-    @Override
-    public long bytesRead() {
-      return 0;
-    }
-
-    @Override
-    protected void closeReadSource() throws IOException {
-      try {
-        stream.close();
-      } catch (Exception e) {
-        throw new IOException(e);
-      }
-    }
-
-    @Override
-    protected Schema readSchema() {
-      return stream.getSchema();
-    }
+    return new FlightStreamReader(stream);
   }
 
   @Override

@@ -1,6 +1,7 @@
 package dev.kapu.flight;
 
 import java.util.concurrent.CompletableFuture;
+import org.apache.arrow.vector.ipc.ArrowReader;
 
 /**
  * The way into a dispatcher, in this process ({@link KapuServer#gateway()}) or over the network
@@ -18,6 +19,17 @@ public interface TaskGateway extends AutoCloseable {
   TaskHandle everywhere(TaskRequest request, OutcomeListener listener);
 
   CompletableFuture<ClusterStatus> status();
+
+  /**
+   * Parks a stream of Arrow batches at the dispatcher for a task to take with it: name {@code
+   * ticket} in {@link TaskRequest#parked()}, and the daemon that runs the task fetches the stream
+   * once. The gateway takes over {@code batches} and closes it. Completes when the stream is parked
+   * (at once in the dispatcher's process; after the upload otherwise). Not claimed by a submitted
+   * task, it is freed after a few minutes.
+   *
+   * @param ticket a fresh, unguessable name (a random UUID); one already in use is refused
+   */
+  CompletableFuture<Void> park(String ticket, ArrowReader batches);
 
   /** Opens a gateway to the dispatcher at {@code endpoint}; fails if the token is refused. */
   static TaskGateway connect(Endpoint endpoint) {

@@ -9,16 +9,24 @@ import java.util.List;
  * @param timeoutMillis how long it may run on a daemon; 0 for no limit
  * @param maxRetries how many times it is sent again if the daemon running it is lost
  * @param resources names the daemon must host (resources, tables); empty for any daemon
+ * @param parked tickets of streams parked at the dispatcher for this task ({@link
+ *     TaskGateway#park}); the daemon fetches each once, and what is left is freed when the task ends
  */
-public record TaskRequest(byte[] payload, long timeoutMillis, int maxRetries, List<String> resources) {
+public record TaskRequest(byte[] payload, long timeoutMillis, int maxRetries, List<String> resources,
+    List<String> parked) {
   public TaskRequest {
     if (timeoutMillis < 0 || maxRetries < 0) {
       throw new IllegalArgumentException("timeout and retries must not be negative");
     }
     resources = List.copyOf(resources);
+    parked = List.copyOf(parked);
+  }
+
+  public TaskRequest(byte[] payload, long timeoutMillis, int maxRetries, List<String> resources) {
+    this(payload, timeoutMillis, maxRetries, resources, List.of());
   }
 
   public TaskRequest(byte[] payload, long timeoutMillis, int maxRetries) {
-    this(payload, timeoutMillis, maxRetries, List.of());
+    this(payload, timeoutMillis, maxRetries, List.of(), List.of());
   }
 }

@@ -2,6 +2,7 @@ package dev.kapu.flight;
 
 import com.google.protobuf.ByteString;
 import dev.kapu.flight.internal.Channels;
+import dev.kapu.flight.internal.FlightStreamReader;
 import dev.kapu.flight.internal.Wire;
 import dev.kapu.flight.internal.wire.Draining;
 import dev.kapu.flight.internal.wire.FromWorker;
@@ -13,11 +14,19 @@ import dev.kapu.flight.internal.wire.WorkerHello;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
+import java.nio.charset.StandardCharsets;
 import java.util.Collection;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import org.apache.arrow.flight.FlightCallHeaders;
+import org.apache.arrow.flight.FlightClient;
+import org.apache.arrow.flight.FlightGrpcUtils;
+import org.apache.arrow.flight.HeaderCallOption;
+import org.apache.arrow.flight.Ticket;
 import org.apache.arrow.flight.impl.Flight.FlightData;
+import org.apache.arrow.memory.BufferAllocator;
+import org.apache.arrow.vector.ipc.ArrowReader;
 
 /** A daemon's stream to its dispatcher: tasks come in, outcomes go out. */
 public final class WorkerConnection implements AutoCloseable {
@@ -46,8 +55,10 @@ public final class WorkerConnection implements AutoCloseable {
   private final StreamObserver<FlightData> out;
   private final CompletableFuture<Void> closed = new CompletableFuture<>();
   private final Identity identity;
+  private final Endpoint endpoint;
 
   private WorkerConnection(Endpoint endpoint, Identity identity, Handler handler) {
+    this.endpoint = endpoint;
     this.channel = Channels.open(endpoint);
     this.out = Channels.stub(channel, endpoint, Wire.WORKER).doExchange(new StreamObserver<>() {
       @Override
@@ -111,6 +122,21 @@ public final class WorkerConnection implements AutoCloseable {
         .setKind(Wire.toWire(kind))
         .setPayload(ByteString.copyFrom(payload))
         .setMessage(message == null ? "" : message)).build());
+  }
+
+  /**
+   * Fetches a stream parked at the dispatcher for a task this daemon runs (its Arrow argument, or
+   * its envelope), over this connection's channel; batches arrive as the reader is read, into
+   * {@code allocator}. Close the reader when done (before the end, that cancels the stream).
+   */
+  public ArrowReader fetch(String ticket, BufferAllocator allocator) {
+    FlightCallHeaders headers = new FlightCallHeaders();
+    headers.insert(Wire.ROLE.name(), Wire.WORKER);
+    headers.insert(Wire.TOKEN.name(), endpoint.token());
+    // Shares the channel: closing this client leaves the connection up.
+    FlightClient client = FlightGrpcUtils.createFlightClientWithSharedChannel(allocator, channel);
+    return new FlightStreamReader(client.getStream(
+        new Ticket(ticket.getBytes(StandardCharsets.UTF_8)), new HeaderCallOption(headers)));
   }
 
   public void returnTask(long taskId) {

@@ -1,9 +1,11 @@
 package dev.kapu.serial;
 
-import dev.kapu.serial.internal.ByteBuffers;
+import dev.kapu.serial.internal.ChunkedOutput;
+import java.io.ByteArrayInputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.List;
@@ -22,6 +24,7 @@ public final class ResultEnvelope {
     }
   }
 
+  private static final int VERSION = 1;
   private static final int VALUE = 0;
   private static final int ERROR = 1;
 
@@ -33,18 +36,26 @@ public final class ResultEnvelope {
   }
 
   public static final class Builder {
-    private final ByteBuffers.Growable bytes = new ByteBuffers.Growable(128);
+    /** The entry count, written last, goes here. */
+    private static final long COUNT_AT = 1;
+    private final ChunkedOutput bytes = new ChunkedOutput(128);
     private final DataOutputStream out = new DataOutputStream(bytes);
     private final CodecRegistry.ValueWriter writer;
     private int count;
 
     private Builder(CodecRegistry codecs) {
       this.writer = codecs.writer(out);
+      try {
+        out.writeByte(VERSION);
+        out.writeInt(0);
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
     }
 
     /** Adds a value; if its codec fails, adds the codec's error instead and returns it. */
     public RemoteError addValue(Object value) {
-      int mark = bytes.size();
+      long mark = bytes.size();
       try {
         out.writeByte(VALUE);
         writer.write(value);
@@ -72,21 +83,25 @@ public final class ResultEnvelope {
       return count;
     }
 
-    public byte[] encode() {
-      ByteBuffers.Growable whole = new ByteBuffers.Growable(bytes.size() + 4);
-      try (DataOutputStream o = new DataOutputStream(whole)) {
-        o.writeInt(count);
-        bytes.writeTo(o);
-      } catch (IOException e) {
-        throw new UncheckedIOException(e);
-      }
-      return whole.toByteArray();
+    /** The entries, in bounded chunks; the builder is used up. */
+    public EncodedBytes encode() {
+      bytes.putInt(COUNT_AT, count);
+      return bytes.finish();
     }
   }
 
   /** Decodes every entry; a value this side cannot decode becomes an error entry naming its codec. */
   public static List<Entry> decode(CodecRegistry codecs, byte[] bytes) {
-    try (DataInputStream in = ByteBuffers.input(bytes)) {
+    return decode(codecs, new ByteArrayInputStream(bytes));
+  }
+
+  /** Decodes as the bytes arrive, so a large result is never held as one array. */
+  public static List<Entry> decode(CodecRegistry codecs, InputStream bytes) {
+    try (DataInputStream in = new DataInputStream(bytes)) {
+      int version = in.readUnsignedByte();
+      if (version != VERSION) {
+        throw new CodecException("result envelope version " + version + " (this side reads " + VERSION + ")");
+      }
       int count = in.readInt();
       List<Entry> entries = new ArrayList<>(count);
       CodecRegistry.ValueReader reader = codecs.reader(in);

@@ -1,9 +1,11 @@
 package dev.kapu.serial;
 
-import dev.kapu.serial.internal.ByteBuffers;
+import dev.kapu.serial.internal.ChunkedOutput;
+import java.io.ByteArrayInputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -32,8 +34,9 @@ public record TaskEnvelope(
     return new TaskEnvelope(code, items, true, seed, sequence, firstIndex);
   }
 
-  public byte[] encode(CodecRegistry codecs) {
-    ByteBuffers.Growable bytes = new ByteBuffers.Growable(256 + items.size() * 8);
+  /** Encodes into bounded chunks, so that no single array needs to hold a large task. */
+  public EncodedBytes encode(CodecRegistry codecs) {
+    ChunkedOutput bytes = new ChunkedOutput(256 + items.size() * 8);
     try (DataOutputStream out = new DataOutputStream(bytes)) {
       out.writeByte(VERSION);
       out.writeBoolean(map);
@@ -49,11 +52,16 @@ public record TaskEnvelope(
     } catch (IOException e) {
       throw new CodecException("could not encode a task: " + e, e);
     }
-    return bytes.toByteArray();
+    return bytes.finish();
   }
 
   public static TaskEnvelope decode(CodecRegistry codecs, byte[] bytes) {
-    try (DataInputStream in = ByteBuffers.input(bytes)) {
+    return decode(codecs, new ByteArrayInputStream(bytes));
+  }
+
+  /** Decodes as the bytes arrive: a large task is read from its stream, never held as one array. */
+  public static TaskEnvelope decode(CodecRegistry codecs, InputStream bytes) {
+    try (DataInputStream in = new DataInputStream(bytes)) {
       int version = in.readUnsignedByte();
       if (version != VERSION) {
         throw new CodecException("task envelope version " + version + " (this side reads " + VERSION + ")");

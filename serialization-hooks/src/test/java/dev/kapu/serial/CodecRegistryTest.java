@@ -3,13 +3,18 @@ package dev.kapu.serial;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.io.ByteArrayInputStream;
 import java.io.DataInput;
 import java.io.DataOutput;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.SequenceInputStream;
 import java.io.Serializable;
 import java.math.BigDecimal;
+import java.nio.ByteBuffer;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Supplier;
@@ -21,7 +26,7 @@ class CodecRegistryTest {
   private Object roundTrip(CodecRegistry registry, Object value) {
     ResultEnvelope.Builder out = ResultEnvelope.builder(registry);
     assertThat(out.addValue(value)).isNull();
-    ResultEnvelope.Entry entry = ResultEnvelope.decode(registry, out.encode()).get(0);
+    ResultEnvelope.Entry entry = ResultEnvelope.decode(registry, out.encode().toByteArray()).get(0);
     assertThat(entry.failed()).as("%s", entry.error()).isFalse();
     return entry.value();
   }
@@ -52,7 +57,7 @@ class CodecRegistryTest {
     Object offList = new java.awt.Point(1, 2);
     ResultEnvelope.Builder out = ResultEnvelope.builder(codecs);
     out.addValue(offList);
-    byte[] bytes = out.encode();
+    byte[] bytes = out.encode().toByteArray();
     assertThatThrownBy(() -> ResultEnvelope.decode(codecs, bytes))
         .isInstanceOf(CodecException.class)
         .hasMessageContaining("java.awt.Point is not on the deserialization allow-list")
@@ -65,7 +70,7 @@ class CodecRegistryTest {
   void aLambdaTravelsWithWhatItCaptures() {
     int captured = 20;
     Supplier<Integer> task = (Supplier<Integer> & Serializable) () -> captured + 22;
-    byte[] bytes = TaskEnvelope.call(task, 1, 2).encode(codecs);
+    byte[] bytes = TaskEnvelope.call(task, 1, 2).encode(codecs).toByteArray();
     TaskEnvelope back = TaskEnvelope.decode(codecs, bytes);
     @SuppressWarnings("unchecked")
     Supplier<Integer> decoded = (Supplier<Integer>) back.code();
@@ -81,7 +86,7 @@ class CodecRegistryTest {
     for (int i = 0; i < 1000; i++) {
       items.add(i);
     }
-    byte[] bytes = TaskEnvelope.map(fn, items, 0, 1, 5000).encode(codecs);
+    byte[] bytes = TaskEnvelope.map(fn, items, 0, 1, 5000).encode(codecs).toByteArray();
     TaskEnvelope back = TaskEnvelope.decode(codecs, bytes);
     assertThat(back.items()).isEqualTo(items);
     assertThat(back.firstIndex()).isEqualTo(5000);
@@ -130,14 +135,14 @@ class CodecRegistryTest {
     assertThat(failed.className()).isEqualTo(CodecException.class.getName());
     assertThat(failed.message()).contains("codec 'test.celsius'").contains("no temperature");
     out.addValue(new Celsius(3)); // the failure left nothing behind: later values still decode
-    List<ResultEnvelope.Entry> entries = ResultEnvelope.decode(registry, out.encode());
+    List<ResultEnvelope.Entry> entries = ResultEnvelope.decode(registry, out.encode().toByteArray());
     assertThat(entries).hasSize(2);
     assertThat(entries.get(0).failed()).isTrue();
     assertThat(entries.get(1).value()).isEqualTo(new Celsius(3));
 
     ResultEnvelope.Builder cold = ResultEnvelope.builder(registry);
     cold.addValue(new Celsius(-300));
-    assertThatThrownBy(() -> ResultEnvelope.decode(registry, cold.encode()))
+    assertThatThrownBy(() -> ResultEnvelope.decode(registry, cold.encode().toByteArray()))
         .isInstanceOf(CodecException.class)
         .hasMessageContaining("codec 'test.celsius'")
         .hasMessageContaining("failed to decode")
@@ -149,7 +154,7 @@ class CodecRegistryTest {
     CodecRegistry writer = CodecRegistry.builder().register(new CelsiusCodec()).build();
     ResultEnvelope.Builder out = ResultEnvelope.builder(writer);
     out.addValue(new Celsius(1));
-    assertThatThrownBy(() -> ResultEnvelope.decode(codecs, out.encode()))
+    assertThatThrownBy(() -> ResultEnvelope.decode(codecs, out.encode().toByteArray()))
         .isInstanceOf(CodecException.class)
         .hasMessageContaining("no codec with id 'test.celsius'");
   }
@@ -193,5 +198,83 @@ class CodecRegistryTest {
         .isInstanceOf(CodecException.class)
         .hasMessageContaining("java.lang.Thread")
         .hasMessageContaining("register a Codec");
+  }
+
+  /** Reads encoded bytes back chunk by chunk, as a stream receiver would. */
+  private static InputStream stream(EncodedBytes bytes) {
+    List<InputStream> parts = new ArrayList<>();
+    for (ByteBuffer chunk : bytes.chunks()) {
+      byte[] copy = new byte[chunk.remaining()];
+      chunk.get(copy);
+      parts.add(new ByteArrayInputStream(copy));
+    }
+    return new SequenceInputStream(Collections.enumeration(parts));
+  }
+
+  /** Writes {@code size} bytes of a pattern, then fails if the value says so. */
+  record Blob(int size, boolean fail) {}
+
+  static final class BlobCodec implements Codec<Blob> {
+    @Override
+    public String id() {
+      return "test.blob";
+    }
+
+    @Override
+    public Class<Blob> type() {
+      return Blob.class;
+    }
+
+    @Override
+    public void write(Blob value, DataOutput out) throws IOException {
+      out.writeInt(value.size());
+      for (int i = 0; i < value.size(); i++) {
+        out.writeByte(i * 31);
+      }
+      if (value.fail()) {
+        throw new IOException("gave up after " + value.size() + " bytes");
+      }
+    }
+
+    @Override
+    public Blob read(DataInput in) throws IOException {
+      int size = in.readInt();
+      for (int i = 0; i < size; i++) {
+        if (in.readByte() != (byte) (i * 31)) {
+          throw new IOException("byte " + i + " is wrong");
+        }
+      }
+      return new Blob(size, false);
+    }
+  }
+
+  @Test
+  void largeEnvelopesAreHeldInBoundedChunksAndAFailedValueIsCutBackAcrossThem() {
+    CodecRegistry registry = CodecRegistry.builder().register(new BlobCodec()).build();
+    ResultEnvelope.Builder out = ResultEnvelope.builder(registry);
+    assertThat(out.addValue(new Blob(3_000_000, false))).isNull();
+    RemoteError failed = out.addValue(new Blob(9_000_000, true)); // crosses two chunk boundaries
+    assertThat(failed.message()).contains("codec 'test.blob'").contains("gave up after 9000000 bytes");
+    assertThat(out.addValue(new Blob(5_000_000, false))).isNull();
+    EncodedBytes bytes = out.encode();
+    assertThat(bytes.size()).isBetween(8_000_000L, 8_100_000L);
+    assertThat(bytes.chunks()).hasSize(2).allSatisfy(c -> assertThat(c.remaining()).isLessThanOrEqualTo(4 << 20));
+    List<ResultEnvelope.Entry> entries = ResultEnvelope.decode(registry, stream(bytes));
+    assertThat(entries).extracting(ResultEnvelope.Entry::value)
+        .containsExactly(new Blob(3_000_000, false), null, new Blob(5_000_000, false));
+    assertThat(entries.get(1).failed()).isTrue();
+  }
+
+  @Test
+  void capturedValuesAreJavaSerializedInFramesAndReadFromAStream() {
+    byte[] big = new byte[10_000_000];
+    new java.util.Random(7).nextBytes(big);
+    Supplier<Integer> task = (Supplier<Integer> & Serializable) () -> java.util.Arrays.hashCode(big);
+    EncodedBytes bytes = TaskEnvelope.map(task, List.of("after", 1), 3, 4, 0).encode(codecs);
+    TaskEnvelope back = TaskEnvelope.decode(codecs, stream(bytes));
+    @SuppressWarnings("unchecked")
+    Supplier<Integer> decoded = (Supplier<Integer>) back.code();
+    assertThat(decoded.get()).isEqualTo(java.util.Arrays.hashCode(big));
+    assertThat(back.items()).isEqualTo(List.of("after", 1)); // the frames' end was found exactly
   }
 }

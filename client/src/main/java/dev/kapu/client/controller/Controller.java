@@ -14,6 +14,7 @@ import dev.kapu.client.launch.Launcher;
 import dev.kapu.client.launch.LocalLauncher;
 import dev.kapu.client.launch.WorkerCommand;
 import dev.kapu.daemon.KapuConfig;
+import dev.kapu.daemon.ArrowTask;
 import dev.kapu.daemon.MapFunction;
 import dev.kapu.daemon.ResourceSpec;
 import dev.kapu.daemon.Task;
@@ -763,6 +764,20 @@ public final class Controller implements Kapu {
   @Override
   public <T> TaskFuture<T> submit(Task<T> task, TaskOptions options) {
     TaskFuture<T> f = kapu.submit(task, options);
+    wake();
+    return f;
+  }
+
+  @Override
+  public <T> TaskFuture<T> submit(ArrowReader input, ArrowTask<T> task) {
+    TaskFuture<T> f = kapu.submit(input, task);
+    wake();
+    return f;
+  }
+
+  @Override
+  public <T> TaskFuture<T> submit(ArrowReader input, ArrowTask<T> task, TaskOptions options) {
+    TaskFuture<T> f = kapu.submit(input, task, options);
     wake();
     return f;
   }

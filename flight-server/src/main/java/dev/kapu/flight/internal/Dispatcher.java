@@ -24,6 +24,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
+import org.apache.arrow.vector.ipc.ArrowReader;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -38,6 +39,7 @@ public final class Dispatcher implements TaskGateway {
   private static final Logger log = LoggerFactory.getLogger(Dispatcher.class);
 
   private final Object lock = new Object();
+  private final ParkedStreams parked;
   /** One FIFO per set of required names; across them, the oldest runnable task goes first. */
   private final Map<List<String>, ArrayDeque<Job>> queues = new LinkedHashMap<>();
   private final List<Worker> workers = new ArrayList<>();
@@ -49,6 +51,21 @@ public final class Dispatcher implements TaskGateway {
   private long completed;
   private int cursor;
   private boolean closed;
+
+  /** @param parked where streams for tasks wait; freed as their tasks end */
+  public Dispatcher(ParkedStreams parked) {
+    this.parked = parked;
+  }
+
+  @Override
+  public CompletableFuture<Void> park(String ticket, ArrowReader batches) {
+    try {
+      parked.park(ticket, batches);
+      return CompletableFuture.completedFuture(null);
+    } catch (RuntimeException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+  }
 
   private enum State {
     QUEUED,
@@ -133,12 +150,18 @@ public final class Dispatcher implements TaskGateway {
   }
 
   @Override
-  public TaskHandle submit(TaskRequest request, OutcomeListener listener) {
+  public TaskHandle submit(TaskRequest request, OutcomeListener taskListener) {
     List<Runnable> after = new ArrayList<>();
+    OutcomeListener listener = freeingParked(request, taskListener);
+    String unclaimed = request.parked().stream().filter(t -> !parked.claim(t)).findFirst().orElse(null);
     Job job;
     synchronized (lock) {
       job = new Job(nextId++, request, listener, false);
-      if (closed) {
+      if (unclaimed != null) {
+        job.state = State.DONE;
+        after.add(() -> listener.onOutcome(TaskOutcome.of(TaskOutcome.Kind.CANCELLED,
+            "a stream parked for the task expired before the task was submitted", ""), true));
+      } else if (closed) {
         job.state = State.DONE;
         after.add(() -> listener.onOutcome(
             TaskOutcome.of(TaskOutcome.Kind.CANCELLED, "the dispatcher is closed", ""), true));
@@ -152,6 +175,19 @@ public final class Dispatcher implements TaskGateway {
     }
     deliver(after);
     return job;
+  }
+
+  /** The task's parked streams are freed as soon as it ends, whichever way. */
+  private OutcomeListener freeingParked(TaskRequest request, OutcomeListener listener) {
+    if (request.parked().isEmpty()) {
+      return listener;
+    }
+    return (outcome, last) -> {
+      if (last) {
+        request.parked().forEach(parked::release);
+      }
+      listener.onOutcome(outcome, last);
+    };
   }
 
   private void enqueue(Job job, boolean first) {
@@ -173,6 +209,10 @@ public final class Dispatcher implements TaskGateway {
 
   @Override
   public TaskHandle everywhere(TaskRequest request, OutcomeListener listener) {
+    if (!request.parked().isEmpty()) {
+      throw new IllegalArgumentException("an everywhere() setup runs on every daemon, so it cannot take"
+          + " streams that are fetched once");
+    }
     List<Runnable> after = new ArrayList<>();
     Job job;
     synchronized (lock) {

@@ -24,12 +24,25 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
+import org.apache.arrow.flight.FlightCallHeaders;
+import org.apache.arrow.flight.FlightClient;
+import org.apache.arrow.flight.FlightDescriptor;
+import org.apache.arrow.flight.FlightGrpcUtils;
+import org.apache.arrow.flight.HeaderCallOption;
+import org.apache.arrow.flight.PutResult;
 import org.apache.arrow.flight.impl.Flight.FlightData;
+import org.apache.arrow.memory.BufferAllocator;
+import org.apache.arrow.memory.RootAllocator;
+import org.apache.arrow.vector.ipc.ArrowReader;
 
 /** A client's stream to a dispatcher in another process. */
 public final class RemoteGateway implements TaskGateway {
@@ -39,6 +52,12 @@ public final class RemoteGateway implements TaskGateway {
   private final AtomicLong ids = new AtomicLong();
   private final Map<Long, OutcomeListener> open = new ConcurrentHashMap<>();
   private final Map<Long, CompletableFuture<ClusterStatus>> statusRequests = new ConcurrentHashMap<>();
+  private final ExecutorService uploads = Executors.newCachedThreadPool(r -> {
+    Thread t = new Thread(r, "kapu-upload");
+    t.setDaemon(true);
+    return t;
+  });
+  private final BufferAllocator uploadAllocator = new RootAllocator();
   private volatile String lostBecause;
 
   private RemoteGateway(Endpoint endpoint) {
@@ -138,12 +157,100 @@ public final class RemoteGateway implements TaskGateway {
         .setTimeoutMillis(request.timeoutMillis())
         .setMaxRetries(request.maxRetries())
         .setEverywhere(everywhere)
-        .addAllResources(request.resources())).build());
+        .addAllResources(request.resources())
+        .addAllParked(request.parked())).build());
     return () -> {
       if (open.containsKey(id)) {
         send(FromClient.newBuilder().setCancel(Cancel.newBuilder().setTaskId(id)).build());
       }
     };
+  }
+
+  /** Uploads with {@code DoPut} on this gateway's connection, on a thread of its own. */
+  @Override
+  public CompletableFuture<Void> park(String ticket, ArrowReader batches) {
+    CompletableFuture<Void> parked = new CompletableFuture<>();
+    try {
+      uploads.execute(() -> {
+        try {
+          upload(ticket, batches);
+          parked.complete(null);
+        } catch (Throwable t) {
+          parked.completeExceptionally(t);
+        }
+      });
+    } catch (RejectedExecutionException e) {
+      closeQuietly(batches);
+      parked.completeExceptionally(new IllegalStateException("the gateway to " + endpoint + " is closed"));
+    }
+    return parked;
+  }
+
+  private void upload(String ticket, ArrowReader batches) throws Exception {
+    FlightCallHeaders headers = new FlightCallHeaders();
+    headers.insert(Wire.ROLE.name(), Wire.CLIENT);
+    headers.insert(Wire.TOKEN.name(), endpoint.token());
+    Ack ack = new Ack();
+    try (batches; FlightClient flight = FlightGrpcUtils.createFlightClientWithSharedChannel(uploadAllocator, channel)) {
+      FlightClient.ClientStreamListener put = flight.startPut(
+          FlightDescriptor.path(ParkedStreams.PUT_PATH, ticket), batches.getVectorSchemaRoot(), ack,
+          new HeaderCallOption(headers));
+      while (batches.loadNextBatch()) {
+        if (!Outbound.awaitReady(put, ack.done::isDone)) {
+          if (ack.done.isDone()) {
+            ack.getResult(); // the dispatcher's error, if it ended the upload with one
+          } else {
+            put.error(new IllegalStateException("the dispatcher stopped reading"));
+          }
+          throw new IllegalStateException("the dispatcher at " + endpoint + " did not take the whole stream");
+        }
+        put.putNext();
+      }
+      put.completed();
+      put.getResult();
+    }
+  }
+
+  /** Hears the end of an upload; the dispatcher sends no results before it. */
+  private static final class Ack implements FlightClient.PutListener {
+    final CompletableFuture<Void> done = new CompletableFuture<>();
+
+    @Override
+    public void onNext(PutResult val) {
+      val.close();
+    }
+
+    @Override
+    public void onError(Throwable t) {
+      done.completeExceptionally(t);
+    }
+
+    @Override
+    public void onCompleted() {
+      done.complete(null);
+    }
+
+    @Override
+    public void getResult() {
+      try {
+        done.join();
+      } catch (CompletionException e) {
+        throw e.getCause() instanceof RuntimeException r ? r : e;
+      }
+    }
+
+    @Override
+    public boolean isCancelled() {
+      return done.isDone();
+    }
+  }
+
+  private static void closeQuietly(ArrowReader reader) {
+    try {
+      reader.close();
+    } catch (Exception e) {
+      // nothing more to free
+    }
   }
 
   @Override
@@ -177,6 +284,7 @@ public final class RemoteGateway implements TaskGateway {
 
   @Override
   public void close() {
+    uploads.shutdownNow();
     try {
       synchronized (out) {
         out.onCompleted();
@@ -194,5 +302,11 @@ public final class RemoteGateway implements TaskGateway {
       channel.shutdownNow();
     }
     lost("the client closed its connection");
+    try {
+      uploads.awaitTermination(2, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    uploadAllocator.close();
   }
 }

@@ -29,6 +29,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Set;
 import org.apache.arrow.flight.impl.Flight.FlightData;
 import org.apache.arrow.flight.impl.FlightServiceGrpc;
 import org.slf4j.Logger;
@@ -53,48 +54,63 @@ public final class TaskService {
     this.token = token;
   }
 
-  /** Flight's service definition with DoExchange routed by the role header. */
+  /**
+   * Flight's service definition with calls that carry a Kapu role header taken by Kapu: DoExchange
+   * (task streams) here, DoGet and DoPut by {@code parked} (streams tasks take with them).
+   */
   @SuppressWarnings("unchecked")
-  public ServerServiceDefinition bind(ServerServiceDefinition flight) {
+  public ServerServiceDefinition bind(ServerServiceDefinition flight, ServerServiceDefinition parked) {
     ServerServiceDefinition asStreams = ServerInterceptors.useInputStreamMessages(flight);
+    ServerServiceDefinition parkedStreams = ServerInterceptors.useInputStreamMessages(parked);
     String exchange = FlightServiceGrpc.getDoExchangeMethod().getFullMethodName();
+    Set<String> parkedCalls = Set.of(FlightServiceGrpc.getDoGetMethod().getFullMethodName(),
+        FlightServiceGrpc.getDoPutMethod().getFullMethodName());
     ServerServiceDefinition.Builder builder = ServerServiceDefinition.builder(asStreams.getServiceDescriptor());
     for (ServerMethodDefinition<?, ?> method : asStreams.getMethods()) {
-      if (!method.getMethodDescriptor().getFullMethodName().equals(exchange)) {
-        builder.addMethod(method);
-        continue;
-      }
-      var flightExchange = (ServerMethodDefinition<InputStream, InputStream>) method;
-      ServerCallHandler<InputStream, InputStream> workers =
-          ServerCalls.asyncBidiStreamingCall(out -> new WorkerStream((ServerCallStreamObserver<InputStream>) out));
-      ServerCallHandler<InputStream, InputStream> clients =
-          ServerCalls.asyncBidiStreamingCall(out -> new ClientStream((ServerCallStreamObserver<InputStream>) out));
-      builder.addMethod(
-          flightExchange.getMethodDescriptor(),
-          new ServerCallHandler<>() {
-            @Override
-            public ServerCall.Listener<InputStream> startCall(
-                ServerCall<InputStream, InputStream> call, Metadata headers) {
-              String role = headers.get(Wire.ROLE);
-              if (role == null) {
-                return flightExchange.getServerCallHandler().startCall(call, headers);
-              }
-              if (!Wire.tokenMatches(token, headers.get(Wire.TOKEN))) {
-                call.close(Status.UNAUTHENTICATED.withDescription("the Kapu token was refused"), new Metadata());
-                return new ServerCall.Listener<>() {};
-              }
-              return switch (role) {
-                case Wire.WORKER -> workers.startCall(call, headers);
-                case Wire.CLIENT -> clients.startCall(call, headers);
-                default -> {
-                  call.close(Status.INVALID_ARGUMENT.withDescription("unknown kapu-role '" + role + "'"), new Metadata());
-                  yield new ServerCall.Listener<>() {};
-                }
-              };
+      String name = method.getMethodDescriptor().getFullMethodName();
+      var flightMethod = (ServerMethodDefinition<InputStream, InputStream>) method;
+      if (name.equals(exchange)) {
+        ServerCallHandler<InputStream, InputStream> workers =
+            ServerCalls.asyncBidiStreamingCall(out -> new WorkerStream((ServerCallStreamObserver<InputStream>) out));
+        ServerCallHandler<InputStream, InputStream> clients =
+            ServerCalls.asyncBidiStreamingCall(out -> new ClientStream((ServerCallStreamObserver<InputStream>) out));
+        builder.addMethod(flightMethod.getMethodDescriptor(), kapuOrFlight(flightMethod, (call, headers) -> {
+          String role = headers.get(Wire.ROLE);
+          return switch (role) {
+            case Wire.WORKER -> workers.startCall(call, headers);
+            case Wire.CLIENT -> clients.startCall(call, headers);
+            default -> {
+              call.close(Status.INVALID_ARGUMENT.withDescription("unknown kapu-role '" + role + "'"), new Metadata());
+              yield new ServerCall.Listener<>() {};
             }
-          });
+          };
+        }));
+      } else if (parkedCalls.contains(name)) {
+        var kapu = (ServerMethodDefinition<InputStream, InputStream>) parkedStreams.getMethod(name);
+        builder.addMethod(flightMethod.getMethodDescriptor(), kapuOrFlight(flightMethod, kapu.getServerCallHandler()));
+      } else {
+        builder.addMethod(method);
+      }
     }
     return builder.build();
+  }
+
+  /** Calls with a Kapu role header go to {@code kapu} once their token checks out; others to Flight. */
+  private ServerCallHandler<InputStream, InputStream> kapuOrFlight(
+      ServerMethodDefinition<InputStream, InputStream> flight, ServerCallHandler<InputStream, InputStream> kapu) {
+    return new ServerCallHandler<>() {
+      @Override
+      public ServerCall.Listener<InputStream> startCall(ServerCall<InputStream, InputStream> call, Metadata headers) {
+        if (headers.get(Wire.ROLE) == null) {
+          return flight.getServerCallHandler().startCall(call, headers);
+        }
+        if (!Wire.tokenMatches(token, headers.get(Wire.TOKEN))) {
+          call.close(Status.UNAUTHENTICATED.withDescription("the Kapu token was refused"), new Metadata());
+          return new ServerCall.Listener<>() {};
+        }
+        return kapu.startCall(call, headers);
+      }
+    };
   }
 
   /** Whether a call should run its callbacks straight on the network thread (task streams do). */
@@ -219,7 +235,7 @@ public final class TaskService {
           long id = submit.getTaskId();
           TaskRequest request = new TaskRequest(
               submit.getPayload().toByteArray(), submit.getTimeoutMillis(), submit.getMaxRetries(),
-              submit.getResourcesList());
+              submit.getResourcesList(), submit.getParkedList());
           TaskHandle handle;
           synchronized (this) {
             if (open.containsKey(id)) {

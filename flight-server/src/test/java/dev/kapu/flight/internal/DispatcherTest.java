@@ -11,11 +11,81 @@ import dev.kapu.flight.internal.wire.ToWorker;
 import dev.kapu.flight.internal.wire.WorkerHello;
 import java.util.ArrayList;
 import java.util.List;
+import org.apache.arrow.memory.BufferAllocator;
+import org.apache.arrow.memory.RootAllocator;
+import org.apache.arrow.vector.ipc.ArrowReader;
+import org.apache.arrow.vector.types.pojo.Schema;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /** The queue's rules, with workers that only record what they are sent. */
 class DispatcherTest {
-  private final Dispatcher dispatcher = new Dispatcher();
+  private final RootAllocator allocator = new RootAllocator();
+  private final ParkedStreams parked = new ParkedStreams(allocator, 200);
+  private final Dispatcher dispatcher = new Dispatcher(parked);
+
+  @AfterEach
+  void closeStore() {
+    parked.close();
+    allocator.close();
+  }
+
+  /** A stream that only says whether it was closed. */
+  private static final class Closing extends ArrowReader {
+    volatile boolean closed;
+
+    Closing(BufferAllocator allocator) {
+      super(allocator);
+    }
+
+    @Override
+    public boolean loadNextBatch() {
+      return false;
+    }
+
+    @Override
+    public long bytesRead() {
+      return 0;
+    }
+
+    @Override
+    protected void closeReadSource() {
+      closed = true;
+    }
+
+    @Override
+    protected Schema readSchema() {
+      return new Schema(List.of());
+    }
+  }
+
+  @Test
+  void aParkedStreamIsFreedWhenItsTaskIsCancelledAndExpiresIfNoTaskClaimsIt() throws Exception {
+    Closing argument = new Closing(allocator);
+    String ticket = "argument";
+    dispatcher.park(ticket, argument).join();
+    List<Heard> heard = new ArrayList<>();
+    var handle = dispatcher.submit(new TaskRequest(new byte[] {1}, 0, 0, List.of(), List.of(ticket)),
+        (o, last) -> heard.add(new Heard(o, last)));
+    Thread.sleep(400); // past the expiry: a claimed stream does not expire
+    assertThat(argument.closed).isFalse();
+    handle.cancel();
+    assertThat(heard).extracting(h -> h.outcome().kind()).containsExactly(TaskOutcome.Kind.CANCELLED);
+    assertThat(argument.closed).isTrue();
+
+    Closing unclaimed = new Closing(allocator);
+    String late = "late";
+    dispatcher.park(late, unclaimed).join();
+    long deadline = System.nanoTime() + 10_000_000_000L;
+    while (!unclaimed.closed && System.nanoTime() < deadline) {
+      Thread.sleep(20);
+    }
+    assertThat(unclaimed.closed).isTrue();
+    List<Heard> refused = new ArrayList<>();
+    dispatcher.submit(new TaskRequest(new byte[] {1}, 0, 0, List.of(), List.of(late)),
+        (o, last) -> refused.add(new Heard(o, last)));
+    assertThat(refused).singleElement().satisfies(h -> assertThat(h.outcome().message()).contains("expired"));
+  }
 
   private record Heard(TaskOutcome outcome, boolean last) {}
 

@@ -3,17 +3,18 @@ package dev.kapu.serial.internal;
 import dev.kapu.serial.Codec;
 import dev.kapu.serial.CodecException;
 import dev.kapu.serial.SerialFilter;
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
 import java.io.DataInput;
 import java.io.DataOutput;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.InvalidClassException;
 import java.io.NotSerializableException;
 import java.io.ObjectInputFilter;
 import java.io.ObjectInputStream;
 import java.io.ObjectOutputStream;
 import java.io.ObjectStreamClass;
+import java.io.OutputStream;
+import java.util.Arrays;
 
 /**
  * Java serialization, read back only through the {@link SerialFilter} allow-list. Code (lambdas)
@@ -48,8 +49,7 @@ public final class JavaSerializationCodec implements Codec<Object> {
 
   @Override
   public void write(Object value, DataOutput out) throws IOException {
-    ByteArrayOutputStream bytes = new ByteArrayOutputStream(256);
-    try (ObjectOutputStream oos = new ObjectOutputStream(bytes)) {
+    try (ObjectOutputStream oos = new ObjectOutputStream(new FrameOutput(out))) {
       oos.writeObject(value);
     } catch (NotSerializableException e) {
       throw new CodecException(
@@ -58,16 +58,17 @@ public final class JavaSerializationCodec implements Codec<Object> {
               + " capture only serializable values, or register a Codec)",
           e);
     }
-    BuiltinCodecs.writeBytes(bytes.toByteArray(), out);
   }
 
   @Override
   public Object read(DataInput in) throws IOException {
-    byte[] bytes = BuiltinCodecs.readBytes(in);
     RejectionRecorder recorder = new RejectionRecorder(objectFilter);
-    try (ObjectInputStream ois = new LoaderObjectInputStream(bytes, classLoader)) {
+    FrameInput frames = new FrameInput(in);
+    try (ObjectInputStream ois = new LoaderObjectInputStream(frames, classLoader)) {
       ois.setObjectInputFilter(recorder);
-      return ois.readObject();
+      Object value = ois.readObject();
+      frames.skipToEnd();
+      return value;
     } catch (InvalidClassException e) {
       if (recorder.rejected != null) {
         throw new CodecException(
@@ -113,11 +114,127 @@ public final class JavaSerializationCodec implements Codec<Object> {
     }
   }
 
+  /**
+   * The serialized form as frames ({@code int length, bytes}, ending with length 0), written as it
+   * is produced: a large object graph never sits in one array, on either side.
+   */
+  private static final class FrameOutput extends OutputStream {
+    private static final int FRAME = 64 * 1024;
+    private final DataOutput out;
+    private byte[] buffer = new byte[512];
+    private int count;
+
+    FrameOutput(DataOutput out) {
+      this.out = out;
+    }
+
+    @Override
+    public void write(int b) throws IOException {
+      if (count == buffer.length) {
+        makeRoom();
+      }
+      buffer[count++] = (byte) b;
+    }
+
+    @Override
+    public void write(byte[] b, int off, int len) throws IOException {
+      while (len > 0) {
+        if (count == buffer.length) {
+          makeRoom();
+        }
+        int n = Math.min(len, buffer.length - count);
+        System.arraycopy(b, off, buffer, count, n);
+        count += n;
+        off += n;
+        len -= n;
+      }
+    }
+
+    private void makeRoom() throws IOException {
+      if (buffer.length < FRAME) {
+        buffer = Arrays.copyOf(buffer, Math.min(FRAME, buffer.length * 2));
+      } else {
+        writeFrame();
+      }
+    }
+
+    private void writeFrame() throws IOException {
+      if (count > 0) {
+        out.writeInt(count);
+        out.write(buffer, 0, count);
+        count = 0;
+      }
+    }
+
+    @Override
+    public void close() throws IOException {
+      writeFrame();
+      out.writeInt(0);
+    }
+  }
+
+  /** Reads what {@link FrameOutput} wrote, frame by frame. */
+  private static final class FrameInput extends InputStream {
+    private final DataInput in;
+    private int left;
+    private boolean ended;
+
+    FrameInput(DataInput in) {
+      this.in = in;
+    }
+
+    private boolean nextFrame() throws IOException {
+      while (left == 0 && !ended) {
+        left = in.readInt();
+        if (left < 0) {
+          throw new IOException("corrupt serialized value: frame length " + left);
+        }
+        ended = left == 0;
+      }
+      return !ended;
+    }
+
+    @Override
+    public int read() throws IOException {
+      if (!nextFrame()) {
+        return -1;
+      }
+      left--;
+      return in.readUnsignedByte();
+    }
+
+    @Override
+    public int read(byte[] b, int off, int len) throws IOException {
+      if (len == 0) {
+        return 0;
+      }
+      if (!nextFrame()) {
+        return -1;
+      }
+      int n = Math.min(len, left);
+      in.readFully(b, off, n);
+      left -= n;
+      return n;
+    }
+
+    /** Moves past the end marker, so the next value starts where it should. */
+    void skipToEnd() throws IOException {
+      while (nextFrame()) {
+        int skipped = in.skipBytes(left);
+        if (skipped <= 0) {
+          in.readByte(); // skipBytes may skip nothing; this throws at the end of the input
+          skipped = 1;
+        }
+        left -= skipped;
+      }
+    }
+  }
+
   private static final class LoaderObjectInputStream extends ObjectInputStream {
     private final ClassLoader loader;
 
-    LoaderObjectInputStream(byte[] bytes, ClassLoader loader) throws IOException {
-      super(new ByteArrayInputStream(bytes));
+    LoaderObjectInputStream(InputStream in, ClassLoader loader) throws IOException {
+      super(in);
       this.loader = loader;
     }
 
