@@ -28,8 +28,7 @@ public final class ByteStreams {
    */
   public static final long INLINE_BYTES = 4 << 20;
 
-  private static final Schema SCHEMA =
-      new Schema(List.of(Field.notNullable("chunk", ArrowType.Binary.INSTANCE)));
+  private static final String CHUNK = "chunk";
 
   private ByteStreams() {}
 
@@ -52,6 +51,9 @@ public final class ByteStreams {
   }
 
   private static final class ChunkReader extends ArrowReader {
+    // Here, not in ByteStreams: the check for small envelopes, on every task, loads no Arrow classes.
+    private static final Schema SCHEMA =
+        new Schema(List.of(Field.notNullable(CHUNK, ArrowType.Binary.INSTANCE)));
     private final ArrayDeque<ByteBuffer> chunks;
 
     ChunkReader(List<ByteBuffer> chunks, BufferAllocator allocator) {
@@ -67,8 +69,10 @@ public final class ByteStreams {
       }
       VectorSchemaRoot root = getVectorSchemaRoot();
       VarBinaryVector vector = (VarBinaryVector) root.getVector(0);
-      vector.reset();
-      vector.setSafe(0, chunk.array(), chunk.arrayOffset() + chunk.position(), chunk.remaining());
+      // Fresh buffers for every chunk: a transport that sends without copying may still hold the
+      // previous ones.
+      vector.allocateNew(chunk.remaining(), 1);
+      vector.set(0, chunk.array(), chunk.arrayOffset() + chunk.position(), chunk.remaining());
       vector.setValueCount(1);
       root.setRowCount(1);
       return true;
@@ -120,7 +124,7 @@ public final class ByteStreams {
         }
         VectorSchemaRoot root = batches.getVectorSchemaRoot();
         if (root.getFieldVectors().size() != 1 || !(root.getVector(0) instanceof VarBinaryVector v)
-            || !v.getName().equals("chunk")) {
+            || !v.getName().equals(CHUNK)) {
           throw new IOException("not a stream of Kapu bytes: its schema is " + root.getSchema());
         }
         vector = v;

@@ -79,7 +79,7 @@ public final class KapuServer implements AutoCloseable {
       t.setDaemon(true);
       return t;
     });
-    this.parked = new ParkedStreams(allocator, PARKED_EXPIRY_MILLIS);
+    this.parked = new ParkedStreams(allocator, PARKED_EXPIRY_MILLIS, b.inProcessName != null);
     this.dispatcher = new Dispatcher(parked);
     BindableService flight = FlightGrpcUtils.createFlightService(
         allocator, b.producer, ServerAuthHandler.NO_OP, flightExecutor);

@@ -6,7 +6,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
@@ -44,8 +46,19 @@ public final class ParkedStreams implements AutoCloseable {
   private final Map<String, Parked> parked = new ConcurrentHashMap<>();
   private final BufferAllocator allocator;
   private final long expiryMillis;
+  private final boolean zeroCopy;
   private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
     Thread t = new Thread(r, "kapu-parked-expiry");
+    t.setDaemon(true);
+    return t;
+  });
+  /**
+   * Streams are written from threads of their own: Flight calls getStream on the call's thread,
+   * which for Kapu's calls is the network thread (or, in process, the fetching daemon's), and
+   * waiting there for the reader would stop the very transport it waits on.
+   */
+  private final ExecutorService writers = Executors.newCachedThreadPool(r -> {
+    Thread t = new Thread(r, "kapu-parked-stream");
     t.setDaemon(true);
     return t;
   });
@@ -60,9 +73,16 @@ public final class ParkedStreams implements AutoCloseable {
     }
   }
 
-  public ParkedStreams(BufferAllocator allocator, long expiryMillis) {
+  /**
+   * @param zeroCopy send batches without copying them, keeping their buffers alive until sent:
+   *     needed on an in-process transport, which hands the message to the reader as it is (a copy
+   *     made later would read memory the next batch already reused). It assumes readers that give
+   *     each batch fresh buffers, as loading from IPC, Flight or the C data interface does.
+   */
+  public ParkedStreams(BufferAllocator allocator, long expiryMillis, boolean zeroCopy) {
     this.allocator = allocator;
     this.expiryMillis = expiryMillis;
+    this.zeroCopy = zeroCopy;
   }
 
   /** Parks {@code reader} under {@code ticket}; it is closed once fetched or freed. */
@@ -117,7 +137,17 @@ public final class ParkedStreams implements AutoCloseable {
         return;
       }
       p.expiry.cancel(false);
-      try (ArrowReader reader = p.reader) {
+      try {
+        writers.execute(() -> serve(p.reader, listener));
+      } catch (RejectedExecutionException e) {
+        closeQuietly(p.reader);
+        listener.error(CallStatus.UNAVAILABLE.withDescription("the dispatcher is closing").toRuntimeException());
+      }
+    }
+
+    private void serve(ArrowReader parkedReader, ServerStreamListener listener) {
+      try (ArrowReader reader = parkedReader) {
+        listener.setUseZeroCopy(zeroCopy);
         listener.start(reader.getVectorSchemaRoot());
         while (reader.loadNextBatch()) {
           if (!Outbound.awaitReady(listener, listener::isCancelled)) {
@@ -214,6 +244,7 @@ public final class ParkedStreams implements AutoCloseable {
   @Override
   public void close() {
     timer.shutdownNow();
+    writers.shutdownNow();
     List<ArrowReader> left = new ArrayList<>();
     parked.values().forEach(p -> left.add(p.reader));
     parked.clear();

@@ -21,7 +21,7 @@ import org.junit.jupiter.api.Test;
 /** The queue's rules, with workers that only record what they are sent. */
 class DispatcherTest {
   private final RootAllocator allocator = new RootAllocator();
-  private final ParkedStreams parked = new ParkedStreams(allocator, 200);
+  private final ParkedStreams parked = new ParkedStreams(allocator, 200, false);
   private final Dispatcher dispatcher = new Dispatcher(parked);
 
   @AfterEach
