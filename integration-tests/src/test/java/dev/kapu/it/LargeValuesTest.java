@@ -13,6 +13,7 @@ import dev.kapu.flight.ClusterStatus;
 import dev.kapu.it.PatternCodec.Pattern;
 import dev.kapu.serial.CodecException;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -21,7 +22,16 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.zip.CRC32;
+import org.apache.arrow.flight.FlightCallHeaders;
+import org.apache.arrow.flight.FlightClient;
+import org.apache.arrow.flight.FlightRuntimeException;
+import org.apache.arrow.flight.FlightStatusCode;
+import org.apache.arrow.flight.FlightStream;
+import org.apache.arrow.flight.HeaderCallOption;
+import org.apache.arrow.flight.Location;
+import org.apache.arrow.flight.Ticket;
 import org.apache.arrow.memory.BufferAllocator;
+import org.apache.arrow.memory.RootAllocator;
 import org.apache.arrow.vector.BigIntVector;
 import org.apache.arrow.vector.VectorSchemaRoot;
 import org.apache.arrow.vector.ipc.ArrowReader;
@@ -263,6 +273,32 @@ class LargeValuesTest {
     }
     int next = await(kapu.submit(ctx -> 1 + 1));
     assertThat(next).isEqualTo(2);
+  }
+
+  /** Fetches a parked stream from the dispatcher as a daemon would, and says why that failed. */
+  private static FlightRuntimeException fetchFails(String token, String ticket) throws Exception {
+    FlightCallHeaders headers = new FlightCallHeaders();
+    headers.insert("kapu-role", "worker");
+    headers.insert("kapu-token", token);
+    try (BufferAllocator allocator = new RootAllocator();
+        FlightClient client = FlightClient.builder(allocator, new Location(kapu.endpoint().url())).build();
+        FlightStream stream = client.getStream(new Ticket(ticket.getBytes(StandardCharsets.UTF_8)),
+            new HeaderCallOption(headers))) {
+      stream.next();
+      throw new AssertionError("fetched a stream that should not be there");
+    } catch (FlightRuntimeException e) {
+      return e;
+    }
+  }
+
+  @Test
+  void parkedStreamsAreServedOnlyWithTheTokenAndOnlyIfParked() throws Exception {
+    assertThat(fetchFails("not the token", "anything").status().code()).isEqualTo(FlightStatusCode.UNAUTHENTICATED);
+    FlightRuntimeException missing = fetchFails(kapu.endpoint().token(), "no such ticket");
+    assertThat(missing.status().code()).isEqualTo(FlightStatusCode.NOT_FOUND);
+    assertThat(missing.getMessage()).contains("no parked stream for this ticket");
+    int next = await(kapu.submit(ctx -> 6 * 7));
+    assertThat(next).isEqualTo(42);
   }
 
   @Test

@@ -153,7 +153,12 @@ public final class Dispatcher implements TaskGateway {
   public TaskHandle submit(TaskRequest request, OutcomeListener taskListener) {
     List<Runnable> after = new ArrayList<>();
     OutcomeListener listener = freeingParked(request, taskListener);
-    String unclaimed = request.parked().stream().filter(t -> !parked.claim(t)).findFirst().orElse(null);
+    String unclaimed = null;
+    for (String ticket : request.parked()) {
+      if (unclaimed == null && !parked.claim(ticket)) {
+        unclaimed = ticket;
+      }
+    }
     Job job;
     synchronized (lock) {
       job = new Job(nextId++, request, listener, false);
