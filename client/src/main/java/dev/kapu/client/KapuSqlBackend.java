@@ -1,6 +1,7 @@
 package dev.kapu.client;
 
 import dev.kapu.daemon.DescribeTask;
+import dev.kapu.daemon.ParkQueryTask;
 import dev.kapu.daemon.Task;
 import dev.kapu.daemon.UpdateTask;
 import dev.kapu.flight.sql.SqlBackend;
@@ -11,8 +12,10 @@ import org.apache.arrow.vector.ipc.ArrowReader;
 
 /**
  * Flight SQL's {@link SqlBackend} on a Kapu session: every statement is a task ({@link
- * DescribeTask}, {@code QueryTask} through {@link Kapu#query}, {@link UpdateTask}) routed to a
- * daemon hosting the resource the catalog names.
+ * DescribeTask}, {@code QueryTask} through {@link Kapu#query}, {@link ParkQueryTask}, {@link
+ * UpdateTask}) routed to a daemon hosting the resource the catalog names. Cancelling a parked
+ * result calls its daemon's endpoint with the session's token, so that needs a session Kapu made
+ * ({@code Kapu.builder()}, as a producer factory is given), not another {@link Kapu}.
  */
 public final class KapuSqlBackend implements SqlBackend {
   private final Kapu kapu;
@@ -60,6 +63,22 @@ public final class KapuSqlBackend implements SqlBackend {
   public ArrowReader query(String catalog, String sql, List<Object> parameters) {
     check(catalog);
     return kapu.query(catalog, sql, parameters.toArray());
+  }
+
+  @Override
+  public Parked park(String catalog, String sql, List<Object> parameters) throws Exception {
+    check(catalog);
+    ParkQueryTask.Parked p = run(catalog, new ParkQueryTask(catalog, sql, parameters));
+    return new Parked(p.location(), p.ticket());
+  }
+
+  @Override
+  public boolean cancel(Parked parked) {
+    if (!(kapu instanceof Session session)) {
+      throw new UnsupportedOperationException("cancelling needs a session made by Kapu.builder(), not a "
+          + kapu.getClass().getName());
+    }
+    return session.streams().cancel(parked.location(), parked.ticket());
   }
 
   @Override

@@ -175,6 +175,12 @@ final class DaemonContexts {
           value instanceof VectorSchemaRoot);
     }
 
+    /** Parks {@code reader} on this daemon's endpoint for someone else to fetch; the endpoint closes it. */
+    ParkQueryTask.Parked park(ArrowReader reader) {
+      scope.remove(reader);
+      return new ParkQueryTask.Parked(services.streams().url(), services.streams().park(reader));
+    }
+
     @Override
     public void close() {
       List<AutoCloseable> lastFirst = new ArrayList<>(scope);
@@ -188,6 +194,11 @@ final class DaemonContexts {
         }
       }
     }
+  }
+
+  /** {@link Context#park} for a task's context (tasks only see the {@link TaskContext} interface). */
+  static ParkQueryTask.Parked park(TaskContext ctx, ArrowReader reader) {
+    return ((Context) ctx).park(reader);
   }
 
   /** A query the database refused; the message is the database's. */

@@ -2,9 +2,15 @@ package dev.kapu.flight;
 
 import java.io.IOException;
 import java.net.URI;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import org.apache.arrow.flight.CancelFlightInfoRequest;
+import org.apache.arrow.flight.CancelStatus;
 import org.apache.arrow.flight.FlightCallHeaders;
+import org.apache.arrow.flight.FlightDescriptor;
+import org.apache.arrow.flight.FlightEndpoint;
+import org.apache.arrow.flight.FlightInfo;
 import org.apache.arrow.flight.FlightClient;
 import org.apache.arrow.flight.FlightStream;
 import org.apache.arrow.flight.HeaderCallOption;
@@ -35,12 +41,29 @@ public final class ResultStreams implements AutoCloseable {
 
   /** Opens the stream; batches arrive as the reader is read. */
   public ArrowReader open(String location, byte[] ticket) {
-    FlightClient client = clients.computeIfAbsent(location,
-        l -> FlightClient.builder(allocator, new Location(URI.create(l))).build());
+    FlightStream stream = client(location).getStream(new Ticket(ticket), tokenHeader());
+    return new StreamReader(stream);
+  }
+
+  /**
+   * Stops a result on its daemon ({@code CancelFlightInfo} naming the ticket): a parked one is
+   * dropped, a streaming one ends at its next batch with CANCELLED. True if there was one to stop.
+   */
+  public boolean cancel(String location, byte[] ticket) {
+    FlightInfo info = new FlightInfo(new Schema(List.of()), FlightDescriptor.command(new byte[0]),
+        List.of(new FlightEndpoint(new Ticket(ticket))), -1, -1);
+    CancelStatus status = client(location).cancelFlightInfo(new CancelFlightInfoRequest(info), tokenHeader()).getStatus();
+    return status == CancelStatus.CANCELLED || status == CancelStatus.CANCELLING;
+  }
+
+  private FlightClient client(String location) {
+    return clients.computeIfAbsent(location, l -> FlightClient.builder(allocator, new Location(URI.create(l))).build());
+  }
+
+  private HeaderCallOption tokenHeader() {
     FlightCallHeaders headers = new FlightCallHeaders();
     headers.insert(TOKEN_HEADER, token);
-    FlightStream stream = client.getStream(new Ticket(ticket), new HeaderCallOption(headers));
-    return new StreamReader(stream);
+    return new HeaderCallOption(headers);
   }
 
   /** A Flight stream seen as an {@link ArrowReader}; the root is the stream's own. */

@@ -29,8 +29,10 @@ import picocli.CommandLine.Option;
 /**
  * {@code kapu serve}: a dispatcher with local daemons hosting Kapu's embedded DuckDB (or a
  * kapu.yaml's resources), and Flight SQL on the dispatcher's port, until Ctrl-C or SIGTERM.
- * Each hosted resource is a catalog; results are relayed through the server's port. With {@code
- * --controller}, a {@link Controller} launches the daemons as work arrives and lets idle ones leave.
+ * Each hosted resource is a catalog. Clients fetch query results straight from the daemon that ran
+ * the query, or with {@code --relay} (and always with {@code --tls}, as daemons' endpoints are
+ * plaintext) through the server's port. With {@code --controller}, a {@link Controller} launches
+ * the daemons as work arrives and lets idle ones leave.
  */
 @Command(name = "serve", mixinStandardHelpOptions = true,
     description = "Serve hosted resources over Arrow Flight SQL (JDBC, ADBC) until stopped.")
@@ -71,8 +73,13 @@ final class ServeCommand implements Callable<Integer> {
   @Option(names = "--password", description = "The Flight SQL password (default: $KAPU_PASSWORD, else generated and printed).")
   String password;
 
-  @Option(names = "--tls", description = "Serve over TLS with a self-signed certificate (its path is printed).")
+  @Option(names = "--tls", description = "Serve over TLS with a self-signed certificate (its path is printed);"
+      + " results are then relayed, as daemons' own endpoints are plaintext.")
   boolean tls;
+
+  @Option(names = "--relay", description = "Send query results through the server's port, for clients that"
+      + " cannot reach the daemons (default: clients fetch them from the daemon that ran the query).")
+  boolean relay;
 
   @Override
   public Integer call() throws Exception {
@@ -111,8 +118,11 @@ final class ServeCommand implements Callable<Integer> {
         .filter(r -> Set.of("duckdb", "jdbc").contains(r.kind()))
         .map(ResourceSpec::name)
         .toList();
+    KapuFlightSqlProducer.Delivery delivery = relay || tls
+        ? KapuFlightSqlProducer.Delivery.RELAY
+        : KapuFlightSqlProducer.Delivery.DIRECT;
     Function<LocalKapu, FlightProducer> producer = session -> new KapuFlightSqlProducer(
-        new KapuSqlBackend(session, catalogs, sqlCatalogs), session.allocator(), version());
+        new KapuSqlBackend(session, catalogs, sqlCatalogs), session.allocator(), version(), delivery);
 
     Endpoint endpoint;
     AutoCloseable server;
@@ -162,6 +172,12 @@ final class ServeCommand implements Callable<Integer> {
     URI url = endpoint.url();
     String jdbcHost = url.getHost();
     System.out.println("kapu serve: " + catalogs + " on " + daemonsLine + "; Ctrl-C to stop");
+    System.out.println(delivery == KapuFlightSqlProducer.Delivery.DIRECT
+        ? "kapu serve: clients fetch results from the daemons' own endpoints (plaintext; --relay to send them"
+            + " through this port)"
+        : "kapu serve: results are relayed through this port" + (tls && !relay ? " (--tls: daemons' own endpoints"
+            + " are plaintext)" : ""));
+    System.out.println("results=" + delivery.name().toLowerCase(java.util.Locale.ROOT));
     System.out.println("flight_url=" + url);
     Path certificate = endpoint.trustCertificate();
     String encryption = certificate == null

@@ -4,6 +4,7 @@ import com.google.protobuf.Any;
 import com.google.protobuf.ByteString;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.Message;
+import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import dev.kapu.flight.KapuServer;
 import java.util.ArrayList;
@@ -12,8 +13,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.LockSupport;
 import org.apache.arrow.flight.CallStatus;
+import org.apache.arrow.flight.CancelFlightInfoRequest;
+import org.apache.arrow.flight.CancelStatus;
 import org.apache.arrow.flight.CloseSessionRequest;
 import org.apache.arrow.flight.CloseSessionResult;
 import org.apache.arrow.flight.GetSessionOptionsRequest;
@@ -28,10 +33,12 @@ import org.apache.arrow.flight.FlightEndpoint;
 import org.apache.arrow.flight.FlightInfo;
 import org.apache.arrow.flight.FlightRuntimeException;
 import org.apache.arrow.flight.FlightStream;
+import org.apache.arrow.flight.Location;
 import org.apache.arrow.flight.PutResult;
 import org.apache.arrow.flight.Result;
 import org.apache.arrow.flight.SchemaResult;
 import org.apache.arrow.flight.Ticket;
+import org.apache.arrow.flight.sql.CancelResult;
 import org.apache.arrow.flight.sql.NoOpFlightSqlProducer;
 import org.apache.arrow.flight.sql.SqlInfoBuilder;
 import org.apache.arrow.flight.sql.impl.FlightSql.ActionClosePreparedStatementRequest;
@@ -62,9 +69,21 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Flight SQL over hosted resources: a resource is a catalog, statements run on daemons through a
- * {@link SqlBackend}, and results are relayed through this server (a {@code FlightInfo}'s endpoint
- * carries no location, so clients fetch from the server they asked).
+ * Flight SQL over hosted resources: a resource is a catalog, and statements run on daemons through
+ * a {@link SqlBackend}. Query results reach clients one of two ways ({@link Delivery}):
+ *
+ * <ul>
+ *   <li>{@link Delivery#DIRECT} (the default): {@code GetFlightInfo} runs the query on a daemon,
+ *       which keeps the result; the {@code FlightInfo}'s endpoint names that daemon's own Flight
+ *       URL and its one-time ticket, and the client fetches the batches from there. The ticket is
+ *       the capability: the daemon needs no credentials for that {@code DoGet} (it knows no
+ *       passwords), so it goes only to a client this server authenticated, and is random, good
+ *       for one fetch and dropped within minutes. Daemons' endpoints are plaintext, so serve
+ *       {@link Delivery#RELAY} over TLS.
+ *   <li>{@link Delivery#RELAY}: the endpoint carries no location, so clients fetch from this
+ *       server, which runs the query at {@code DoGet} and passes the daemon's batches on; for
+ *       clients that cannot reach daemons.
+ * </ul>
  *
  * <p>A client chooses its catalog with the session option {@code catalog} (the Flight SQL JDBC
  * driver's {@code catalog} property); without one, statements run on the first catalog.
@@ -72,6 +91,12 @@ import org.slf4j.LoggerFactory;
  * <p>Statement queries, prepared statements (with parameters bound by DoPut), updates, GetSqlInfo,
  * catalogs, schemas, tables and table types. A ticket is good for one DoGet. A database error
  * reaches the client as a Flight status carrying the database's message.
+ *
+ * <p>{@code CancelFlightInfo} (and the older {@code CancelQuery}) stops a query whose result waits
+ * or streams: its daemon drops it, or ends its stream at the next batch with CANCELLED (closing
+ * the database's result, which stops its work), and a later DoGet of its ticket is answered
+ * CANCELLED. A query still running on its daemon when cancelled (before its first batch) runs to
+ * that point, then is dropped.
  */
 public final class KapuFlightSqlProducer extends NoOpFlightSqlProducer {
   private static final Logger log = LoggerFactory.getLogger(KapuFlightSqlProducer.class);
@@ -85,11 +110,30 @@ public final class KapuFlightSqlProducer extends NoOpFlightSqlProducer {
     }
   };
 
+  /** How long this server remembers a ticket it handed out, so that it can be cancelled. */
+  private static final long REMEMBER_NANOS = TimeUnit.HOURS.toNanos(1);
+
+  /** Where clients fetch query results from. */
+  public enum Delivery {
+    /** From the daemon that ran the query (the endpoint's location). */
+    DIRECT,
+    /** From this server, which passes the daemon's batches on. */
+    RELAY
+  }
+
   private final SqlBackend backend;
   private final BufferAllocator allocator;
+  private final Delivery delivery;
   private final SqlInfoBuilder sqlInfo;
   private final Map<ByteString, Prepared> prepared = new ConcurrentHashMap<>();
-  private final Map<ByteString, Pending> pending = new ConcurrentHashMap<>();
+  /** Relay: queries whose ticket was handed out and not yet fetched. */
+  private final Recent<Pending> pending = new Recent<>();
+  /** Relay: queries being relayed, with the flag a cancel raises. */
+  private final Map<ByteString, AtomicBoolean> relaying = new ConcurrentHashMap<>();
+  /** Relay: tickets whose query was cancelled. */
+  private final Recent<Boolean> cancelled = new Recent<>();
+  /** Direct: the tickets handed out, by ticket, and where each result waits. */
+  private final Recent<SqlBackend.Parked> issued = new Recent<>();
 
   /** A prepared statement: where and what, and the parameters last bound to it. */
   private static final class Prepared {
@@ -108,9 +152,15 @@ public final class KapuFlightSqlProducer extends NoOpFlightSqlProducer {
   /** A query a ticket stands for, until it is fetched. */
   private record Pending(String catalog, String sql, List<Object> parameters) {}
 
+  /** A producer whose clients fetch results straight from daemons ({@link Delivery#DIRECT}). */
   public KapuFlightSqlProducer(SqlBackend backend, BufferAllocator allocator, String version) {
+    this(backend, allocator, version, Delivery.DIRECT);
+  }
+
+  public KapuFlightSqlProducer(SqlBackend backend, BufferAllocator allocator, String version, Delivery delivery) {
     this.backend = backend;
     this.allocator = allocator;
+    this.delivery = delivery;
     this.sqlInfo = new SqlInfoBuilder()
         .withFlightSqlServerName("Kapu")
         .withFlightSqlServerVersion(version)
@@ -120,7 +170,7 @@ public final class KapuFlightSqlProducer extends NoOpFlightSqlProducer {
         .withFlightSqlServerSubstrait(false)
         .withFlightSqlServerTransaction(
             org.apache.arrow.flight.sql.impl.FlightSql.SqlSupportedTransaction.SQL_SUPPORTED_TRANSACTION_NONE)
-        .withFlightSqlServerCancel(false)
+        .withFlightSqlServerCancel(true)
         .withSqlIdentifierQuoteChar("\"")
         .withSqlDdlCatalog(false)
         .withSqlDdlSchema(true)
@@ -211,6 +261,13 @@ public final class KapuFlightSqlProducer extends NoOpFlightSqlProducer {
   /** A ticket that is not a Flight SQL command is the client's mistake: INVALID_ARGUMENT, not INTERNAL. */
   @Override
   public void getStream(CallContext context, Ticket ticket, ServerStreamListener listener) {
+    SqlBackend.Parked parked = issued.get(ByteString.copyFrom(ticket.getBytes()));
+    if (parked != null) {
+      listener.error(CallStatus.INVALID_ARGUMENT.withDescription("this ticket is fetched from its endpoint's"
+          + " location, " + parked.location() + " (the daemon that holds the result), not from this server;"
+          + " clients that cannot reach daemons need a server that relays results").toRuntimeException());
+      return;
+    }
     try {
       Any.parseFrom(ticket.getBytes());
     } catch (InvalidProtocolBufferException e) {
@@ -230,6 +287,17 @@ public final class KapuFlightSqlProducer extends NoOpFlightSqlProducer {
   }
 
   private FlightInfo ticketFor(Pending query, Schema schema, FlightDescriptor descriptor) {
+    if (delivery == Delivery.DIRECT) {
+      SqlBackend.Parked parked;
+      try {
+        parked = backend.park(query.catalog(), query.sql(), query.parameters());
+      } catch (Exception e) {
+        throw status(e);
+      }
+      issued.put(ByteString.copyFrom(parked.ticket()), parked);
+      FlightEndpoint endpoint = new FlightEndpoint(new Ticket(parked.ticket()), new Location(URI.create(parked.location())));
+      return new FlightInfo(schema, descriptor, List.of(endpoint), -1, -1);
+    }
     ByteString handle = ByteString.copyFromUtf8(UUID.randomUUID().toString());
     pending.put(handle, query);
     Ticket ticket = new Ticket(Any.pack(TicketStatementQuery.newBuilder().setStatementHandle(handle).build()).toByteArray());
@@ -256,20 +324,40 @@ public final class KapuFlightSqlProducer extends NoOpFlightSqlProducer {
 
   @Override
   public void getStreamStatement(TicketStatementQuery ticket, CallContext context, ServerStreamListener listener) {
-    Pending query = pending.remove(ticket.getStatementHandle());
+    ByteString handle = ticket.getStatementHandle();
+    Pending query = pending.remove(handle);
     if (query == null) {
-      listener.error(CallStatus.NOT_FOUND.withDescription("unknown or already used ticket").toRuntimeException());
+      listener.error(cancelled.get(handle) != null ? cancelledStatus()
+          : CallStatus.NOT_FOUND.withDescription("unknown or already used ticket").toRuntimeException());
       return;
     }
-    relay(query, listener);
+    AtomicBoolean stop = new AtomicBoolean();
+    relaying.put(handle, stop);
+    try {
+      relay(query, stop, listener);
+    } finally {
+      relaying.remove(handle);
+    }
   }
 
-  /** Runs the query on a daemon and streams its batches on through this server. */
-  private void relay(Pending query, ServerStreamListener listener) {
+  private static FlightRuntimeException cancelledStatus() {
+    return CallStatus.CANCELLED.withDescription("its query was cancelled").toRuntimeException();
+  }
+
+  /**
+   * Runs the query on a daemon and streams its batches on through this server, until the end or
+   * until {@code stop} is raised (then closing the reader cancels the daemon's stream, which
+   * closes the database's result there).
+   */
+  private void relay(Pending query, AtomicBoolean stop, ServerStreamListener listener) {
     try (ArrowReader reader = backend.query(query.catalog(), query.sql(), query.parameters())) {
       VectorSchemaRoot root = reader.getVectorSchemaRoot();
       listener.start(root);
       while (reader.loadNextBatch()) {
+        if (stop.get()) {
+          listener.error(cancelledStatus());
+          return;
+        }
         // Poll readiness: gRPC delivers its on-ready callback on this call's executor, which this
         // loop occupies, so a callback-based wait would only ever end by timing out.
         while (!listener.isReady()) {
@@ -350,7 +438,8 @@ public final class KapuFlightSqlProducer extends NoOpFlightSqlProducer {
       listener.error(e);
       return;
     }
-    relay(new Pending(p.catalog, p.sql, p.parameters.isEmpty() ? List.of() : p.parameters.get(0)), listener);
+    relay(new Pending(p.catalog, p.sql, p.parameters.isEmpty() ? List.of() : p.parameters.get(0)),
+        new AtomicBoolean(), listener);
   }
 
   @Override
@@ -424,6 +513,107 @@ public final class KapuFlightSqlProducer extends NoOpFlightSqlProducer {
       }
     }
     return rows;
+  }
+
+  // ---- cancellation -------------------------------------------------------------------------
+
+  @Override
+  public void cancelFlightInfo(CancelFlightInfoRequest request, CallContext context,
+      StreamListener<CancelStatus> listener) {
+    try {
+      listener.onNext(cancel(request.getInfo()));
+      listener.onCompleted();
+    } catch (Exception e) {
+      listener.onError(status(e));
+    }
+  }
+
+  @Override
+  @SuppressWarnings("deprecation") // the action older clients (and the JDBC driver's helpers) still send
+  public void cancelQuery(FlightInfo info, CallContext context, StreamListener<CancelResult> listener) {
+    try {
+      listener.onNext(cancel(info) == CancelStatus.CANCELLED ? CancelResult.CANCELLED : CancelResult.NOT_CANCELLABLE);
+      listener.onCompleted();
+    } catch (Exception e) {
+      listener.onError(status(e));
+    }
+  }
+
+  /**
+   * Stops the queries behind a {@code FlightInfo} this server handed out, found by their tickets
+   * (never by the locations the request names: those come from the client). CANCELLED if one was
+   * waiting or streaming; NOT_CANCELLABLE if they had finished, or were never issued here.
+   */
+  private CancelStatus cancel(FlightInfo info) throws Exception {
+    CancelStatus result = CancelStatus.NOT_CANCELLABLE;
+    for (FlightEndpoint endpoint : info.getEndpoints()) {
+      byte[] ticket = endpoint.getTicket().getBytes();
+      SqlBackend.Parked parked = issued.get(ByteString.copyFrom(ticket));
+      boolean stopped;
+      if (parked != null) {
+        stopped = backend.cancel(parked);
+      } else {
+        ByteString handle = relayHandle(ticket);
+        stopped = handle != null && cancelRelayed(handle);
+      }
+      if (stopped) {
+        result = CancelStatus.CANCELLED;
+      }
+    }
+    return result;
+  }
+
+  /** The statement handle of a relay ticket; null for any other bytes. */
+  private static ByteString relayHandle(byte[] ticket) {
+    try {
+      Any any = Any.parseFrom(ticket);
+      return any.is(TicketStatementQuery.class) ? any.unpack(TicketStatementQuery.class).getStatementHandle() : null;
+    } catch (InvalidProtocolBufferException e) {
+      return null;
+    }
+  }
+
+  private boolean cancelRelayed(ByteString handle) {
+    if (pending.remove(handle) != null) {
+      cancelled.put(handle, Boolean.TRUE);
+      return true;
+    }
+    AtomicBoolean stop = relaying.get(handle);
+    if (stop != null) {
+      stop.set(true);
+      cancelled.put(handle, Boolean.TRUE);
+      return true;
+    }
+    return cancelled.get(handle) != null;
+  }
+
+  /** A map whose entries are forgotten after {@link #REMEMBER_NANOS}, checked as it grows. */
+  private static final class Recent<V> {
+    private record Entry<V>(V value, long at) {}
+
+    private final Map<ByteString, Entry<V>> entries = new ConcurrentHashMap<>();
+
+    void put(ByteString key, V value) {
+      long now = System.nanoTime();
+      if (entries.size() >= 1024) {
+        entries.values().removeIf(e -> now - e.at() > REMEMBER_NANOS);
+      }
+      entries.put(key, new Entry<>(value, now));
+    }
+
+    V get(ByteString key) {
+      Entry<V> e = entries.get(key);
+      return e == null ? null : e.value();
+    }
+
+    V remove(ByteString key) {
+      Entry<V> e = entries.remove(key);
+      return e == null ? null : e.value();
+    }
+
+    void clear() {
+      entries.clear();
+    }
   }
 
   // ---- metadata -----------------------------------------------------------------------------
@@ -590,5 +780,7 @@ public final class KapuFlightSqlProducer extends NoOpFlightSqlProducer {
   public void close() {
     prepared.clear();
     pending.clear();
+    cancelled.clear();
+    issued.clear();
   }
 }

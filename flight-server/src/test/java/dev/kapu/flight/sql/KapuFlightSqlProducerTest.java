@@ -97,7 +97,7 @@ class KapuFlightSqlProducerTest {
   void start() {
     server = KapuServer.builder()
         .port(0)
-        .producer(new KapuFlightSqlProducer(backend, allocator, "test"))
+        .producer(new KapuFlightSqlProducer(backend, allocator, "test", KapuFlightSqlProducer.Delivery.RELAY))
         .headerAuthenticator(FlightSqlAuth.basic("ann", "pw"))
         .build();
     flight = FlightClient.builder(allocator, new Location(server.endpoint().url())).build();
