@@ -1,8 +1,10 @@
 package dev.kapu.client;
 
 import dev.kapu.daemon.DescribeTask;
+import dev.kapu.daemon.QueryTask;
 import dev.kapu.daemon.Task;
 import dev.kapu.daemon.UpdateTask;
+import dev.kapu.daemon.spi.ReadOnlyException;
 import dev.kapu.flight.sql.SqlBackend;
 import dev.kapu.flight.sql.SqlSchemas;
 import java.util.List;
@@ -11,8 +13,10 @@ import org.apache.arrow.vector.ipc.ArrowReader;
 
 /**
  * Flight SQL's {@link SqlBackend} on a Kapu session: every statement is a task ({@link
- * DescribeTask}, {@code QueryTask} through {@link Kapu#query}, {@link UpdateTask}) routed to a
- * daemon hosting the resource the catalog names.
+ * DescribeTask}, {@link QueryTask}, {@link UpdateTask}) routed to a daemon hosting the resource
+ * the catalog names. A read-only caller's statements carry the flag to the daemon, whose resource
+ * refuses or confines them; its refusal ({@link ReadOnlyException}) becomes a {@link
+ * SecurityException}.
  */
 public final class KapuSqlBackend implements SqlBackend {
   private final Kapu kapu;
@@ -49,17 +53,17 @@ public final class KapuSqlBackend implements SqlBackend {
   }
 
   @Override
-  public Description describe(String catalog, String sql) throws Exception {
+  public Description describe(String catalog, String sql, boolean readOnly) throws Exception {
     check(catalog);
-    DescribeTask.Description d = run(catalog, new DescribeTask(catalog, sql));
+    DescribeTask.Description d = run(catalog, new DescribeTask(catalog, sql, readOnly));
     return new Description(d.result() == null ? null : SqlSchemas.fromBytes(d.result()),
         SqlSchemas.fromBytes(d.parameters()));
   }
 
   @Override
-  public ArrowReader query(String catalog, String sql, List<Object> parameters) {
+  public ArrowReader query(String catalog, String sql, List<Object> parameters, boolean readOnly) throws Exception {
     check(catalog);
-    return kapu.query(catalog, sql, parameters.toArray());
+    return run(catalog, new QueryTask(catalog, sql, parameters, readOnly));
   }
 
   @Override
@@ -73,6 +77,10 @@ public final class KapuSqlBackend implements SqlBackend {
     try {
       return kapu.submit(task, options).get();
     } catch (ExecutionException e) {
+      if (e.getCause() instanceof RemoteTaskException remote
+          && ReadOnlyException.class.getName().equals(remote.remoteClassName())) {
+        throw new SecurityException(remote.remoteMessage(), remote);
+      }
       throw e.getCause() instanceof Exception cause ? cause : e;
     }
   }
