@@ -83,8 +83,8 @@ public record DescribeTask(String resource, String sql, boolean readOnly) implem
       schema = schema(connection, "SELECT * FROM (" + body + ") AS kapu_describe LIMIT 0", parameters.size(), ctx);
     } catch (Exception notWrappable) {
       // SHOW, DESCRIBE, PRAGMA...: run it as it is (these are cheap) and keep only the schema.
-      if (!connection.getAutoCommit()) {
-        connection.rollback(); // a read-only transaction, which the failure aborted: begin another
+      if (readOnly) {
+        connection.rollback(); // the failure aborted the read-only transaction: begin another
       }
       schema = schema(connection, sql, parameters.size(), ctx);
     }

@@ -115,6 +115,11 @@ final class ServeCommand implements Callable<Integer> {
     Map<String, String> passwords = new LinkedHashMap<>();
     try {
       users = config == null ? List.of() : KapuConfig.readUsers(config);
+      if (!users.isEmpty() && (user != null || password != null)) {
+        System.err.println("kapu serve: --user and --password exclude a config with users: (" + config
+            + "); add the user there");
+        return 2;
+      }
       for (KapuConfig.User u : users) {
         passwords.put(u.name(), u.resolvedPassword());
       }
@@ -132,11 +137,6 @@ final class ServeCommand implements Callable<Integer> {
       passwords.put(user, password);
       access = AccessControl.allowAll();
     } else {
-      if (user != null || password != null) {
-        System.err.println("kapu serve: --user and --password exclude a config with users: (" + config
-            + "); add the user there");
-        return 2;
-      }
       users.stream().filter(KapuConfig.User::passwordInFile).forEach(u -> System.err.println(
           "kapu serve: warning: user '" + u.name() + "' has its password written in " + config
               + "; name an environment variable instead (password: \"${SOME_VARIABLE}\")"));

@@ -69,11 +69,12 @@ import org.slf4j.LoggerFactory;
  * carries no location, so clients fetch from the server they asked).
  *
  * <p>A client chooses its catalog with the session option {@code catalog} (the Flight SQL JDBC
- * driver's {@code catalog} property); without one, statements run on the first catalog.
+ * driver's {@code catalog} property); without one, statements run on the first catalog its user
+ * may use.
  *
  * <p>An {@link AccessControl} decides what each user may do: a catalog its user holds no right on
- * is not listed and is answered NOT_FOUND, as an unknown one; a user who may only read is refused
- * updates (PERMISSION_DENIED) and their queries run read-only on the daemons.
+ * is neither listed nor choosable, as an unknown one; a user who may only read is refused updates
+ * (UNAUTHORIZED, gRPC's PERMISSION_DENIED) and their statements run read-only on the daemons.
  *
  * <p>Statement queries, prepared statements (with parameters bound by DoPut), updates, GetSqlInfo,
  * catalogs, schemas, tables and table types. A ticket is good for one DoGet. A database error
