@@ -43,7 +43,7 @@ public interface HostedResource extends AutoCloseable {
   }
 
   private ReadOnlyException cannotPromiseReadOnly() {
-    return new ReadOnlyException("a " + kind() + " resource cannot promise that a statement only reads");
+    return new ReadOnlyException("a resource of kind " + kind() + " cannot promise that a statement only reads");
   }
 
   /** The kind's name, for messages. */
