@@ -31,8 +31,11 @@ import org.duckdb.StatementReturnType;
  *
  * @param resource the hosted resource
  * @param sql the statement
+ * @param readOnly the caller may only read: everything runs on the resource's read-only connection
+ *     ({@link dev.kapu.daemon.spi.HostedResource#readOnlyConnection}), which may refuse the
+ *     statement with a {@link dev.kapu.daemon.spi.ReadOnlyException}
  */
-public record DescribeTask(String resource, String sql) implements Task<DescribeTask.Description> {
+public record DescribeTask(String resource, String sql, boolean readOnly) implements Task<DescribeTask.Description> {
 
   /**
    * The answer, schemas as Flight SQL's IPC bytes.
@@ -44,7 +47,9 @@ public record DescribeTask(String resource, String sql) implements Task<Describe
 
   @Override
   public Description run(TaskContext ctx) throws Exception {
-    Connection connection = ctx.resource(resource, Connection.class);
+    Connection connection = readOnly
+        ? DaemonContexts.of(ctx).readOnlyConnection(resource)
+        : ctx.resource(resource, Connection.class);
     boolean rows;
     List<Field> parameters = new ArrayList<>();
     try (PreparedStatement statement = connection.prepareStatement(sql)) {
@@ -78,6 +83,9 @@ public record DescribeTask(String resource, String sql) implements Task<Describe
       schema = schema(connection, "SELECT * FROM (" + body + ") AS kapu_describe LIMIT 0", parameters.size(), ctx);
     } catch (Exception notWrappable) {
       // SHOW, DESCRIBE, PRAGMA...: run it as it is (these are cheap) and keep only the schema.
+      if (readOnly) {
+        connection.rollback(); // the failure aborted the read-only transaction: begin another
+      }
       schema = schema(connection, sql, parameters.size(), ctx);
     }
     return new Description(SqlSchemas.toBytes(schema), parameterSchema);

@@ -11,8 +11,9 @@ import java.util.List;
  * @param resource the hosted resource
  * @param sql the statement
  * @param parameters bound in order to the statement's {@code ?} markers
+ * @param readOnly the caller may only read, as for {@link QueryTask}
  */
-public record ParkQueryTask(String resource, String sql, List<Object> parameters)
+public record ParkQueryTask(String resource, String sql, List<Object> parameters, boolean readOnly)
     implements Task<ParkQueryTask.Parked> {
 
   /**
@@ -26,6 +27,6 @@ public record ParkQueryTask(String resource, String sql, List<Object> parameters
 
   @Override
   public Parked run(TaskContext ctx) {
-    return DaemonContexts.park(ctx, ctx.query(resource, sql, parameters.toArray()));
+    return DaemonContexts.park(ctx, new QueryTask(resource, sql, parameters, readOnly).run(ctx));
   }
 }

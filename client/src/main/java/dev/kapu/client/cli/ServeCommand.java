@@ -7,6 +7,7 @@ import dev.kapu.client.controller.Controller;
 import dev.kapu.client.launch.Launchers;
 import dev.kapu.daemon.KapuConfig;
 import dev.kapu.daemon.ResourceSpec;
+import dev.kapu.flight.AccessControl;
 import dev.kapu.flight.Endpoint;
 import dev.kapu.flight.KapuServer;
 import dev.kapu.flight.sql.FlightSqlAuth;
@@ -16,13 +17,16 @@ import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.stream.Collectors;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.function.Function;
 import org.apache.arrow.flight.FlightProducer;
+import org.apache.arrow.flight.auth2.CallHeaderAuthenticator;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -33,6 +37,10 @@ import picocli.CommandLine.Option;
  * the query, or with {@code --relay} (and always with {@code --tls}, as daemons' endpoints are
  * plaintext) through the server's port. With {@code --controller}, a {@link Controller} launches
  * the daemons as work arrives and lets idle ones leave.
+ *
+ * <p>Who may connect: one user ({@code --user}, {@code --password}) who may do everything, or the
+ * config's {@code users:}, each with a password from the server's environment and a right per
+ * resource. The two exclude each other, so that no user holds rights the config does not show.
  */
 @Command(name = "serve", mixinStandardHelpOptions = true,
     description = "Serve hosted resources over Arrow Flight SQL (JDBC, ADBC) until stopped.")
@@ -67,10 +75,11 @@ final class ServeCommand implements Callable<Integer> {
   @Option(names = "--port", defaultValue = "31337", description = "Port; 0 for any free one (default ${DEFAULT-VALUE}).")
   int port;
 
-  @Option(names = "--user", defaultValue = "kapu", description = "The Flight SQL user name (default ${DEFAULT-VALUE}).")
+  @Option(names = "--user", description = "The Flight SQL user name (default kapu; not with a config's users:).")
   String user;
 
-  @Option(names = "--password", description = "The Flight SQL password (default: $KAPU_PASSWORD, else generated and printed).")
+  @Option(names = "--password", description = "The Flight SQL password (default: $KAPU_PASSWORD, else generated"
+      + " and printed; not with a config's users:).")
   String password;
 
   @Option(names = "--tls", description = "Serve over TLS with a self-signed certificate (its path is printed);"
@@ -109,10 +118,38 @@ final class ServeCommand implements Callable<Integer> {
       System.err.println("kapu serve: no resource to serve");
       return 2;
     }
-    if (password == null) {
-      String fromEnvironment = System.getenv("KAPU_PASSWORD");
-      password = fromEnvironment != null && !fromEnvironment.isEmpty() ? fromEnvironment : KapuServer.newToken();
+    List<KapuConfig.User> users;
+    Map<String, String> passwords = new LinkedHashMap<>();
+    try {
+      users = config == null ? List.of() : KapuConfig.readUsers(config);
+      if (!users.isEmpty() && (user != null || password != null)) {
+        System.err.println("kapu serve: --user and --password exclude a config with users: (" + config
+            + "); add the user there");
+        return 2;
+      }
+      for (KapuConfig.User u : users) {
+        passwords.put(u.name(), u.resolvedPassword());
+      }
+    } catch (IllegalArgumentException e) {
+      System.err.println("kapu serve: " + e.getMessage());
+      return 2;
     }
+    AccessControl access;
+    if (users.isEmpty()) {
+      user = user != null ? user : "kapu";
+      if (password == null) {
+        String fromEnvironment = System.getenv("KAPU_PASSWORD");
+        password = fromEnvironment != null && !fromEnvironment.isEmpty() ? fromEnvironment : KapuServer.newToken();
+      }
+      passwords.put(user, password);
+      access = AccessControl.allowAll();
+    } else {
+      users.stream().filter(KapuConfig.User::passwordInFile).forEach(u -> System.err.println(
+          "kapu serve: warning: user '" + u.name() + "' has its password written in " + config
+              + "; name an environment variable instead (password: \"${SOME_VARIABLE}\")"));
+      access = AccessControl.of(users.stream().collect(Collectors.toMap(KapuConfig.User::name, KapuConfig.User::access)));
+    }
+    CallHeaderAuthenticator authenticator = FlightSqlAuth.users(passwords);
     List<String> catalogs = resources.stream().map(ResourceSpec::name).toList();
     List<String> sqlCatalogs = resources.stream()
         .filter(r -> Set.of("duckdb", "jdbc").contains(r.kind()))
@@ -122,7 +159,7 @@ final class ServeCommand implements Callable<Integer> {
         ? KapuFlightSqlProducer.Delivery.RELAY
         : KapuFlightSqlProducer.Delivery.DIRECT;
     Function<LocalKapu, FlightProducer> producer = session -> new KapuFlightSqlProducer(
-        new KapuSqlBackend(session, catalogs, sqlCatalogs), session.allocator(), version(), delivery);
+        new KapuSqlBackend(session, catalogs, sqlCatalogs), access, session.allocator(), version(), delivery);
 
     Endpoint endpoint;
     AutoCloseable server;
@@ -133,7 +170,7 @@ final class ServeCommand implements Callable<Integer> {
         builder = Controller.builder().name("serve").launcher(Launchers.create(controller, Map.of()))
             .maxWorkers(maxWorkers).slots(slots).idle(Duration.ofSeconds(idleSeconds))
             .listen(host, port).tls(tls)
-            .flightAuthenticator(FlightSqlAuth.basic(user, password))
+            .flightAuthenticator(authenticator)
             .flightProducer(producer);
         resources.forEach(builder::resource);
       } catch (IllegalArgumentException e) { // an unknown launcher, a pinned resource, a bad count
@@ -149,7 +186,7 @@ final class ServeCommand implements Callable<Integer> {
     } else {
       int n = daemons != null ? daemons : 2;
       Kapu.Builder builder = Kapu.builder().daemons(n).slots(slots).listen(host, port).tls(tls)
-          .flightAuthenticator(FlightSqlAuth.basic(user, password))
+          .flightAuthenticator(authenticator)
           .flightProducer(producer);
       resources.forEach(builder::resource);
       LocalKapu kapu = builder.local();
@@ -183,13 +220,31 @@ final class ServeCommand implements Callable<Integer> {
     String encryption = certificate == null
         ? "useEncryption=false"
         : "useEncryption=true&tlsRootCerts=" + encode(certificate.toAbsolutePath().toString());
-    System.out.println("jdbc_url=jdbc:arrow-flight-sql://" + jdbcHost + ":" + url.getPort()
-        + "/?" + encryption + "&user=" + encode(user) + "&password=" + encode(password));
+    String jdbcUrl = "jdbc:arrow-flight-sql://" + jdbcHost + ":" + url.getPort() + "/?" + encryption;
+    if (users.isEmpty()) {
+      System.out.println("jdbc_url=" + jdbcUrl + "&user=" + encode(user) + "&password=" + encode(password));
+    } else {
+      // the passwords are the users' own: printed is only where each comes from
+      KapuConfig.User first = users.get(0);
+      System.out.println("jdbc_url=" + jdbcUrl + "&user=" + encode(first.name()));
+      System.out.println("  (add &password=... with user " + first.name() + "'s password; other users: change &user)");
+    }
     if (certificate != null) {
       System.out.println("certificate=" + certificate.toAbsolutePath());
     }
-    System.out.println("user=" + user);
-    System.out.println("password=" + password);
+    if (users.isEmpty()) {
+      System.out.println("user=" + user);
+      System.out.println("password=" + password);
+    } else {
+      System.out.println("users:");
+      for (KapuConfig.User u : users) {
+        String rights = u.access().entrySet().stream()
+            .map(e -> e.getKey() + " " + (e.getValue() == AccessControl.Right.WRITE ? "read-write" : "read-only"))
+            .collect(Collectors.joining(", "));
+        System.out.println("  " + u.name() + ": " + rights + " (password "
+            + (u.passwordInFile() ? "written in " + config : "from " + u.password()) + ")");
+      }
+    }
     System.out.println("ready");
     System.out.flush();
     closed.await();

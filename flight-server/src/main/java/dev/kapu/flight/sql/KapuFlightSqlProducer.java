@@ -6,6 +6,8 @@ import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.Message;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
+import dev.kapu.flight.AccessControl;
+import dev.kapu.flight.AccessControl.Right;
 import dev.kapu.flight.KapuServer;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -86,7 +88,12 @@ import org.slf4j.LoggerFactory;
  * </ul>
  *
  * <p>A client chooses its catalog with the session option {@code catalog} (the Flight SQL JDBC
- * driver's {@code catalog} property); without one, statements run on the first catalog.
+ * driver's {@code catalog} property); without one, statements run on the first catalog its user
+ * may use.
+ *
+ * <p>An {@link AccessControl} decides what each user may do: a catalog its user holds no right on
+ * is neither listed nor choosable, as an unknown one; a user who may only read is refused updates
+ * (UNAUTHORIZED, gRPC's PERMISSION_DENIED) and their statements run read-only on the daemons.
  *
  * <p>Statement queries, prepared statements (with parameters bound by DoPut), updates, GetSqlInfo,
  * catalogs, schemas, tables and table types. A ticket is good for one DoGet. A database error
@@ -122,6 +129,7 @@ public final class KapuFlightSqlProducer extends NoOpFlightSqlProducer {
   }
 
   private final SqlBackend backend;
+  private final AccessControl access;
   private final BufferAllocator allocator;
   private final Delivery delivery;
   private final SqlInfoBuilder sqlInfo;
@@ -135,30 +143,40 @@ public final class KapuFlightSqlProducer extends NoOpFlightSqlProducer {
   /** Direct: the tickets handed out, by ticket, and where each result waits. */
   private final Recent<SqlBackend.Parked> issued = new Recent<>();
 
-  /** A prepared statement: where and what, and the parameters last bound to it. */
+  /** A prepared statement: whose, where and what, and the parameters last bound to it. */
   private static final class Prepared {
+    final String user;
+    final boolean readOnly;
     final String catalog;
     final String sql;
     final SqlBackend.Description description;
     volatile List<List<Object>> parameters = List.of();
 
-    Prepared(String catalog, String sql, SqlBackend.Description description) {
+    Prepared(String user, boolean readOnly, String catalog, String sql, SqlBackend.Description description) {
+      this.user = user;
+      this.readOnly = readOnly;
       this.catalog = catalog;
       this.sql = sql;
       this.description = description;
     }
   }
 
-  /** A query a ticket stands for, until it is fetched. */
-  private record Pending(String catalog, String sql, List<Object> parameters) {}
+  /** A query a ticket stands for, until its user fetches it. */
+  private record Pending(String user, boolean readOnly, String catalog, String sql, List<Object> parameters) {}
 
-  /** A producer whose clients fetch results straight from daemons ({@link Delivery#DIRECT}). */
+  /** Every authenticated user may do everything; clients fetch results straight from daemons. */
   public KapuFlightSqlProducer(SqlBackend backend, BufferAllocator allocator, String version) {
-    this(backend, allocator, version, Delivery.DIRECT);
+    this(backend, AccessControl.allowAll(), allocator, version, Delivery.DIRECT);
   }
 
-  public KapuFlightSqlProducer(SqlBackend backend, BufferAllocator allocator, String version, Delivery delivery) {
+  /**
+   * Each user may use the catalogs {@code access} gives them a right on, as far as that right
+   * goes; {@code delivery} says where clients fetch results from.
+   */
+  public KapuFlightSqlProducer(SqlBackend backend, AccessControl access, BufferAllocator allocator, String version,
+      Delivery delivery) {
     this.backend = backend;
+    this.access = access;
     this.allocator = allocator;
     this.delivery = delivery;
     this.sqlInfo = new SqlInfoBuilder()
@@ -177,11 +195,12 @@ public final class KapuFlightSqlProducer extends NoOpFlightSqlProducer {
         .withSqlDdlTable(true);
   }
 
-  private String defaultCatalog() {
-    return backend.catalogs().get(0);
+  /** The catalogs this call's user may see, the default first. */
+  private List<String> visibleCatalogs(CallContext context) {
+    return access.visible(context.peerIdentity(), backend.catalogs());
   }
 
-  /** The catalog this client's session chose (session option {@code catalog}), else the default. */
+  /** The catalog this client's session chose (session option {@code catalog}), else the user's default. */
   private String catalog(CallContext context) {
     ServerSessionMiddleware sessions = context.getMiddleware(KapuServer.SESSIONS);
     if (sessions != null && sessions.hasSession()) {
@@ -191,7 +210,18 @@ public final class KapuFlightSqlProducer extends NoOpFlightSqlProducer {
         return chosen;
       }
     }
-    return defaultCatalog();
+    List<String> visible = visibleCatalogs(context);
+    if (visible.isEmpty()) {
+      throw CallStatus.NOT_FOUND.withDescription("user '" + context.peerIdentity() + "' may use no catalog")
+          .toRuntimeException();
+    }
+    return visible.get(0);
+  }
+
+  /** Whether this call's user may only read {@code catalog}; NOT_FOUND if they may not even read it. */
+  private boolean readOnly(CallContext context, String catalog) {
+    access.check(context.peerIdentity(), catalog, Right.READ);
+    return !access.right(context.peerIdentity(), catalog).covers(Right.WRITE);
   }
 
   // ---- sessions -----------------------------------------------------------------------------
@@ -211,8 +241,8 @@ public final class KapuFlightSqlProducer extends NoOpFlightSqlProducer {
         return;
       }
       String catalog = value.acceptVisitor(STRING);
-      if (catalog == null || !backend.catalogs().contains(catalog)) {
-        log.info("refused catalog '{}': served are {}", catalog, backend.catalogs());
+      if (catalog == null || !visibleCatalogs(context).contains(catalog)) {
+        log.info("refused catalog '{}' to user '{}'", catalog, context.peerIdentity());
         errors.put(name, new SetSessionOptionsResult.Error(SetSessionOptionsResult.ErrorValue.INVALID_VALUE));
         return;
       }
@@ -256,6 +286,16 @@ public final class KapuFlightSqlProducer extends NoOpFlightSqlProducer {
     return code.withDescription(message).withCause(e).toRuntimeException();
   }
 
+  /** As {@link #status(Throwable)}; a statement refused because its user may only read names both. */
+  private static FlightRuntimeException status(Throwable e, String user, String catalog) {
+    if (e instanceof SecurityException) {
+      return CallStatus.UNAUTHORIZED
+          .withDescription("user '" + user + "' may only read '" + catalog + "': " + e.getMessage())
+          .withCause(e).toRuntimeException();
+    }
+    return status(e);
+  }
+
   // ---- statements ---------------------------------------------------------------------------
 
   /** A ticket that is not a Flight SQL command is the client's mistake: INVALID_ARGUMENT, not INTERNAL. */
@@ -278,11 +318,11 @@ public final class KapuFlightSqlProducer extends NoOpFlightSqlProducer {
     super.getStream(context, ticket, listener);
   }
 
-  private SqlBackend.Description describe(String catalog, String sql) {
+  private SqlBackend.Description describe(String user, String catalog, String sql, boolean readOnly) {
     try {
-      return backend.describe(catalog, sql);
+      return backend.describe(catalog, sql, readOnly);
     } catch (Exception e) {
-      throw status(e);
+      throw status(e, user, catalog);
     }
   }
 
@@ -290,9 +330,9 @@ public final class KapuFlightSqlProducer extends NoOpFlightSqlProducer {
     if (delivery == Delivery.DIRECT) {
       SqlBackend.Parked parked;
       try {
-        parked = backend.park(query.catalog(), query.sql(), query.parameters());
+        parked = backend.park(query.catalog(), query.sql(), query.parameters(), query.readOnly());
       } catch (Exception e) {
-        throw status(e);
+        throw status(e, query.user(), query.catalog());
       }
       issued.put(ByteString.copyFrom(parked.ticket()), parked);
       FlightEndpoint endpoint = new FlightEndpoint(new Ticket(parked.ticket()), new Location(URI.create(parked.location())));
@@ -308,17 +348,20 @@ public final class KapuFlightSqlProducer extends NoOpFlightSqlProducer {
   public FlightInfo getFlightInfoStatement(CommandStatementQuery command, CallContext context,
       FlightDescriptor descriptor) {
     String catalog = catalog(context);
-    SqlBackend.Description d = describe(catalog, command.getQuery());
+    boolean readOnly = readOnly(context, catalog);
+    SqlBackend.Description d = describe(context.peerIdentity(), catalog, command.getQuery(), readOnly);
     if (d.result() == null) {
       throw CallStatus.INVALID_ARGUMENT.withDescription("not a query (it returns no rows): use an update").toRuntimeException();
     }
-    return ticketFor(new Pending(catalog, command.getQuery(), List.of()), d.result(), descriptor);
+    return ticketFor(new Pending(context.peerIdentity(), readOnly, catalog, command.getQuery(), List.of()),
+        d.result(), descriptor);
   }
 
   @Override
   public SchemaResult getSchemaStatement(CommandStatementQuery command, CallContext context,
       FlightDescriptor descriptor) {
-    SqlBackend.Description d = describe(catalog(context), command.getQuery());
+    String catalog = catalog(context);
+    SqlBackend.Description d = describe(context.peerIdentity(), catalog, command.getQuery(), readOnly(context, catalog));
     return new SchemaResult(d.result() != null ? d.result() : new Schema(List.of()));
   }
 
@@ -326,8 +369,8 @@ public final class KapuFlightSqlProducer extends NoOpFlightSqlProducer {
   public void getStreamStatement(TicketStatementQuery ticket, CallContext context, ServerStreamListener listener) {
     ByteString handle = ticket.getStatementHandle();
     Pending query = pending.remove(handle);
-    if (query == null) {
-      listener.error(cancelled.get(handle) != null ? cancelledStatus()
+    if (query == null || !query.user().equals(context.peerIdentity())) {
+      listener.error(query == null && cancelled.get(handle) != null ? cancelledStatus()
           : CallStatus.NOT_FOUND.withDescription("unknown or already used ticket").toRuntimeException());
       return;
     }
@@ -350,7 +393,7 @@ public final class KapuFlightSqlProducer extends NoOpFlightSqlProducer {
    * closes the database's result there).
    */
   private void relay(Pending query, AtomicBoolean stop, ServerStreamListener listener) {
-    try (ArrowReader reader = backend.query(query.catalog(), query.sql(), query.parameters())) {
+    try (ArrowReader reader = backend.query(query.catalog(), query.sql(), query.parameters(), query.readOnly())) {
       VectorSchemaRoot root = reader.getVectorSchemaRoot();
       listener.start(root);
       while (reader.loadNextBatch()) {
@@ -370,7 +413,7 @@ public final class KapuFlightSqlProducer extends NoOpFlightSqlProducer {
       }
       listener.completed();
     } catch (Exception e) {
-      listener.error(status(e));
+      listener.error(status(e, query.user(), query.catalog()));
     }
   }
 
@@ -379,9 +422,10 @@ public final class KapuFlightSqlProducer extends NoOpFlightSqlProducer {
       StreamListener<Result> listener) {
     try {
       String catalog = catalog(context);
-      SqlBackend.Description d = backend.describe(catalog, request.getQuery());
+      boolean readOnly = readOnly(context, catalog);
+      SqlBackend.Description d = describe(context.peerIdentity(), catalog, request.getQuery(), readOnly);
       ByteString handle = ByteString.copyFromUtf8(UUID.randomUUID().toString());
-      prepared.put(handle, new Prepared(catalog, request.getQuery(), d));
+      prepared.put(handle, new Prepared(context.peerIdentity(), readOnly, catalog, request.getQuery(), d));
       ActionCreatePreparedStatementResult.Builder result = ActionCreatePreparedStatementResult.newBuilder()
           .setPreparedStatementHandle(handle)
           .setParameterSchema(ByteString.copyFrom(SqlSchemas.toBytes(d.parameters())));
@@ -398,13 +442,15 @@ public final class KapuFlightSqlProducer extends NoOpFlightSqlProducer {
   @Override
   public void closePreparedStatement(ActionClosePreparedStatementRequest request, CallContext context,
       StreamListener<Result> listener) {
-    prepared.remove(request.getPreparedStatementHandle());
+    prepared.computeIfPresent(request.getPreparedStatementHandle(),
+        (handle, p) -> p.user.equals(context.peerIdentity()) ? null : p);
     listener.onCompleted();
   }
 
-  private Prepared lookup(ByteString handle) {
+  /** This user's prepared statement; another user's is as unknown as one that never was. */
+  private Prepared lookup(ByteString handle, CallContext context) {
     Prepared p = prepared.get(handle);
-    if (p == null) {
+    if (p == null || !p.user.equals(context.peerIdentity())) {
       throw CallStatus.NOT_FOUND.withDescription("unknown prepared statement handle").toRuntimeException();
     }
     return p;
@@ -413,18 +459,18 @@ public final class KapuFlightSqlProducer extends NoOpFlightSqlProducer {
   @Override
   public FlightInfo getFlightInfoPreparedStatement(CommandPreparedStatementQuery command, CallContext context,
       FlightDescriptor descriptor) {
-    Prepared p = lookup(command.getPreparedStatementHandle());
+    Prepared p = lookup(command.getPreparedStatementHandle(), context);
     if (p.description.result() == null) {
       throw CallStatus.INVALID_ARGUMENT.withDescription("not a query (it returns no rows): use an update").toRuntimeException();
     }
     List<Object> parameters = p.parameters.isEmpty() ? List.of() : p.parameters.get(0);
-    return ticketFor(new Pending(p.catalog, p.sql, parameters), p.description.result(), descriptor);
+    return ticketFor(new Pending(p.user, p.readOnly, p.catalog, p.sql, parameters), p.description.result(), descriptor);
   }
 
   @Override
   public SchemaResult getSchemaPreparedStatement(CommandPreparedStatementQuery command, CallContext context,
       FlightDescriptor descriptor) {
-    Prepared p = lookup(command.getPreparedStatementHandle());
+    Prepared p = lookup(command.getPreparedStatementHandle(), context);
     return new SchemaResult(p.description.result() != null ? p.description.result() : new Schema(List.of()));
   }
 
@@ -433,12 +479,12 @@ public final class KapuFlightSqlProducer extends NoOpFlightSqlProducer {
       ServerStreamListener listener) {
     Prepared p;
     try {
-      p = lookup(command.getPreparedStatementHandle());
+      p = lookup(command.getPreparedStatementHandle(), context);
     } catch (FlightRuntimeException e) {
       listener.error(e);
       return;
     }
-    relay(new Pending(p.catalog, p.sql, p.parameters.isEmpty() ? List.of() : p.parameters.get(0)),
+    relay(new Pending(p.user, p.readOnly, p.catalog, p.sql, p.parameters.isEmpty() ? List.of() : p.parameters.get(0)),
         new AtomicBoolean(), listener);
   }
 
@@ -447,7 +493,7 @@ public final class KapuFlightSqlProducer extends NoOpFlightSqlProducer {
       FlightStream stream, StreamListener<PutResult> ack) {
     return () -> {
       try {
-        Prepared p = lookup(command.getPreparedStatementHandle());
+        Prepared p = lookup(command.getPreparedStatementHandle(), context);
         p.parameters = rows(stream);
         ack.onCompleted();
       } catch (Exception e) {
@@ -461,7 +507,8 @@ public final class KapuFlightSqlProducer extends NoOpFlightSqlProducer {
       FlightStream stream, StreamListener<PutResult> ack) {
     return () -> {
       try {
-        Prepared p = lookup(command.getPreparedStatementHandle());
+        Prepared p = lookup(command.getPreparedStatementHandle(), context);
+        access.check(p.user, p.catalog, Right.WRITE);
         List<List<Object>> rows = rows(stream);
         long count = 0;
         if (rows.isEmpty()) {
@@ -482,7 +529,9 @@ public final class KapuFlightSqlProducer extends NoOpFlightSqlProducer {
       StreamListener<PutResult> ack) {
     return () -> {
       try {
-        sendCount(backend.update(catalog(context), command.getQuery(), List.of()), ack);
+        String catalog = catalog(context);
+        access.check(context.peerIdentity(), catalog, Right.WRITE);
+        sendCount(backend.update(catalog, command.getQuery(), List.of()), ack);
       } catch (Exception e) {
         ack.onError(status(e));
       }
@@ -641,7 +690,7 @@ public final class KapuFlightSqlProducer extends NoOpFlightSqlProducer {
   @Override
   public void getStreamCatalogs(CallContext context, ServerStreamListener listener) {
     List<Object[]> rows = new ArrayList<>();
-    backend.catalogs().stream().sorted().forEach(c -> rows.add(new Object[] {c}));
+    visibleCatalogs(context).stream().sorted().forEach(c -> rows.add(new Object[] {c}));
     send(Schemas.GET_CATALOGS_SCHEMA, rows, listener);
   }
 
@@ -665,11 +714,11 @@ public final class KapuFlightSqlProducer extends NoOpFlightSqlProducer {
   public void getStreamSchemas(CommandGetDbSchemas command, CallContext context, ServerStreamListener listener) {
     try {
       List<Object[]> rows = new ArrayList<>();
-      for (String catalog : catalogs(command.hasCatalog() ? command.getCatalog() : null)) {
+      for (String catalog : catalogs(context, command.hasCatalog() ? command.getCatalog() : null)) {
         String sql = "SELECT DISTINCT schema_name FROM information_schema.schemata"
             + " WHERE catalog_name = current_database() AND schema_name LIKE ? ORDER BY 1";
         String pattern = command.hasDbSchemaFilterPattern() ? command.getDbSchemaFilterPattern() : "%";
-        for (List<String> r : strings(catalog, sql, List.of(pattern))) {
+        for (List<String> r : strings(catalog, sql, List.of(pattern), readOnly(context, catalog))) {
           rows.add(new Object[] {catalog, r.get(0)});
         }
       }
@@ -689,14 +738,15 @@ public final class KapuFlightSqlProducer extends NoOpFlightSqlProducer {
   public void getStreamTables(CommandGetTables command, CallContext context, ServerStreamListener listener) {
     try {
       List<Object[]> rows = new ArrayList<>();
-      for (String catalog : catalogs(command.hasCatalog() ? command.getCatalog() : null)) {
+      for (String catalog : catalogs(context, command.hasCatalog() ? command.getCatalog() : null)) {
         String sql = "SELECT table_schema, table_name, table_type FROM information_schema.tables"
             + " WHERE table_catalog = current_database() AND table_schema LIKE ? AND table_name LIKE ?"
             + " ORDER BY 1, 2";
         List<Object> parameters = List.of(
             command.hasDbSchemaFilterPattern() ? command.getDbSchemaFilterPattern() : "%",
             command.hasTableNameFilterPattern() ? command.getTableNameFilterPattern() : "%");
-        for (List<String> r : strings(catalog, sql, parameters)) {
+        boolean readOnly = readOnly(context, catalog);
+        for (List<String> r : strings(catalog, sql, parameters, readOnly)) {
           String type = "BASE TABLE".equals(r.get(2)) ? "TABLE" : r.get(2);
           if (command.getTableTypesCount() > 0 && !command.getTableTypesList().contains(type)) {
             continue;
@@ -704,7 +754,7 @@ public final class KapuFlightSqlProducer extends NoOpFlightSqlProducer {
           if (command.getIncludeSchema()) {
             String name = quote(r.get(0)) + "." + quote(r.get(1));
             Schema schema;
-            try (ArrowReader reader = backend.query(catalog, "SELECT * FROM " + name + " LIMIT 0", List.of())) {
+            try (ArrowReader reader = backend.query(catalog, "SELECT * FROM " + name + " LIMIT 0", List.of(), readOnly)) {
               schema = reader.getVectorSchemaRoot().getSchema();
             }
             rows.add(new Object[] {catalog, r.get(0), r.get(1), type, SqlSchemas.toBytes(schema)});
@@ -724,15 +774,17 @@ public final class KapuFlightSqlProducer extends NoOpFlightSqlProducer {
     return "\"" + identifier.replace("\"", "\"\"") + "\"";
   }
 
-  /** The SQL catalogs a metadata request covers: all of them, or the one it names. */
-  private List<String> catalogs(String requested) {
-    return backend.sqlCatalogs().stream().filter(c -> requested == null || requested.equals(c)).toList();
+  /** The SQL catalogs a metadata request covers: those its user sees, all or the one it names. */
+  private List<String> catalogs(CallContext context, String requested) {
+    return access.visible(context.peerIdentity(), backend.sqlCatalogs()).stream()
+        .filter(c -> requested == null || requested.equals(c)).toList();
   }
 
   /** A small query's result as strings. */
-  private List<List<String>> strings(String catalog, String sql, List<Object> parameters) throws Exception {
+  private List<List<String>> strings(String catalog, String sql, List<Object> parameters, boolean readOnly)
+      throws Exception {
     List<List<String>> rows = new ArrayList<>();
-    try (ArrowReader reader = backend.query(catalog, sql, parameters)) {
+    try (ArrowReader reader = backend.query(catalog, sql, parameters, readOnly)) {
       VectorSchemaRoot root = reader.getVectorSchemaRoot();
       while (reader.loadNextBatch()) {
         for (int r = 0; r < root.getRowCount(); r++) {
