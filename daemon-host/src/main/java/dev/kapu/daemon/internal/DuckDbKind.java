@@ -63,6 +63,24 @@ public final class DuckDbKind implements ResourceKind {
     return new DuckDb(root, environment.tables(), Integer.parseInt(spec.option("batchRows", "65536")));
   }
 
+  /**
+   * Registers each of the daemon's tables that {@code sql} names (as a whole word) as an Arrow
+   * stream on {@code connection}, for one statement to read; what it opens goes to {@code owned},
+   * to be closed once the statement is done.
+   */
+  public static void exposeTables(String sql, DuckDBConnection connection, ArrowTables tables,
+      BufferAllocator allocator, List<AutoCloseable> owned) {
+    String lower = sql.toLowerCase(Locale.ROOT);
+    for (String name : tables.names()) {
+      if (Pattern.compile("\\b" + Pattern.quote(name.toLowerCase(Locale.ROOT)) + "\\b").matcher(lower).find()) {
+        ArrowArrayStream stream = ArrowArrayStream.allocateNew(allocator);
+        owned.add(stream);
+        Data.exportArrayStream(allocator, tables.get(name), stream);
+        connection.registerArrowStream(name, stream);
+      }
+    }
+  }
+
   private static final class DuckDb implements HostedResource {
     private final DuckDBConnection root;
     private final ArrowTables tables;
@@ -96,7 +114,7 @@ public final class DuckDbKind implements ResourceKind {
       try {
         DuckDBConnection connection = root.duplicate();
         owned.add(connection);
-        exposeTables(sql, connection, allocator, owned);
+        exposeTables(sql, connection, tables, allocator, owned);
         PreparedStatement statement = connection.prepareStatement(sql);
         owned.add(statement);
         for (int i = 0; i < parameters.size(); i++) {
@@ -109,20 +127,6 @@ public final class DuckDbKind implements ResourceKind {
       } catch (Exception e) {
         OwningReader.abandon(owned, e, null);
         throw e;
-      }
-    }
-
-    /** Registers each daemon table the SQL mentions as an Arrow stream on this connection. */
-    private void exposeTables(String sql, DuckDBConnection connection, BufferAllocator allocator,
-        List<AutoCloseable> owned) {
-      String lower = sql.toLowerCase(Locale.ROOT);
-      for (String name : tables.names()) {
-        if (Pattern.compile("\\b" + Pattern.quote(name.toLowerCase(Locale.ROOT)) + "\\b").matcher(lower).find()) {
-          ArrowArrayStream stream = ArrowArrayStream.allocateNew(allocator);
-          owned.add(stream);
-          Data.exportArrayStream(allocator, tables.get(name), stream);
-          connection.registerArrowStream(name, stream);
-        }
       }
     }
 

@@ -124,7 +124,9 @@ public final class KapuFlightSqlProducer extends NoOpFlightSqlProducer {
         .withSqlIdentifierQuoteChar("\"")
         .withSqlDdlCatalog(false)
         .withSqlDdlSchema(true)
-        .withSqlDdlTable(true);
+        .withSqlDdlTable(true)
+        .withFlightSqlServerBulkIngestion(true) // CommandStatementIngest, served by KapuFlightProducer
+        .withFlightSqlServerBulkIngestionTransaction(false);
   }
 
   private String defaultCatalog() {
@@ -133,15 +135,18 @@ public final class KapuFlightSqlProducer extends NoOpFlightSqlProducer {
 
   /** The catalog this client's session chose (session option {@code catalog}), else the default. */
   private String catalog(CallContext context) {
+    String chosen = sessionCatalog(context);
+    return chosen != null ? chosen : defaultCatalog();
+  }
+
+  /** The catalog this client's session chose with the session option {@code catalog}; null if none. */
+  public static String sessionCatalog(CallContext context) {
     ServerSessionMiddleware sessions = context.getMiddleware(KapuServer.SESSIONS);
     if (sessions != null && sessions.hasSession()) {
       SessionOptionValue value = sessions.getSession().getSessionOption(CATALOG);
-      String chosen = value == null ? null : value.acceptVisitor(STRING);
-      if (chosen != null) {
-        return chosen;
-      }
+      return value == null ? null : value.acceptVisitor(STRING);
     }
-    return defaultCatalog();
+    return null;
   }
 
   // ---- sessions -----------------------------------------------------------------------------
