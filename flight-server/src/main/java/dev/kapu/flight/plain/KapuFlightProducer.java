@@ -1,5 +1,7 @@
 package dev.kapu.flight.plain;
 
+import static dev.kapu.flight.sql.KapuFlightSqlProducer.status;
+
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -552,16 +554,6 @@ public final class KapuFlightProducer implements FlightProducer, AutoCloseable {
   @Override
   public void listActions(CallContext context, StreamListener<ActionType> listener) {
     flightSql.listActions(context, listener);
-  }
-
-  /** A Flight status for {@code e}, keeping its message (a daemon's status passes through). */
-  static FlightRuntimeException status(Throwable e) {
-    if (e instanceof FlightRuntimeException f) {
-      return f;
-    }
-    String message = e.getMessage() != null ? e.getMessage() : e.getClass().getName();
-    CallStatus code = e instanceof IllegalArgumentException ? CallStatus.INVALID_ARGUMENT : CallStatus.INTERNAL;
-    return code.withDescription(message).withCause(e).toRuntimeException();
   }
 
   @Override

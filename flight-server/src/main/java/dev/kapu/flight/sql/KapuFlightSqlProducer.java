@@ -201,8 +201,8 @@ public final class KapuFlightSqlProducer extends NoOpFlightSqlProducer {
 
   // ---- errors -------------------------------------------------------------------------------
 
-  /** A Flight status for {@code e}, keeping the database's message. */
-  static FlightRuntimeException status(Throwable e) {
+  /** A Flight status for {@code e}, keeping the database's message (a Flight status passes through). */
+  public static FlightRuntimeException status(Throwable e) {
     if (e instanceof FlightRuntimeException f) {
       return f;
     }
