@@ -18,6 +18,9 @@ import org.apache.arrow.vector.types.pojo.ArrowType;
 import org.apache.arrow.vector.types.pojo.Field;
 import org.apache.arrow.vector.types.pojo.Schema;
 import dev.kapu.daemon.internal.ResultSetArrowReader;
+import dev.kapu.daemon.internal.DuckDbKind;
+import org.apache.arrow.util.AutoCloseables;
+import org.duckdb.DuckDBConnection;
 import org.duckdb.DuckDBResultSet;
 import org.duckdb.DuckDBResultSetMetaData;
 import org.duckdb.StatementReturnType;
@@ -48,8 +51,20 @@ public record DescribeTask(String resource, String sql, boolean readOnly) implem
   @Override
   public Description run(TaskContext ctx) throws Exception {
     Connection connection = readOnly
-        ? DaemonContexts.of(ctx).readOnlyConnection(resource)
+        ? DaemonContexts.of(ctx).readOnlyConnection(resource) // exposes the daemon's tables itself
         : ctx.resource(resource, Connection.class);
+    List<AutoCloseable> exposed = new ArrayList<>();
+    try {
+      if (connection instanceof DuckDBConnection duck) {
+        DuckDbKind.exposeTables(sql, duck, ctx.tables(), ctx.allocator(), exposed); // the daemon's Arrow tables
+      }
+      return describe(connection, ctx);
+    } finally {
+      AutoCloseables.close(exposed);
+    }
+  }
+
+  private Description describe(Connection connection, TaskContext ctx) throws Exception {
     boolean rows;
     List<Field> parameters = new ArrayList<>();
     try (PreparedStatement statement = connection.prepareStatement(sql)) {

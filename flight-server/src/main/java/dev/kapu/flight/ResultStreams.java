@@ -1,12 +1,12 @@
 package dev.kapu.flight;
 
-import java.io.IOException;
 import java.net.URI;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import org.apache.arrow.flight.CancelFlightInfoRequest;
 import org.apache.arrow.flight.CancelStatus;
+import org.apache.arrow.flight.CallOption;
 import org.apache.arrow.flight.FlightCallHeaders;
 import org.apache.arrow.flight.FlightDescriptor;
 import org.apache.arrow.flight.FlightEndpoint;
@@ -18,13 +18,14 @@ import org.apache.arrow.flight.Location;
 import org.apache.arrow.flight.Ticket;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.util.AutoCloseables;
-import org.apache.arrow.vector.VectorSchemaRoot;
 import org.apache.arrow.vector.ipc.ArrowReader;
 import org.apache.arrow.vector.types.pojo.Schema;
 
 /**
  * Fetches result streams that tasks parked on daemons' own Flight endpoints: {@code DoGet} with a
- * one-time ticket, straight from the daemon. One Flight client per daemon, reused.
+ * one-time ticket, straight from the daemon. One Flight client per daemon, reused; {@link
+ * #client} and {@link #token} serve the other calls a daemon answers (its tables, uploads,
+ * columnar functions).
  */
 public final class ResultStreams implements AutoCloseable {
   /** The header that carries the session's token on daemon streams. */
@@ -41,8 +42,8 @@ public final class ResultStreams implements AutoCloseable {
 
   /** Opens the stream; batches arrive as the reader is read. */
   public ArrowReader open(String location, byte[] ticket) {
-    FlightStream stream = client(location).getStream(new Ticket(ticket), tokenHeader());
-    return new StreamReader(stream);
+    FlightStream stream = client(location).getStream(new Ticket(ticket), token());
+    return new FlightStreamReader(stream, true);
   }
 
   /**
@@ -52,57 +53,21 @@ public final class ResultStreams implements AutoCloseable {
   public boolean cancel(String location, byte[] ticket) {
     FlightInfo info = new FlightInfo(new Schema(List.of()), FlightDescriptor.command(new byte[0]),
         List.of(new FlightEndpoint(new Ticket(ticket))), -1, -1);
-    CancelStatus status = client(location).cancelFlightInfo(new CancelFlightInfoRequest(info), tokenHeader()).getStatus();
+    CancelStatus status = client(location).cancelFlightInfo(new CancelFlightInfoRequest(info), token()).getStatus();
     return status == CancelStatus.CANCELLED || status == CancelStatus.CANCELLING;
   }
 
-  private FlightClient client(String location) {
-    return clients.computeIfAbsent(location, l -> FlightClient.builder(allocator, new Location(URI.create(l))).build());
+  /** The Flight client for the daemon endpoint at {@code location}; calls on it need {@link #token}. */
+  public FlightClient client(String location) {
+    return clients.computeIfAbsent(location,
+        l -> FlightClient.builder(allocator, new Location(URI.create(l))).build());
   }
 
-  private HeaderCallOption tokenHeader() {
+  /** The call option that presents the session's token to daemon endpoints. */
+  public CallOption token() {
     FlightCallHeaders headers = new FlightCallHeaders();
     headers.insert(TOKEN_HEADER, token);
     return new HeaderCallOption(headers);
-  }
-
-  /** A Flight stream seen as an {@link ArrowReader}; the root is the stream's own. */
-  private static final class StreamReader extends ArrowReader {
-    private final FlightStream stream;
-
-    StreamReader(FlightStream stream) {
-      super(null); // batches load into the stream's root, not one of ours
-      this.stream = stream;
-    }
-
-    @Override
-    public VectorSchemaRoot getVectorSchemaRoot() {
-      return stream.getRoot();
-    }
-
-    @Override
-    public boolean loadNextBatch() {
-      return stream.next();
-    }
-
-    @Override
-    public long bytesRead() {
-      return 0;
-    }
-
-    @Override
-    protected void closeReadSource() throws IOException {
-      try {
-        stream.close();
-      } catch (Exception e) {
-        throw new IOException(e);
-      }
-    }
-
-    @Override
-    protected Schema readSchema() {
-      return stream.getSchema();
-    }
   }
 
   @Override

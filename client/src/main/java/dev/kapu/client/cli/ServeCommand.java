@@ -1,6 +1,7 @@
 package dev.kapu.client.cli;
 
 import dev.kapu.client.Kapu;
+import dev.kapu.client.KapuFlightBackend;
 import dev.kapu.client.KapuSqlBackend;
 import dev.kapu.client.LocalKapu;
 import dev.kapu.client.controller.Controller;
@@ -10,6 +11,8 @@ import dev.kapu.daemon.ResourceSpec;
 import dev.kapu.flight.AccessControl;
 import dev.kapu.flight.Endpoint;
 import dev.kapu.flight.KapuServer;
+import dev.kapu.flight.ResultStreams;
+import dev.kapu.flight.plain.KapuFlightProducer;
 import dev.kapu.flight.sql.FlightSqlAuth;
 import dev.kapu.flight.sql.KapuFlightSqlProducer;
 import java.net.URI;
@@ -32,11 +35,12 @@ import picocli.CommandLine.Option;
 
 /**
  * {@code kapu serve}: a dispatcher with local daemons hosting Kapu's embedded DuckDB (or a
- * kapu.yaml's resources), and Flight SQL on the dispatcher's port, until Ctrl-C or SIGTERM.
- * Each hosted resource is a catalog. Clients fetch query results straight from the daemon that ran
- * the query, or with {@code --relay} (and always with {@code --tls}, as daemons' endpoints are
- * plaintext) through the server's port. With {@code --controller}, a {@link Controller} launches
- * the daemons as work arrives and lets idle ones leave.
+ * kapu.yaml's resources), and Flight SQL and plain Flight (tables in and out, columnar functions)
+ * on the dispatcher's port, until Ctrl-C or SIGTERM. Each hosted resource is a catalog. Clients
+ * fetch Flight SQL query results straight from the daemon that ran the query, or with {@code
+ * --relay} (and always with {@code --tls}, as daemons' endpoints are plaintext) through the
+ * server's port. With {@code --controller}, a {@link Controller} launches the daemons as work
+ * arrives and lets idle ones leave.
  *
  * <p>Who may connect: one user ({@code --user}, {@code --password}) who may do everything, or the
  * config's {@code users:}, each with a password from the server's environment and a right per
@@ -158,8 +162,14 @@ final class ServeCommand implements Callable<Integer> {
     KapuFlightSqlProducer.Delivery delivery = relay || tls
         ? KapuFlightSqlProducer.Delivery.RELAY
         : KapuFlightSqlProducer.Delivery.DIRECT;
-    Function<LocalKapu, FlightProducer> producer = session -> new KapuFlightSqlProducer(
-        new KapuSqlBackend(session, catalogs, sqlCatalogs), access, session.allocator(), version(), delivery);
+    String uploads = uploadResource(resources);
+    Function<LocalKapu, FlightProducer> producer = session -> new KapuFlightProducer(
+        new KapuFlightBackend(session, catalogs, uploads),
+        access,
+        new KapuFlightSqlProducer(new KapuSqlBackend(session, catalogs, sqlCatalogs), access, session.allocator(),
+            version(), delivery),
+        new ResultStreams(session.allocator(), session.endpoint().token()),
+        session.allocator());
 
     Endpoint endpoint;
     AutoCloseable server;
@@ -249,6 +259,21 @@ final class ServeCommand implements Callable<Integer> {
     System.out.flush();
     closed.await();
     return 0;
+  }
+
+  /**
+   * The resource uploaded tables go with: a pinned arrow or duckdb resource (so that the DuckDB
+   * Flight SQL serves sees them), else any duckdb one; null (any daemon) without.
+   */
+  private static String uploadResource(List<ResourceSpec> resources) {
+    for (String kind : List.of("arrow", "duckdb")) {
+      for (ResourceSpec r : resources) {
+        if (r.kind().equals(kind) && r.placement() == ResourceSpec.Placement.PINNED) {
+          return r.name();
+        }
+      }
+    }
+    return resources.stream().filter(r -> r.kind().equals("duckdb")).map(ResourceSpec::name).findFirst().orElse(null);
   }
 
   private static String encode(String s) {

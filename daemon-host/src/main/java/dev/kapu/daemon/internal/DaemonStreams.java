@@ -22,6 +22,10 @@ import org.apache.arrow.flight.CloseSessionResult;
 import org.apache.arrow.flight.FlightConstants;
 import org.apache.arrow.flight.FlightEndpoint;
 import org.apache.arrow.flight.FlightMethod;
+import org.apache.arrow.flight.Criteria;
+import org.apache.arrow.flight.FlightInfo;
+import org.apache.arrow.flight.FlightStream;
+import org.apache.arrow.flight.PutResult;
 import org.apache.arrow.flight.FlightProducer.ServerStreamListener;
 import org.apache.arrow.flight.FlightRuntimeException;
 import org.apache.arrow.flight.FlightServer;
@@ -41,7 +45,8 @@ import org.slf4j.LoggerFactory;
 /**
  * The daemon's own Flight endpoint. A task parks a result stream here under a one-time ticket;
  * the client fetches it with {@code DoGet} straight from this daemon, batch by batch, without the
- * dispatcher in the way. Tickets not fetched within the expiry are closed.
+ * dispatcher in the way. Tickets not fetched within the expiry are closed. Its tables, uploads and
+ * columnar functions are {@link DaemonCalls}.
  *
  * <p><b>Who may call.</b> A ticket is a capability, like a presigned URL: random (122 bits), good
  * for one {@code DoGet}, dropped unless fetched within the expiry, and handed out only by Kapu (to
@@ -73,12 +78,14 @@ public final class DaemonStreams implements AutoCloseable {
   private final String url;
   private final ScheduledExecutorService timer;
   private final long expiryMillis;
+  private final DaemonCalls calls;
   private static final long STALL_MILLIS = 120_000;
 
   public DaemonStreams(BufferAllocator allocator, String host, String token,
-      ScheduledExecutorService timer, long expiryMillis) throws java.io.IOException {
+      ScheduledExecutorService timer, long expiryMillis, DaemonCalls calls) throws java.io.IOException {
     this.timer = timer;
     this.expiryMillis = expiryMillis;
+    this.calls = calls;
     this.server = FlightServer.builder(allocator, Location.forGrpcInsecure(host, 0), new Producer())
         .middleware(ACCESS, new AccessFactory(token))
         .build()
@@ -150,6 +157,21 @@ public final class DaemonStreams implements AutoCloseable {
   }
 
   private final class Producer extends NoOpFlightProducer {
+    @Override
+    public void listFlights(CallContext context, Criteria criteria, StreamListener<FlightInfo> listener) {
+      calls.listFlights(criteria, listener);
+    }
+
+    @Override
+    public Runnable acceptPut(CallContext context, FlightStream stream, StreamListener<PutResult> ack) {
+      return calls.acceptPut(stream, ack);
+    }
+
+    @Override
+    public void doExchange(CallContext context, FlightStream reader, ServerStreamListener writer) {
+      calls.doExchange(reader, writer);
+    }
+
     @Override
     public void getStream(CallContext context, Ticket ticket, ServerStreamListener listener) {
       String id = new String(ticket.getBytes(), StandardCharsets.UTF_8);
@@ -245,7 +267,7 @@ public final class DaemonStreams implements AutoCloseable {
    * transport's readiness is polled: Flight's callback-based strategy was seen to miss its
    * wake-up here and stall a stream until its timeout.
    */
-  private static boolean awaitReady(ServerStreamListener listener) throws InterruptedException {
+  static boolean awaitReady(ServerStreamListener listener) throws InterruptedException {
     long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(STALL_MILLIS);
     long pause = 10_000; // ns; backs off to 1 ms
     while (!listener.isReady()) {

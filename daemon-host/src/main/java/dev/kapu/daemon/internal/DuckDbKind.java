@@ -74,17 +74,39 @@ public final class DuckDbKind implements ResourceKind {
       root.close();
       throw e;
     }
-    return new DuckDb(root, environment.tables(), Integer.parseInt(spec.option("batchRows", "65536")));
+    return new DuckDb(root, environment.tables(), environment.allocator(),
+        Integer.parseInt(spec.option("batchRows", "65536")));
+  }
+
+  /**
+   * Registers each of the daemon's tables that {@code sql} names (as a whole word) as an Arrow
+   * stream on {@code connection}, for one statement to read; what it opens goes to {@code owned},
+   * to be closed once the statement is done.
+   */
+  public static void exposeTables(String sql, DuckDBConnection connection, ArrowTables tables,
+      BufferAllocator allocator, List<AutoCloseable> owned) {
+    String lower = sql.toLowerCase(Locale.ROOT);
+    for (String name : tables.names()) {
+      if (Pattern.compile("\\b" + Pattern.quote(name.toLowerCase(Locale.ROOT)) + "\\b").matcher(lower).find()) {
+        ArrowArrayStream stream = ArrowArrayStream.allocateNew(allocator);
+        owned.add(stream);
+        Data.exportArrayStream(allocator, tables.get(name), stream);
+        connection.registerArrowStream(name, stream);
+      }
+    }
   }
 
   private static final class DuckDb implements HostedResource {
     private final DuckDBConnection root;
     private final ArrowTables tables;
+    /** For the C stream structs of tables exposed to a read-only connection's statement. */
+    private final BufferAllocator allocator;
     private final int batchRows;
 
-    DuckDb(DuckDBConnection root, ArrowTables tables, int batchRows) {
+    DuckDb(DuckDBConnection root, ArrowTables tables, BufferAllocator allocator, int batchRows) {
       this.root = root;
       this.tables = tables;
+      this.allocator = allocator;
       this.batchRows = batchRows;
     }
 
@@ -123,7 +145,7 @@ public final class DuckDbKind implements ResourceKind {
         if (readOnly) {
           requireOneSelect(connection, sql);
         }
-        exposeTables(sql, connection, allocator, owned); // views of their own: before the read-only transaction
+        exposeTables(sql, connection, tables, allocator, owned); // views of their own: before the read-only transaction
         if (readOnly) {
           owned.add(beginReadOnly(connection));
         }
@@ -142,20 +164,35 @@ public final class DuckDbKind implements ResourceKind {
       }
     }
 
+    /**
+     * The read-only transaction begins at the first statement prepared, once the daemon's tables
+     * that statement names are exposed: exposing one creates a view, which the transaction would
+     * refuse.
+     */
     @Override
     public Connection readOnlyConnection(TaskScope scope) throws Exception {
       DuckDBConnection connection = root.duplicate();
       scope.closeAtEnd(connection);
-      scope.closeAtEnd(beginReadOnly(connection)); // closed first: rolled back, then the connection closes
+      boolean[] begun = {false};
       return (Connection) Proxy.newProxyInstance(Connection.class.getClassLoader(), new Class<?>[] {Connection.class},
           (proxy, method, args) -> {
             String name = method.getName();
             if (name.equals("prepareStatement")) {
-              requireOneSelect(connection, (String) args[0]);
+              String sql = (String) args[0];
+              requireOneSelect(connection, sql);
+              if (!begun[0]) {
+                List<AutoCloseable> exposed = new ArrayList<>();
+                exposeTables(sql, connection, tables, allocator, exposed);
+                exposed.forEach(scope::closeAtEnd);
+                scope.closeAtEnd(beginReadOnly(connection)); // closed first: rolled back, then the rest
+                begun[0] = true;
+              }
             } else if (name.equals("rollback") && (args == null || args.length == 0)) {
-              // after an error DuckDB refuses everything until a rollback: begin another read-only transaction
-              execute(connection, "ROLLBACK");
-              execute(connection, BEGIN_READ_ONLY);
+              if (begun[0]) {
+                // after an error DuckDB refuses everything until a rollback: begin another read-only transaction
+                execute(connection, "ROLLBACK");
+                execute(connection, BEGIN_READ_ONLY);
+              }
               return null;
             } else if (!READ_ONLY_CONNECTION_METHODS.contains(name)) {
               throw new ReadOnlyException("a read-only DuckDB connection only prepares statements, it does not " + name);
@@ -166,20 +203,6 @@ public final class DuckDbKind implements ResourceKind {
               throw e.getCause();
             }
           });
-    }
-
-    /** Registers each daemon table the SQL mentions as an Arrow stream on this connection. */
-    private void exposeTables(String sql, DuckDBConnection connection, BufferAllocator allocator,
-        List<AutoCloseable> owned) {
-      String lower = sql.toLowerCase(Locale.ROOT);
-      for (String name : tables.names()) {
-        if (Pattern.compile("\\b" + Pattern.quote(name.toLowerCase(Locale.ROOT)) + "\\b").matcher(lower).find()) {
-          ArrowArrayStream stream = ArrowArrayStream.allocateNew(allocator);
-          owned.add(stream);
-          Data.exportArrayStream(allocator, tables.get(name), stream);
-          connection.registerArrowStream(name, stream);
-        }
-      }
     }
 
     @Override

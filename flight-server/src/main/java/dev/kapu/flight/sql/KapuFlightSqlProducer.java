@@ -192,7 +192,9 @@ public final class KapuFlightSqlProducer extends NoOpFlightSqlProducer {
         .withSqlIdentifierQuoteChar("\"")
         .withSqlDdlCatalog(false)
         .withSqlDdlSchema(true)
-        .withSqlDdlTable(true);
+        .withSqlDdlTable(true)
+        .withFlightSqlServerBulkIngestion(true) // CommandStatementIngest, served by KapuFlightProducer
+        .withFlightSqlServerBulkIngestionTransaction(false);
   }
 
   /** The catalogs this call's user may see, the default first. */
@@ -202,13 +204,9 @@ public final class KapuFlightSqlProducer extends NoOpFlightSqlProducer {
 
   /** The catalog this client's session chose (session option {@code catalog}), else the user's default. */
   private String catalog(CallContext context) {
-    ServerSessionMiddleware sessions = context.getMiddleware(KapuServer.SESSIONS);
-    if (sessions != null && sessions.hasSession()) {
-      SessionOptionValue value = sessions.getSession().getSessionOption(CATALOG);
-      String chosen = value == null ? null : value.acceptVisitor(STRING);
-      if (chosen != null) {
-        return chosen;
-      }
+    String chosen = sessionCatalog(context);
+    if (chosen != null) {
+      return chosen;
     }
     List<String> visible = visibleCatalogs(context);
     if (visible.isEmpty()) {
@@ -216,6 +214,16 @@ public final class KapuFlightSqlProducer extends NoOpFlightSqlProducer {
           .toRuntimeException();
     }
     return visible.get(0);
+  }
+
+  /** The catalog this client's session chose with the session option {@code catalog}; null if none. */
+  public static String sessionCatalog(CallContext context) {
+    ServerSessionMiddleware sessions = context.getMiddleware(KapuServer.SESSIONS);
+    if (sessions != null && sessions.hasSession()) {
+      SessionOptionValue value = sessions.getSession().getSessionOption(CATALOG);
+      return value == null ? null : value.acceptVisitor(STRING);
+    }
+    return null;
   }
 
   /** Whether this call's user may only read {@code catalog}; NOT_FOUND if they may not even read it. */
@@ -276,8 +284,8 @@ public final class KapuFlightSqlProducer extends NoOpFlightSqlProducer {
 
   // ---- errors -------------------------------------------------------------------------------
 
-  /** A Flight status for {@code e}, keeping the database's message. */
-  static FlightRuntimeException status(Throwable e) {
+  /** A Flight status for {@code e}, keeping the database's message (a Flight status passes through). */
+  public static FlightRuntimeException status(Throwable e) {
     if (e instanceof FlightRuntimeException f) {
       return f;
     }
