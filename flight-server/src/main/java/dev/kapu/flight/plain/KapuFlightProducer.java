@@ -91,7 +91,7 @@ public final class KapuFlightProducer implements FlightProducer, AutoCloseable {
 
   private final FlightBackend backend;
   private final AccessControl access;
-  private final FlightProducer flightSql;
+  private final KapuFlightSqlProducer flightSql;
   private final ResultStreams daemons;
   private final BufferAllocator allocator;
   private final ObjectMapper json = new ObjectMapper();
@@ -105,7 +105,7 @@ public final class KapuFlightProducer implements FlightProducer, AutoCloseable {
    * @param flightSql serves the Flight SQL calls (a {@link KapuFlightSqlProducer})
    * @param daemons reaches the daemons' own endpoints with the session's token; closed with this
    */
-  public KapuFlightProducer(FlightBackend backend, AccessControl access, FlightProducer flightSql,
+  public KapuFlightProducer(FlightBackend backend, AccessControl access, KapuFlightSqlProducer flightSql,
       ResultStreams daemons, BufferAllocator allocator) {
     this.backend = backend;
     this.access = access;
@@ -239,8 +239,8 @@ public final class KapuFlightProducer implements FlightProducer, AutoCloseable {
   public void getStream(CallContext context, Ticket ticket, ServerStreamListener listener) {
     byte[] bytes = ticket.getBytes();
     if (bytes.length == 0 || bytes[0] != '{') {
-      if (isFlightSql(bytes)) {
-        flightSql.getStream(context, ticket, listener);
+      if (isFlightSql(bytes) || flightSql.handedOutForADaemon(ticket)) {
+        flightSql.getStream(context, ticket, listener); // the latter: it says where to fetch it
       } else {
         listener.error(CallStatus.INVALID_ARGUMENT.withDescription("malformed ticket: neither " + TICKET_FORMATS)
             .toRuntimeException());
@@ -575,11 +575,6 @@ public final class KapuFlightProducer implements FlightProducer, AutoCloseable {
   @Override
   public void close() throws Exception {
     pumps.shutdownNow();
-    List<AutoCloseable> owned = new ArrayList<>();
-    if (flightSql instanceof AutoCloseable c) {
-      owned.add(c);
-    }
-    owned.add(daemons);
-    AutoCloseables.close(owned);
+    AutoCloseables.close(flightSql, daemons);
   }
 }

@@ -306,6 +306,11 @@ public final class KapuFlightSqlProducer extends NoOpFlightSqlProducer {
 
   // ---- statements ---------------------------------------------------------------------------
 
+  /** Whether {@code ticket} is one this server handed out to be fetched from a daemon (direct endpoints). */
+  public boolean handedOutForADaemon(Ticket ticket) {
+    return issued.get(ByteString.copyFrom(ticket.getBytes())) != null;
+  }
+
   /** A ticket that is not a Flight SQL command is the client's mistake: INVALID_ARGUMENT, not INTERNAL. */
   @Override
   public void getStream(CallContext context, Ticket ticket, ServerStreamListener listener) {
