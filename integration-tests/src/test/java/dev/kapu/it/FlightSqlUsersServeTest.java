@@ -17,7 +17,24 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.nio.charset.StandardCharsets;
+import org.apache.arrow.flight.AsyncPutListener;
+import org.apache.arrow.flight.Criteria;
+import org.apache.arrow.flight.FlightClient;
+import org.apache.arrow.flight.FlightClient.ClientStreamListener;
+import org.apache.arrow.flight.FlightDescriptor;
 import org.apache.arrow.flight.FlightRuntimeException;
+import org.apache.arrow.flight.FlightStream;
+import org.apache.arrow.flight.Location;
+import org.apache.arrow.flight.Ticket;
+import org.apache.arrow.flight.grpc.CredentialCallOption;
+import org.apache.arrow.memory.BufferAllocator;
+import org.apache.arrow.memory.RootAllocator;
+import org.apache.arrow.vector.BigIntVector;
+import org.apache.arrow.vector.VectorSchemaRoot;
+import org.apache.arrow.vector.types.pojo.ArrowType;
+import org.apache.arrow.vector.types.pojo.Field;
+import org.apache.arrow.vector.types.pojo.Schema;
 import org.apache.arrow.flight.FlightStatusCode;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -283,5 +300,70 @@ class FlightSqlUsersServeTest {
             + " which is not set on the server");
     assertThatThrownBy(() -> ServeProcess.start(PASSWORDS, "--config", unset.toString(), "--user", "kapu"))
         .hasMessageContaining("--user and --password exclude a config with users:");
+  }
+  /**
+   * Plain Flight follows the same rights: uploads go with warehouse (the first pinned DuckDB), so
+   * only a user who may write it uploads, only users with a right on it see the tables, and a
+   * read-only user's SQL ticket cannot write.
+   */
+  @Test
+  void plainFlightUploadsAndSqlTicketsFollowTheRights() throws Exception {
+    Schema xs = new Schema(List.of(Field.nullable("x", new ArrowType.Int(64, true))));
+    try (BufferAllocator allocator = new RootAllocator();
+        FlightClient client = FlightClient.builder(allocator, new Location(serve.printed.get("flight_url"))).build();
+        VectorSchemaRoot root = VectorSchemaRoot.create(xs, allocator)) {
+      CredentialCallOption analyst = client.authenticateBasicToken("analyst", "an4lyst").orElseThrow();
+      CredentialCallOption etl = client.authenticateBasicToken("etl", "etlpw77").orElseThrow();
+      CredentialCallOption visitor = client.authenticateBasicToken("visitor", "v1sitor").orElseThrow();
+      BigIntVector x = (BigIntVector) root.getVector(0);
+      x.allocateNew(3);
+      for (int i = 0; i < 3; i++) {
+        x.set(i, i + 1);
+      }
+      root.setRowCount(3);
+
+      ClientStreamListener refused = client.startPut(FlightDescriptor.path("analysts_upload"), root,
+          new AsyncPutListener(), analyst);
+      refused.putNext();
+      refused.completed();
+      assertThatThrownBy(refused::getResult)
+          .hasMessageContaining("user 'analyst' may only read 'warehouse'")
+          .satisfies(e -> assertThat(status(e)).isEqualTo(FlightStatusCode.UNAUTHORIZED));
+
+      ClientStreamListener put = client.startPut(FlightDescriptor.path("etls_upload"), root, new AsyncPutListener(), etl);
+      put.putNext();
+      put.completed();
+      put.getResult();
+
+      List<String> seenByAnalyst = new ArrayList<>();
+      client.listFlights(Criteria.ALL, analyst).forEach(i -> seenByAnalyst.add(i.getDescriptor().getPath().get(0)));
+      assertThat(seenByAnalyst).contains("etls_upload").doesNotContain("analysts_upload");
+      List<String> seenByVisitor = new ArrayList<>();
+      client.listFlights(Criteria.ALL, visitor).forEach(i -> seenByVisitor.add(i.getDescriptor().getPath().get(0)));
+      assertThat(seenByVisitor).isEmpty();
+      Ticket table = new Ticket("{\"table\": \"etls_upload\"}".getBytes(StandardCharsets.UTF_8));
+      assertThatThrownBy(() -> drain(client.getStream(table, visitor)))
+          .satisfies(e -> assertThat(status(e)).isEqualTo(FlightStatusCode.NOT_FOUND));
+      assertThat(drain(client.getStream(table, analyst))).isEqualTo(3);
+
+      Ticket write = new Ticket(("{\"sql\": \"CREATE TABLE sneaky AS SELECT 1 AS n\", \"resource\": \"warehouse\"}")
+          .getBytes(StandardCharsets.UTF_8));
+      assertThatThrownBy(() -> drain(client.getStream(write, analyst))).hasMessageContaining("one SELECT");
+      try (Connection etlJdbc = connect("etl", "etlpw77")) {
+        assertThat(count(etlJdbc, "SELECT count(*) FROM information_schema.tables WHERE table_name = 'sneaky'"))
+            .isZero();
+      }
+    }
+    stillServing();
+  }
+
+  private static long drain(FlightStream stream) throws Exception {
+    try (stream) {
+      long rows = 0;
+      while (stream.next()) {
+        rows += stream.getRoot().getRowCount();
+      }
+      return rows;
+    }
   }
 }
