@@ -85,9 +85,10 @@ public final class DaemonStreams implements AutoCloseable {
             .toRuntimeException());
         return;
       }
-      try (reader) {
-        listener.start(reader.getVectorSchemaRoot());
-        while (reader.loadNextBatch()) {
+      try (ArrowReader ahead = ReadAheadReader.start(reader, 2)) { // DuckDB exports while we send
+        listener.setUseZeroCopy(true); // safe: each batch of a ReadAheadReader has buffers of its own
+        listener.start(ahead.getVectorSchemaRoot());
+        while (ahead.loadNextBatch()) {
           if (!awaitReady(listener)) {
             return;
           }
