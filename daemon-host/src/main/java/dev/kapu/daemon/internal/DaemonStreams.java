@@ -189,9 +189,10 @@ public final class DaemonStreams implements AutoCloseable {
       }
       Streaming stream = new Streaming();
       streaming.put(id, stream);
-      try (reader) {
-        listener.start(reader.getVectorSchemaRoot());
-        while (!stream.cancelled && reader.loadNextBatch()) {
+      try (ArrowReader ahead = ReadAheadReader.start(reader, 2)) { // DuckDB exports while we send
+        listener.setUseZeroCopy(true); // safe: each batch of a ReadAheadReader has buffers of its own
+        listener.start(ahead.getVectorSchemaRoot());
+        while (!stream.cancelled && ahead.loadNextBatch()) {
           if (stream.cancelled) {
             break;
           }
