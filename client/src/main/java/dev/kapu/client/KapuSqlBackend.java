@@ -1,8 +1,11 @@
 package dev.kapu.client;
 
 import dev.kapu.daemon.DescribeTask;
+import dev.kapu.daemon.ParkQueryTask;
+import dev.kapu.daemon.QueryTask;
 import dev.kapu.daemon.Task;
 import dev.kapu.daemon.UpdateTask;
+import dev.kapu.daemon.spi.ReadOnlyException;
 import dev.kapu.flight.sql.SqlBackend;
 import dev.kapu.flight.sql.SqlSchemas;
 import java.util.List;
@@ -11,8 +14,12 @@ import org.apache.arrow.vector.ipc.ArrowReader;
 
 /**
  * Flight SQL's {@link SqlBackend} on a Kapu session: every statement is a task ({@link
- * DescribeTask}, {@code QueryTask} through {@link Kapu#query}, {@link UpdateTask}) routed to a
- * daemon hosting the resource the catalog names.
+ * DescribeTask}, {@link QueryTask}, {@link ParkQueryTask}, {@link UpdateTask}) routed to a daemon
+ * hosting the resource the catalog names. A read-only caller's statements carry the flag to the
+ * daemon, whose resource refuses or confines them; its refusal ({@link ReadOnlyException}) becomes
+ * a {@link SecurityException}. Cancelling a parked result calls its daemon's endpoint with the
+ * session's token, so that needs a session Kapu made ({@code Kapu.builder()}, as a producer factory
+ * is given), not another {@link Kapu}.
  */
 public final class KapuSqlBackend implements SqlBackend {
   private final Kapu kapu;
@@ -49,17 +56,33 @@ public final class KapuSqlBackend implements SqlBackend {
   }
 
   @Override
-  public Description describe(String catalog, String sql) throws Exception {
+  public Description describe(String catalog, String sql, boolean readOnly) throws Exception {
     check(catalog);
-    DescribeTask.Description d = run(catalog, new DescribeTask(catalog, sql));
+    DescribeTask.Description d = run(catalog, new DescribeTask(catalog, sql, readOnly));
     return new Description(d.result() == null ? null : SqlSchemas.fromBytes(d.result()),
         SqlSchemas.fromBytes(d.parameters()));
   }
 
   @Override
-  public ArrowReader query(String catalog, String sql, List<Object> parameters) {
+  public ArrowReader query(String catalog, String sql, List<Object> parameters, boolean readOnly) throws Exception {
     check(catalog);
-    return kapu.query(catalog, sql, parameters.toArray());
+    return run(catalog, new QueryTask(catalog, sql, parameters, readOnly));
+  }
+
+  @Override
+  public Parked park(String catalog, String sql, List<Object> parameters, boolean readOnly) throws Exception {
+    check(catalog);
+    ParkQueryTask.Parked p = run(catalog, new ParkQueryTask(catalog, sql, parameters, readOnly));
+    return new Parked(p.location(), p.ticket());
+  }
+
+  @Override
+  public boolean cancel(Parked parked) {
+    if (!(kapu instanceof Session session)) {
+      throw new UnsupportedOperationException("cancelling needs a session made by Kapu.builder(), not a "
+          + kapu.getClass().getName());
+    }
+    return session.streams().cancel(parked.location(), parked.ticket());
   }
 
   @Override
@@ -73,6 +96,10 @@ public final class KapuSqlBackend implements SqlBackend {
     try {
       return kapu.submit(task, options).get();
     } catch (ExecutionException e) {
+      if (e.getCause() instanceof RemoteTaskException remote
+          && ReadOnlyException.class.getName().equals(remote.remoteClassName())) {
+        throw new SecurityException(remote.remoteMessage(), remote);
+      }
       throw e.getCause() instanceof Exception cause ? cause : e;
     }
   }

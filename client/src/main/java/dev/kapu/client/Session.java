@@ -124,6 +124,11 @@ class Session implements Kapu {
     }
   }
 
+  /** Fetches and cancels results parked on daemons, with this session's token. */
+  ResultStreams streams() {
+    return streams;
+  }
+
   @Override
   public BufferAllocator allocator() {
     return allocator;

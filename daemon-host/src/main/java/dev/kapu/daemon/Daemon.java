@@ -10,6 +10,7 @@ import dev.kapu.serial.RemoteError;
 import dev.kapu.serial.ResultEnvelope;
 import dev.kapu.serial.SerialFilter;
 import dev.kapu.serial.TaskEnvelope;
+import dev.kapu.daemon.internal.DaemonCalls;
 import dev.kapu.daemon.internal.DaemonStreams;
 import dev.kapu.daemon.internal.ResourceRegistry;
 import dev.kapu.daemon.internal.TableStore;
@@ -109,7 +110,7 @@ public final class Daemon implements AutoCloseable {
         }
       });
       this.streams = new DaemonStreams(allocator, streamHost(options), options.endpoint().token(), timer,
-          TimeUnit.MINUTES.toMillis(5));
+          TimeUnit.MINUTES.toMillis(5), new DaemonCalls(tables, resources, allocator));
     } catch (Exception e) {
       closeQuietly(tables);
       timer.shutdownNow();

@@ -2,6 +2,7 @@ package dev.kapu.daemon;
 
 import dev.kapu.daemon.internal.DaemonStreams;
 import dev.kapu.daemon.internal.ResourceRegistry;
+import dev.kapu.daemon.spi.HostedResource;
 import dev.kapu.daemon.spi.TaskScope;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -29,6 +30,14 @@ final class DaemonContexts {
   static final ThreadLocal<TaskContext> CURRENT = new ThreadLocal<>();
 
   private DaemonContexts() {}
+
+  /** The daemon's own context behind {@code ctx}: Kapu's SQL tasks reach read-only access through it. */
+  static Context of(TaskContext ctx) {
+    if (ctx instanceof Context context) {
+      return context;
+    }
+    throw new IllegalStateException("not a Kapu daemon's task context: " + ctx.getClass().getName());
+  }
 
   /** What every task on a daemon shares. */
   record Services(
@@ -96,9 +105,28 @@ final class DaemonContexts {
 
     @Override
     public ArrowReader query(String resource, String sql, Object... parameters) {
+      return query(resource, sql, parameters, false);
+    }
+
+    /**
+     * For a caller who may only read: {@link #query} through the resource's {@code queryReadOnly}.
+     * Package-private: Kapu's own SQL tasks carry the flag; a task's own code holds the daemon anyway.
+     */
+    ArrowReader queryReadOnly(String resource, String sql, Object... parameters) {
+      return query(resource, sql, parameters, true);
+    }
+
+    /** For a caller who may only read: the resource's read-only connection, closed when the task ends. */
+    Connection readOnlyConnection(String resource) throws Exception {
+      return services.resources().get(resource).readOnlyConnection(this);
+    }
+
+    private ArrowReader query(String resource, String sql, Object[] parameters, boolean readOnly) {
       ArrowReader reader;
       try {
-        reader = services.resources().get(resource).query(sql, List.of(nullSafe(parameters)), allocator());
+        HostedResource hosted = services.resources().get(resource);
+        List<Object> values = List.of(nullSafe(parameters));
+        reader = readOnly ? hosted.queryReadOnly(sql, values, allocator()) : hosted.query(sql, values, allocator());
       } catch (RuntimeException e) {
         throw e;
       } catch (Exception e) {
@@ -184,6 +212,12 @@ final class DaemonContexts {
           value instanceof VectorSchemaRoot);
     }
 
+    /** Parks {@code reader} on this daemon's endpoint for someone else to fetch; the endpoint closes it. */
+    ParkQueryTask.Parked park(ArrowReader reader) {
+      scope.remove(reader);
+      return new ParkQueryTask.Parked(services.streams().url(), services.streams().park(reader));
+    }
+
     @Override
     public void close() {
       List<AutoCloseable> lastFirst = new ArrayList<>(scope);
@@ -197,6 +231,11 @@ final class DaemonContexts {
         }
       }
     }
+  }
+
+  /** {@link Context#park} for a task's context (tasks only see the {@link TaskContext} interface). */
+  static ParkQueryTask.Parked park(TaskContext ctx, ArrowReader reader) {
+    return ((Context) ctx).park(reader);
   }
 
   /** A query the database refused; the message is the database's. */

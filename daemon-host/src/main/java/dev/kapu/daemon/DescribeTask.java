@@ -18,6 +18,9 @@ import org.apache.arrow.vector.types.pojo.ArrowType;
 import org.apache.arrow.vector.types.pojo.Field;
 import org.apache.arrow.vector.types.pojo.Schema;
 import dev.kapu.daemon.internal.ResultSetArrowReader;
+import dev.kapu.daemon.internal.DuckDbKind;
+import org.apache.arrow.util.AutoCloseables;
+import org.duckdb.DuckDBConnection;
 import org.duckdb.DuckDBResultSet;
 import org.duckdb.DuckDBResultSetMetaData;
 import org.duckdb.StatementReturnType;
@@ -31,8 +34,11 @@ import org.duckdb.StatementReturnType;
  *
  * @param resource the hosted resource
  * @param sql the statement
+ * @param readOnly the caller may only read: everything runs on the resource's read-only connection
+ *     ({@link dev.kapu.daemon.spi.HostedResource#readOnlyConnection}), which may refuse the
+ *     statement with a {@link dev.kapu.daemon.spi.ReadOnlyException}
  */
-public record DescribeTask(String resource, String sql) implements Task<DescribeTask.Description> {
+public record DescribeTask(String resource, String sql, boolean readOnly) implements Task<DescribeTask.Description> {
 
   /**
    * The answer, schemas as Flight SQL's IPC bytes.
@@ -44,7 +50,21 @@ public record DescribeTask(String resource, String sql) implements Task<Describe
 
   @Override
   public Description run(TaskContext ctx) throws Exception {
-    Connection connection = ctx.resource(resource, Connection.class);
+    Connection connection = readOnly
+        ? DaemonContexts.of(ctx).readOnlyConnection(resource) // exposes the daemon's tables itself
+        : ctx.resource(resource, Connection.class);
+    List<AutoCloseable> exposed = new ArrayList<>();
+    try {
+      if (connection instanceof DuckDBConnection duck) {
+        DuckDbKind.exposeTables(sql, duck, ctx.tables(), ctx.allocator(), exposed); // the daemon's Arrow tables
+      }
+      return describe(connection, ctx);
+    } finally {
+      AutoCloseables.close(exposed);
+    }
+  }
+
+  private Description describe(Connection connection, TaskContext ctx) throws Exception {
     boolean rows;
     List<Field> parameters = new ArrayList<>();
     try (PreparedStatement statement = connection.prepareStatement(sql)) {
@@ -78,6 +98,9 @@ public record DescribeTask(String resource, String sql) implements Task<Describe
       schema = schema(connection, "SELECT * FROM (" + body + ") AS kapu_describe LIMIT 0", parameters.size(), ctx);
     } catch (Exception notWrappable) {
       // SHOW, DESCRIBE, PRAGMA...: run it as it is (these are cheap) and keep only the schema.
+      if (readOnly) {
+        connection.rollback(); // the failure aborted the read-only transaction: begin another
+      }
       schema = schema(connection, sql, parameters.size(), ctx);
     }
     return new Description(SqlSchemas.toBytes(schema), parameterSchema);

@@ -11,11 +11,23 @@ import org.apache.arrow.vector.ipc.ArrowReader;
  * @param resource the hosted resource
  * @param sql the statement
  * @param parameters bound in order to the statement's {@code ?} markers
+ * @param readOnly the caller may only read: the resource runs it so that nothing can change (see
+ *     {@link dev.kapu.daemon.spi.HostedResource#queryReadOnly}), or refuses it with a {@link
+ *     dev.kapu.daemon.spi.ReadOnlyException}
  */
-public record QueryTask(String resource, String sql, List<Object> parameters) implements Task<ArrowReader> {
+public record QueryTask(String resource, String sql, List<Object> parameters, boolean readOnly)
+    implements Task<ArrowReader> {
+
+  /** A query for a caller who may do anything. */
+  public QueryTask(String resource, String sql, List<Object> parameters) {
+    this(resource, sql, parameters, false);
+  }
 
   @Override
   public ArrowReader run(TaskContext ctx) {
-    return ctx.query(resource, sql, parameters.toArray());
+    Object[] values = parameters.toArray();
+    return readOnly
+        ? DaemonContexts.of(ctx).queryReadOnly(resource, sql, values)
+        : ctx.query(resource, sql, values);
   }
 }

@@ -56,7 +56,8 @@ public record ResourceSpec(String name, String kind, Placement placement, Map<St
   /** An option with {@code ${ENV}} references resolved, or {@code fallback} when absent. */
   public String option(String key, String fallback) {
     String value = options.get(key);
-    return value == null ? fallback : Environment.resolve(value, name, key);
+    return value == null ? fallback
+        : Environment.resolve(value, "resource '" + name + "' option '" + key + "'", "this daemon");
   }
 
   /** A required option, resolved; a missing one is an error naming the resource. */
@@ -72,7 +73,11 @@ public record ResourceSpec(String name, String kind, Placement placement, Map<St
   static final class Environment {
     private Environment() {}
 
-    static String resolve(String value, String resource, String key) {
+    /**
+     * @param what what the value is, for messages ("resource 'pg' option 'password'")
+     * @param where whose environment this is, for messages ("this daemon")
+     */
+    static String resolve(String value, String what, String where) {
       StringBuilder out = new StringBuilder();
       int i = 0;
       while (i < value.length()) {
@@ -83,13 +88,13 @@ public record ResourceSpec(String name, String kind, Placement placement, Map<St
         }
         int end = value.indexOf('}', start);
         if (end < 0) {
-          throw new IllegalArgumentException("resource '" + resource + "' option '" + key + "': unclosed ${");
+          throw new IllegalArgumentException(what + ": unclosed ${");
         }
         String variable = value.substring(start + 2, end);
         String resolved = System.getenv(variable);
         if (resolved == null) {
-          throw new IllegalArgumentException("resource '" + resource + "' option '" + key
-              + "' names environment variable " + variable + ", which is not set on this daemon");
+          throw new IllegalArgumentException(what + " names environment variable " + variable
+              + ", which is not set on " + where);
         }
         out.append(value, i, start).append(resolved);
         i = end + 1;

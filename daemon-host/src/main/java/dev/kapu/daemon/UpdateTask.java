@@ -2,7 +2,11 @@ package dev.kapu.daemon;
 
 import java.sql.Connection;
 import java.sql.PreparedStatement;
+import dev.kapu.daemon.internal.DuckDbKind;
+import java.util.ArrayList;
 import java.util.List;
+import org.apache.arrow.util.AutoCloseables;
+import org.duckdb.DuckDBConnection;
 
 /**
  * Runs a statement that changes data or schema (INSERT, UPDATE, CREATE ...) on a hosted resource
@@ -18,11 +22,20 @@ public record UpdateTask(String resource, String sql, List<Object> parameters) i
   @Override
   public Long run(TaskContext ctx) throws Exception {
     Connection connection = ctx.resource(resource, Connection.class);
-    try (PreparedStatement statement = connection.prepareStatement(sql)) {
-      for (int i = 0; i < parameters.size(); i++) {
-        statement.setObject(i + 1, parameters.get(i));
+    List<AutoCloseable> exposed = new ArrayList<>();
+    try {
+      if (connection instanceof DuckDBConnection duck) {
+        // CREATE TABLE ... AS SELECT * FROM an_uploaded_table keeps a copy in the database
+        DuckDbKind.exposeTables(sql, duck, ctx.tables(), ctx.allocator(), exposed);
       }
-      return Math.max(0L, statement.executeLargeUpdate());
+      try (PreparedStatement statement = connection.prepareStatement(sql)) {
+        for (int i = 0; i < parameters.size(); i++) {
+          statement.setObject(i + 1, parameters.get(i));
+        }
+        return Math.max(0L, statement.executeLargeUpdate());
+      }
+    } finally {
+      AutoCloseables.close(exposed);
     }
   }
 }

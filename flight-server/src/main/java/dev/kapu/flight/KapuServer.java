@@ -29,7 +29,10 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import org.apache.arrow.flight.CallHeaders;
+import org.apache.arrow.flight.CallInfo;
 import org.apache.arrow.flight.FlightGrpcUtils;
+import org.apache.arrow.flight.RequestContext;
 import org.apache.arrow.flight.FlightProducer;
 import org.apache.arrow.flight.FlightServerMiddleware;
 import org.apache.arrow.flight.ServerSessionMiddleware;
@@ -93,8 +96,7 @@ public final class KapuServer implements AutoCloseable {
           FlightServerMiddleware.Key.of(Auth2Constants.AUTHORIZATION_HEADER),
           new ServerCallHeaderAuthMiddleware.Factory(b.headerAuthenticator)));
     }
-    middleware.add(new ServerInterceptorAdapter.KeyFactory<>(
-        SESSIONS, new ServerSessionMiddleware.Factory(() -> UUID.randomUUID().toString())));
+    middleware.add(new ServerInterceptorAdapter.KeyFactory<>(SESSIONS, new SessionFactory()));
     ServerServiceDefinition flightCalls =
         ServerInterceptors.intercept(flight.bindService(), new ServerInterceptorAdapter(middleware));
     ServerServiceDefinition service = new TaskService(dispatcher, b.token).bind(flightCalls, parkedCalls.bindService());
@@ -139,6 +141,71 @@ public final class KapuServer implements AutoCloseable {
     String scheme = b.tls ? "grpc+tls" : "grpc";
     String host = b.host.contains(":") ? "[" + b.host + "]" : b.host;
     this.endpoint = new Endpoint(URI.create(scheme + "://" + host + ":" + server.getPort()), b.token, trust);
+  }
+
+  /**
+   * Arrow's session middleware finds its cookie only in a Cookie header that holds no other
+   * cookie (it splits on " ;", not "; "); clients that keep several cookies (the bearer one of
+   * {@code FlightSqlAuth}, say) send them in one header. It is handed one cookie per value.
+   */
+  private static final class SessionFactory extends ServerSessionMiddleware.Factory {
+    SessionFactory() {
+      super(() -> UUID.randomUUID().toString());
+    }
+
+    @Override
+    public ServerSessionMiddleware onCallStarted(CallInfo info, CallHeaders incoming, RequestContext context) {
+      return super.onCallStarted(info, new CallHeaders() {
+        @Override
+        public String get(String key) {
+          return incoming.get(key);
+        }
+
+        @Override
+        public byte[] getByte(String key) {
+          return incoming.getByte(key);
+        }
+
+        @Override
+        public Iterable<String> getAll(String key) {
+          if (!"cookie".equalsIgnoreCase(key) || !incoming.containsKey(key)) {
+            return incoming.getAll(key);
+          }
+          List<String> cookies = new ArrayList<>();
+          for (String header : incoming.getAll(key)) {
+            for (String cookie : header.split(";")) {
+              cookies.add(cookie.trim());
+            }
+          }
+          return cookies;
+        }
+
+        @Override
+        public Iterable<byte[]> getAllByte(String key) {
+          return incoming.getAllByte(key);
+        }
+
+        @Override
+        public void insert(String key, String value) {
+          incoming.insert(key, value);
+        }
+
+        @Override
+        public void insert(String key, byte[] value) {
+          incoming.insert(key, value);
+        }
+
+        @Override
+        public java.util.Set<String> keys() {
+          return incoming.keys();
+        }
+
+        @Override
+        public boolean containsKey(String key) {
+          return incoming.containsKey(key);
+        }
+      }, context);
+    }
   }
 
   public static Builder builder() {

@@ -1,10 +1,16 @@
 package dev.kapu.flight;
 
-import dev.kapu.flight.internal.FlightStreamReader;
 import java.net.URI;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import org.apache.arrow.flight.CancelFlightInfoRequest;
+import org.apache.arrow.flight.CancelStatus;
+import org.apache.arrow.flight.CallOption;
 import org.apache.arrow.flight.FlightCallHeaders;
+import org.apache.arrow.flight.FlightDescriptor;
+import org.apache.arrow.flight.FlightEndpoint;
+import org.apache.arrow.flight.FlightInfo;
 import org.apache.arrow.flight.FlightClient;
 import org.apache.arrow.flight.FlightStream;
 import org.apache.arrow.flight.HeaderCallOption;
@@ -13,10 +19,13 @@ import org.apache.arrow.flight.Ticket;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.util.AutoCloseables;
 import org.apache.arrow.vector.ipc.ArrowReader;
+import org.apache.arrow.vector.types.pojo.Schema;
 
 /**
  * Fetches result streams that tasks parked on daemons' own Flight endpoints: {@code DoGet} with a
- * one-time ticket, straight from the daemon. One Flight client per daemon, reused.
+ * one-time ticket, straight from the daemon. One Flight client per daemon, reused; {@link
+ * #client} and {@link #token} serve the other calls a daemon answers (its tables, uploads,
+ * columnar functions).
  */
 public final class ResultStreams implements AutoCloseable {
   /** The header that carries the session's token on daemon streams. */
@@ -33,12 +42,32 @@ public final class ResultStreams implements AutoCloseable {
 
   /** Opens the stream; batches arrive as the reader is read. */
   public ArrowReader open(String location, byte[] ticket) {
-    FlightClient client = clients.computeIfAbsent(location,
+    FlightStream stream = client(location).getStream(new Ticket(ticket), token());
+    return new FlightStreamReader(stream, true);
+  }
+
+  /**
+   * Stops a result on its daemon ({@code CancelFlightInfo} naming the ticket): a parked one is
+   * dropped, a streaming one ends at its next batch with CANCELLED. True if there was one to stop.
+   */
+  public boolean cancel(String location, byte[] ticket) {
+    FlightInfo info = new FlightInfo(new Schema(List.of()), FlightDescriptor.command(new byte[0]),
+        List.of(new FlightEndpoint(new Ticket(ticket))), -1, -1);
+    CancelStatus status = client(location).cancelFlightInfo(new CancelFlightInfoRequest(info), token()).getStatus();
+    return status == CancelStatus.CANCELLED || status == CancelStatus.CANCELLING;
+  }
+
+  /** The Flight client for the daemon endpoint at {@code location}; calls on it need {@link #token}. */
+  public FlightClient client(String location) {
+    return clients.computeIfAbsent(location,
         l -> FlightClient.builder(allocator, new Location(URI.create(l))).build());
+  }
+
+  /** The call option that presents the session's token to daemon endpoints. */
+  public CallOption token() {
     FlightCallHeaders headers = new FlightCallHeaders();
     headers.insert(TOKEN_HEADER, token);
-    FlightStream stream = client.getStream(new Ticket(ticket), new HeaderCallOption(headers));
-    return new FlightStreamReader(stream);
+    return new HeaderCallOption(headers);
   }
 
   @Override

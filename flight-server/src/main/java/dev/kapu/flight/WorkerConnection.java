@@ -2,7 +2,6 @@ package dev.kapu.flight;
 
 import com.google.protobuf.ByteString;
 import dev.kapu.flight.internal.Channels;
-import dev.kapu.flight.internal.FlightStreamReader;
 import dev.kapu.flight.internal.Wire;
 import dev.kapu.flight.internal.wire.Draining;
 import dev.kapu.flight.internal.wire.FromWorker;
@@ -136,7 +135,7 @@ public final class WorkerConnection implements AutoCloseable {
     // Shares the channel: closing this client leaves the connection up.
     FlightClient client = FlightGrpcUtils.createFlightClientWithSharedChannel(allocator, channel);
     return new FlightStreamReader(client.getStream(
-        new Ticket(ticket.getBytes(StandardCharsets.UTF_8)), new HeaderCallOption(headers)));
+        new Ticket(ticket.getBytes(StandardCharsets.UTF_8)), new HeaderCallOption(headers)), true);
   }
 
   public void returnTask(long taskId) {

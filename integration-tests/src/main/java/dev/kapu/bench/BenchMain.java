@@ -18,7 +18,7 @@ import picocli.CommandLine.Option;
     name = "bench",
     mixinStandardHelpOptions = true,
     description = "Measure Kapu against its peers in the same run; prints key=value lines.",
-    subcommands = {BenchMain.Tasks.class, QueryBench.class})
+    subcommands = {BenchMain.Tasks.class, QueryBench.class, FlightBench.class})
 public final class BenchMain implements Callable<Integer> {
 
   @Override

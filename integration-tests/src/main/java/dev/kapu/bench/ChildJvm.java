@@ -38,13 +38,15 @@ public final class ChildJvm implements AutoCloseable {
   private static final long KILL_WAIT_SECONDS = 5;
 
   private final String name;
+  private final String readyPrefix;
   private final Process process;
   private final Thread killAtExit;
   private final Deque<String> earlyOutput = new ArrayDeque<>();
   private final CompletableFuture<String> ready = new CompletableFuture<>();
 
-  private ChildJvm(String name, Process process) {
+  private ChildJvm(String name, String readyPrefix, Process process) {
     this.name = name;
+    this.readyPrefix = readyPrefix;
     this.process = process;
     this.killAtExit = new Thread(process::destroyForcibly, "kill " + name);
     Runtime.getRuntime().addShutdownHook(killAtExit);
@@ -64,6 +66,16 @@ public final class ChildJvm implements AutoCloseable {
    */
   public static ChildJvm start(Class<?> mainClass, List<String> jvmArgs, List<String> programArgs,
       Duration readyTimeout) throws IOException {
+    return start(mainClass, jvmArgs, programArgs, readyTimeout, READY);
+  }
+
+  /**
+   * Like {@link #start(Class, List, List, Duration)}, for a main that says it is ready its own
+   * way: the first line starting with {@code readyPrefix} (such as {@code kapu serve}'s {@code
+   * flight_url=}); {@link #readyText()} holds the rest of that line.
+   */
+  public static ChildJvm start(Class<?> mainClass, List<String> jvmArgs, List<String> programArgs,
+      Duration readyTimeout, String readyPrefix) throws IOException {
     List<String> command = new ArrayList<>();
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     command.add("--add-opens=java.base/java.nio=ALL-UNNAMED");
@@ -73,7 +85,7 @@ public final class ChildJvm implements AutoCloseable {
     command.add(mainClass.getName());
     command.addAll(programArgs);
     Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
-    ChildJvm child = new ChildJvm(mainClass.getSimpleName(), process);
+    ChildJvm child = new ChildJvm(mainClass.getSimpleName(), readyPrefix, process);
     try {
       child.ready.get(readyTimeout.toMillis(), TimeUnit.MILLISECONDS);
       return child;
@@ -140,8 +152,8 @@ public final class ChildJvm implements AutoCloseable {
       for (String line = output.readLine(); line != null; line = output.readLine()) {
         if (ready.isDone()) {
           System.err.println("[" + name + "] " + line);
-        } else if (line.startsWith(READY)) {
-          ready.complete(line.substring(READY.length()).trim());
+        } else if (line.startsWith(readyPrefix)) {
+          ready.complete(line.substring(readyPrefix.length()).trim());
         } else {
           keep(line);
         }

@@ -8,6 +8,7 @@ import java.time.Duration;
 import java.util.List;
 import org.apache.arrow.flight.FlightClient;
 import org.apache.arrow.flight.FlightServer;
+import org.apache.arrow.flight.FlightStream;
 import org.apache.arrow.flight.Location;
 import org.apache.arrow.flight.NoOpFlightProducer;
 import org.apache.arrow.flight.Ticket;
@@ -51,40 +52,21 @@ final class FlightDoGetPeer {
     server.awaitTermination();
   }
 
-  /** Starts the peer and reads the query's result once through it. */
-  static QueryBench.Reading read(Path file, String sql) throws Exception {
+  /** Starts the peer and reads the query's result through it: the median of {@code times} after a warm-up. */
+  static Reading read(Path file, String sql, int times) throws Exception {
     try (ChildJvm child = ChildJvm.start(FlightDoGetPeer.class, List.of(), List.of(file.toString(), sql),
             Duration.ofSeconds(60));
         BufferAllocator allocator = new RootAllocator();
         FlightClient client = FlightClient.builder(allocator,
             Location.forGrpcInsecure("127.0.0.1", Integer.parseInt(child.readyText().trim()))).build()) {
-      QueryBench.Reading best = null;
-      for (int i = 0; i < 3; i++) { // the first warms the JIT on both sides
+      Reading.Run once = () -> {
         long t0 = System.nanoTime();
-        try (var stream = client.getStream(new Ticket(new byte[] {1}))) {
-          long rows = 0;
-          long idSum = 0;
-          long bytes = 0;
-          while (stream.next()) {
-            var root = stream.getRoot();
-            rows += root.getRowCount();
-            var ids = (org.apache.arrow.vector.BigIntVector) root.getVector(0);
-            for (int r = 0; r < root.getRowCount(); r++) {
-              idSum += ids.get(r);
-            }
-            for (var v : root.getFieldVectors()) {
-              for (var buf : v.getFieldBuffers()) {
-                bytes += buf.readableBytes();
-              }
-            }
-          }
-          QueryBench.Reading reading = new QueryBench.Reading(rows, bytes, idSum, (System.nanoTime() - t0) / 1e9);
-          if (i > 0 && (best == null || reading.seconds() < best.seconds())) {
-            best = reading;
-          }
+        try (FlightStream stream = client.getStream(new Ticket(new byte[] {1}))) {
+          return Reading.drain(stream.getRoot(), stream::next, t0);
         }
-      }
-      return best;
+      };
+      once.run(); // warms the JIT on both sides
+      return Reading.median(times, once);
     }
   }
 }

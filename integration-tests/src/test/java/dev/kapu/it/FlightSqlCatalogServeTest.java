@@ -71,7 +71,7 @@ class FlightSqlCatalogServeTest {
    * down ("Channel shutdown invoked"): a client-side bug this server cannot avoid, so only that
    * failure is tolerated here.
    */
-  private static void closeCatalogConnection(Connection c) {
+  static void closeCatalogConnection(Connection c) {
     try {
       c.close();
     } catch (SQLException e) {

@@ -122,7 +122,7 @@ class FlightSqlServeTest {
       assertThat(rs.getLong("total")).isEqualTo(499_999_500_000L);
     }
 
-    // many rows, several batches, relayed through the server
+    // many rows, several batches, fetched from the daemon that ran the query
     long rows = 0;
     long sum = 0;
     try (Statement s = connection.createStatement();

@@ -12,7 +12,10 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
-/** {@code kapu serve --tls}: the printed JDBC URL trusts the printed self-signed certificate. */
+/**
+ * {@code kapu serve --tls}: the printed JDBC URL trusts the printed self-signed certificate, and
+ * results are relayed through the TLS port.
+ */
 @Timeout(value = 90, unit = TimeUnit.SECONDS)
 class FlightSqlTlsServeTest {
 
@@ -21,6 +24,7 @@ class FlightSqlTlsServeTest {
     ServeProcess serve = ServeProcess.start("--tls", "--port", "0", "--daemons", "1", "--password", "s3cret");
     try {
       assertThat(serve.printed.get("flight_url")).startsWith("grpc+tls://127.0.0.1:");
+      assertThat(serve.printed.get("results")).as("daemons' own endpoints are plaintext").isEqualTo("relay");
       assertThat(serve.jdbcUrl()).contains("useEncryption=true", "tlsRootCerts=", "password=s3cret");
       try (Connection c = DriverManager.getConnection(serve.jdbcUrl());
           Statement s = c.createStatement();

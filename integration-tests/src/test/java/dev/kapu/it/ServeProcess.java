@@ -26,14 +26,16 @@ final class ServeProcess {
   final List<ProcessHandle> daemons;
   private final Thread pump;
 
-  private ServeProcess(List<String> args) throws Exception {
+  private ServeProcess(Map<String, String> environment, List<String> args) throws Exception {
     List<String> command = new ArrayList<>(List.of(
         Path.of(System.getProperty("java.home"), "bin", "java").toString(),
         "--add-opens=java.base/java.nio=ALL-UNNAMED",
         "-cp", System.getProperty("java.class.path"),
         "dev.kapu.client.cli.KapuCli", "serve"));
     command.addAll(args);
-    process = new ProcessBuilder(command).redirectErrorStream(true).start();
+    ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
+    builder.environment().putAll(environment);
+    process = builder.start();
     CompletableFuture<Void> ready = new CompletableFuture<>();
     pump = new Thread(() -> {
       try (BufferedReader in = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
@@ -67,7 +69,12 @@ final class ServeProcess {
   }
 
   static ServeProcess start(String... args) throws Exception {
-    return new ServeProcess(List.of(args));
+    return new ServeProcess(Map.of(), List.of(args));
+  }
+
+  /** With these variables added to its environment. */
+  static ServeProcess start(Map<String, String> environment, String... args) throws Exception {
+    return new ServeProcess(environment, List.of(args));
   }
 
   String jdbcUrl() {

@@ -1,48 +1,177 @@
 package dev.kapu.client.cli;
 
 import dev.kapu.client.Kapu;
+import dev.kapu.client.RemoteSql;
 import dev.kapu.daemon.ResourceSpec;
+import java.io.BufferedOutputStream;
+import java.io.FileDescriptor;
+import java.io.FileOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
 import java.io.PrintStream;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
+import java.nio.file.StandardCopyOption;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import org.apache.arrow.vector.FieldVector;
-import org.apache.arrow.vector.VectorSchemaRoot;
+import org.apache.arrow.flight.FlightRuntimeException;
+import org.apache.arrow.memory.BufferAllocator;
+import org.apache.arrow.memory.RootAllocator;
 import org.apache.arrow.vector.ipc.ArrowReader;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /**
- * {@code kapu query "SQL"}: starts local daemons hosting Kapu's embedded DuckDB (or the resources
- * of a {@code kapu.yaml}), runs the query through them and prints the result as a table.
+ * {@code kapu query "SQL"}: runs SQL on a Flight SQL server ({@code --url}: {@code kapu serve} or
+ * any other) or, without one, on local daemons it starts hosting Kapu's embedded DuckDB (or a
+ * kapu.yaml's resources), and writes the result as a table, CSV, JSON, Arrow or Parquet.
+ *
+ * <p>The default format is a table on a terminal and CSV otherwise (a pipe or a file), as {@code
+ * gh} and {@code clickhouse-client} do; with {@code --output} it follows the file's extension.
+ * Binary formats are not written to a terminal. A file is written beside its final name and moved
+ * there when complete, so a failed query leaves no half file. Failures are one line on stderr and
+ * exit code 1 (2 for a bad command line); {@code --verbose} adds the stack trace.
  */
 @Command(name = "query", mixinStandardHelpOptions = true,
-    description = "Run SQL on daemons hosting the embedded DuckDB (or a kapu.yaml's resources) and print the result.")
+    description = "Run SQL on a Flight SQL server (--url) or on local daemons hosting the embedded DuckDB"
+        + " (or a kapu.yaml's resources), and write the result.")
 final class QueryCommand implements Callable<Integer> {
+
+  enum Format {
+    table, csv, json, arrow, parquet;
+
+    boolean binary() {
+      return this == arrow || this == parquet;
+    }
+  }
 
   @Parameters(index = "0", description = "The SQL to run.")
   String sql;
 
-  @Option(names = "--duckdb", description = "A DuckDB file for the embedded resource (default: in memory).")
-  Path duckdb;
+  @Option(names = "--url", paramLabel = "URL",
+      description = "A Flight SQL server: grpc://host:port or grpc+tls://host:port (default: local daemons).")
+  URI url;
 
-  @Option(names = "--config", description = "A kapu.yaml whose resources the daemons host instead.")
-  Path config;
+  @Option(names = "--user", defaultValue = "kapu", description = "With --url: the user name (default ${DEFAULT-VALUE}).")
+  String user;
 
-  @Option(names = "--resource", defaultValue = "duckdb", description = "The resource to query (default ${DEFAULT-VALUE}).")
-  String resource;
+  @Option(names = "--password", description = "With --url: the password (default: $KAPU_PASSWORD).")
+  String password;
 
-  @Option(names = "--daemons", defaultValue = "1", description = "Daemons to start (default ${DEFAULT-VALUE}).")
-  int daemons;
+  @Option(names = "--trust-cert", paramLabel = "FILE",
+      description = "With grpc+tls://: a PEM certificate to trust, e.g. the one kapu serve --tls prints.")
+  Path trustCert;
 
-  @Option(names = "--max-rows", defaultValue = "100", description = "Rows to print; all are counted (default ${DEFAULT-VALUE}).")
+  @Option(names = {"--catalog", "--resource"}, paramLabel = "NAME",
+      description = "The catalog (hosted resource) to run on (default: the server's; locally duckdb).")
+  String catalog;
+
+  @Option(names = "--format", paramLabel = "FORMAT",
+      description = "table, csv, json, arrow (IPC file) or parquet (default: table on a terminal,"
+          + " else from --output's extension, else csv).")
+  Format format;
+
+  @Option(names = {"-o", "--output"}, paramLabel = "FILE", description = "Write the result here instead of stdout.")
+  Path output;
+
+  @Option(names = "--max-rows", defaultValue = "100", description = "Table: rows to show; all are counted (default ${DEFAULT-VALUE}).")
   int maxRows;
 
+  @Option(names = "--duckdb", description = "Local: a DuckDB file for the embedded resource (default: in memory).")
+  Path duckdb;
+
+  @Option(names = "--config", description = "Local: a kapu.yaml whose resources the daemons host instead.")
+  Path config;
+
+  @Option(names = "--daemons", defaultValue = "1", description = "Local: daemons to start (default ${DEFAULT-VALUE}).")
+  int daemons;
+
+  @Option(names = {"-v", "--verbose"}, description = "Print the stack trace of a failure.")
+  boolean verbose;
+
   @Override
-  public Integer call() throws Exception {
+  public Integer call() {
+    if (url != null && (duckdb != null || config != null)) {
+      return usage("--duckdb and --config start local daemons: not with --url");
+    }
+    if (!verbose) {
+      // Flight's client logs a failed handshake with its stack trace; the one line below says it all
+      System.setProperty("org.slf4j.simpleLogger.log.org.apache.arrow.flight.auth2.ClientHandshakeWrapper", "off");
+    }
+    boolean stdoutIsTerminal = Terminal.stdout();
+    Format chosen = format != null ? format : defaultFormat(stdoutIsTerminal);
+    if (chosen.binary() && output == null && stdoutIsTerminal) {
+      return usage("--format " + chosen + " writes binary data: give --output FILE or redirect stdout");
+    }
+    // progress only where it cannot mix with the result: a table is printed at the end
+    boolean progress = Terminal.stderr() && (output != null || !stdoutIsTerminal || chosen == Format.table);
+    try {
+      if (url != null) {
+        queryRemote(chosen, progress);
+      } else {
+        queryLocal(chosen, progress);
+      }
+      return 0;
+    } catch (Exception e) {
+      if (find(e, BrokenPipe.class) != null) {
+        return 0; // the reader of our output had enough (| head)
+      }
+      if (verbose) {
+        e.printStackTrace();
+        System.err.println("kapu query: " + describe(e));
+      } else {
+        System.err.println("kapu query: " + firstLine(describe(e)));
+      }
+      return 1;
+    }
+  }
+
+  private Format defaultFormat(boolean stdoutIsTerminal) {
+    if (output != null) {
+      String name = output.getFileName().toString().toLowerCase(Locale.ROOT);
+      for (Format f : Format.values()) {
+        if (name.endsWith("." + f)) {
+          return f;
+        }
+      }
+      if (name.endsWith(".feather") || name.endsWith(".ipc")) {
+        return Format.arrow;
+      }
+      return Format.csv;
+    }
+    return stdoutIsTerminal ? Format.table : Format.csv;
+  }
+
+  private static int usage(String message) {
+    System.err.println("kapu query: " + message);
+    return 2;
+  }
+
+  private void queryRemote(Format chosen, boolean progress) throws Exception {
+    String secret = password(password);
+    try (BufferAllocator allocator = new RootAllocator();
+        RemoteSql remote = RemoteSql.connect(url, user, secret, trustCert, allocator)) {
+      if (catalog != null) {
+        remote.catalog(catalog);
+      }
+      write(chosen, remote.query(sql), allocator, progress);
+    }
+  }
+
+  /** The password given, else KAPU_PASSWORD's, else null (no handshake). */
+  private static String password(String given) {
+    if (given != null) {
+      return given;
+    }
+    String fromEnvironment = System.getenv("KAPU_PASSWORD");
+    return fromEnvironment != null && !fromEnvironment.isEmpty() ? fromEnvironment : null;
+  }
+
+  private void queryLocal(Format chosen, boolean progress) throws Exception {
     Kapu.Builder builder = Kapu.builder().daemons(daemons);
     if (config != null) {
       builder.config(config);
@@ -50,52 +179,137 @@ final class QueryCommand implements Callable<Integer> {
       builder.resource(ResourceSpec.replicated("duckdb", "duckdb",
           duckdb == null ? Map.of() : Map.of("path", duckdb.toAbsolutePath().toString())));
     }
-    try (Kapu kapu = builder.local(); ArrowReader reader = kapu.query(resource, sql)) {
-      print(reader, System.out);
+    try (Kapu kapu = builder.local()) {
+      write(chosen, kapu.query(catalog != null ? catalog : "duckdb", sql), kapu.allocator(), progress);
     }
-    return 0;
   }
 
-  /** An aligned table of the first rows, then the row count. */
-  void print(ArrowReader reader, PrintStream out) throws Exception {
-    VectorSchemaRoot root = reader.getVectorSchemaRoot();
-    List<String> header = root.getSchema().getFields().stream().map(f -> f.getName()).toList();
-    List<List<String>> rows = new ArrayList<>();
-    long total = 0;
-    while (reader.loadNextBatch()) {
-      for (int r = 0; r < root.getRowCount() && rows.size() < maxRows; r++) {
-        List<String> row = new ArrayList<>();
-        for (FieldVector v : root.getFieldVectors()) {
-          Object value = v.getObject(r);
-          row.add(value == null ? "NULL" : value.toString());
+  /** Writes the result where it goes, and closes it. */
+  private void write(Format chosen, ArrowReader result, BufferAllocator allocator, boolean progress) throws Exception {
+    try (ProgressReader reader = new ProgressReader(result, progress ? System.err : null)) {
+      if (output == null) {
+        OutputStream stdout = new BrokenPipe.Guard(new FileOutputStream(FileDescriptor.out));
+        if (chosen == Format.parquet) { // DuckDB writes files: through one, then to the pipe
+          Path file = Files.createTempFile("kapu-query", ".parquet");
+          try {
+            ResultWriters.parquet(reader, allocator, file);
+            Files.copy(file, stdout);
+            stdout.flush();
+          } finally {
+            Files.deleteIfExists(file);
+          }
+        } else {
+          write(chosen, reader, new BufferedOutputStream(stdout, 1 << 16));
         }
-        rows.add(row);
+        return;
       }
-      total += root.getRowCount();
-    }
-    int[] width = new int[header.size()];
-    for (int c = 0; c < width.length; c++) {
-      width[c] = header.get(c).length();
-      for (List<String> row : rows) {
-        width[c] = Math.max(width[c], row.get(c).length());
+      Path target = output.toAbsolutePath();
+      Path partial = target.resolveSibling("." + target.getFileName() + "." + ProcessHandle.current().pid() + ".partial");
+      Files.deleteIfExists(partial);
+      try {
+        if (chosen == Format.parquet) {
+          ResultWriters.parquet(reader, allocator, partial);
+        } else {
+          try (OutputStream file = new BufferedOutputStream(Files.newOutputStream(partial), 1 << 16)) {
+            write(chosen, reader, file);
+          }
+        }
+        Files.move(partial, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+      } finally {
+        Files.deleteIfExists(partial);
       }
     }
-    out.println(line(header, width));
-    StringBuilder rule = new StringBuilder();
-    for (int c = 0; c < width.length; c++) {
-      rule.append(c == 0 ? "" : "-+-").append("-".repeat(width[c]));
-    }
-    out.println(rule);
-    rows.forEach(row -> out.println(line(row, width)));
-    out.println("(" + total + (total == 1 ? " row" : " rows")
-        + (total > rows.size() ? ", first " + rows.size() + " shown" : "") + ")");
   }
 
-  private static String line(List<String> cells, int[] width) {
-    StringBuilder s = new StringBuilder();
-    for (int c = 0; c < cells.size(); c++) {
-      s.append(c == 0 ? "" : " | ").append(String.format("%-" + width[c] + "s", cells.get(c)));
+  private void write(Format chosen, ArrowReader reader, OutputStream out) throws IOException {
+    switch (chosen) {
+      case table -> ResultWriters.table(reader, new PrintStream(out, false, StandardCharsets.UTF_8), maxRows);
+      case csv -> ResultWriters.csv(reader, out);
+      case json -> ResultWriters.json(reader, out);
+      case arrow -> ResultWriters.arrow(reader, out);
+      default -> throw new IllegalStateException("not a stream format: " + chosen);
     }
-    return s.toString().stripTrailing();
+    out.flush();
+  }
+
+  /** One line that says what went wrong, without the layers of wrapping around it. */
+  private String describe(Throwable e) {
+    FlightRuntimeException flight = find(e, FlightRuntimeException.class);
+    if (flight != null) {
+      String description = flight.status().description();
+      String where = url != null ? url.toString() : "the local daemons";
+      switch (flight.status().code()) {
+        case UNAUTHENTICATED:
+          return password(password) == null
+              ? "the server wants a user name and password: set KAPU_PASSWORD (or --password)"
+              : "the server refused user '" + user + "' and its password"
+                  + (description == null || description.isEmpty() ? "" : " (" + description + ")");
+        case UNAVAILABLE:
+          Throwable root = e;
+          while (root.getCause() != null) {
+            root = root.getCause();
+          }
+          return "cannot reach " + where + ": " + description
+              + (root != flight && root.getMessage() != null ? " (" + root.getMessage() + ")" : "");
+        default:
+          return description != null && !description.isEmpty() ? description : flight.toString();
+      }
+    }
+    Throwable shown = e;
+    while (shown.getMessage() == null && shown.getCause() != null) {
+      shown = shown.getCause();
+    }
+    return shown.getMessage() != null ? shown.getMessage() : shown.toString();
+  }
+
+  /**
+   * The first line, without the exception class names servers put in front of a database's
+   * message ({@code java.sql.SQLException: Catalog Error: ...}); {@code --verbose} shows it all.
+   */
+  private static String firstLine(String message) {
+    String line = message.lines().findFirst().orElse(message);
+    return line.replaceFirst("^([\\w$]+\\.)+[\\w$]*(Exception|Error): ", "");
+  }
+
+  private static <T extends Throwable> T find(Throwable e, Class<T> type) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (type.isInstance(t)) {
+        return type.cast(t);
+      }
+    }
+    return null;
+  }
+
+  /** Thrown when stdout's reader went away: the end of the output, not a failure. */
+  static final class BrokenPipe extends IOException {
+    BrokenPipe(IOException cause) {
+      super("broken pipe", cause);
+    }
+
+    /** Stdout, turning a write into a closed pipe into {@link BrokenPipe}. */
+    static final class Guard extends java.io.FilterOutputStream {
+      Guard(OutputStream out) {
+        super(out);
+      }
+
+      @Override
+      public void write(byte[] b, int off, int len) throws IOException {
+        try {
+          out.write(b, off, len);
+        } catch (IOException e) {
+          throw "Broken pipe".equals(e.getMessage()) ? new BrokenPipe(e) : e;
+        }
+      }
+
+      @Override
+      public void write(int b) throws IOException {
+        write(new byte[] {(byte) b}, 0, 1);
+      }
+
+      @Override
+      public void close() {
+        // stdout stays open for whatever else this JVM prints
+      }
+    }
   }
 }

@@ -1,14 +1,18 @@
 package dev.kapu.client.cli;
 
 import dev.kapu.client.Kapu;
+import dev.kapu.client.KapuFlightBackend;
 import dev.kapu.client.KapuSqlBackend;
 import dev.kapu.client.LocalKapu;
 import dev.kapu.client.controller.Controller;
 import dev.kapu.client.launch.Launchers;
 import dev.kapu.daemon.KapuConfig;
 import dev.kapu.daemon.ResourceSpec;
+import dev.kapu.flight.AccessControl;
 import dev.kapu.flight.Endpoint;
 import dev.kapu.flight.KapuServer;
+import dev.kapu.flight.ResultStreams;
+import dev.kapu.flight.plain.KapuFlightProducer;
 import dev.kapu.flight.sql.FlightSqlAuth;
 import dev.kapu.flight.sql.KapuFlightSqlProducer;
 import java.net.URI;
@@ -16,21 +20,31 @@ import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.stream.Collectors;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.function.Function;
 import org.apache.arrow.flight.FlightProducer;
+import org.apache.arrow.flight.auth2.CallHeaderAuthenticator;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
  * {@code kapu serve}: a dispatcher with local daemons hosting Kapu's embedded DuckDB (or a
- * kapu.yaml's resources), and Flight SQL on the dispatcher's port, until Ctrl-C or SIGTERM.
- * Each hosted resource is a catalog; results are relayed through the server's port. With {@code
- * --controller}, a {@link Controller} launches the daemons as work arrives and lets idle ones leave.
+ * kapu.yaml's resources), and Flight SQL and plain Flight (tables in and out, columnar functions)
+ * on the dispatcher's port, until Ctrl-C or SIGTERM. Each hosted resource is a catalog. Clients
+ * fetch Flight SQL query results straight from the daemon that ran the query, or with {@code
+ * --relay} (and always with {@code --tls}, as daemons' endpoints are plaintext) through the
+ * server's port. With {@code --controller}, a {@link Controller} launches the daemons as work
+ * arrives and lets idle ones leave.
+ *
+ * <p>Who may connect: one user ({@code --user}, {@code --password}) who may do everything, or the
+ * config's {@code users:}, each with a password from the server's environment and a right per
+ * resource. The two exclude each other, so that no user holds rights the config does not show.
  */
 @Command(name = "serve", mixinStandardHelpOptions = true,
     description = "Serve hosted resources over Arrow Flight SQL (JDBC, ADBC) until stopped.")
@@ -65,14 +79,20 @@ final class ServeCommand implements Callable<Integer> {
   @Option(names = "--port", defaultValue = "31337", description = "Port; 0 for any free one (default ${DEFAULT-VALUE}).")
   int port;
 
-  @Option(names = "--user", defaultValue = "kapu", description = "The Flight SQL user name (default ${DEFAULT-VALUE}).")
+  @Option(names = "--user", description = "The Flight SQL user name (default kapu; not with a config's users:).")
   String user;
 
-  @Option(names = "--password", description = "The Flight SQL password (default: $KAPU_PASSWORD, else generated and printed).")
+  @Option(names = "--password", description = "The Flight SQL password (default: $KAPU_PASSWORD, else generated"
+      + " and printed; not with a config's users:).")
   String password;
 
-  @Option(names = "--tls", description = "Serve over TLS with a self-signed certificate (its path is printed).")
+  @Option(names = "--tls", description = "Serve over TLS with a self-signed certificate (its path is printed);"
+      + " results are then relayed, as daemons' own endpoints are plaintext.")
   boolean tls;
+
+  @Option(names = "--relay", description = "Send query results through the server's port, for clients that"
+      + " cannot reach the daemons (default: clients fetch them from the daemon that ran the query).")
+  boolean relay;
 
   @Override
   public Integer call() throws Exception {
@@ -102,17 +122,54 @@ final class ServeCommand implements Callable<Integer> {
       System.err.println("kapu serve: no resource to serve");
       return 2;
     }
-    if (password == null) {
-      String fromEnvironment = System.getenv("KAPU_PASSWORD");
-      password = fromEnvironment != null && !fromEnvironment.isEmpty() ? fromEnvironment : KapuServer.newToken();
+    List<KapuConfig.User> users;
+    Map<String, String> passwords = new LinkedHashMap<>();
+    try {
+      users = config == null ? List.of() : KapuConfig.readUsers(config);
+      if (!users.isEmpty() && (user != null || password != null)) {
+        System.err.println("kapu serve: --user and --password exclude a config with users: (" + config
+            + "); add the user there");
+        return 2;
+      }
+      for (KapuConfig.User u : users) {
+        passwords.put(u.name(), u.resolvedPassword());
+      }
+    } catch (IllegalArgumentException e) {
+      System.err.println("kapu serve: " + e.getMessage());
+      return 2;
     }
+    AccessControl access;
+    if (users.isEmpty()) {
+      user = user != null ? user : "kapu";
+      if (password == null) {
+        String fromEnvironment = System.getenv("KAPU_PASSWORD");
+        password = fromEnvironment != null && !fromEnvironment.isEmpty() ? fromEnvironment : KapuServer.newToken();
+      }
+      passwords.put(user, password);
+      access = AccessControl.allowAll();
+    } else {
+      users.stream().filter(KapuConfig.User::passwordInFile).forEach(u -> System.err.println(
+          "kapu serve: warning: user '" + u.name() + "' has its password written in " + config
+              + "; name an environment variable instead (password: \"${SOME_VARIABLE}\")"));
+      access = AccessControl.of(users.stream().collect(Collectors.toMap(KapuConfig.User::name, KapuConfig.User::access)));
+    }
+    CallHeaderAuthenticator authenticator = FlightSqlAuth.users(passwords);
     List<String> catalogs = resources.stream().map(ResourceSpec::name).toList();
     List<String> sqlCatalogs = resources.stream()
         .filter(r -> Set.of("duckdb", "jdbc").contains(r.kind()))
         .map(ResourceSpec::name)
         .toList();
-    Function<LocalKapu, FlightProducer> producer = session -> new KapuFlightSqlProducer(
-        new KapuSqlBackend(session, catalogs, sqlCatalogs), session.allocator(), version());
+    KapuFlightSqlProducer.Delivery delivery = relay || tls
+        ? KapuFlightSqlProducer.Delivery.RELAY
+        : KapuFlightSqlProducer.Delivery.DIRECT;
+    String uploads = uploadResource(resources);
+    Function<LocalKapu, FlightProducer> producer = session -> new KapuFlightProducer(
+        new KapuFlightBackend(session, catalogs, uploads),
+        access,
+        new KapuFlightSqlProducer(new KapuSqlBackend(session, catalogs, sqlCatalogs), access, session.allocator(),
+            version(), delivery),
+        new ResultStreams(session.allocator(), session.endpoint().token()),
+        session.allocator());
 
     Endpoint endpoint;
     AutoCloseable server;
@@ -123,7 +180,7 @@ final class ServeCommand implements Callable<Integer> {
         builder = Controller.builder().name("serve").launcher(Launchers.create(controller, Map.of()))
             .maxWorkers(maxWorkers).slots(slots).idle(Duration.ofSeconds(idleSeconds))
             .listen(host, port).tls(tls)
-            .flightAuthenticator(FlightSqlAuth.basic(user, password))
+            .flightAuthenticator(authenticator)
             .flightProducer(producer);
         resources.forEach(builder::resource);
       } catch (IllegalArgumentException e) { // an unknown launcher, a pinned resource, a bad count
@@ -139,7 +196,7 @@ final class ServeCommand implements Callable<Integer> {
     } else {
       int n = daemons != null ? daemons : 2;
       Kapu.Builder builder = Kapu.builder().daemons(n).slots(slots).listen(host, port).tls(tls)
-          .flightAuthenticator(FlightSqlAuth.basic(user, password))
+          .flightAuthenticator(authenticator)
           .flightProducer(producer);
       resources.forEach(builder::resource);
       LocalKapu kapu = builder.local();
@@ -162,22 +219,61 @@ final class ServeCommand implements Callable<Integer> {
     URI url = endpoint.url();
     String jdbcHost = url.getHost();
     System.out.println("kapu serve: " + catalogs + " on " + daemonsLine + "; Ctrl-C to stop");
+    System.out.println(delivery == KapuFlightSqlProducer.Delivery.DIRECT
+        ? "kapu serve: clients fetch results from the daemons' own endpoints (plaintext; --relay to send them"
+            + " through this port)"
+        : "kapu serve: results are relayed through this port" + (tls && !relay ? " (--tls: daemons' own endpoints"
+            + " are plaintext)" : ""));
+    System.out.println("results=" + delivery.name().toLowerCase(java.util.Locale.ROOT));
     System.out.println("flight_url=" + url);
     Path certificate = endpoint.trustCertificate();
     String encryption = certificate == null
         ? "useEncryption=false"
         : "useEncryption=true&tlsRootCerts=" + encode(certificate.toAbsolutePath().toString());
-    System.out.println("jdbc_url=jdbc:arrow-flight-sql://" + jdbcHost + ":" + url.getPort()
-        + "/?" + encryption + "&user=" + encode(user) + "&password=" + encode(password));
+    String jdbcUrl = "jdbc:arrow-flight-sql://" + jdbcHost + ":" + url.getPort() + "/?" + encryption;
+    if (users.isEmpty()) {
+      System.out.println("jdbc_url=" + jdbcUrl + "&user=" + encode(user) + "&password=" + encode(password));
+    } else {
+      // the passwords are the users' own: printed is only where each comes from
+      KapuConfig.User first = users.get(0);
+      System.out.println("jdbc_url=" + jdbcUrl + "&user=" + encode(first.name()));
+      System.out.println("  (add &password=... with user " + first.name() + "'s password; other users: change &user)");
+    }
     if (certificate != null) {
       System.out.println("certificate=" + certificate.toAbsolutePath());
     }
-    System.out.println("user=" + user);
-    System.out.println("password=" + password);
+    if (users.isEmpty()) {
+      System.out.println("user=" + user);
+      System.out.println("password=" + password);
+    } else {
+      System.out.println("users:");
+      for (KapuConfig.User u : users) {
+        String rights = u.access().entrySet().stream()
+            .map(e -> e.getKey() + " " + (e.getValue() == AccessControl.Right.WRITE ? "read-write" : "read-only"))
+            .collect(Collectors.joining(", "));
+        System.out.println("  " + u.name() + ": " + rights + " (password "
+            + (u.passwordInFile() ? "written in " + config : "from " + u.password()) + ")");
+      }
+    }
     System.out.println("ready");
     System.out.flush();
     closed.await();
     return 0;
+  }
+
+  /**
+   * The resource uploaded tables go with: a pinned arrow or duckdb resource (so that the DuckDB
+   * Flight SQL serves sees them), else any duckdb one; null (any daemon) without.
+   */
+  private static String uploadResource(List<ResourceSpec> resources) {
+    for (String kind : List.of("arrow", "duckdb")) {
+      for (ResourceSpec r : resources) {
+        if (r.kind().equals(kind) && r.placement() == ResourceSpec.Placement.PINNED) {
+          return r.name();
+        }
+      }
+    }
+    return resources.stream().filter(r -> r.kind().equals("duckdb")).map(ResourceSpec::name).findFirst().orElse(null);
   }
 
   private static String encode(String s) {

@@ -1,19 +1,42 @@
 package dev.kapu.daemon.internal;
 
+import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.util.EnumSet;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import org.apache.arrow.flight.Action;
 import org.apache.arrow.flight.CallHeaders;
+import org.apache.arrow.flight.CallInfo;
 import org.apache.arrow.flight.CallStatus;
+import org.apache.arrow.flight.CancelFlightInfoRequest;
+import org.apache.arrow.flight.CancelFlightInfoResult;
+import org.apache.arrow.flight.CancelStatus;
+import org.apache.arrow.flight.CloseSessionResult;
+import org.apache.arrow.flight.FlightConstants;
+import org.apache.arrow.flight.FlightEndpoint;
+import org.apache.arrow.flight.FlightMethod;
+import org.apache.arrow.flight.Criteria;
+import org.apache.arrow.flight.FlightInfo;
+import org.apache.arrow.flight.FlightStream;
+import org.apache.arrow.flight.PutResult;
 import org.apache.arrow.flight.FlightProducer.ServerStreamListener;
+import org.apache.arrow.flight.FlightRuntimeException;
 import org.apache.arrow.flight.FlightServer;
+import org.apache.arrow.flight.FlightServerMiddleware;
+import org.apache.arrow.flight.GetSessionOptionsResult;
 import org.apache.arrow.flight.Location;
 import org.apache.arrow.flight.NoOpFlightProducer;
+import org.apache.arrow.flight.RequestContext;
+import org.apache.arrow.flight.Result;
+import org.apache.arrow.flight.SetSessionOptionsResult;
 import org.apache.arrow.flight.Ticket;
-import org.apache.arrow.flight.auth2.CallHeaderAuthenticator;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.vector.ipc.ArrowReader;
 import org.slf4j.Logger;
@@ -22,25 +45,49 @@ import org.slf4j.LoggerFactory;
 /**
  * The daemon's own Flight endpoint. A task parks a result stream here under a one-time ticket;
  * the client fetches it with {@code DoGet} straight from this daemon, batch by batch, without the
- * dispatcher in the way. Tickets not fetched within the expiry are closed.
+ * dispatcher in the way. Tickets not fetched within the expiry are closed. Its tables, uploads and
+ * columnar functions are {@link DaemonCalls}.
+ *
+ * <p><b>Who may call.</b> A ticket is a capability, like a presigned URL: random (122 bits), good
+ * for one {@code DoGet}, dropped unless fetched within the expiry, and handed out only by Kapu (to
+ * the session that ran the task, or by the Flight SQL server to a client it authenticated, as the
+ * location of a {@code FlightInfo} endpoint). Daemons know no user's password, so {@code DoGet} of
+ * a ticket needs no credentials of its own; Flight SQL clients that bring them anyway are humoured:
+ * a Handshake with any credentials answers with a bearer token (which grants nothing more), and
+ * session-option and CloseSession actions are accepted and ignored (the server applied the
+ * session's options when it ran the statement). Every other call, and any call that presents a
+ * wrong Kapu token, needs the session's Kapu token ({@value #TOKEN_HEADER} header): cancelling a
+ * result ({@code CancelFlightInfo} naming its ticket) among them.
  */
 public final class DaemonStreams implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(DaemonStreams.class);
   public static final String TOKEN_HEADER = "kapu-token";
+  private static final FlightServerMiddleware.Key<Access> ACCESS = FlightServerMiddleware.Key.of("kapu-access");
+  /** What a caller without the Kapu token may do. */
+  private static final Set<FlightMethod> TICKET_HOLDER_CALLS =
+      EnumSet.of(FlightMethod.HANDSHAKE, FlightMethod.DO_GET, FlightMethod.DO_ACTION);
+
+  private static final String CANCELLED = "its query was cancelled";
 
   private final Map<String, ArrowReader> parked = new ConcurrentHashMap<>();
+  /** Tickets being streamed, with a flag a cancel raises; the stream ends at its next batch. */
+  private final Map<String, Streaming> streaming = new ConcurrentHashMap<>();
+  /** Why a ticket no longer fetches anything (fetched, expired, cancelled), for one more expiry. */
+  private final Map<String, String> gone = new ConcurrentHashMap<>();
   private final FlightServer server;
   private final String url;
   private final ScheduledExecutorService timer;
   private final long expiryMillis;
+  private final DaemonCalls calls;
   private static final long STALL_MILLIS = 120_000;
 
   public DaemonStreams(BufferAllocator allocator, String host, String token,
-      ScheduledExecutorService timer, long expiryMillis) throws java.io.IOException {
+      ScheduledExecutorService timer, long expiryMillis, DaemonCalls calls) throws java.io.IOException {
     this.timer = timer;
     this.expiryMillis = expiryMillis;
+    this.calls = calls;
     this.server = FlightServer.builder(allocator, Location.forGrpcInsecure(host, 0), new Producer())
-        .headerAuthenticator(new TokenAuthenticator(token))
+        .middleware(ACCESS, new AccessFactory(token))
         .build()
         .start();
     this.url = "grpc://" + host + ":" + server.getPort();
@@ -60,9 +107,45 @@ public final class DaemonStreams implements AutoCloseable {
       if (unclaimed != null) {
         log.warn("closing a result stream nobody fetched within {} ms", expiryMillis);
         closeQuietly(unclaimed);
+        bury(id, "it expired: nobody fetched it within " + expiryMillis / 1000 + " s");
       }
     }, expiryMillis, TimeUnit.MILLISECONDS);
     return id.getBytes(StandardCharsets.UTF_8);
+  }
+
+  /** Remembers why {@code id} fetches nothing any more, for one expiry period. */
+  private void bury(String id, String why) {
+    gone.put(id, why);
+    try {
+      timer.schedule(() -> gone.remove(id), expiryMillis, TimeUnit.MILLISECONDS);
+    } catch (java.util.concurrent.RejectedExecutionException e) {
+      // the daemon is closing: nobody will ask
+    }
+  }
+
+  /**
+   * Stops the result behind {@code id}: a parked one is closed at once; a streaming one ends at
+   * its next batch with CANCELLED, and its reader (and the database work behind it) is closed.
+   */
+  private CancelStatus cancel(String id) {
+    ArrowReader waiting = parked.remove(id);
+    if (waiting != null) {
+      closeQuietly(waiting);
+      bury(id, CANCELLED);
+      return CancelStatus.CANCELLED;
+    }
+    Streaming stream = streaming.get(id);
+    if (stream != null) {
+      stream.cancelled = true;
+      return CancelStatus.CANCELLING;
+    }
+    String why = gone.get(id);
+    return why != null && why.startsWith(CANCELLED) ? CancelStatus.CANCELLED : CancelStatus.NOT_CANCELLABLE;
+  }
+
+  /** A stream being sent; {@code cancelled} is raised by {@link #cancel}. */
+  private static final class Streaming {
+    volatile boolean cancelled;
   }
 
   private static void closeQuietly(ArrowReader reader) {
@@ -75,30 +158,109 @@ public final class DaemonStreams implements AutoCloseable {
 
   private final class Producer extends NoOpFlightProducer {
     @Override
+    public void listFlights(CallContext context, Criteria criteria, StreamListener<FlightInfo> listener) {
+      calls.listFlights(criteria, listener);
+    }
+
+    @Override
+    public Runnable acceptPut(CallContext context, FlightStream stream, StreamListener<PutResult> ack) {
+      return calls.acceptPut(stream, ack);
+    }
+
+    @Override
+    public void doExchange(CallContext context, FlightStream reader, ServerStreamListener writer) {
+      calls.doExchange(reader, writer);
+    }
+
+    @Override
     public void getStream(CallContext context, Ticket ticket, ServerStreamListener listener) {
       String id = new String(ticket.getBytes(), StandardCharsets.UTF_8);
       ArrowReader reader = parked.remove(id);
       if (reader == null) {
-        listener.error(CallStatus.NOT_FOUND
-            .withDescription("no result stream for this ticket on this daemon (fetched already, expired,"
-                + " or never issued)")
-            .toRuntimeException());
+        String why = gone.get(id);
+        CallStatus status = why == null
+            ? CallStatus.NOT_FOUND.withDescription("no result stream for this ticket on this daemon (never issued"
+                + " here, or so long ago that it is forgotten)")
+            : why.startsWith(CANCELLED)
+                ? CallStatus.CANCELLED.withDescription("this ticket fetches nothing: " + why)
+                : CallStatus.NOT_FOUND.withDescription("this ticket fetches nothing: " + why);
+        listener.error(status.toRuntimeException());
         return;
       }
-      try (reader) {
-        listener.start(reader.getVectorSchemaRoot());
-        while (reader.loadNextBatch()) {
+      Streaming stream = new Streaming();
+      streaming.put(id, stream);
+      try (ArrowReader ahead = ReadAheadReader.start(reader, 2)) { // DuckDB exports while we send
+        listener.setUseZeroCopy(true); // safe: each batch of a ReadAheadReader has buffers of its own
+        listener.start(ahead.getVectorSchemaRoot());
+        while (!stream.cancelled && ahead.loadNextBatch()) {
+          if (stream.cancelled) {
+            break;
+          }
           if (!awaitReady(listener)) {
             return;
           }
           listener.putNext();
         }
-        listener.completed();
+        if (stream.cancelled) {
+          listener.error(CallStatus.CANCELLED.withDescription(CANCELLED + " while it streamed").toRuntimeException());
+        } else {
+          listener.completed();
+        }
       } catch (Exception e) {
         listener.error(CallStatus.INTERNAL.withDescription("the result stream failed: " + e.getMessage())
             .withCause(e).toRuntimeException());
+      } finally {
+        streaming.remove(id);
+        bury(id, stream.cancelled ? CANCELLED + " while it streamed"
+            : "it was fetched already (a ticket is good for one DoGet)");
       }
     }
+
+    @Override
+    public void doAction(CallContext context, Action action, StreamListener<Result> listener) {
+      try {
+        String type = action.getType();
+        if (type.equals(FlightConstants.SET_SESSION_OPTIONS.getType())) {
+          listener.onNext(result(new SetSessionOptionsResult(Map.of()).serialize()));
+        } else if (type.equals(FlightConstants.GET_SESSION_OPTIONS.getType())) {
+          listener.onNext(result(new GetSessionOptionsResult(Map.of()).serialize()));
+        } else if (type.equals(FlightConstants.CLOSE_SESSION.getType())) {
+          listener.onNext(result(new CloseSessionResult(CloseSessionResult.Status.CLOSED).serialize()));
+        } else {
+          context.getMiddleware(ACCESS).requireKapu("action " + type);
+          if (!type.equals(FlightConstants.CANCEL_FLIGHT_INFO.getType())) {
+            throw CallStatus.UNIMPLEMENTED.withDescription("no action " + type + " on a daemon's endpoint")
+                .toRuntimeException();
+          }
+          listener.onNext(result(new CancelFlightInfoResult(cancel(action.getBody())).serialize()));
+        }
+        listener.onCompleted();
+      } catch (FlightRuntimeException e) {
+        listener.onError(e);
+      }
+    }
+
+    /** The one ticket a CancelFlightInfo request names (Kapu's own callers send exactly one). */
+    private CancelStatus cancel(byte[] body) {
+      CancelFlightInfoRequest request;
+      try {
+        request = CancelFlightInfoRequest.deserialize(ByteBuffer.wrap(body));
+      } catch (IOException | java.net.URISyntaxException e) {
+        throw CallStatus.INVALID_ARGUMENT.withDescription("malformed CancelFlightInfo request: " + e.getMessage())
+            .toRuntimeException();
+      }
+      CancelStatus status = CancelStatus.NOT_CANCELLABLE;
+      for (FlightEndpoint endpoint : request.getInfo().getEndpoints()) {
+        status = DaemonStreams.this.cancel(new String(endpoint.getTicket().getBytes(), StandardCharsets.UTF_8));
+      }
+      return status;
+    }
+  }
+
+  private static Result result(ByteBuffer serialized) {
+    byte[] bytes = new byte[serialized.remaining()];
+    serialized.get(bytes);
+    return new Result(bytes);
   }
 
   /**
@@ -106,7 +268,7 @@ public final class DaemonStreams implements AutoCloseable {
    * transport's readiness is polled: Flight's callback-based strategy was seen to miss its
    * wake-up here and stall a stream until its timeout.
    */
-  private static boolean awaitReady(ServerStreamListener listener) throws InterruptedException {
+  static boolean awaitReady(ServerStreamListener listener) throws InterruptedException {
     long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(STALL_MILLIS);
     long pause = 10_000; // ns; backs off to 1 ms
     while (!listener.isReady()) {
@@ -123,22 +285,66 @@ public final class DaemonStreams implements AutoCloseable {
     return !listener.isCancelled();
   }
 
-  /** Accepts calls that carry the session's token; others get UNAUTHENTICATED. */
-  private static final class TokenAuthenticator implements CallHeaderAuthenticator {
-    private final byte[] token;
+  /** A call's standing: from the Kapu session (its token), or from whoever holds a ticket. */
+  private static final class Access implements FlightServerMiddleware {
+    private final boolean kapu;
+    private final String bearer;
 
-    TokenAuthenticator(String token) {
+    Access(boolean kapu, String bearer) {
+      this.kapu = kapu;
+      this.bearer = bearer;
+    }
+
+    void requireKapu(String what) {
+      if (!kapu) {
+        throw CallStatus.UNAUTHENTICATED.withDescription(what + " needs the Kapu token; without it this endpoint"
+            + " only serves DoGet of a ticket Kapu handed out").toRuntimeException();
+      }
+    }
+
+    @Override
+    public void onBeforeSendingHeaders(CallHeaders outgoing) {
+      if (bearer != null) {
+        outgoing.insert("authorization", "Bearer " + bearer);
+      }
+    }
+
+    @Override
+    public void onCallCompleted(CallStatus status) {}
+
+    @Override
+    public void onCallErrored(Throwable err) {}
+  }
+
+  /**
+   * Checks the Kapu token where one is presented and lets ticket holders through to the calls
+   * they may make; Flight SQL drivers that Handshake with a user and password get a bearer back,
+   * as they insist on one, though it stands for no more than no credentials.
+   */
+  private static final class AccessFactory implements FlightServerMiddleware.Factory<Access> {
+    private final byte[] token;
+    private final String bearer = UUID.randomUUID().toString();
+
+    AccessFactory(String token) {
       this.token = token.getBytes(StandardCharsets.UTF_8);
     }
 
     @Override
-    public AuthResult authenticate(CallHeaders headers) {
+    public Access onCallStarted(CallInfo info, CallHeaders headers, RequestContext context) {
       String presented = headers.get(TOKEN_HEADER);
-      if (presented == null
-          || !java.security.MessageDigest.isEqual(token, presented.getBytes(StandardCharsets.UTF_8))) {
-        throw CallStatus.UNAUTHENTICATED.withDescription("the Kapu token was refused").toRuntimeException();
+      if (presented != null) {
+        if (!MessageDigest.isEqual(token, presented.getBytes(StandardCharsets.UTF_8))) {
+          throw CallStatus.UNAUTHENTICATED.withDescription("the Kapu token was refused").toRuntimeException();
+        }
+        return new Access(true, null);
       }
-      return () -> "kapu";
+      if (!TICKET_HOLDER_CALLS.contains(info.method())) {
+        throw CallStatus.UNAUTHENTICATED.withDescription(info.method() + " needs the Kapu token; without it this"
+            + " endpoint only serves DoGet of a ticket Kapu handed out").toRuntimeException();
+      }
+      String authorization = headers.get("authorization");
+      boolean basic = authorization != null && authorization.regionMatches(true, 0, "Basic ", 0, 6);
+      return new Access(false, info.method() == FlightMethod.HANDSHAKE && basic ? bearer : null);
     }
   }
 

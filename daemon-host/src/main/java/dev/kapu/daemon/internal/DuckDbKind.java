@@ -3,16 +3,23 @@ package dev.kapu.daemon.internal;
 import dev.kapu.daemon.ArrowTables;
 import dev.kapu.daemon.ResourceSpec;
 import dev.kapu.daemon.spi.HostedResource;
+import dev.kapu.daemon.spi.ReadOnlyException;
 import dev.kapu.daemon.spi.ResourceEnvironment;
 import dev.kapu.daemon.spi.ResourceKind;
 import dev.kapu.daemon.spi.TaskScope;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Proxy;
+import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Properties;
+import java.util.Set;
 import java.util.regex.Pattern;
 import org.apache.arrow.c.ArrowArrayStream;
 import org.apache.arrow.c.Data;
@@ -27,6 +34,13 @@ import org.duckdb.DuckDBResultSet;
  * export. The daemon's Arrow tables can be queried by name. Options: {@code path}, {@code
  * readOnly}, {@code threads}, {@code memoryLimit} (DuckDB syntax, e.g. {@code 2GB}), {@code batchRows},
  * {@code streamResults}.
+ *
+ * <p>For a caller who may only read, a statement must be one SELECT as DuckDB's own parser sees
+ * it ({@code json_serialize_sql}: SELECT, FROM, VALUES, WITH, SHOW, DESCRIBE, SUMMARIZE), and it runs
+ * in a {@code READ ONLY} transaction, rolled back at the end. The first rule refuses what a
+ * read-only transaction lets through (COPY ... TO, ATTACH, SET, EXPLAIN ANALYZE, and the statements
+ * before the last of a multi-statement string, which the JDBC driver runs while preparing); the
+ * transaction refuses writes hidden in a SELECT ({@code nextval}, a data-changing CTE).
  */
 public final class DuckDbKind implements ResourceKind {
   @Override
@@ -60,17 +74,39 @@ public final class DuckDbKind implements ResourceKind {
       root.close();
       throw e;
     }
-    return new DuckDb(root, environment.tables(), Integer.parseInt(spec.option("batchRows", "65536")));
+    return new DuckDb(root, environment.tables(), environment.allocator(),
+        Integer.parseInt(spec.option("batchRows", "65536")));
+  }
+
+  /**
+   * Registers each of the daemon's tables that {@code sql} names (as a whole word) as an Arrow
+   * stream on {@code connection}, for one statement to read; what it opens goes to {@code owned},
+   * to be closed once the statement is done.
+   */
+  public static void exposeTables(String sql, DuckDBConnection connection, ArrowTables tables,
+      BufferAllocator allocator, List<AutoCloseable> owned) {
+    String lower = sql.toLowerCase(Locale.ROOT);
+    for (String name : tables.names()) {
+      if (Pattern.compile("\\b" + Pattern.quote(name.toLowerCase(Locale.ROOT)) + "\\b").matcher(lower).find()) {
+        ArrowArrayStream stream = ArrowArrayStream.allocateNew(allocator);
+        owned.add(stream);
+        Data.exportArrayStream(allocator, tables.get(name), stream);
+        connection.registerArrowStream(name, stream);
+      }
+    }
   }
 
   private static final class DuckDb implements HostedResource {
     private final DuckDBConnection root;
     private final ArrowTables tables;
+    /** For the C stream structs of tables exposed to a read-only connection's statement. */
+    private final BufferAllocator allocator;
     private final int batchRows;
 
-    DuckDb(DuckDBConnection root, ArrowTables tables, int batchRows) {
+    DuckDb(DuckDBConnection root, ArrowTables tables, BufferAllocator allocator, int batchRows) {
       this.root = root;
       this.tables = tables;
+      this.allocator = allocator;
       this.batchRows = batchRows;
     }
 
@@ -92,11 +128,27 @@ public final class DuckDbKind implements ResourceKind {
 
     @Override
     public ArrowReader query(String sql, List<?> parameters, BufferAllocator allocator) throws Exception {
+      return query(sql, parameters, allocator, false);
+    }
+
+    @Override
+    public ArrowReader queryReadOnly(String sql, List<?> parameters, BufferAllocator allocator) throws Exception {
+      return query(sql, parameters, allocator, true);
+    }
+
+    private ArrowReader query(String sql, List<?> parameters, BufferAllocator allocator, boolean readOnly)
+        throws Exception {
       List<AutoCloseable> owned = new ArrayList<>();
       try {
         DuckDBConnection connection = root.duplicate();
         owned.add(connection);
-        exposeTables(sql, connection, allocator, owned);
+        if (readOnly) {
+          requireOneSelect(connection, sql);
+        }
+        exposeTables(sql, connection, tables, allocator, owned); // views of their own: before the read-only transaction
+        if (readOnly) {
+          owned.add(beginReadOnly(connection));
+        }
         PreparedStatement statement = connection.prepareStatement(sql);
         owned.add(statement);
         for (int i = 0; i < parameters.size(); i++) {
@@ -112,23 +164,89 @@ public final class DuckDbKind implements ResourceKind {
       }
     }
 
-    /** Registers each daemon table the SQL mentions as an Arrow stream on this connection. */
-    private void exposeTables(String sql, DuckDBConnection connection, BufferAllocator allocator,
-        List<AutoCloseable> owned) {
-      String lower = sql.toLowerCase(Locale.ROOT);
-      for (String name : tables.names()) {
-        if (Pattern.compile("\\b" + Pattern.quote(name.toLowerCase(Locale.ROOT)) + "\\b").matcher(lower).find()) {
-          ArrowArrayStream stream = ArrowArrayStream.allocateNew(allocator);
-          owned.add(stream);
-          Data.exportArrayStream(allocator, tables.get(name), stream);
-          connection.registerArrowStream(name, stream);
-        }
-      }
+    /**
+     * The read-only transaction begins at the first statement prepared, once the daemon's tables
+     * that statement names are exposed: exposing one creates a view, which the transaction would
+     * refuse.
+     */
+    @Override
+    public Connection readOnlyConnection(TaskScope scope) throws Exception {
+      DuckDBConnection connection = root.duplicate();
+      scope.closeAtEnd(connection);
+      boolean[] begun = {false};
+      return (Connection) Proxy.newProxyInstance(Connection.class.getClassLoader(), new Class<?>[] {Connection.class},
+          (proxy, method, args) -> {
+            String name = method.getName();
+            if (name.equals("prepareStatement")) {
+              String sql = (String) args[0];
+              requireOneSelect(connection, sql);
+              if (!begun[0]) {
+                List<AutoCloseable> exposed = new ArrayList<>();
+                exposeTables(sql, connection, tables, allocator, exposed);
+                exposed.forEach(scope::closeAtEnd);
+                scope.closeAtEnd(beginReadOnly(connection)); // closed first: rolled back, then the rest
+                begun[0] = true;
+              }
+            } else if (name.equals("rollback") && (args == null || args.length == 0)) {
+              if (begun[0]) {
+                // after an error DuckDB refuses everything until a rollback: begin another read-only transaction
+                execute(connection, "ROLLBACK");
+                execute(connection, BEGIN_READ_ONLY);
+              }
+              return null;
+            } else if (!READ_ONLY_CONNECTION_METHODS.contains(name)) {
+              throw new ReadOnlyException("a read-only DuckDB connection only prepares statements, it does not " + name);
+            }
+            try {
+              return method.invoke(connection, args);
+            } catch (InvocationTargetException e) {
+              throw e.getCause();
+            }
+          });
     }
 
     @Override
     public void close() throws Exception {
       root.close();
+    }
+  }
+
+  private static final String BEGIN_READ_ONLY = "BEGIN TRANSACTION READ ONLY";
+
+  /** What a read-only connection does besides preparing: nothing that ends its transaction or bypasses checks. */
+  private static final Set<String> READ_ONLY_CONNECTION_METHODS = Set.of(
+      "prepareStatement", "close", "isClosed", "getAutoCommit", "isReadOnly", "getMetaData", "getWarnings",
+      "clearWarnings", "equals", "hashCode", "toString");
+
+  /** Parses {@code sql} with DuckDB's parser and refuses it unless it is one SELECT (see the class comment). */
+  static void requireOneSelect(Connection connection, String sql) throws SQLException {
+    try (PreparedStatement parse = connection.prepareStatement("SELECT json_extract(s, '$.error')::BOOLEAN,"
+        + " s->>'$.error_type', s->>'$.error_message', json_array_length(s, '$.statements')"
+        + " FROM (SELECT json_serialize_sql(?::VARCHAR) AS s)")) {
+      parse.setString(1, sql);
+      try (ResultSet r = parse.executeQuery()) {
+        r.next();
+        if (r.getBoolean(1) && "parser".equals(r.getString(2))) {
+          throw new SQLException("Parser Error: " + r.getString(3)); // the caller's typo, not a refusal
+        }
+        if (r.getBoolean(1) || r.getLong(4) != 1) {
+          throw new ReadOnlyException("for a caller who may only read, DuckDB runs one SELECT statement"
+              + " (SELECT, FROM, VALUES, WITH, SHOW, DESCRIBE, SUMMARIZE), and this "
+              + (r.getBoolean(1) ? "is another kind of statement" : "is " + r.getLong(4) + " statements"));
+        }
+      }
+    }
+  }
+
+  /** Begins a read-only transaction; what it returns rolls it back. */
+  private static AutoCloseable beginReadOnly(Connection connection) throws SQLException {
+    execute(connection, BEGIN_READ_ONLY);
+    return () -> execute(connection, "ROLLBACK");
+  }
+
+  private static void execute(Connection connection, String sql) throws SQLException {
+    try (Statement s = connection.createStatement()) {
+      s.execute(sql);
     }
   }
 }

@@ -30,6 +30,12 @@ import org.apache.arrow.vector.ipc.ArrowReader;
  * connection and come back through arrow-jdbc as Arrow batches. With {@code fetchSize > 0} a query
  * runs inside a transaction, committed when its reader closes: that is what makes pgJDBC fetch
  * with a cursor, {@code fetchSize} rows at a time, instead of holding the whole result in memory.
+ *
+ * <p>For a caller who may only read, statements run in a transaction marked read-only ({@link
+ * Connection#setReadOnly}, which PostgreSQL's driver turns into {@code BEGIN READ ONLY}, so the
+ * server refuses any write) and rolled back at the end. Drivers that take read-only as a mere hint
+ * enforce nothing: serve such databases to read-only users through a database account that can
+ * only read.
  */
 public final class JdbcKind implements ResourceKind {
   @Override
@@ -80,12 +86,32 @@ public final class JdbcKind implements ResourceKind {
 
     @Override
     public ArrowReader query(String sql, List<?> parameters, BufferAllocator allocator) throws Exception {
+      return query(sql, parameters, allocator, false);
+    }
+
+    @Override
+    public ArrowReader queryReadOnly(String sql, List<?> parameters, BufferAllocator allocator) throws Exception {
+      return query(sql, parameters, allocator, true);
+    }
+
+    @Override
+    public Connection readOnlyConnection(TaskScope scope) throws Exception {
+      Connection connection = pool.getConnection();
+      scope.closeAtEnd(connection);
+      scope.closeAtEnd(beginReadOnly(connection)); // closed first: rolled back, then back in the pool
+      return connection;
+    }
+
+    private ArrowReader query(String sql, List<?> parameters, BufferAllocator allocator, boolean readOnly)
+        throws Exception {
       List<AutoCloseable> owned = new ArrayList<>();
       AutoCloseable commit = null;
       try {
         Connection connection = pool.getConnection();
         owned.add(connection);
-        if (fetchSize > 0 && connection.getAutoCommit()) {
+        if (readOnly) {
+          owned.add(beginReadOnly(connection)); // a transaction too, so fetchSize's cursor works as well
+        } else if (fetchSize > 0 && connection.getAutoCommit()) {
           connection.setAutoCommit(false);
           // Closed after the statement, before the connection goes back: the pool restores autocommit.
           commit = connection::commit;
@@ -108,6 +134,16 @@ public final class JdbcKind implements ResourceKind {
         OwningReader.abandon(owned, e, commit);
         throw e;
       }
+    }
+
+    /**
+     * Makes the connection's next transaction read-only; what it returns rolls that back. The
+     * pool restores autocommit and read-only when the connection comes back.
+     */
+    private static AutoCloseable beginReadOnly(Connection connection) throws Exception {
+      connection.setAutoCommit(false);
+      connection.setReadOnly(true);
+      return connection::rollback;
     }
 
     @Override

@@ -12,6 +12,7 @@ import java.util.function.Consumer;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.memory.OutOfMemoryException;
 import org.apache.arrow.util.AutoCloseables;
+import org.apache.arrow.vector.VectorLoader;
 import org.apache.arrow.vector.VectorSchemaRoot;
 import org.apache.arrow.vector.VectorUnloader;
 import org.apache.arrow.vector.ipc.ArrowReader;
@@ -25,6 +26,10 @@ public final class TableStore implements ArrowTables, AutoCloseable {
   private final Consumer<Set<String>> onChange;
 
   private record Table(Schema schema, List<ArrowRecordBatch> batches, long rows) implements AutoCloseable {
+    long bytes() {
+      return batches.stream().mapToLong(ArrowRecordBatch::computeBodyLength).sum();
+    }
+
     @Override
     public void close() {
       batches.forEach(ArrowRecordBatch::close);
@@ -43,6 +48,18 @@ public final class TableStore implements ArrowTables, AutoCloseable {
 
   @Override
   public void put(String name, ArrowReader data) throws IOException {
+    store(name, data, true);
+  }
+
+  /**
+   * As {@link #put}, but refuses to replace: false (and nothing stored) if a table called {@code
+   * name} exists once {@code data} has been read in.
+   */
+  public boolean create(String name, ArrowReader data) throws IOException {
+    return store(name, data, false);
+  }
+
+  private boolean store(String name, ArrowReader data, boolean replace) throws IOException {
     List<ArrowRecordBatch> batches = new ArrayList<>();
     long rows = 0;
     Schema schema;
@@ -65,11 +82,18 @@ public final class TableStore implements ArrowTables, AutoCloseable {
       batches.forEach(ArrowRecordBatch::close);
       throw e;
     }
-    Table previous = tables.put(name, new Table(schema, List.copyOf(batches), rows));
-    if (previous != null) {
-      previous.close();
+    Table table = new Table(schema, List.copyOf(batches), rows);
+    if (replace) {
+      Table previous = tables.put(name, table);
+      if (previous != null) {
+        previous.close();
+      }
+    } else if (tables.putIfAbsent(name, table) != null) {
+      table.close();
+      return false;
     }
     onChange.accept(names());
+    return true;
   }
 
   private ArrowRecordBatch copy(ArrowRecordBatch source) {
@@ -119,6 +143,11 @@ public final class TableStore implements ArrowTables, AutoCloseable {
     return require(name).rows();
   }
 
+  /** The bytes of the table's buffers. */
+  public long bytes(String name) {
+    return require(name).bytes();
+  }
+
   @Override
   public boolean drop(String name) {
     Table table = tables.remove(name);
@@ -160,7 +189,9 @@ public final class TableStore implements ArrowTables, AutoCloseable {
       if (next >= batches.size()) {
         return false;
       }
-      loadRecordBatch(batches.get(next++));
+      // Not loadRecordBatch(), which closes the batch after loading it: the batch belongs to the
+      // table, and the next reader needs it. The vectors take references of their own.
+      new VectorLoader(getVectorSchemaRoot()).load(batches.get(next++));
       return true;
     }
 

@@ -1,5 +1,6 @@
 package dev.kapu.daemon.spi;
 
+import java.sql.Connection;
 import java.util.List;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.vector.ipc.ArrowReader;
@@ -21,6 +22,29 @@ public interface HostedResource extends AutoCloseable {
    * needs (a connection, a statement) and releases it when closed.
    */
   ArrowReader query(String sql, List<?> parameters, BufferAllocator allocator) throws Exception;
+
+  /**
+   * {@link #query} for a caller who may only read: the database itself must refuse to change
+   * anything (for instance a read-only transaction, rolled back when the reader closes), and a
+   * statement it cannot confine so is refused with {@link ReadOnlyException}. A kind that cannot
+   * promise this refuses every such query, which is what this default does.
+   */
+  default ArrowReader queryReadOnly(String sql, List<?> parameters, BufferAllocator allocator) throws Exception {
+    throw cannotPromiseReadOnly();
+  }
+
+  /**
+   * A per-task connection for a caller who may only read, as {@link #queryReadOnly} confines
+   * them: statements are prepared on it ({@code prepareStatement}), never run unprepared. The
+   * default refuses.
+   */
+  default Connection readOnlyConnection(TaskScope scope) throws Exception {
+    throw cannotPromiseReadOnly();
+  }
+
+  private ReadOnlyException cannotPromiseReadOnly() {
+    return new ReadOnlyException("a resource of kind " + kind() + " cannot promise that a statement only reads");
+  }
 
   /** The kind's name, for messages. */
   String kind();

@@ -272,4 +272,59 @@ class JdbcKindTest {
       assertThat(pg.get(HikariPoolMXBean.class, null).getActiveConnections()).isZero();
     }
   }
+
+  /**
+   * A read-only caller's statements run in a READ ONLY transaction: PostgreSQL refuses the writes,
+   * whether fetchSize asks for a transaction anyway or not, and the pooled connection comes back
+   * writable for the next caller.
+   */
+  @Test
+  void aReadOnlyCallerCannotWriteAndTheConnectionComesBackWritable() throws Exception {
+    try (Connection c = DriverManager.getConnection(postgres.url(), TestPostgres.USER, TestPostgres.PASSWORD);
+        Statement s = c.createStatement()) {
+      s.execute("CREATE TABLE guarded AS SELECT 1 AS x");
+      s.execute("CREATE SEQUENCE guarded_seq");
+    }
+    for (String fetchSize : List.of("0", "100")) {
+      try (HostedResource pg = new JdbcKind().open(spec("pg", "poolSize", "1", "fetchSize", fetchSize), environment)) {
+        for (String write : List.of("INSERT INTO guarded VALUES (2) RETURNING x", "SELECT nextval('guarded_seq')",
+            "CREATE TABLE made AS SELECT 1")) {
+          assertThatThrownBy(() -> {
+            try (ArrowReader reader = pg.queryReadOnly(write, List.of(), environment.allocator())) {
+              reader.loadNextBatch();
+            }
+          }).as(write).isInstanceOf(SQLException.class).hasMessageContaining("read-only transaction");
+        }
+        try (ArrowReader reader = pg.queryReadOnly("SELECT x FROM guarded WHERE x = ?", List.of(1),
+            environment.allocator())) {
+          assertThat(reader.loadNextBatch()).isTrue();
+          assertThat(reader.getVectorSchemaRoot().getRowCount()).isEqualTo(1);
+        }
+        try (TestResources.Scope scope = new TestResources.Scope()) {
+          Connection readOnly = pg.readOnlyConnection(scope);
+          try (PreparedStatement p = readOnly.prepareStatement("DELETE FROM guarded")) {
+            assertThatThrownBy(p::executeUpdate).hasMessageContaining("read-only transaction");
+          }
+          readOnly.rollback(); // after an error PostgreSQL wants one; the next transaction is read-only again
+          try (PreparedStatement p = readOnly.prepareStatement("UPDATE guarded SET x = 3")) {
+            assertThatThrownBy(p::executeUpdate).hasMessageContaining("read-only transaction");
+          }
+        }
+        // the one pooled connection, writable again for a caller who may write
+        try (ArrowReader reader = pg.query("INSERT INTO guarded VALUES (" + (10 + fetchSize.length()) + ") RETURNING x",
+            List.of(), environment.allocator())) {
+          assertThat(reader.loadNextBatch()).isTrue();
+        }
+      }
+    }
+    try (Connection c = DriverManager.getConnection(postgres.url(), TestPostgres.USER, TestPostgres.PASSWORD);
+        Statement s = c.createStatement(); ResultSet rs = s.executeQuery(
+            "SELECT string_agg(x::text, ',' ORDER BY x), (SELECT last_value FROM guarded_seq),"
+                + " to_regclass('made') IS NULL FROM guarded")) {
+      rs.next();
+      assertThat(rs.getString(1)).isEqualTo("1,11,13");
+      assertThat(rs.getLong(2)).isEqualTo(1); // never advanced: last_value starts at 1
+      assertThat(rs.getBoolean(3)).isTrue();
+    }
+  }
 }

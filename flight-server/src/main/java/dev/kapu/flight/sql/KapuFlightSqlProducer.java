@@ -4,7 +4,10 @@ import com.google.protobuf.Any;
 import com.google.protobuf.ByteString;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.Message;
+import java.net.URI;
 import java.nio.charset.StandardCharsets;
+import dev.kapu.flight.AccessControl;
+import dev.kapu.flight.AccessControl.Right;
 import dev.kapu.flight.KapuServer;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -12,8 +15,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.LockSupport;
 import org.apache.arrow.flight.CallStatus;
+import org.apache.arrow.flight.CancelFlightInfoRequest;
+import org.apache.arrow.flight.CancelStatus;
 import org.apache.arrow.flight.CloseSessionRequest;
 import org.apache.arrow.flight.CloseSessionResult;
 import org.apache.arrow.flight.GetSessionOptionsRequest;
@@ -28,10 +35,12 @@ import org.apache.arrow.flight.FlightEndpoint;
 import org.apache.arrow.flight.FlightInfo;
 import org.apache.arrow.flight.FlightRuntimeException;
 import org.apache.arrow.flight.FlightStream;
+import org.apache.arrow.flight.Location;
 import org.apache.arrow.flight.PutResult;
 import org.apache.arrow.flight.Result;
 import org.apache.arrow.flight.SchemaResult;
 import org.apache.arrow.flight.Ticket;
+import org.apache.arrow.flight.sql.CancelResult;
 import org.apache.arrow.flight.sql.NoOpFlightSqlProducer;
 import org.apache.arrow.flight.sql.SqlInfoBuilder;
 import org.apache.arrow.flight.sql.impl.FlightSql.ActionClosePreparedStatementRequest;
@@ -62,16 +71,39 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Flight SQL over hosted resources: a resource is a catalog, statements run on daemons through a
- * {@link SqlBackend}, and results are relayed through this server (a {@code FlightInfo}'s endpoint
- * carries no location, so clients fetch from the server they asked).
+ * Flight SQL over hosted resources: a resource is a catalog, and statements run on daemons through
+ * a {@link SqlBackend}. Query results reach clients one of two ways ({@link Delivery}):
+ *
+ * <ul>
+ *   <li>{@link Delivery#DIRECT} (the default): {@code GetFlightInfo} runs the query on a daemon,
+ *       which keeps the result; the {@code FlightInfo}'s endpoint names that daemon's own Flight
+ *       URL and its one-time ticket, and the client fetches the batches from there. The ticket is
+ *       the capability: the daemon needs no credentials for that {@code DoGet} (it knows no
+ *       passwords), so it goes only to a client this server authenticated, and is random, good
+ *       for one fetch and dropped within minutes. Daemons' endpoints are plaintext, so serve
+ *       {@link Delivery#RELAY} over TLS.
+ *   <li>{@link Delivery#RELAY}: the endpoint carries no location, so clients fetch from this
+ *       server, which runs the query at {@code DoGet} and passes the daemon's batches on; for
+ *       clients that cannot reach daemons.
+ * </ul>
  *
  * <p>A client chooses its catalog with the session option {@code catalog} (the Flight SQL JDBC
- * driver's {@code catalog} property); without one, statements run on the first catalog.
+ * driver's {@code catalog} property); without one, statements run on the first catalog its user
+ * may use.
+ *
+ * <p>An {@link AccessControl} decides what each user may do: a catalog its user holds no right on
+ * is neither listed nor choosable, as an unknown one; a user who may only read is refused updates
+ * (UNAUTHORIZED, gRPC's PERMISSION_DENIED) and their statements run read-only on the daemons.
  *
  * <p>Statement queries, prepared statements (with parameters bound by DoPut), updates, GetSqlInfo,
  * catalogs, schemas, tables and table types. A ticket is good for one DoGet. A database error
  * reaches the client as a Flight status carrying the database's message.
+ *
+ * <p>{@code CancelFlightInfo} (and the older {@code CancelQuery}) stops a query whose result waits
+ * or streams: its daemon drops it, or ends its stream at the next batch with CANCELLED (closing
+ * the database's result, which stops its work), and a later DoGet of its ticket is answered
+ * CANCELLED. A query still running on its daemon when cancelled (before its first batch) runs to
+ * that point, then is dropped.
  */
 public final class KapuFlightSqlProducer extends NoOpFlightSqlProducer {
   private static final Logger log = LoggerFactory.getLogger(KapuFlightSqlProducer.class);
@@ -85,32 +117,68 @@ public final class KapuFlightSqlProducer extends NoOpFlightSqlProducer {
     }
   };
 
+  /** How long this server remembers a ticket it handed out, so that it can be cancelled. */
+  private static final long REMEMBER_NANOS = TimeUnit.HOURS.toNanos(1);
+
+  /** Where clients fetch query results from. */
+  public enum Delivery {
+    /** From the daemon that ran the query (the endpoint's location). */
+    DIRECT,
+    /** From this server, which passes the daemon's batches on. */
+    RELAY
+  }
+
   private final SqlBackend backend;
+  private final AccessControl access;
   private final BufferAllocator allocator;
+  private final Delivery delivery;
   private final SqlInfoBuilder sqlInfo;
   private final Map<ByteString, Prepared> prepared = new ConcurrentHashMap<>();
-  private final Map<ByteString, Pending> pending = new ConcurrentHashMap<>();
+  /** Relay: queries whose ticket was handed out and not yet fetched. */
+  private final Recent<Pending> pending = new Recent<>();
+  /** Relay: queries being relayed, with the flag a cancel raises. */
+  private final Map<ByteString, AtomicBoolean> relaying = new ConcurrentHashMap<>();
+  /** Relay: tickets whose query was cancelled. */
+  private final Recent<Boolean> cancelled = new Recent<>();
+  /** Direct: the tickets handed out, by ticket, and where each result waits. */
+  private final Recent<SqlBackend.Parked> issued = new Recent<>();
 
-  /** A prepared statement: where and what, and the parameters last bound to it. */
+  /** A prepared statement: whose, where and what, and the parameters last bound to it. */
   private static final class Prepared {
+    final String user;
+    final boolean readOnly;
     final String catalog;
     final String sql;
     final SqlBackend.Description description;
     volatile List<List<Object>> parameters = List.of();
 
-    Prepared(String catalog, String sql, SqlBackend.Description description) {
+    Prepared(String user, boolean readOnly, String catalog, String sql, SqlBackend.Description description) {
+      this.user = user;
+      this.readOnly = readOnly;
       this.catalog = catalog;
       this.sql = sql;
       this.description = description;
     }
   }
 
-  /** A query a ticket stands for, until it is fetched. */
-  private record Pending(String catalog, String sql, List<Object> parameters) {}
+  /** A query a ticket stands for, until its user fetches it. */
+  private record Pending(String user, boolean readOnly, String catalog, String sql, List<Object> parameters) {}
 
+  /** Every authenticated user may do everything; clients fetch results straight from daemons. */
   public KapuFlightSqlProducer(SqlBackend backend, BufferAllocator allocator, String version) {
+    this(backend, AccessControl.allowAll(), allocator, version, Delivery.DIRECT);
+  }
+
+  /**
+   * Each user may use the catalogs {@code access} gives them a right on, as far as that right
+   * goes; {@code delivery} says where clients fetch results from.
+   */
+  public KapuFlightSqlProducer(SqlBackend backend, AccessControl access, BufferAllocator allocator, String version,
+      Delivery delivery) {
     this.backend = backend;
+    this.access = access;
     this.allocator = allocator;
+    this.delivery = delivery;
     this.sqlInfo = new SqlInfoBuilder()
         .withFlightSqlServerName("Kapu")
         .withFlightSqlServerVersion(version)
@@ -120,28 +188,48 @@ public final class KapuFlightSqlProducer extends NoOpFlightSqlProducer {
         .withFlightSqlServerSubstrait(false)
         .withFlightSqlServerTransaction(
             org.apache.arrow.flight.sql.impl.FlightSql.SqlSupportedTransaction.SQL_SUPPORTED_TRANSACTION_NONE)
-        .withFlightSqlServerCancel(false)
+        .withFlightSqlServerCancel(true)
         .withSqlIdentifierQuoteChar("\"")
         .withSqlDdlCatalog(false)
         .withSqlDdlSchema(true)
-        .withSqlDdlTable(true);
+        .withSqlDdlTable(true)
+        .withFlightSqlServerBulkIngestion(true) // CommandStatementIngest, served by KapuFlightProducer
+        .withFlightSqlServerBulkIngestionTransaction(false);
   }
 
-  private String defaultCatalog() {
-    return backend.catalogs().get(0);
+  /** The catalogs this call's user may see, the default first. */
+  private List<String> visibleCatalogs(CallContext context) {
+    return access.visible(context.peerIdentity(), backend.catalogs());
   }
 
-  /** The catalog this client's session chose (session option {@code catalog}), else the default. */
+  /** The catalog this client's session chose (session option {@code catalog}), else the user's default. */
   private String catalog(CallContext context) {
+    String chosen = sessionCatalog(context);
+    if (chosen != null) {
+      return chosen;
+    }
+    List<String> visible = visibleCatalogs(context);
+    if (visible.isEmpty()) {
+      throw CallStatus.NOT_FOUND.withDescription("user '" + context.peerIdentity() + "' may use no catalog")
+          .toRuntimeException();
+    }
+    return visible.get(0);
+  }
+
+  /** The catalog this client's session chose with the session option {@code catalog}; null if none. */
+  public static String sessionCatalog(CallContext context) {
     ServerSessionMiddleware sessions = context.getMiddleware(KapuServer.SESSIONS);
     if (sessions != null && sessions.hasSession()) {
       SessionOptionValue value = sessions.getSession().getSessionOption(CATALOG);
-      String chosen = value == null ? null : value.acceptVisitor(STRING);
-      if (chosen != null) {
-        return chosen;
-      }
+      return value == null ? null : value.acceptVisitor(STRING);
     }
-    return defaultCatalog();
+    return null;
+  }
+
+  /** Whether this call's user may only read {@code catalog}; NOT_FOUND if they may not even read it. */
+  private boolean readOnly(CallContext context, String catalog) {
+    access.check(context.peerIdentity(), catalog, Right.READ);
+    return !access.right(context.peerIdentity(), catalog).covers(Right.WRITE);
   }
 
   // ---- sessions -----------------------------------------------------------------------------
@@ -161,8 +249,8 @@ public final class KapuFlightSqlProducer extends NoOpFlightSqlProducer {
         return;
       }
       String catalog = value.acceptVisitor(STRING);
-      if (catalog == null || !backend.catalogs().contains(catalog)) {
-        log.info("refused catalog '{}': served are {}", catalog, backend.catalogs());
+      if (catalog == null || !visibleCatalogs(context).contains(catalog)) {
+        log.info("refused catalog '{}' to user '{}'", catalog, context.peerIdentity());
         errors.put(name, new SetSessionOptionsResult.Error(SetSessionOptionsResult.ErrorValue.INVALID_VALUE));
         return;
       }
@@ -196,8 +284,8 @@ public final class KapuFlightSqlProducer extends NoOpFlightSqlProducer {
 
   // ---- errors -------------------------------------------------------------------------------
 
-  /** A Flight status for {@code e}, keeping the database's message. */
-  static FlightRuntimeException status(Throwable e) {
+  /** A Flight status for {@code e}, keeping the database's message (a Flight status passes through). */
+  public static FlightRuntimeException status(Throwable e) {
     if (e instanceof FlightRuntimeException f) {
       return f;
     }
@@ -206,11 +294,33 @@ public final class KapuFlightSqlProducer extends NoOpFlightSqlProducer {
     return code.withDescription(message).withCause(e).toRuntimeException();
   }
 
+  /** As {@link #status(Throwable)}; a statement refused because its user may only read names both. */
+  private static FlightRuntimeException status(Throwable e, String user, String catalog) {
+    if (e instanceof SecurityException) {
+      return CallStatus.UNAUTHORIZED
+          .withDescription("user '" + user + "' may only read '" + catalog + "': " + e.getMessage())
+          .withCause(e).toRuntimeException();
+    }
+    return status(e);
+  }
+
   // ---- statements ---------------------------------------------------------------------------
+
+  /** Whether {@code ticket} is one this server handed out to be fetched from a daemon (direct endpoints). */
+  public boolean handedOutForADaemon(Ticket ticket) {
+    return issued.get(ByteString.copyFrom(ticket.getBytes())) != null;
+  }
 
   /** A ticket that is not a Flight SQL command is the client's mistake: INVALID_ARGUMENT, not INTERNAL. */
   @Override
   public void getStream(CallContext context, Ticket ticket, ServerStreamListener listener) {
+    SqlBackend.Parked parked = issued.get(ByteString.copyFrom(ticket.getBytes()));
+    if (parked != null) {
+      listener.error(CallStatus.INVALID_ARGUMENT.withDescription("this ticket is fetched from its endpoint's"
+          + " location, " + parked.location() + " (the daemon that holds the result), not from this server;"
+          + " clients that cannot reach daemons need a server that relays results").toRuntimeException());
+      return;
+    }
     try {
       Any.parseFrom(ticket.getBytes());
     } catch (InvalidProtocolBufferException e) {
@@ -221,15 +331,26 @@ public final class KapuFlightSqlProducer extends NoOpFlightSqlProducer {
     super.getStream(context, ticket, listener);
   }
 
-  private SqlBackend.Description describe(String catalog, String sql) {
+  private SqlBackend.Description describe(String user, String catalog, String sql, boolean readOnly) {
     try {
-      return backend.describe(catalog, sql);
+      return backend.describe(catalog, sql, readOnly);
     } catch (Exception e) {
-      throw status(e);
+      throw status(e, user, catalog);
     }
   }
 
   private FlightInfo ticketFor(Pending query, Schema schema, FlightDescriptor descriptor) {
+    if (delivery == Delivery.DIRECT) {
+      SqlBackend.Parked parked;
+      try {
+        parked = backend.park(query.catalog(), query.sql(), query.parameters(), query.readOnly());
+      } catch (Exception e) {
+        throw status(e, query.user(), query.catalog());
+      }
+      issued.put(ByteString.copyFrom(parked.ticket()), parked);
+      FlightEndpoint endpoint = new FlightEndpoint(new Ticket(parked.ticket()), new Location(URI.create(parked.location())));
+      return new FlightInfo(schema, descriptor, List.of(endpoint), -1, -1);
+    }
     ByteString handle = ByteString.copyFromUtf8(UUID.randomUUID().toString());
     pending.put(handle, query);
     Ticket ticket = new Ticket(Any.pack(TicketStatementQuery.newBuilder().setStatementHandle(handle).build()).toByteArray());
@@ -240,36 +361,59 @@ public final class KapuFlightSqlProducer extends NoOpFlightSqlProducer {
   public FlightInfo getFlightInfoStatement(CommandStatementQuery command, CallContext context,
       FlightDescriptor descriptor) {
     String catalog = catalog(context);
-    SqlBackend.Description d = describe(catalog, command.getQuery());
+    boolean readOnly = readOnly(context, catalog);
+    SqlBackend.Description d = describe(context.peerIdentity(), catalog, command.getQuery(), readOnly);
     if (d.result() == null) {
       throw CallStatus.INVALID_ARGUMENT.withDescription("not a query (it returns no rows): use an update").toRuntimeException();
     }
-    return ticketFor(new Pending(catalog, command.getQuery(), List.of()), d.result(), descriptor);
+    return ticketFor(new Pending(context.peerIdentity(), readOnly, catalog, command.getQuery(), List.of()),
+        d.result(), descriptor);
   }
 
   @Override
   public SchemaResult getSchemaStatement(CommandStatementQuery command, CallContext context,
       FlightDescriptor descriptor) {
-    SqlBackend.Description d = describe(catalog(context), command.getQuery());
+    String catalog = catalog(context);
+    SqlBackend.Description d = describe(context.peerIdentity(), catalog, command.getQuery(), readOnly(context, catalog));
     return new SchemaResult(d.result() != null ? d.result() : new Schema(List.of()));
   }
 
   @Override
   public void getStreamStatement(TicketStatementQuery ticket, CallContext context, ServerStreamListener listener) {
-    Pending query = pending.remove(ticket.getStatementHandle());
-    if (query == null) {
-      listener.error(CallStatus.NOT_FOUND.withDescription("unknown or already used ticket").toRuntimeException());
+    ByteString handle = ticket.getStatementHandle();
+    Pending query = pending.remove(handle);
+    if (query == null || !query.user().equals(context.peerIdentity())) {
+      listener.error(query == null && cancelled.get(handle) != null ? cancelledStatus()
+          : CallStatus.NOT_FOUND.withDescription("unknown or already used ticket").toRuntimeException());
       return;
     }
-    relay(query, listener);
+    AtomicBoolean stop = new AtomicBoolean();
+    relaying.put(handle, stop);
+    try {
+      relay(query, stop, listener);
+    } finally {
+      relaying.remove(handle);
+    }
   }
 
-  /** Runs the query on a daemon and streams its batches on through this server. */
-  private void relay(Pending query, ServerStreamListener listener) {
-    try (ArrowReader reader = backend.query(query.catalog(), query.sql(), query.parameters())) {
+  private static FlightRuntimeException cancelledStatus() {
+    return CallStatus.CANCELLED.withDescription("its query was cancelled").toRuntimeException();
+  }
+
+  /**
+   * Runs the query on a daemon and streams its batches on through this server, until the end or
+   * until {@code stop} is raised (then closing the reader cancels the daemon's stream, which
+   * closes the database's result there).
+   */
+  private void relay(Pending query, AtomicBoolean stop, ServerStreamListener listener) {
+    try (ArrowReader reader = backend.query(query.catalog(), query.sql(), query.parameters(), query.readOnly())) {
       VectorSchemaRoot root = reader.getVectorSchemaRoot();
       listener.start(root);
       while (reader.loadNextBatch()) {
+        if (stop.get()) {
+          listener.error(cancelledStatus());
+          return;
+        }
         // Poll readiness: gRPC delivers its on-ready callback on this call's executor, which this
         // loop occupies, so a callback-based wait would only ever end by timing out.
         while (!listener.isReady()) {
@@ -282,7 +426,7 @@ public final class KapuFlightSqlProducer extends NoOpFlightSqlProducer {
       }
       listener.completed();
     } catch (Exception e) {
-      listener.error(status(e));
+      listener.error(status(e, query.user(), query.catalog()));
     }
   }
 
@@ -291,9 +435,10 @@ public final class KapuFlightSqlProducer extends NoOpFlightSqlProducer {
       StreamListener<Result> listener) {
     try {
       String catalog = catalog(context);
-      SqlBackend.Description d = backend.describe(catalog, request.getQuery());
+      boolean readOnly = readOnly(context, catalog);
+      SqlBackend.Description d = describe(context.peerIdentity(), catalog, request.getQuery(), readOnly);
       ByteString handle = ByteString.copyFromUtf8(UUID.randomUUID().toString());
-      prepared.put(handle, new Prepared(catalog, request.getQuery(), d));
+      prepared.put(handle, new Prepared(context.peerIdentity(), readOnly, catalog, request.getQuery(), d));
       ActionCreatePreparedStatementResult.Builder result = ActionCreatePreparedStatementResult.newBuilder()
           .setPreparedStatementHandle(handle)
           .setParameterSchema(ByteString.copyFrom(SqlSchemas.toBytes(d.parameters())));
@@ -310,13 +455,15 @@ public final class KapuFlightSqlProducer extends NoOpFlightSqlProducer {
   @Override
   public void closePreparedStatement(ActionClosePreparedStatementRequest request, CallContext context,
       StreamListener<Result> listener) {
-    prepared.remove(request.getPreparedStatementHandle());
+    prepared.computeIfPresent(request.getPreparedStatementHandle(),
+        (handle, p) -> p.user.equals(context.peerIdentity()) ? null : p);
     listener.onCompleted();
   }
 
-  private Prepared lookup(ByteString handle) {
+  /** This user's prepared statement; another user's is as unknown as one that never was. */
+  private Prepared lookup(ByteString handle, CallContext context) {
     Prepared p = prepared.get(handle);
-    if (p == null) {
+    if (p == null || !p.user.equals(context.peerIdentity())) {
       throw CallStatus.NOT_FOUND.withDescription("unknown prepared statement handle").toRuntimeException();
     }
     return p;
@@ -325,18 +472,18 @@ public final class KapuFlightSqlProducer extends NoOpFlightSqlProducer {
   @Override
   public FlightInfo getFlightInfoPreparedStatement(CommandPreparedStatementQuery command, CallContext context,
       FlightDescriptor descriptor) {
-    Prepared p = lookup(command.getPreparedStatementHandle());
+    Prepared p = lookup(command.getPreparedStatementHandle(), context);
     if (p.description.result() == null) {
       throw CallStatus.INVALID_ARGUMENT.withDescription("not a query (it returns no rows): use an update").toRuntimeException();
     }
     List<Object> parameters = p.parameters.isEmpty() ? List.of() : p.parameters.get(0);
-    return ticketFor(new Pending(p.catalog, p.sql, parameters), p.description.result(), descriptor);
+    return ticketFor(new Pending(p.user, p.readOnly, p.catalog, p.sql, parameters), p.description.result(), descriptor);
   }
 
   @Override
   public SchemaResult getSchemaPreparedStatement(CommandPreparedStatementQuery command, CallContext context,
       FlightDescriptor descriptor) {
-    Prepared p = lookup(command.getPreparedStatementHandle());
+    Prepared p = lookup(command.getPreparedStatementHandle(), context);
     return new SchemaResult(p.description.result() != null ? p.description.result() : new Schema(List.of()));
   }
 
@@ -345,12 +492,13 @@ public final class KapuFlightSqlProducer extends NoOpFlightSqlProducer {
       ServerStreamListener listener) {
     Prepared p;
     try {
-      p = lookup(command.getPreparedStatementHandle());
+      p = lookup(command.getPreparedStatementHandle(), context);
     } catch (FlightRuntimeException e) {
       listener.error(e);
       return;
     }
-    relay(new Pending(p.catalog, p.sql, p.parameters.isEmpty() ? List.of() : p.parameters.get(0)), listener);
+    relay(new Pending(p.user, p.readOnly, p.catalog, p.sql, p.parameters.isEmpty() ? List.of() : p.parameters.get(0)),
+        new AtomicBoolean(), listener);
   }
 
   @Override
@@ -358,7 +506,7 @@ public final class KapuFlightSqlProducer extends NoOpFlightSqlProducer {
       FlightStream stream, StreamListener<PutResult> ack) {
     return () -> {
       try {
-        Prepared p = lookup(command.getPreparedStatementHandle());
+        Prepared p = lookup(command.getPreparedStatementHandle(), context);
         p.parameters = rows(stream);
         ack.onCompleted();
       } catch (Exception e) {
@@ -372,7 +520,8 @@ public final class KapuFlightSqlProducer extends NoOpFlightSqlProducer {
       FlightStream stream, StreamListener<PutResult> ack) {
     return () -> {
       try {
-        Prepared p = lookup(command.getPreparedStatementHandle());
+        Prepared p = lookup(command.getPreparedStatementHandle(), context);
+        access.check(p.user, p.catalog, Right.WRITE);
         List<List<Object>> rows = rows(stream);
         long count = 0;
         if (rows.isEmpty()) {
@@ -393,7 +542,9 @@ public final class KapuFlightSqlProducer extends NoOpFlightSqlProducer {
       StreamListener<PutResult> ack) {
     return () -> {
       try {
-        sendCount(backend.update(catalog(context), command.getQuery(), List.of()), ack);
+        String catalog = catalog(context);
+        access.check(context.peerIdentity(), catalog, Right.WRITE);
+        sendCount(backend.update(catalog, command.getQuery(), List.of()), ack);
       } catch (Exception e) {
         ack.onError(status(e));
       }
@@ -426,6 +577,107 @@ public final class KapuFlightSqlProducer extends NoOpFlightSqlProducer {
     return rows;
   }
 
+  // ---- cancellation -------------------------------------------------------------------------
+
+  @Override
+  public void cancelFlightInfo(CancelFlightInfoRequest request, CallContext context,
+      StreamListener<CancelStatus> listener) {
+    try {
+      listener.onNext(cancel(request.getInfo()));
+      listener.onCompleted();
+    } catch (Exception e) {
+      listener.onError(status(e));
+    }
+  }
+
+  @Override
+  @SuppressWarnings("deprecation") // the action older clients (and the JDBC driver's helpers) still send
+  public void cancelQuery(FlightInfo info, CallContext context, StreamListener<CancelResult> listener) {
+    try {
+      listener.onNext(cancel(info) == CancelStatus.CANCELLED ? CancelResult.CANCELLED : CancelResult.NOT_CANCELLABLE);
+      listener.onCompleted();
+    } catch (Exception e) {
+      listener.onError(status(e));
+    }
+  }
+
+  /**
+   * Stops the queries behind a {@code FlightInfo} this server handed out, found by their tickets
+   * (never by the locations the request names: those come from the client). CANCELLED if one was
+   * waiting or streaming; NOT_CANCELLABLE if they had finished, or were never issued here.
+   */
+  private CancelStatus cancel(FlightInfo info) throws Exception {
+    CancelStatus result = CancelStatus.NOT_CANCELLABLE;
+    for (FlightEndpoint endpoint : info.getEndpoints()) {
+      byte[] ticket = endpoint.getTicket().getBytes();
+      SqlBackend.Parked parked = issued.get(ByteString.copyFrom(ticket));
+      boolean stopped;
+      if (parked != null) {
+        stopped = backend.cancel(parked);
+      } else {
+        ByteString handle = relayHandle(ticket);
+        stopped = handle != null && cancelRelayed(handle);
+      }
+      if (stopped) {
+        result = CancelStatus.CANCELLED;
+      }
+    }
+    return result;
+  }
+
+  /** The statement handle of a relay ticket; null for any other bytes. */
+  private static ByteString relayHandle(byte[] ticket) {
+    try {
+      Any any = Any.parseFrom(ticket);
+      return any.is(TicketStatementQuery.class) ? any.unpack(TicketStatementQuery.class).getStatementHandle() : null;
+    } catch (InvalidProtocolBufferException e) {
+      return null;
+    }
+  }
+
+  private boolean cancelRelayed(ByteString handle) {
+    if (pending.remove(handle) != null) {
+      cancelled.put(handle, Boolean.TRUE);
+      return true;
+    }
+    AtomicBoolean stop = relaying.get(handle);
+    if (stop != null) {
+      stop.set(true);
+      cancelled.put(handle, Boolean.TRUE);
+      return true;
+    }
+    return cancelled.get(handle) != null;
+  }
+
+  /** A map whose entries are forgotten after {@link #REMEMBER_NANOS}, checked as it grows. */
+  private static final class Recent<V> {
+    private record Entry<V>(V value, long at) {}
+
+    private final Map<ByteString, Entry<V>> entries = new ConcurrentHashMap<>();
+
+    void put(ByteString key, V value) {
+      long now = System.nanoTime();
+      if (entries.size() >= 1024) {
+        entries.values().removeIf(e -> now - e.at() > REMEMBER_NANOS);
+      }
+      entries.put(key, new Entry<>(value, now));
+    }
+
+    V get(ByteString key) {
+      Entry<V> e = entries.get(key);
+      return e == null ? null : e.value();
+    }
+
+    V remove(ByteString key) {
+      Entry<V> e = entries.remove(key);
+      return e == null ? null : e.value();
+    }
+
+    void clear() {
+      entries.clear();
+    }
+  }
+
   // ---- metadata -----------------------------------------------------------------------------
 
   private static FlightInfo metadataInfo(Message command, Schema schema, FlightDescriptor descriptor) {
@@ -451,7 +703,7 @@ public final class KapuFlightSqlProducer extends NoOpFlightSqlProducer {
   @Override
   public void getStreamCatalogs(CallContext context, ServerStreamListener listener) {
     List<Object[]> rows = new ArrayList<>();
-    backend.catalogs().stream().sorted().forEach(c -> rows.add(new Object[] {c}));
+    visibleCatalogs(context).stream().sorted().forEach(c -> rows.add(new Object[] {c}));
     send(Schemas.GET_CATALOGS_SCHEMA, rows, listener);
   }
 
@@ -475,11 +727,11 @@ public final class KapuFlightSqlProducer extends NoOpFlightSqlProducer {
   public void getStreamSchemas(CommandGetDbSchemas command, CallContext context, ServerStreamListener listener) {
     try {
       List<Object[]> rows = new ArrayList<>();
-      for (String catalog : catalogs(command.hasCatalog() ? command.getCatalog() : null)) {
+      for (String catalog : catalogs(context, command.hasCatalog() ? command.getCatalog() : null)) {
         String sql = "SELECT DISTINCT schema_name FROM information_schema.schemata"
             + " WHERE catalog_name = current_database() AND schema_name LIKE ? ORDER BY 1";
         String pattern = command.hasDbSchemaFilterPattern() ? command.getDbSchemaFilterPattern() : "%";
-        for (List<String> r : strings(catalog, sql, List.of(pattern))) {
+        for (List<String> r : strings(catalog, sql, List.of(pattern), readOnly(context, catalog))) {
           rows.add(new Object[] {catalog, r.get(0)});
         }
       }
@@ -499,14 +751,15 @@ public final class KapuFlightSqlProducer extends NoOpFlightSqlProducer {
   public void getStreamTables(CommandGetTables command, CallContext context, ServerStreamListener listener) {
     try {
       List<Object[]> rows = new ArrayList<>();
-      for (String catalog : catalogs(command.hasCatalog() ? command.getCatalog() : null)) {
+      for (String catalog : catalogs(context, command.hasCatalog() ? command.getCatalog() : null)) {
         String sql = "SELECT table_schema, table_name, table_type FROM information_schema.tables"
             + " WHERE table_catalog = current_database() AND table_schema LIKE ? AND table_name LIKE ?"
             + " ORDER BY 1, 2";
         List<Object> parameters = List.of(
             command.hasDbSchemaFilterPattern() ? command.getDbSchemaFilterPattern() : "%",
             command.hasTableNameFilterPattern() ? command.getTableNameFilterPattern() : "%");
-        for (List<String> r : strings(catalog, sql, parameters)) {
+        boolean readOnly = readOnly(context, catalog);
+        for (List<String> r : strings(catalog, sql, parameters, readOnly)) {
           String type = "BASE TABLE".equals(r.get(2)) ? "TABLE" : r.get(2);
           if (command.getTableTypesCount() > 0 && !command.getTableTypesList().contains(type)) {
             continue;
@@ -514,7 +767,7 @@ public final class KapuFlightSqlProducer extends NoOpFlightSqlProducer {
           if (command.getIncludeSchema()) {
             String name = quote(r.get(0)) + "." + quote(r.get(1));
             Schema schema;
-            try (ArrowReader reader = backend.query(catalog, "SELECT * FROM " + name + " LIMIT 0", List.of())) {
+            try (ArrowReader reader = backend.query(catalog, "SELECT * FROM " + name + " LIMIT 0", List.of(), readOnly)) {
               schema = reader.getVectorSchemaRoot().getSchema();
             }
             rows.add(new Object[] {catalog, r.get(0), r.get(1), type, SqlSchemas.toBytes(schema)});
@@ -534,15 +787,17 @@ public final class KapuFlightSqlProducer extends NoOpFlightSqlProducer {
     return "\"" + identifier.replace("\"", "\"\"") + "\"";
   }
 
-  /** The SQL catalogs a metadata request covers: all of them, or the one it names. */
-  private List<String> catalogs(String requested) {
-    return backend.sqlCatalogs().stream().filter(c -> requested == null || requested.equals(c)).toList();
+  /** The SQL catalogs a metadata request covers: those its user sees, all or the one it names. */
+  private List<String> catalogs(CallContext context, String requested) {
+    return access.visible(context.peerIdentity(), backend.sqlCatalogs()).stream()
+        .filter(c -> requested == null || requested.equals(c)).toList();
   }
 
   /** A small query's result as strings. */
-  private List<List<String>> strings(String catalog, String sql, List<Object> parameters) throws Exception {
+  private List<List<String>> strings(String catalog, String sql, List<Object> parameters, boolean readOnly)
+      throws Exception {
     List<List<String>> rows = new ArrayList<>();
-    try (ArrowReader reader = backend.query(catalog, sql, parameters)) {
+    try (ArrowReader reader = backend.query(catalog, sql, parameters, readOnly)) {
       VectorSchemaRoot root = reader.getVectorSchemaRoot();
       while (reader.loadNextBatch()) {
         for (int r = 0; r < root.getRowCount(); r++) {
@@ -590,5 +845,7 @@ public final class KapuFlightSqlProducer extends NoOpFlightSqlProducer {
   public void close() {
     prepared.clear();
     pending.clear();
+    cancelled.clear();
+    issued.clear();
   }
 }

@@ -17,11 +17,39 @@ public interface SqlBackend {
   /** The catalogs that answer {@code information_schema} queries (DuckDB, JDBC databases). */
   List<String> sqlCatalogs();
 
-  /** Parses {@code sql} on the catalog without running it for real: result and parameter types. */
-  Description describe(String catalog, String sql) throws Exception;
+  /**
+   * Parses {@code sql} on the catalog without running it for real: result and parameter types.
+   *
+   * @param readOnly the caller may only read: see {@link #query}
+   */
+  Description describe(String catalog, String sql, boolean readOnly) throws Exception;
 
-  /** Runs a query; the reader streams its result. Close it. */
-  ArrowReader query(String catalog, String sql, List<Object> parameters) throws Exception;
+  /**
+   * Runs a query; the reader streams its result. Close it.
+   *
+   * @param readOnly the caller may only read: the database itself must refuse to change anything
+   *     (a write hidden in a query included), and a statement that could is refused with a {@link
+   *     SecurityException} saying why
+   */
+  ArrowReader query(String catalog, String sql, List<Object> parameters, boolean readOnly) throws Exception;
+
+  /**
+   * Runs a query on a daemon and leaves its result waiting there, unopened, for a Flight SQL
+   * client to fetch straight from the daemon (direct endpoints).
+   *
+   * @param readOnly the caller may only read, as for {@link #query}
+   */
+  default Parked park(String catalog, String sql, List<Object> parameters, boolean readOnly) throws Exception {
+    throw new UnsupportedOperationException("this backend cannot leave results on daemons: serve with relay");
+  }
+
+  /**
+   * Stops a result {@link #park} left waiting, or that is streaming, and frees it on its daemon;
+   * true if there was one to stop (false once it was fetched to the end, expired or stopped).
+   */
+  default boolean cancel(Parked parked) throws Exception {
+    throw new UnsupportedOperationException("this backend cannot leave results on daemons: serve with relay");
+  }
 
   /** Runs a statement that changes data or schema; returns the number of rows changed. */
   long update(String catalog, String sql, List<Object> parameters) throws Exception;
@@ -33,4 +61,11 @@ public interface SqlBackend {
    * @param parameters one field per {@code ?} marker, in order
    */
   record Description(Schema result, Schema parameters) {}
+
+  /**
+   * Where a query's result waits: fetched once by {@code DoGet} of {@code ticket} at {@code
+   * location} (a daemon's Flight URL); the ticket is the capability, so hand it only to the
+   * client that asked.
+   */
+  record Parked(String location, byte[] ticket) {}
 }

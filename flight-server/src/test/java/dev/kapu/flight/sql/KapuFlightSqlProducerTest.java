@@ -3,6 +3,8 @@ package dev.kapu.flight.sql;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.kapu.flight.AccessControl;
+import dev.kapu.flight.AccessControl.Right;
 import dev.kapu.flight.KapuServer;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -33,22 +35,30 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-/** The Flight SQL producer behind KapuServer's basic/bearer auth, over a fake backend. */
+/**
+ * The Flight SQL producer behind KapuServer's basic/bearer auth, over a fake backend: ann may do
+ * everything, rob may only read catalog db and does not see catalog hidden.
+ */
 class KapuFlightSqlProducerTest {
   private static final Schema NUMBERS = new Schema(List.of(Field.nullable("n", new ArrowType.Int(64, true))));
 
   private final BufferAllocator allocator = new RootAllocator();
   private final Map<String, List<Object>> updates = new ConcurrentHashMap<>();
+  private final Map<String, Boolean> readOnlyQueries = new ConcurrentHashMap<>();
   private KapuServer server;
   private FlightClient flight;
   private FlightSqlClient sql;
   private CredentialCallOption bearer;
+  private CredentialCallOption rob;
 
-  /** "SELECT n" streams 0..n-1 in batches of 10; "BAD" fails like a database; the rest are updates. */
+  /**
+   * "SELECT n" streams 0..n-1 in batches of 10; "BAD" fails like a database; "INSERT" is refused
+   * to a read-only caller as a daemon's resource would; the rest are updates.
+   */
   private final SqlBackend backend = new SqlBackend() {
     @Override
     public List<String> catalogs() {
-      return List.of("db");
+      return List.of("db", "hidden");
     }
 
     @Override
@@ -57,15 +67,20 @@ class KapuFlightSqlProducerTest {
     }
 
     @Override
-    public Description describe(String catalog, String text) throws Exception {
+    public Description describe(String catalog, String text, boolean readOnly) throws Exception {
       if (text.startsWith("BAD")) {
         throw new SQLException("Parser Error: syntax error at or near \"BAD\"");
+      }
+      if (readOnly && text.startsWith("INSERT")) {
+        throw new SecurityException("DuckDB runs one SELECT statement");
       }
       return new Description(text.startsWith("SELECT") ? NUMBERS : null, new Schema(List.of()));
     }
 
     @Override
-    public ArrowReader query(String catalog, String text, List<Object> parameters) throws Exception {
+    public ArrowReader query(String catalog, String text, List<Object> parameters, boolean readOnly)
+        throws Exception {
+      readOnlyQueries.put(text, readOnly);
       int n = Integer.parseInt(text.substring("SELECT ".length()).trim());
       ByteArrayOutputStream bytes = new ByteArrayOutputStream();
       try (VectorSchemaRoot root = VectorSchemaRoot.create(NUMBERS, allocator);
@@ -97,12 +112,15 @@ class KapuFlightSqlProducerTest {
   void start() {
     server = KapuServer.builder()
         .port(0)
-        .producer(new KapuFlightSqlProducer(backend, allocator, "test"))
-        .headerAuthenticator(FlightSqlAuth.basic("ann", "pw"))
+        .producer(new KapuFlightSqlProducer(backend,
+            AccessControl.of(Map.of("ann", Map.of("*", Right.WRITE), "rob", Map.of("db", Right.READ))),
+            allocator, "test", KapuFlightSqlProducer.Delivery.RELAY))
+        .headerAuthenticator(FlightSqlAuth.users(Map.of("ann", "pw", "rob", "pw2")))
         .build();
     flight = FlightClient.builder(allocator, new Location(server.endpoint().url())).build();
     sql = new FlightSqlClient(flight);
     bearer = flight.authenticateBasicToken("ann", "pw").orElseThrow();
+    rob = flight.authenticateBasicToken("rob", "pw2").orElseThrow();
   }
 
   @AfterEach
@@ -113,8 +131,12 @@ class KapuFlightSqlProducerTest {
   }
 
   private long sum(FlightInfo info) throws Exception {
+    return sum(info, bearer);
+  }
+
+  private long sum(FlightInfo info, CredentialCallOption user) throws Exception {
     long sum = 0;
-    try (FlightStream stream = sql.getStream(info.getEndpoints().get(0).getTicket(), bearer)) {
+    try (FlightStream stream = sql.getStream(info.getEndpoints().get(0).getTicket(), user)) {
       while (stream.next()) {
         BigIntVector v = (BigIntVector) stream.getRoot().getVector(0);
         for (int i = 0; i < stream.getRoot().getRowCount(); i++) {
@@ -157,15 +179,75 @@ class KapuFlightSqlProducerTest {
     assertThat(p.getResultSetSchema()).isEqualTo(NUMBERS);
     assertThat(sum(p.execute(bearer))).isEqualTo(190);
     p.close(bearer); // close() alone would present no credentials
+    assertThat(catalogs(bearer)).containsExactly("db", "hidden");
+  }
+
+  private List<String> catalogs(CredentialCallOption user) throws Exception {
     List<String> catalogs = new ArrayList<>();
-    try (FlightStream stream = sql.getStream(sql.getCatalogs(bearer).getEndpoints().get(0).getTicket(), bearer)) {
+    try (FlightStream stream = sql.getStream(sql.getCatalogs(user).getEndpoints().get(0).getTicket(), user)) {
       while (stream.next()) {
         for (int i = 0; i < stream.getRoot().getRowCount(); i++) {
           catalogs.add(stream.getRoot().getVector(0).getObject(i).toString());
         }
       }
     }
-    assertThat(catalogs).containsExactly("db");
+    return catalogs;
+  }
+
+  private static void assertRefused(Runnable call, FlightStatusCode code, String message) {
+    assertThatThrownBy(call::run).isInstanceOfSatisfying(FlightRuntimeException.class, e -> {
+      assertThat(e.status().code()).isEqualTo(code);
+      assertThat(e.getMessage()).contains(message);
+    });
+  }
+
+  @Test
+  void aReadOnlyUserQueriesReadOnlyAndIsRefusedUpdates() throws Exception {
+    FlightInfo robs = sql.execute("SELECT 10", rob);
+    assertRefused(() -> {
+      try {
+        sum(sql.execute("SELECT 12", rob), bearer);
+      } catch (Exception e) {
+        throw e instanceof RuntimeException r ? r : new IllegalStateException(e);
+      }
+    }, FlightStatusCode.NOT_FOUND, "unknown or already used ticket"); // a ticket is its user's
+    assertThat(sum(robs, rob)).isEqualTo(45);
+    assertThat(readOnlyQueries).containsEntry("SELECT 10", true);
+    assertThat(sum(sql.execute("SELECT 11", bearer))).isEqualTo(55);
+    assertThat(readOnlyQueries).containsEntry("SELECT 11", false);
+
+    assertRefused(() -> sql.executeUpdate("DELETE FROM t", rob), FlightStatusCode.UNAUTHORIZED,
+        "user 'rob' may only read 'db'");
+    FlightSqlClient.PreparedStatement update = sql.prepare("DELETE FROM t", rob);
+    assertRefused(() -> update.executeUpdate(rob), FlightStatusCode.UNAUTHORIZED, "user 'rob' may only read 'db'");
+    update.close(rob);
+    assertThat(updates).isEmpty();
+    // the backend's refusal of a read-only query names the user and the catalog
+    assertRefused(() -> sql.execute("INSERT INTO t VALUES (1) RETURNING *", rob), FlightStatusCode.UNAUTHORIZED,
+        "user 'rob' may only read 'db': DuckDB runs one SELECT statement");
+    assertThat(sql.executeUpdate("DELETE FROM t", bearer)).isEqualTo(7); // ann still may
+  }
+
+  @Test
+  void aCatalogWithoutARightIsNeitherListedNorUsable() throws Exception {
+    assertThat(catalogs(rob)).containsExactly("db");
+    assertThat(catalogs(bearer)).containsExactly("db", "hidden");
+  }
+
+  @Test
+  void anotherUsersPreparedStatementIsUnknown() throws Exception {
+    FlightSqlClient.PreparedStatement anns = sql.prepare("SELECT 3", bearer);
+    assertRefused(() -> anns.execute(rob), FlightStatusCode.NOT_FOUND, "unknown prepared statement handle");
+    assertThat(sum(anns.execute(bearer))).isEqualTo(3);
+    anns.close(bearer);
+  }
+
+  @Test
+  void wrongPasswordsAndUnknownUsersGetTheSameAnswer() {
+    for (String[] credentials : List.of(new String[] {"rob", "pw"}, new String[] {"bob", "pw2"}, new String[] {"rob", ""})) {
+      assertRefused(() -> flight.authenticateBasicToken(credentials[0], credentials[1]),
+          FlightStatusCode.UNAUTHENTICATED, "wrong user name or password");
+    }
   }
 
   @Test

@@ -1,4 +1,4 @@
-package dev.kapu.flight.internal;
+package dev.kapu.flight;
 
 import java.io.IOException;
 import org.apache.arrow.flight.FlightStream;
@@ -6,13 +6,28 @@ import org.apache.arrow.vector.VectorSchemaRoot;
 import org.apache.arrow.vector.ipc.ArrowReader;
 import org.apache.arrow.vector.types.pojo.Schema;
 
-/** A Flight stream seen as an {@link ArrowReader}; the root is the stream's own. */
+/**
+ * A Flight stream seen as an {@link ArrowReader} (batches load into the stream's own root, no
+ * copy), counting the rows it has read.
+ */
 public final class FlightStreamReader extends ArrowReader {
   private final FlightStream stream;
+  private final boolean owner;
+  private long rows;
 
-  public FlightStreamReader(FlightStream stream) {
+  /**
+   * @param owner closing the reader closes the stream; false for a stream someone else closes
+   *     (the one a Flight server hands to {@code acceptPut})
+   */
+  public FlightStreamReader(FlightStream stream, boolean owner) {
     super(null); // batches load into the stream's root, not one of ours
     this.stream = stream;
+    this.owner = owner;
+  }
+
+  /** Rows read so far. */
+  public long rows() {
+    return rows;
   }
 
   @Override
@@ -22,7 +37,11 @@ public final class FlightStreamReader extends ArrowReader {
 
   @Override
   public boolean loadNextBatch() {
-    return stream.next();
+    if (!stream.next()) {
+      return false;
+    }
+    rows += stream.getRoot().getRowCount();
+    return true;
   }
 
   @Override
@@ -32,6 +51,9 @@ public final class FlightStreamReader extends ArrowReader {
 
   @Override
   protected void closeReadSource() throws IOException {
+    if (!owner) {
+      return;
+    }
     try {
       stream.close();
     } catch (Exception e) {

@@ -1,0 +1,78 @@
+package dev.kapu.client;
+
+import dev.kapu.daemon.QueryTask;
+import dev.kapu.daemon.ReadTableTask;
+import dev.kapu.daemon.Task;
+import dev.kapu.flight.ClusterStatus;
+import dev.kapu.flight.plain.FlightBackend;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import org.apache.arrow.vector.ipc.ArrowReader;
+
+/**
+ * Plain Flight's {@link FlightBackend} on a Kapu session: the daemons come from its status; tables
+ * and queries are read with tasks ({@link ReadTableTask}, {@link QueryTask}) routed to a daemon
+ * that holds what they name.
+ */
+public final class KapuFlightBackend implements FlightBackend {
+  private final Kapu kapu;
+  private final List<String> resources;
+  private final String uploadResource;
+
+  /**
+   * @param resources the hosted resources to offer, the default first
+   * @param uploadResource the resource uploaded tables go with (see {@link FlightBackend#uploadResource}),
+   *     or null for any daemon
+   */
+  public KapuFlightBackend(Kapu kapu, List<String> resources, String uploadResource) {
+    if (resources.isEmpty()) {
+      throw new IllegalArgumentException("no resource to serve");
+    }
+    this.kapu = kapu;
+    this.resources = List.copyOf(resources);
+    this.uploadResource = uploadResource;
+  }
+
+  @Override
+  public List<String> resources() {
+    return resources;
+  }
+
+  @Override
+  public List<Daemon> daemons() {
+    List<Daemon> daemons = new ArrayList<>();
+    for (ClusterStatus.Daemon d : kapu.status().daemons()) {
+      if (!d.draining()) {
+        daemons.add(new Daemon(d.id(), d.flightUrl(), Set.copyOf(d.resources()), d.executing()));
+      }
+    }
+    return daemons;
+  }
+
+  @Override
+  public String uploadResource() {
+    return uploadResource;
+  }
+
+  @Override
+  public ArrowReader readTable(String table) throws Exception {
+    return run(new ReadTableTask(table), TaskOptions.on(table));
+  }
+
+  @Override
+  public ArrowReader query(String resource, String sql, List<String> tables, boolean readOnly) throws Exception {
+    List<String> on = new ArrayList<>(tables);
+    on.add(0, resource);
+    return run(new QueryTask(resource, sql, List.of(), readOnly), TaskOptions.on(on.toArray(String[]::new)));
+  }
+
+  private <T> T run(Task<T> task, TaskOptions options) throws Exception {
+    try {
+      return kapu.submit(task, options).get();
+    } catch (ExecutionException e) {
+      throw e.getCause() instanceof Exception cause ? cause : e;
+    }
+  }
+}

@@ -1,0 +1,259 @@
+package dev.kapu.client;
+
+import java.io.IOException;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import org.apache.arrow.flight.CallOption;
+import org.apache.arrow.flight.CallStatus;
+import org.apache.arrow.flight.FlightClient;
+import org.apache.arrow.flight.FlightEndpoint;
+import org.apache.arrow.flight.FlightInfo;
+import org.apache.arrow.flight.FlightRuntimeException;
+import org.apache.arrow.flight.FlightStatusCode;
+import org.apache.arrow.flight.FlightStream;
+import org.apache.arrow.flight.Location;
+import org.apache.arrow.flight.LocationSchemes;
+import org.apache.arrow.flight.SessionOptionValueFactory;
+import org.apache.arrow.flight.SetSessionOptionsRequest;
+import org.apache.arrow.flight.SetSessionOptionsResult;
+import org.apache.arrow.flight.Ticket;
+import org.apache.arrow.flight.client.ClientCookieMiddleware;
+import org.apache.arrow.flight.sql.FlightSqlClient;
+import org.apache.arrow.memory.BufferAllocator;
+import org.apache.arrow.util.AutoCloseables;
+import org.apache.arrow.vector.VectorSchemaRoot;
+import org.apache.arrow.vector.ipc.ArrowReader;
+import org.apache.arrow.vector.types.pojo.Schema;
+
+/**
+ * SQL on a remote Arrow Flight SQL server ({@code kapu serve} or any other), read back as Arrow
+ * batches. Connecting trades the user name and password for a bearer token (Handshake with HTTP
+ * basic auth). A query is {@code GetFlightInfo}, then {@code DoGet} of each endpoint in order: an
+ * endpoint without a location from this server, one with locations from the first of them that
+ * answers, after the same handshake there (as the Flight SQL JDBC driver does).
+ *
+ * <pre>{@code
+ * try (RemoteSql remote = RemoteSql.connect(URI.create("grpc://127.0.0.1:31337"), "kapu", password, null, allocator);
+ *     ArrowReader result = remote.query("SELECT 42")) {
+ *   while (result.loadNextBatch()) { ... }
+ * }
+ * }</pre>
+ */
+public final class RemoteSql implements AutoCloseable {
+  private final BufferAllocator allocator;
+  private final String user;
+  private final String password;
+  private final byte[] trustedCertificate;
+  private final FlightClient client;
+  private final FlightSqlClient sql;
+  private final CallOption[] auth;
+  /** Clients of other locations endpoints named, each with its own bearer token; opened on first use. */
+  private final Map<URI, Located> located = new ConcurrentHashMap<>();
+
+  private record Located(FlightClient client, CallOption[] auth) {}
+
+  private RemoteSql(BufferAllocator allocator, String user, String password, byte[] trustedCertificate,
+      URI url) {
+    this.allocator = allocator;
+    this.user = user;
+    this.password = password;
+    this.trustedCertificate = trustedCertificate;
+    // cookies carry the server's session, and with it the session options (the catalog)
+    this.client = open(url, true);
+    try {
+      this.auth = handshake(client);
+    } catch (RuntimeException e) {
+      closeQuietly(client);
+      throw e;
+    }
+    this.sql = new FlightSqlClient(client);
+  }
+
+  /**
+   * Connects and authenticates.
+   *
+   * @param url {@code grpc://host:port} or {@code grpc+tls://host:port}
+   * @param password null to skip the handshake (a server without authentication)
+   * @param trustedCertificate a PEM certificate to trust for TLS (a self-signed server's, as {@code
+   *     kapu serve --tls} prints); null for the system's trust store
+   * @throws FlightRuntimeException if the server cannot be reached ({@code UNAVAILABLE}) or refuses
+   *     the credentials ({@code UNAUTHENTICATED})
+   */
+  public static RemoteSql connect(URI url, String user, String password, Path trustedCertificate,
+      BufferAllocator allocator) throws IOException {
+    byte[] certificate = trustedCertificate == null ? null : Files.readAllBytes(trustedCertificate);
+    return new RemoteSql(allocator, user, password, certificate, url);
+  }
+
+  /**
+   * Sets the Flight SQL session option {@code catalog}: later statements run on that catalog (for
+   * {@code kapu serve}, a hosted resource).
+   *
+   * @throws IllegalArgumentException if the server refuses it
+   */
+  public void catalog(String name) {
+    SetSessionOptionsResult result = sql.setSessionOptions(new SetSessionOptionsRequest(
+        Map.of("catalog", SessionOptionValueFactory.makeSessionOptionValue(name))), auth);
+    if (result.hasErrors()) {
+      throw new IllegalArgumentException("the server refused catalog '" + name + "' ("
+          + result.getErrors().get("catalog").value + ")");
+    }
+  }
+
+  /** Runs {@code sql} and streams its result, endpoint after endpoint; close the reader when done. */
+  public ArrowReader query(String statement) {
+    FlightInfo info = sql.execute(statement, auth);
+    return new EndpointsReader(allocator, info);
+  }
+
+  private FlightClient open(URI url, boolean cookies) {
+    Location location = new Location(url);
+    FlightClient.Builder builder = FlightClient.builder(allocator, location);
+    if (cookies) {
+      builder.intercept(new ClientCookieMiddleware.Factory());
+    }
+    if (LocationSchemes.GRPC_TLS.equals(url.getScheme()) && trustedCertificate != null) {
+      builder.trustedCertificates(new java.io.ByteArrayInputStream(trustedCertificate));
+    }
+    return builder.build();
+  }
+
+  private CallOption[] handshake(FlightClient to) {
+    if (password == null) {
+      return new CallOption[0];
+    }
+    return to.authenticateBasicToken(user, password).map(token -> new CallOption[] {token})
+        .orElse(new CallOption[0]);
+  }
+
+  /** The stream of one endpoint, from where it says. */
+  private FlightStream stream(FlightEndpoint endpoint) {
+    List<Location> locations = endpoint.getLocations();
+    if (locations.isEmpty()) {
+      return sql.getStream(endpoint.getTicket(), auth);
+    }
+    FlightRuntimeException unreachable = null;
+    for (Location location : locations) {
+      URI uri = location.getUri();
+      if (LocationSchemes.REUSE_CONNECTION.equals(uri.getScheme())) {
+        return sql.getStream(endpoint.getTicket(), auth);
+      }
+      try {
+        Located at = located.computeIfAbsent(uri, u -> {
+          FlightClient there = open(u, false);
+          try {
+            return new Located(there, handshake(there));
+          } catch (RuntimeException e) {
+            closeQuietly(there);
+            throw e;
+          }
+        });
+        FlightStream stream = at.client().getStream(endpoint.getTicket(), at.auth());
+        stream.getSchema(); // waits for the stream's start, so an unreachable location shows here
+        return stream;
+      } catch (FlightRuntimeException e) {
+        if (e.status().code() != FlightStatusCode.UNAVAILABLE) {
+          throw e;
+        }
+        unreachable = e;
+      }
+    }
+    throw CallStatus.UNAVAILABLE.withDescription("no location of a result endpoint answers: " + locations
+        + " (" + unreachable.getMessage() + ")").withCause(unreachable).toRuntimeException();
+  }
+
+  private static void closeQuietly(AutoCloseable closeable) {
+    try {
+      closeable.close();
+    } catch (Exception e) {
+      // closing after a failure: the failure is what matters
+    }
+  }
+
+  @Override
+  public void close() throws Exception {
+    List<AutoCloseable> clients = new ArrayList<>();
+    located.values().forEach(l -> clients.add(l.client()));
+    located.clear();
+    clients.add(sql); // closes the server's client too
+    AutoCloseables.close(clients);
+  }
+
+  /**
+   * The endpoints' streams one after the other, as one reader. Each batch moves from its stream's
+   * root into this reader's by transferring buffers, so every batch has buffers of its own.
+   */
+  private final class EndpointsReader extends ArrowReader {
+    private final FlightInfo info;
+    private int next;
+    private FlightStream current;
+    private long bytes;
+
+    EndpointsReader(BufferAllocator allocator, FlightInfo info) {
+      super(allocator);
+      this.info = info;
+    }
+
+    @Override
+    protected Schema readSchema() throws IOException {
+      if (!info.getEndpoints().isEmpty()) {
+        return nextStream().getSchema(); // the stream's own schema: its vectors are what moves into ours
+      }
+      return info.getSchemaOptional().orElse(new Schema(List.of()));
+    }
+
+    private FlightStream nextStream() {
+      current = stream(info.getEndpoints().get(next++));
+      return current;
+    }
+
+    @Override
+    public boolean loadNextBatch() throws IOException {
+      prepareLoadNextBatch();
+      VectorSchemaRoot root = getVectorSchemaRoot();
+      while (current != null) {
+        if (current.next()) {
+          VectorSchemaRoot from = current.getRoot();
+          for (int i = 0; i < from.getFieldVectors().size(); i++) {
+            from.getVector(i).makeTransferPair(root.getVector(i)).transfer();
+          }
+          root.setRowCount(from.getRowCount());
+          bytes += root.getFieldVectors().stream().mapToLong(v -> v.getBufferSize()).sum();
+          return true;
+        }
+        closeCurrent();
+        if (next < info.getEndpoints().size()) {
+          nextStream();
+        }
+      }
+      return false;
+    }
+
+    private void closeCurrent() throws IOException {
+      FlightStream done = current;
+      current = null;
+      try {
+        done.close();
+      } catch (Exception e) {
+        throw new IOException(e);
+      }
+    }
+
+    @Override
+    public long bytesRead() {
+      return bytes;
+    }
+
+    @Override
+    protected void closeReadSource() throws IOException {
+      if (current != null) {
+        closeCurrent();
+      }
+    }
+  }
+}

@@ -1,0 +1,147 @@
+package dev.kapu.client.cli;
+
+import com.fasterxml.jackson.core.JsonGenerator;
+import java.io.IOException;
+import java.math.BigDecimal;
+import java.math.BigInteger;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.LocalDateTime;
+import java.time.LocalTime;
+import java.time.OffsetDateTime;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.time.format.DateTimeFormatterBuilder;
+import java.time.temporal.TemporalAccessor;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.apache.arrow.vector.DateDayVector;
+import org.apache.arrow.vector.DateMilliVector;
+import org.apache.arrow.vector.FieldVector;
+import org.apache.arrow.vector.TimeMicroVector;
+import org.apache.arrow.vector.TimeMilliVector;
+import org.apache.arrow.vector.TimeNanoVector;
+import org.apache.arrow.vector.TimeSecVector;
+import org.apache.arrow.vector.TimeStampVector;
+import org.apache.arrow.vector.types.pojo.ArrowType;
+import org.apache.arrow.vector.util.Text;
+
+/**
+ * The values of an Arrow column as {@code kapu query} writes them: as text (table and CSV) and as
+ * JSON (numbers as numbers, booleans as booleans, null as null, lists and structs nested). Arrow
+ * Java hands dates, times and zoned timestamps out as bare numbers; they become SQL-style text
+ * here ({@code 2024-05-01}, {@code 13:45:00}, {@code 2024-05-01 13:45:00}, with the offset when
+ * the column has a time zone). Binary values are hex ({@code \x0a1b}) in text, base64 in JSON.
+ */
+final class Cells {
+  private static final DateTimeFormatter LOCAL = new DateTimeFormatterBuilder()
+      .append(DateTimeFormatter.ISO_LOCAL_DATE).appendLiteral(' ').append(DateTimeFormatter.ISO_LOCAL_TIME)
+      .toFormatter();
+  private static final DateTimeFormatter ZONED = new DateTimeFormatterBuilder()
+      .append(LOCAL).appendOffsetId().toFormatter();
+
+  private Cells() {}
+
+  /** The value at {@code row}: null, a number, Boolean, String, byte[], java.time value, List or Map. */
+  static Object value(FieldVector vector, int row) {
+    if (vector.isNull(row)) {
+      return null;
+    }
+    ArrowType type = vector.getField().getType();
+    switch (type.getTypeID()) {
+      case Date:
+        return vector instanceof DateDayVector days
+            ? LocalDate.ofEpochDay(days.get(row))
+            : ((DateMilliVector) vector).getObject(row).toLocalDate();
+      case Time:
+        return LocalTime.ofNanoOfDay(timeNanos(vector, row));
+      case Timestamp: {
+        ArrowType.Timestamp timestamp = (ArrowType.Timestamp) type;
+        Instant instant = instant(((TimeStampVector) vector).get(row), timestamp.getUnit());
+        return timestamp.getTimezone() == null
+            ? LocalDateTime.ofInstant(instant, ZoneOffset.UTC)
+            : OffsetDateTime.ofInstant(instant, ZoneId.of(timestamp.getTimezone()));
+      }
+      default:
+        Object value = vector.getObject(row);
+        return value instanceof Text text ? text.toString() : value;
+    }
+  }
+
+  private static long timeNanos(FieldVector vector, int row) {
+    if (vector instanceof TimeSecVector v) {
+      return TimeUnit.SECONDS.toNanos(v.get(row));
+    } else if (vector instanceof TimeMilliVector v) {
+      return TimeUnit.MILLISECONDS.toNanos(v.get(row));
+    } else if (vector instanceof TimeMicroVector v) {
+      return TimeUnit.MICROSECONDS.toNanos(v.get(row));
+    }
+    return ((TimeNanoVector) vector).get(row);
+  }
+
+  private static Instant instant(long value, org.apache.arrow.vector.types.TimeUnit unit) {
+    return switch (unit) {
+      case SECOND -> Instant.ofEpochSecond(value);
+      case MILLISECOND -> Instant.ofEpochMilli(value);
+      case MICROSECOND -> Instant.ofEpochSecond(Math.floorDiv(value, 1_000_000L), Math.floorMod(value, 1_000_000L) * 1000);
+      case NANOSECOND -> Instant.ofEpochSecond(Math.floorDiv(value, 1_000_000_000L), Math.floorMod(value, 1_000_000_000L));
+    };
+  }
+
+  /** {@code value} as text; null becomes {@code nullText}. */
+  static String text(Object value, String nullText) {
+    if (value == null) {
+      return nullText;
+    } else if (value instanceof BigDecimal decimal) {
+      return decimal.toPlainString();
+    } else if (value instanceof byte[] bytes) {
+      return "\\x" + HexFormat.of().formatHex(bytes);
+    } else if (value instanceof LocalDateTime local) {
+      return LOCAL.format(local);
+    } else if (value instanceof OffsetDateTime zoned) {
+      return ZONED.format(zoned);
+    } else if (value instanceof LocalTime time) {
+      return DateTimeFormatter.ISO_LOCAL_TIME.format(time);
+    }
+    return value.toString();
+  }
+
+  /** Writes {@code value} as one JSON value. */
+  static void json(JsonGenerator json, Object value) throws IOException {
+    if (value == null) {
+      json.writeNull();
+    } else if (value instanceof Boolean b) {
+      json.writeBoolean(b);
+    } else if (value instanceof Double || value instanceof Float) {
+      json.writeNumber(((Number) value).doubleValue());
+    } else if (value instanceof BigDecimal decimal) {
+      json.writeNumber(decimal);
+    } else if (value instanceof BigInteger integer) {
+      json.writeNumber(integer);
+    } else if (value instanceof Number number) {
+      json.writeNumber(number.longValue());
+    } else if (value instanceof byte[] bytes) {
+      json.writeBinary(bytes);
+    } else if (value instanceof List<?> list) {
+      json.writeStartArray();
+      for (Object item : list) {
+        json(json, item instanceof Text t ? t.toString() : item);
+      }
+      json.writeEndArray();
+    } else if (value instanceof Map<?, ?> map) {
+      json.writeStartObject();
+      for (Map.Entry<?, ?> entry : map.entrySet()) {
+        json.writeFieldName(String.valueOf(entry.getKey()));
+        json(json, entry.getValue() instanceof Text t ? t.toString() : entry.getValue());
+      }
+      json.writeEndObject();
+    } else if (value instanceof TemporalAccessor) {
+      json.writeString(text(value, null));
+    } else {
+      json.writeString(value.toString());
+    }
+  }
+}

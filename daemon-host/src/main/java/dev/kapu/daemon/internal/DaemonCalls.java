@@ -1,0 +1,323 @@
+package dev.kapu.daemon.internal;
+
+import com.google.protobuf.Any;
+import com.google.protobuf.InvalidProtocolBufferException;
+import dev.kapu.daemon.spi.ColumnarFunction;
+import dev.kapu.daemon.spi.HostedResource;
+import dev.kapu.flight.FlightStreamReader;
+import java.io.IOException;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.ServiceLoader;
+import java.util.TreeMap;
+import java.util.UUID;
+import java.util.regex.Pattern;
+import org.apache.arrow.c.ArrowArrayStream;
+import org.apache.arrow.c.Data;
+import org.apache.arrow.flight.CallStatus;
+import org.apache.arrow.flight.Criteria;
+import org.apache.arrow.flight.FlightDescriptor;
+import org.apache.arrow.flight.FlightInfo;
+import org.apache.arrow.flight.FlightProducer.ServerStreamListener;
+import org.apache.arrow.flight.FlightProducer.StreamListener;
+import org.apache.arrow.flight.FlightRuntimeException;
+import org.apache.arrow.flight.FlightStream;
+import org.apache.arrow.flight.PutResult;
+import org.apache.arrow.flight.sql.impl.FlightSql.CommandStatementIngest;
+import org.apache.arrow.flight.sql.impl.FlightSql.CommandStatementIngest.TableDefinitionOptions;
+import org.apache.arrow.flight.sql.impl.FlightSql.DoPutUpdateResult;
+import org.apache.arrow.memory.ArrowBuf;
+import org.apache.arrow.memory.BufferAllocator;
+import org.apache.arrow.memory.OutOfMemoryException;
+import org.apache.arrow.util.AutoCloseables;
+import org.apache.arrow.vector.VectorSchemaRoot;
+import org.duckdb.DuckDBConnection;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The Flight calls a daemon's endpoint answers besides fetching parked results, for the server
+ * that relays them (authorization and placement happened there):
+ *
+ * <ul>
+ *   <li>{@code ListFlights}: this daemon's Arrow tables (path descriptor {@code [name]}, schema,
+ *       rows, bytes).
+ *   <li>{@code DoPut} with a path {@code [name]} or {@code [name, "replace"]}: a table into memory,
+ *       visible only once the stream has completed; a failed or cut stream stores nothing.
+ *   <li>{@code DoPut} with a Flight SQL {@code CommandStatementIngest} whose catalog names a duckdb
+ *       resource: the batches go into a DuckDB table through its Arrow import, in one transaction.
+ *   <li>{@code DoExchange} with a path {@code [function, argument...]}: a {@link ColumnarFunction}
+ *       over the incoming batches, batch by batch.
+ * </ul>
+ */
+public final class DaemonCalls {
+  private static final Logger log = LoggerFactory.getLogger(DaemonCalls.class);
+  /** The second path element of an upload that may replace a table of that name. */
+  public static final String REPLACE = "replace";
+  private static final Pattern TABLE_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]{0,127}");
+
+  private final TableStore tables;
+  private final ResourceRegistry resources;
+  private final BufferAllocator allocator;
+  private final Map<String, ColumnarFunction> functions = new TreeMap<>();
+
+  public DaemonCalls(TableStore tables, ResourceRegistry resources, BufferAllocator allocator) {
+    this.tables = tables;
+    this.resources = resources;
+    this.allocator = allocator;
+    for (ColumnarFunction f : ServiceLoader.load(ColumnarFunction.class)) {
+      functions.putIfAbsent(f.name(), f);
+    }
+  }
+
+  /**
+   * Null if {@code name} may name an uploaded table (DuckDB finds it by name in SQL, so it must be
+   * a plain identifier), else why not.
+   */
+  public static String invalidTableName(String name) {
+    return TABLE_NAME.matcher(name).matches() ? null
+        : "'" + name + "' is not a table name: letters, digits and _, not starting with a digit, at most 128";
+  }
+
+  // ---- ListFlights --------------------------------------------------------------------------
+
+  public void listFlights(Criteria criteria, StreamListener<FlightInfo> listener) {
+    for (String name : tables.names()) {
+      FlightInfo info;
+      try {
+        info = new FlightInfo(tables.schema(name), FlightDescriptor.path(name), List.of(),
+            tables.bytes(name), tables.rowCount(name));
+      } catch (IllegalArgumentException droppedMeanwhile) {
+        continue;
+      }
+      listener.onNext(info);
+    }
+    listener.onCompleted();
+  }
+
+  // ---- DoPut ---------------------------------------------------------------------------------
+
+  public Runnable acceptPut(FlightStream stream, StreamListener<PutResult> ack) {
+    return () -> {
+      try {
+        FlightDescriptor descriptor = stream.getDescriptor();
+        long rows = descriptor.isCommand() ? ingest(descriptor, stream) : upload(descriptor.getPath(), stream);
+        byte[] count = DoPutUpdateResult.newBuilder().setRecordCount(rows).build().toByteArray();
+        try (ArrowBuf buffer = allocator.buffer(count.length)) {
+          buffer.writeBytes(count);
+          ack.onNext(PutResult.metadata(buffer));
+        }
+        ack.onCompleted();
+      } catch (Exception e) {
+        log.debug("a DoPut failed", e);
+        ack.onError(status(e));
+      }
+    };
+  }
+
+  private long upload(List<String> path, FlightStream stream) throws IOException {
+    if (path.isEmpty() || path.size() > 2 || (path.size() == 2 && !REPLACE.equals(path.get(1)))) {
+      throw CallStatus.INVALID_ARGUMENT.withDescription("an upload's descriptor is the path [name] or [name, \""
+          + REPLACE + "\"], not " + path).toRuntimeException();
+    }
+    String name = path.get(0);
+    String invalid = invalidTableName(name);
+    if (invalid != null) {
+      throw CallStatus.INVALID_ARGUMENT.withDescription(invalid).toRuntimeException();
+    }
+    boolean replace = path.size() == 2;
+    if (!replace && tables.contains(name)) {
+      throw exists(name); // before the client streams the whole table in vain
+    }
+    FlightStreamReader reader = new FlightStreamReader(stream, false);
+    try {
+      if (replace) {
+        tables.put(name, reader);
+      } else if (!tables.create(name, reader)) {
+        throw exists(name);
+      }
+    } catch (IOException e) {
+      if (e.getCause() instanceof OutOfMemoryException) {
+        throw CallStatus.RESOURCE_EXHAUSTED.withDescription(e.getMessage()).toRuntimeException();
+      }
+      throw e;
+    }
+    log.info("stored uploaded table '{}' ({} rows)", name, reader.rows());
+    return reader.rows();
+  }
+
+  private static FlightRuntimeException exists(String name) {
+    return CallStatus.ALREADY_EXISTS.withDescription("table '" + name + "' exists; upload to the path [" + name
+        + ", \"" + REPLACE + "\"] to replace it").toRuntimeException();
+  }
+
+  /** Bulk ingest into a DuckDB table: one statement reads the whole stream, in one transaction. */
+  private long ingest(FlightDescriptor descriptor, FlightStream stream) throws Exception {
+    CommandStatementIngest command;
+    try {
+      Any any = Any.parseFrom(descriptor.getCommand());
+      if (!any.is(CommandStatementIngest.class)) {
+        throw CallStatus.INVALID_ARGUMENT.withDescription("this daemon takes no DoPut command but"
+            + " CommandStatementIngest, not " + any.getTypeUrl()).toRuntimeException();
+      }
+      command = any.unpack(CommandStatementIngest.class);
+    } catch (InvalidProtocolBufferException e) {
+      throw CallStatus.INVALID_ARGUMENT.withDescription("malformed DoPut command").toRuntimeException();
+    }
+    HostedResource resource;
+    try {
+      resource = resources.get(command.getCatalog());
+    } catch (IllegalArgumentException e) {
+      throw CallStatus.NOT_FOUND.withDescription(e.getMessage()).toRuntimeException();
+    }
+    if (!"duckdb".equals(resource.kind())) {
+      throw CallStatus.INVALID_ARGUMENT.withDescription("bulk ingest goes into a duckdb resource; '"
+          + command.getCatalog() + "' is a " + resource.kind() + " resource").toRuntimeException();
+    }
+    String target = (command.hasSchema() ? quote(command.getSchema()) + "." : "") + quote(command.getTable());
+    List<AutoCloseable> opened = new ArrayList<>();
+    try {
+      DuckDBConnection connection = resource.get(DuckDBConnection.class, opened::add);
+      connection.setAutoCommit(false);
+      String sql = ingestStatement(command, target, exists(connection, command));
+      FlightStreamReader reader = new FlightStreamReader(stream, false);
+      String view = "kapu_ingest_" + UUID.randomUUID().toString().replace("-", "");
+      ArrowArrayStream arrow = ArrowArrayStream.allocateNew(allocator);
+      opened.add(arrow);
+      Data.exportArrayStream(allocator, reader, arrow);
+      connection.registerArrowStream(view, arrow);
+      try (Statement statement = connection.createStatement()) {
+        statement.execute(sql + " SELECT * FROM " + view);
+        connection.commit();
+      } catch (SQLException e) {
+        connection.rollback();
+        throw CallStatus.INVALID_ARGUMENT.withDescription("bulk ingest into " + target + " failed, nothing"
+            + " was written: " + e.getMessage()).withCause(e).toRuntimeException();
+      }
+      log.info("ingested {} rows into '{}'.{}", reader.rows(), command.getCatalog(), target);
+      return reader.rows();
+    } finally {
+      List<AutoCloseable> lastFirst = new ArrayList<>(opened);
+      java.util.Collections.reverse(lastFirst);
+      AutoCloseables.close(lastFirst);
+    }
+  }
+
+  /** The statement, up to its {@code SELECT}, that the table definition options call for. */
+  private static String ingestStatement(CommandStatementIngest command, String target, boolean exists) {
+    TableDefinitionOptions options = command.getTableDefinitionOptions();
+    if (command.getTemporary()) {
+      throw CallStatus.INVALID_ARGUMENT.withDescription("temporary tables are not supported: one lives"
+          + " only as long as its connection, and each Kapu statement runs on a connection of its own")
+          .toRuntimeException();
+    }
+    if (command.hasTransactionId()) {
+      throw CallStatus.INVALID_ARGUMENT.withDescription("transactions are not supported (each ingest is"
+          + " one transaction of its own)").toRuntimeException();
+    }
+    if (exists) {
+      return switch (options.getIfExists()) {
+        case TABLE_EXISTS_OPTION_APPEND -> "INSERT INTO " + target + " BY NAME";
+        case TABLE_EXISTS_OPTION_REPLACE -> "CREATE OR REPLACE TABLE " + target + " AS";
+        case TABLE_EXISTS_OPTION_FAIL -> throw CallStatus.ALREADY_EXISTS.withDescription("table " + target
+            + " exists (the ingest's if-exists option is fail)").toRuntimeException();
+        default -> throw CallStatus.INVALID_ARGUMENT.withDescription("table " + target + " exists and the"
+            + " ingest's if-exists option is unspecified: say fail, append or replace").toRuntimeException();
+      };
+    }
+    return switch (options.getIfNotExist()) {
+      case TABLE_NOT_EXIST_OPTION_CREATE -> "CREATE TABLE " + target + " AS";
+      case TABLE_NOT_EXIST_OPTION_FAIL -> throw CallStatus.NOT_FOUND.withDescription("no table " + target
+          + " (the ingest's if-not-exists option is fail)").toRuntimeException();
+      default -> throw CallStatus.INVALID_ARGUMENT.withDescription("no table " + target + " and the ingest's"
+          + " if-not-exists option is unspecified: say create or fail").toRuntimeException();
+    };
+  }
+
+  private static boolean exists(Connection connection, CommandStatementIngest command) throws SQLException {
+    try (PreparedStatement p = connection.prepareStatement("SELECT count(*) FROM information_schema.tables"
+        + " WHERE table_catalog = current_database() AND lower(table_schema) = lower(coalesce(?, current_schema()))"
+        + " AND lower(table_name) = lower(?)")) {
+      p.setString(1, command.hasSchema() ? command.getSchema() : null);
+      p.setString(2, command.getTable());
+      try (ResultSet rs = p.executeQuery()) {
+        return rs.next() && rs.getLong(1) > 0;
+      }
+    }
+  }
+
+  private static String quote(String identifier) {
+    if (identifier.isEmpty()) {
+      throw CallStatus.INVALID_ARGUMENT.withDescription("bulk ingest needs a table name").toRuntimeException();
+    }
+    return "\"" + identifier.replace("\"", "\"\"") + "\"";
+  }
+
+  // ---- DoExchange ----------------------------------------------------------------------------
+
+  public void doExchange(FlightStream reader, ServerStreamListener writer) {
+    FlightDescriptor descriptor = reader.getDescriptor();
+    if (descriptor.isCommand() || descriptor.getPath().isEmpty()) {
+      writer.error(CallStatus.INVALID_ARGUMENT.withDescription("an exchange's descriptor is the path"
+          + " [function, argument...]").toRuntimeException());
+      return;
+    }
+    String name = descriptor.getPath().get(0);
+    ColumnarFunction function = functions.get(name);
+    if (function == null) {
+      writer.error(CallStatus.NOT_FOUND.withDescription("no columnar function '" + name + "' on this daemon"
+          + " (it has: " + functions.keySet() + ")").toRuntimeException());
+      return;
+    }
+    List<String> arguments = descriptor.getPath().subList(1, descriptor.getPath().size());
+    try (ColumnarFunction.Call call = function.open(reader.getSchema(), arguments);
+        VectorSchemaRoot out = VectorSchemaRoot.create(call.output(), allocator)) {
+      writer.start(out);
+      VectorSchemaRoot in = reader.getRoot();
+      while (reader.next()) {
+        out.allocateNew();
+        call.apply(in, out);
+        if (!send(out, writer)) {
+          return;
+        }
+      }
+      out.allocateNew();
+      call.finish(out);
+      if (send(out, writer)) {
+        writer.completed();
+      }
+    } catch (Exception e) {
+      log.debug("columnar function '{}' failed", name, e);
+      FlightRuntimeException status = e instanceof FlightRuntimeException f ? f
+          : (e instanceof IllegalArgumentException ? CallStatus.INVALID_ARGUMENT : CallStatus.INTERNAL)
+              .withDescription("columnar function '" + name + "' failed: " + e).withCause(e).toRuntimeException();
+      writer.error(status);
+    }
+  }
+
+  /** Sends {@code out} unless it is empty; false if the client went away. */
+  private static boolean send(VectorSchemaRoot out, ServerStreamListener writer) throws InterruptedException {
+    if (out.getRowCount() == 0) {
+      return true;
+    }
+    if (!DaemonStreams.awaitReady(writer)) {
+      return false;
+    }
+    writer.putNext();
+    return true;
+  }
+
+  private static FlightRuntimeException status(Exception e) {
+    if (e instanceof FlightRuntimeException f) {
+      return f;
+    }
+    return CallStatus.INTERNAL.withDescription(e.getMessage() != null ? e.getMessage() : e.toString())
+        .withCause(e).toRuntimeException();
+  }
+}

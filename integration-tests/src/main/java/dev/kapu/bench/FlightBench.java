@@ -1,0 +1,93 @@
+package dev.kapu.bench;
+
+import dev.kapu.client.RemoteSql;
+import dev.kapu.client.cli.KapuCli;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.Callable;
+import org.apache.arrow.memory.BufferAllocator;
+import org.apache.arrow.memory.RootAllocator;
+import org.apache.arrow.vector.ipc.ArrowReader;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+
+/**
+ * {@code ./kapu bench flight}: the table read in one run from {@code kapu serve} (a child JVM
+ * serving a hosted DuckDB file) through the official Flight SQL JDBC driver (plain {@code
+ * ResultSet} iteration reading every column) and through a plain Flight SQL DoGet ({@link
+ * RemoteSql}: GetFlightInfo, then DoGet of each endpoint where it lives), against DuckDB's Arrow
+ * export in this process and PostgreSQL through pgJDBC row by row. Each is the median of several
+ * readings, after a warm-up.
+ */
+@Command(name = "flight", mixinStandardHelpOptions = true,
+    description = "kapu serve over Flight SQL (JDBC driver, plain DoGet) vs in-process DuckDB Arrow export vs pgJDBC.")
+final class FlightBench implements Callable<Integer> {
+  private static final String PASSWORD = "kapu-bench";
+  private static final String SQL = "SELECT * FROM " + BenchTable.TABLE;
+
+  @Mixin
+  BenchTable table;
+
+  @Override
+  public Integer call() throws Exception {
+    Path dir = Files.createTempDirectory("kapu-bench-flight");
+    try {
+      Path served = dir.resolve("served.duckdb");
+      table.create(served);
+      // kapu serve holds its file for writing; this process reads a copy
+      Path local = Files.copy(served, dir.resolve("local.duckdb"));
+      Reading inProcess = table.inProcess(local, 65536);
+      Reading flight;
+      Reading jdbc;
+      try (ChildJvm serve = ChildJvm.start(KapuCli.class, List.of("-Dorg.slf4j.simpleLogger.defaultLogLevel=warn"),
+          List.of("serve", "--duckdb", served.toString(), "--port", "0", "--daemons", "1", "--password", PASSWORD),
+          Duration.ofSeconds(120), "flight_url=")) {
+        URI url = URI.create(serve.readyText());
+        flight = doGet(url);
+        flight.report("flight");
+        jdbc = jdbc(url);
+        jdbc.report("jdbc");
+      }
+      Reading pg = table.postgres();
+      BenchTable.sameRows(inProcess, flight, jdbc, pg);
+      BenchMain.print("flight_vs_inprocess", flight.versus(inProcess));
+      BenchMain.print("jdbc_vs_inprocess", jdbc.versus(inProcess));
+      BenchMain.print("flight_vs_pgjdbc", flight.versus(pg));
+      BenchMain.print("jdbc_vs_pgjdbc", jdbc.versus(pg));
+      return 0;
+    } finally {
+      BenchTable.deleteTree(dir);
+    }
+  }
+
+  /** Timed from the statement (GetFlightInfo) to the last batch of the last endpoint. */
+  private Reading doGet(URI url) throws Exception {
+    try (BufferAllocator allocator = new RootAllocator();
+        RemoteSql remote = RemoteSql.connect(url, "kapu", PASSWORD, null, allocator)) {
+      Reading.Run once = () -> {
+        long t0 = System.nanoTime();
+        try (ArrowReader reader = remote.query(SQL)) {
+          return Reading.drain(reader, t0);
+        }
+      };
+      once.run(); // warms the JIT on both sides
+      return Reading.median(table.repetitions, once);
+    }
+  }
+
+  /** The official Flight SQL JDBC driver, every column of every row through the ResultSet. */
+  private Reading jdbc(URI url) throws Exception {
+    String jdbcUrl = "jdbc:arrow-flight-sql://" + url.getHost() + ":" + url.getPort()
+        + "/?useEncryption=false&user=kapu&password=" + PASSWORD;
+    try (Connection c = DriverManager.getConnection(jdbcUrl)) {
+      Reading.Run once = () -> BenchTable.rowByRow(c, SQL, 0);
+      once.run();
+      return Reading.median(table.repetitions, once);
+    }
+  }
+}
