@@ -1,5 +1,6 @@
 package dev.kapu.daemon.internal;
 
+import dev.kapu.flight.Outbound;
 import com.google.protobuf.Any;
 import com.google.protobuf.InvalidProtocolBufferException;
 import dev.kapu.daemon.spi.ColumnarFunction;
@@ -306,7 +307,7 @@ public final class DaemonCalls {
     if (out.getRowCount() == 0) {
       return true;
     }
-    if (!DaemonStreams.awaitReady(writer)) {
+    if (!Outbound.awaitReady(writer)) {
       return false;
     }
     writer.putNext();

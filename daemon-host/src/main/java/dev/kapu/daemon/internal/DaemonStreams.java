@@ -11,6 +11,7 @@ import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import dev.kapu.flight.Outbound;
 import org.apache.arrow.flight.Action;
 import org.apache.arrow.flight.CallHeaders;
 import org.apache.arrow.flight.CallInfo;
@@ -79,7 +80,6 @@ public final class DaemonStreams implements AutoCloseable {
   private final ScheduledExecutorService timer;
   private final long expiryMillis;
   private final DaemonCalls calls;
-  private static final long STALL_MILLIS = 120_000;
 
   public DaemonStreams(BufferAllocator allocator, String host, String token,
       ScheduledExecutorService timer, long expiryMillis, DaemonCalls calls) throws java.io.IOException {
@@ -196,7 +196,7 @@ public final class DaemonStreams implements AutoCloseable {
           if (stream.cancelled) {
             break;
           }
-          if (!awaitReady(listener)) {
+          if (!Outbound.awaitReady(listener)) { // a slow client holds the daemon back
             return;
           }
           listener.putNext();
@@ -261,28 +261,6 @@ public final class DaemonStreams implements AutoCloseable {
     byte[] bytes = new byte[serialized.remaining()];
     serialized.get(bytes);
     return new Result(bytes);
-  }
-
-  /**
-   * A slow client holds the producer back instead of filling this daemon's memory. The
-   * transport's readiness is polled: Flight's callback-based strategy was seen to miss its
-   * wake-up here and stall a stream until its timeout.
-   */
-  static boolean awaitReady(ServerStreamListener listener) throws InterruptedException {
-    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(STALL_MILLIS);
-    long pause = 10_000; // ns; backs off to 1 ms
-    while (!listener.isReady()) {
-      if (listener.isCancelled()) {
-        return false;
-      }
-      if (System.nanoTime() > deadline) {
-        listener.error(CallStatus.TIMED_OUT.withDescription("the client stopped reading").toRuntimeException());
-        return false;
-      }
-      TimeUnit.NANOSECONDS.sleep(pause);
-      pause = Math.min(pause * 2, 1_000_000);
-    }
-    return !listener.isCancelled();
   }
 
   /** A call's standing: from the Kapu session (its token), or from whoever holds a ticket. */

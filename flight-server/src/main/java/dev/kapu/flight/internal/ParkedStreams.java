@@ -1,5 +1,6 @@
 package dev.kapu.flight.internal;
 
+import dev.kapu.flight.Outbound;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.ArrayList;

@@ -1,5 +1,6 @@
 package dev.kapu.flight.internal;
 
+import dev.kapu.flight.Outbound;
 import com.google.protobuf.ByteString;
 import dev.kapu.flight.ClusterStatus;
 import dev.kapu.flight.Endpoint;

@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.google.protobuf.Any;
 import com.google.protobuf.InvalidProtocolBufferException;
 import dev.kapu.flight.AccessControl;
+import dev.kapu.flight.Outbound;
 import dev.kapu.flight.AccessControl.Right;
 import dev.kapu.flight.ResultStreams;
 import dev.kapu.flight.sql.KapuFlightSqlProducer;
@@ -26,7 +27,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.concurrent.locks.LockSupport;
 import java.util.regex.Pattern;
 import org.apache.arrow.flight.Action;
 import org.apache.arrow.flight.ActionType;
@@ -306,7 +306,7 @@ public final class KapuFlightProducer implements FlightProducer, AutoCloseable {
     try (reader) {
       listener.start(reader.getVectorSchemaRoot());
       while (reader.loadNextBatch()) {
-        if (!awaitReady(listener)) {
+        if (!Outbound.awaitReady(listener)) {
           return;
         }
         listener.putNext();
@@ -315,20 +315,6 @@ public final class KapuFlightProducer implements FlightProducer, AutoCloseable {
     } catch (Exception e) {
       listener.error(status(e));
     }
-  }
-
-  /**
-   * Polls the transport's readiness: gRPC delivers its on-ready callback on this call's executor,
-   * which the relay loop occupies, so a callback-based wait would only end by timing out.
-   */
-  private static boolean awaitReady(ServerStreamListener listener) {
-    while (!listener.isReady()) {
-      if (listener.isCancelled()) {
-        return false;
-      }
-      LockSupport.parkNanos(200_000);
-    }
-    return true;
   }
 
   // ---- DoPut ---------------------------------------------------------------------------------
@@ -535,7 +521,7 @@ public final class KapuFlightProducer implements FlightProducer, AutoCloseable {
       FlightStream answer = exchange.getReader();
       writer.start(answer.getRoot());
       while (answer.next()) {
-        if (!awaitReady(writer)) {
+        if (!Outbound.awaitReady(writer)) {
           answer.cancel("the client went away", null);
           return;
         }
@@ -544,6 +530,9 @@ public final class KapuFlightProducer implements FlightProducer, AutoCloseable {
       writer.completed();
     } catch (RuntimeException e) {
       writer.error(status(e));
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      writer.error(CallStatus.CANCELLED.withDescription("the server is stopping").toRuntimeException());
     } finally {
       try {
         upstream.get(30, TimeUnit.SECONDS);

@@ -9,6 +9,7 @@ import java.nio.charset.StandardCharsets;
 import dev.kapu.flight.AccessControl;
 import dev.kapu.flight.AccessControl.Right;
 import dev.kapu.flight.KapuServer;
+import dev.kapu.flight.Outbound;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -17,7 +18,6 @@ import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.locks.LockSupport;
 import org.apache.arrow.flight.CallStatus;
 import org.apache.arrow.flight.CancelFlightInfoRequest;
 import org.apache.arrow.flight.CancelStatus;
@@ -414,13 +414,8 @@ public final class KapuFlightSqlProducer extends NoOpFlightSqlProducer {
           listener.error(cancelledStatus());
           return;
         }
-        // Poll readiness: gRPC delivers its on-ready callback on this call's executor, which this
-        // loop occupies, so a callback-based wait would only ever end by timing out.
-        while (!listener.isReady()) {
-          if (listener.isCancelled()) {
-            return;
-          }
-          LockSupport.parkNanos(200_000);
+        if (!Outbound.awaitReady(listener)) {
+          return;
         }
         listener.putNext();
       }

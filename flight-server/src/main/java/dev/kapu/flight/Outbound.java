@@ -1,13 +1,16 @@
-package dev.kapu.flight.internal;
+package dev.kapu.flight;
 
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
+import org.apache.arrow.flight.CallStatus;
+import org.apache.arrow.flight.FlightProducer.ServerStreamListener;
 import org.apache.arrow.flight.OutboundStreamListener;
 
 /**
  * Flow control for streams Kapu writes: a slow reader holds the writer back instead of filling
- * memory. Readiness is polled with a short back-off: Flight's own wait spins a core, and its
- * callback was seen to miss its wake-up.
+ * memory. Readiness is polled with a short back-off: Flight's own wait spins a core, its callback
+ * was seen to miss its wake-up, and gRPC delivers that callback on the call's executor, which a
+ * server's {@code getStream} loop occupies.
  */
 public final class Outbound {
   private Outbound() {}
@@ -31,5 +34,20 @@ public final class Outbound {
       pause = Math.min(pause * 2, 1_000_000);
     }
     return !gone.getAsBoolean();
+  }
+
+  /**
+   * For a server's stream: waits until {@code listener} can take another batch; false if the
+   * client cancelled, or stopped reading for {@link #STALL_MILLIS} (then the stream ends with
+   * TIMED_OUT).
+   */
+  public static boolean awaitReady(ServerStreamListener listener) throws InterruptedException {
+    if (awaitReady(listener, listener::isCancelled)) {
+      return true;
+    }
+    if (!listener.isCancelled()) {
+      listener.error(CallStatus.TIMED_OUT.withDescription("the client stopped reading").toRuntimeException());
+    }
+    return false;
   }
 }
