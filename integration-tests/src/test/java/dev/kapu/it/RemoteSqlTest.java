@@ -135,7 +135,7 @@ class RemoteSqlTest {
       }
     }
     assertThat(expected).isEqualTo(3500);
-    assertThat(allocator.getAllocatedMemory()).isZero();
+    assertAllFreed();
   }
 
   @Test
@@ -144,6 +144,19 @@ class RemoteSqlTest {
             null, allocator);
         ArrowReader reader = remote.query("SELECT anything")) {
       assertThat(reader.loadNextBatch()).isTrue();
+    }
+    assertAllFreed();
+  }
+
+  /**
+   * Nothing stays allocated. Buffers of messages that were on their way when a stream closed are
+   * freed on gRPC's threads a moment later (seen once in CI: 192 bytes right after close), so this
+   * waits for that, and a real leak still fails after the wait.
+   */
+  private void assertAllFreed() throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (allocator.getAllocatedMemory() != 0 && System.nanoTime() < deadline) {
+      Thread.sleep(10);
     }
     assertThat(allocator.getAllocatedMemory()).isZero();
   }
