@@ -105,6 +105,21 @@ public final class RemoteSql implements AutoCloseable {
     }
   }
 
+  /**
+   * Whether {@code statement} returns rows, as the server describes it when preparing it (a
+   * prepared statement whose result schema has no columns is an update, as the JDBC driver reads it).
+   */
+  public boolean returnsRows(String statement) {
+    try (FlightSqlClient.PreparedStatement prepared = sql.prepare(statement, auth)) {
+      return !prepared.getResultSetSchema().getFields().isEmpty();
+    }
+  }
+
+  /** Runs a statement that returns no rows (DDL, INSERT, ...); the number of rows it changed. */
+  public long update(String statement) {
+    return sql.executeUpdate(statement, auth);
+  }
+
   /** Runs {@code sql} and streams its result, endpoint after endpoint; close the reader when done. */
   public ArrowReader query(String statement) {
     FlightInfo info = sql.execute(statement, auth);

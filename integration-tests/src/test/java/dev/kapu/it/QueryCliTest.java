@@ -99,6 +99,17 @@ class QueryCliTest {
   }
 
   @Test
+  void statementsThatChangeDataRunAsUpdates() throws Exception {
+    Run create = remote("CREATE TABLE cli_made AS SELECT range AS n FROM range(5)");
+    assertThat(create.exit()).as(create.stderr()).isZero();
+    Run insert = remote("INSERT INTO cli_made VALUES (10), (11)");
+    assertThat(insert.exit()).as(insert.stderr()).isZero();
+    assertThat(insert.stdout()).isEqualTo("2 rows changed\n");
+    Run read = remote("--format", "csv", "SELECT count(*) AS n, sum(n) AS total FROM cli_made");
+    assertThat(read.stdout()).isEqualTo("n,total\n7,31\n");
+  }
+
+  @Test
   void csvOnAPipeByDefault() throws Exception {
     Run run = remote("SELECT 'a,b' AS comma, 'say \"hi\"' AS quote, 'two\nlines' AS newline, NULL AS nothing, 7 AS n"
         + " UNION ALL " + "SELECT 'plain', '', 'x', 'y', 8");

@@ -158,7 +158,12 @@ final class QueryCommand implements Callable<Integer> {
       if (catalog != null) {
         remote.catalog(catalog);
       }
-      write(chosen, remote.query(sql), allocator, progress);
+      if (remote.returnsRows(sql)) {
+        write(chosen, remote.query(sql), allocator, progress);
+      } else { // CREATE, INSERT, ...: nothing to format, say what it did
+        long changed = remote.update(sql);
+        System.out.println(changed < 0 ? "done" : changed + (changed == 1 ? " row" : " rows") + " changed");
+      }
     }
   }
 
