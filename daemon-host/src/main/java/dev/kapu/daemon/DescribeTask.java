@@ -10,6 +10,7 @@ import java.sql.ResultSetMetaData;
 import java.sql.Types;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.Callable;
 import org.apache.arrow.vector.ipc.ArrowReader;
 import org.apache.arrow.vector.types.DateUnit;
 import org.apache.arrow.vector.types.FloatingPointPrecision;
@@ -97,13 +98,28 @@ public record DescribeTask(String resource, String sql, boolean readOnly) implem
     try {
       schema = schema(connection, "SELECT * FROM (" + body + ") AS kapu_describe LIMIT 0", parameters.size(), ctx);
     } catch (Exception notWrappable) {
-      // SHOW, DESCRIBE, PRAGMA...: run it as it is (these are cheap) and keep only the schema.
+      // SHOW, DESCRIBE, PRAGMA, INSERT ... RETURNING: run it as it is and keep only the schema, in a
+      // transaction rolled back at once, so that describing a statement changes nothing (it runs
+      // for real when the client executes it).
       if (readOnly) {
         connection.rollback(); // the failure aborted the read-only transaction: begin another
+        schema = schema(connection, sql, parameters.size(), ctx);
+      } else {
+        schema = rolledBack(connection, () -> schema(connection, sql, parameters.size(), ctx));
       }
-      schema = schema(connection, sql, parameters.size(), ctx);
     }
     return new Description(SqlSchemas.toBytes(schema), parameterSchema);
+  }
+
+  private static Schema rolledBack(Connection connection, Callable<Schema> describe) throws Exception {
+    boolean autoCommit = connection.getAutoCommit();
+    connection.setAutoCommit(false);
+    try {
+      return describe.call();
+    } finally {
+      connection.rollback();
+      connection.setAutoCommit(autoCommit);
+    }
   }
 
   /** The Arrow schema {@code sql} streams with null parameters, as the resource's query would. */

@@ -89,6 +89,23 @@ class FlightSqlServeTest {
     assertThat(printed.get("jdbc_url")).contains("useEncryption=false", "user=kapu", "password=");
   }
 
+  /** Describing a statement the server cannot wrap runs it, but in a transaction rolled back: it runs once. */
+  @Test
+  void aQueryThatWritesRunsOnce() throws SQLException {
+    try (Statement s = connection.createStatement()) {
+      s.executeUpdate("CREATE TABLE runs_once (n INTEGER)");
+      try (ResultSet rs = s.executeQuery("INSERT INTO runs_once VALUES (42) RETURNING n")) {
+        assertThat(rs.next()).isTrue();
+        assertThat(rs.getInt(1)).isEqualTo(42);
+        assertThat(rs.next()).isFalse();
+      }
+      try (ResultSet rs = s.executeQuery("SELECT count(*) FROM runs_once")) {
+        assertThat(rs.next()).isTrue();
+        assertThat(rs.getLong(1)).isEqualTo(1);
+      }
+    }
+  }
+
   @Test
   @Order(2)
   void updatesThroughStatementAndPreparedStatement() throws SQLException {
