@@ -20,6 +20,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.apache.arrow.flight.FlightCallHeaders;
 import org.apache.arrow.flight.FlightClient;
+import org.apache.arrow.flight.FlightStream;
 import org.apache.arrow.flight.FlightGrpcUtils;
 import org.apache.arrow.flight.HeaderCallOption;
 import org.apache.arrow.flight.Ticket;
@@ -134,8 +135,22 @@ public final class WorkerConnection implements AutoCloseable {
     headers.insert(Wire.TOKEN.name(), endpoint.token());
     // Shares the channel: closing this client leaves the connection up.
     FlightClient client = FlightGrpcUtils.createFlightClientWithSharedChannel(allocator, channel);
-    return new FlightStreamReader(client.getStream(
-        new Ticket(ticket.getBytes(StandardCharsets.UTF_8)), new HeaderCallOption(headers)), true);
+    FlightStream stream = client.getStream(new Ticket(ticket.getBytes(StandardCharsets.UTF_8)),
+        new HeaderCallOption(headers));
+    try {
+      // Waits until the dispatcher answers, which it does once it has claimed the stream: a task
+      // that ends before reading its input (returning it, say) must not let the stream be freed
+      // at the task's end before this fetch reaches the dispatcher.
+      stream.getSchema();
+    } catch (RuntimeException e) {
+      try {
+        stream.close();
+      } catch (Exception suppressed) {
+        e.addSuppressed(suppressed);
+      }
+      throw e;
+    }
+    return new FlightStreamReader(stream, true);
   }
 
   public void returnTask(long taskId) {
