@@ -5,6 +5,7 @@ import java.util.function.BooleanSupplier;
 import org.apache.arrow.flight.CallStatus;
 import org.apache.arrow.flight.FlightProducer.ServerStreamListener;
 import org.apache.arrow.flight.OutboundStreamListener;
+import org.apache.arrow.vector.ipc.ArrowReader;
 
 /**
  * Flow control for streams Kapu writes: a slow reader holds the writer back instead of filling
@@ -49,5 +50,23 @@ public final class Outbound {
       listener.error(CallStatus.TIMED_OUT.withDescription("the client stopped reading").toRuntimeException());
     }
     return false;
+  }
+
+  /**
+   * Starts {@code listener} with {@code reader}'s root and sends its batches one by one as the
+   * client takes them. True when all were sent: the caller then completes the stream. False if
+   * the client went away or stalled (the stream has ended) or {@code stop} was raised (the caller
+   * ends the stream, say with CANCELLED).
+   */
+  public static boolean sendBatches(ArrowReader reader, ServerStreamListener listener, BooleanSupplier stop)
+      throws java.io.IOException, InterruptedException {
+    listener.start(reader.getVectorSchemaRoot());
+    while (!stop.getAsBoolean() && reader.loadNextBatch()) {
+      if (stop.getAsBoolean() || !awaitReady(listener)) {
+        return false;
+      }
+      listener.putNext();
+    }
+    return !stop.getAsBoolean();
   }
 }

@@ -191,20 +191,11 @@ public final class DaemonStreams implements AutoCloseable {
       streaming.put(id, stream);
       try (ArrowReader ahead = ReadAheadReader.start(reader, 2)) { // DuckDB exports while we send
         listener.setUseZeroCopy(true); // safe: each batch of a ReadAheadReader has buffers of its own
-        listener.start(ahead.getVectorSchemaRoot());
-        while (!stream.cancelled && ahead.loadNextBatch()) {
-          if (stream.cancelled) {
-            break;
-          }
-          if (!Outbound.awaitReady(listener)) { // a slow client holds the daemon back
-            return;
-          }
-          listener.putNext();
-        }
-        if (stream.cancelled) {
-          listener.error(CallStatus.CANCELLED.withDescription(CANCELLED + " while it streamed").toRuntimeException());
-        } else {
+        // a slow client holds the daemon back
+        if (Outbound.sendBatches(ahead, listener, () -> stream.cancelled)) {
           listener.completed();
+        } else if (stream.cancelled) {
+          listener.error(CallStatus.CANCELLED.withDescription(CANCELLED + " while it streamed").toRuntimeException());
         }
       } catch (Exception e) {
         listener.error(CallStatus.INTERNAL.withDescription("the result stream failed: " + e.getMessage())

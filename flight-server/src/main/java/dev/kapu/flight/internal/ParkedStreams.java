@@ -21,7 +21,6 @@ import org.apache.arrow.flight.PutResult;
 import org.apache.arrow.flight.Ticket;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.util.AutoCloseables;
-import org.apache.arrow.vector.VectorLoader;
 import org.apache.arrow.vector.VectorSchemaRoot;
 import org.apache.arrow.vector.VectorUnloader;
 import org.apache.arrow.vector.ipc.ArrowReader;
@@ -149,17 +148,9 @@ public final class ParkedStreams implements AutoCloseable {
     private void serve(ArrowReader parkedReader, ServerStreamListener listener) {
       try (ArrowReader reader = parkedReader) {
         listener.setUseZeroCopy(zeroCopy);
-        listener.start(reader.getVectorSchemaRoot());
-        while (reader.loadNextBatch()) {
-          if (!Outbound.awaitReady(listener, listener::isCancelled)) {
-            if (!listener.isCancelled()) {
-              listener.error(CallStatus.TIMED_OUT.withDescription("the daemon stopped reading").toRuntimeException());
-            }
-            return;
-          }
-          listener.putNext();
+        if (Outbound.sendBatches(reader, listener, () -> false)) {
+          listener.completed();
         }
-        listener.completed();
       } catch (Exception e) {
         listener.error(CallStatus.INTERNAL.withDescription("the parked stream failed: " + e.getMessage())
             .withCause(e).toRuntimeException());

@@ -304,14 +304,9 @@ public final class KapuFlightProducer implements FlightProducer, AutoCloseable {
   /** Streams {@code reader}'s batches to the client, then closes it. */
   private static void relay(ArrowReader reader, ServerStreamListener listener) {
     try (reader) {
-      listener.start(reader.getVectorSchemaRoot());
-      while (reader.loadNextBatch()) {
-        if (!Outbound.awaitReady(listener)) {
-          return;
-        }
-        listener.putNext();
+      if (Outbound.sendBatches(reader, listener, () -> false)) {
+        listener.completed();
       }
-      listener.completed();
     } catch (Exception e) {
       listener.error(status(e));
     }

@@ -407,19 +407,11 @@ public final class KapuFlightSqlProducer extends NoOpFlightSqlProducer {
    */
   private void relay(Pending query, AtomicBoolean stop, ServerStreamListener listener) {
     try (ArrowReader reader = backend.query(query.catalog(), query.sql(), query.parameters(), query.readOnly())) {
-      VectorSchemaRoot root = reader.getVectorSchemaRoot();
-      listener.start(root);
-      while (reader.loadNextBatch()) {
-        if (stop.get()) {
-          listener.error(cancelledStatus());
-          return;
-        }
-        if (!Outbound.awaitReady(listener)) {
-          return;
-        }
-        listener.putNext();
+      if (Outbound.sendBatches(reader, listener, stop::get)) {
+        listener.completed();
+      } else if (stop.get()) {
+        listener.error(cancelledStatus());
       }
-      listener.completed();
     } catch (Exception e) {
       listener.error(status(e, query.user(), query.catalog()));
     }
