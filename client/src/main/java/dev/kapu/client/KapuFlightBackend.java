@@ -8,7 +8,6 @@ import dev.kapu.flight.plain.FlightBackend;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
-import java.util.concurrent.ExecutionException;
 import org.apache.arrow.vector.ipc.ArrowReader;
 
 /**
@@ -69,10 +68,6 @@ public final class KapuFlightBackend implements FlightBackend {
   }
 
   private <T> T run(Task<T> task, TaskOptions options) throws Exception {
-    try {
-      return kapu.submit(task, options).get();
-    } catch (ExecutionException e) {
-      throw e.getCause() instanceof Exception cause ? cause : e;
-    }
+    return KapuSqlBackend.await(kapu, task, options);
   }
 }

@@ -92,7 +92,14 @@ public final class KapuSqlBackend implements SqlBackend {
   }
 
   private <T> T run(String catalog, Task<T> task) throws Exception {
-    TaskOptions options = TaskOptions.on(catalog);
+    return await(kapu, task, TaskOptions.on(catalog));
+  }
+
+  /**
+   * Runs {@code task} and waits for its value; its failure is thrown as the cause, and a daemon's
+   * read-only refusal ({@link ReadOnlyException}) as a {@link SecurityException}.
+   */
+  static <T> T await(Kapu kapu, Task<T> task, TaskOptions options) throws Exception {
     try {
       return kapu.submit(task, options).get();
     } catch (ExecutionException e) {
