@@ -28,8 +28,12 @@ final class BenchTable {
   @Option(names = "--rows", defaultValue = "10000000", description = "Rows (default ${DEFAULT-VALUE}).")
   long rows;
 
-  @Option(names = "--repetitions", defaultValue = "3", description = "Timed readings of each way; the median is reported (default ${DEFAULT-VALUE}).")
+  @Option(names = "--repetitions", defaultValue = "5", description = "Timed readings of each way; the median is reported (default ${DEFAULT-VALUE}).")
   int repetitions;
+
+  @Option(names = "--warmup-seconds", defaultValue = "10", description = "Each way is first read untimed for this long, so that"
+      + " every JVM involved runs compiled code, as a long-lived daemon does (default ${DEFAULT-VALUE}).")
+  double warmupSeconds;
 
   @Option(names = "--pg-url", description = "A PostgreSQL JDBC URL; without it a throwaway server is started.")
   String pgUrl;
@@ -39,6 +43,19 @@ final class BenchTable {
 
   @Option(names = "--pg-password", defaultValue = "")
   String pgPassword;
+
+  /**
+   * Reads untimed for {@code warmupSeconds} (at least once; like JMH's warm-up iterations), then
+   * {@code repetitions} times, and keeps the median by time: a stray pause on a shared machine
+   * moves it little.
+   */
+  Reading measure(Reading.Run run) throws Exception {
+    long warmupEnd = System.nanoTime() + (long) (warmupSeconds * 1e9);
+    do {
+      run.run();
+    } while (System.nanoTime() < warmupEnd);
+    return Reading.median(repetitions, run);
+  }
 
   static String sql(long rows) {
     return "SELECT range AS id, CAST(range AS DOUBLE) * 0.5 AS x, 'item-' || range AS label FROM range(" + rows + ")";
@@ -63,8 +80,8 @@ final class BenchTable {
    * median of each), reported as {@code inprocess_*}.
    */
   Reading inProcess(Path file, int batchRows) throws Exception {
-    Reading materialized = Reading.median(repetitions, () -> inProcess(file, false, batchRows));
-    Reading streamed = Reading.median(repetitions, () -> inProcess(file, true, batchRows));
+    Reading materialized = measure(() -> inProcess(file, false, batchRows));
+    Reading streamed = measure(() -> inProcess(file, true, batchRows));
     Reading best = streamed.seconds() < materialized.seconds() ? streamed : materialized;
     BenchMain.print("arrow_mb", BenchMain.round(best.bytes() / 1e6, 1));
     BenchMain.print("inprocess_materialized_seconds", BenchMain.round(materialized.seconds(), 3));
@@ -111,7 +128,7 @@ final class BenchTable {
             + " FROM generate_series(0, " + (rows - 1) + ") AS g");
       }
       c.setAutoCommit(false); // pgJDBC streams with a fetch size only inside a transaction
-      Reading r = Reading.median(repetitions, () -> rowByRow(c, "SELECT id, x, label FROM kapu_bench", 50_000));
+      Reading r = measure(() -> rowByRow(c, "SELECT id, x, label FROM kapu_bench", 50_000));
       try (Statement s = c.createStatement()) {
         s.execute("DROP TABLE kapu_bench");
       }

@@ -1,5 +1,6 @@
 package dev.kapu.bench;
 
+import dev.kapu.client.launch.WorkerCommand;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InterruptedIOException;
@@ -58,8 +59,7 @@ public final class ChildJvm implements AutoCloseable {
   /**
    * Starts {@code mainClass} in a new JVM and waits until it prints {@code READY <text>}.
    *
-   * @param jvmArgs JVM options, added after {@code --add-opens=java.base/java.nio=ALL-UNNAMED},
-   *     which Arrow needs in class-path mode
+   * @param jvmArgs JVM options, added after Kapu's own ({@link WorkerCommand#JVM_FLAGS})
    * @return the running child; {@link #readyText()} holds the text after {@code READY}
    * @throws IOException if the child cannot start, exits, or stays silent past
    *     {@code readyTimeout}; the message carries the child's output, and the child is killed
@@ -78,7 +78,7 @@ public final class ChildJvm implements AutoCloseable {
       Duration readyTimeout, String readyPrefix) throws IOException {
     List<String> command = new ArrayList<>();
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-    command.add("--add-opens=java.base/java.nio=ALL-UNNAMED");
+    command.addAll(WorkerCommand.JVM_FLAGS);
     command.addAll(jvmArgs);
     command.add("-cp");
     command.add(System.getProperty("java.class.path"));

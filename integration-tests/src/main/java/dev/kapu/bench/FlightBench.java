@@ -22,7 +22,7 @@ import picocli.CommandLine.Mixin;
  * ResultSet} iteration reading every column) and through a plain Flight SQL DoGet ({@link
  * RemoteSql}: GetFlightInfo, then DoGet of each endpoint where it lives), against DuckDB's Arrow
  * export in this process and PostgreSQL through pgJDBC row by row. Each is the median of several
- * readings, after a warm-up.
+ * readings, after warm-up readings.
  */
 @Command(name = "flight", mixinStandardHelpOptions = true,
     description = "kapu serve over Flight SQL (JDBC driver, plain DoGet) vs in-process DuckDB Arrow export vs pgJDBC.")
@@ -69,14 +69,12 @@ final class FlightBench implements Callable<Integer> {
   private Reading doGet(URI url) throws Exception {
     try (BufferAllocator allocator = new RootAllocator();
         RemoteSql remote = RemoteSql.connect(url, "kapu", PASSWORD, null, allocator)) {
-      Reading.Run once = () -> {
+      return table.measure(() -> {
         long t0 = System.nanoTime();
         try (ArrowReader reader = remote.query(SQL)) {
           return Reading.drain(reader, t0);
         }
-      };
-      once.run(); // warms the JIT on both sides
-      return Reading.median(table.repetitions, once);
+      });
     }
   }
 
@@ -85,9 +83,7 @@ final class FlightBench implements Callable<Integer> {
     String jdbcUrl = "jdbc:arrow-flight-sql://" + url.getHost() + ":" + url.getPort()
         + "/?useEncryption=false&user=kapu&password=" + PASSWORD;
     try (Connection c = DriverManager.getConnection(jdbcUrl)) {
-      Reading.Run once = () -> BenchTable.rowByRow(c, SQL, 0);
-      once.run();
-      return Reading.median(table.repetitions, once);
+      return table.measure(() -> BenchTable.rowByRow(c, SQL, 0));
     }
   }
 }

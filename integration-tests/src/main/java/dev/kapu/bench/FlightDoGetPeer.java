@@ -6,6 +6,7 @@ import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.time.Duration;
 import java.util.List;
+import java.util.Properties;
 import org.apache.arrow.flight.FlightClient;
 import org.apache.arrow.flight.FlightServer;
 import org.apache.arrow.flight.FlightStream;
@@ -30,11 +31,14 @@ final class FlightDoGetPeer {
     String file = args[0];
     String sql = args[1];
     BufferAllocator allocator = new RootAllocator();
+    Properties streamResults = new Properties();
+    streamResults.setProperty("jdbc_stream_results", "true");
     FlightServer server = FlightServer.builder(allocator, Location.forGrpcInsecure("127.0.0.1", 0),
         new NoOpFlightProducer() {
           @Override
           public void getStream(CallContext context, Ticket ticket, ServerStreamListener listener) {
-            try (Connection c = DriverManager.getConnection("jdbc:duckdb:" + file);
+            // DuckDB produces as the stream is read, as a Kapu daemon's DuckDB does by default
+            try (Connection c = DriverManager.getConnection("jdbc:duckdb:" + file, streamResults);
                 PreparedStatement s = c.prepareStatement(sql);
                 DuckDBResultSet rs = (DuckDBResultSet) s.executeQuery();
                 ArrowReader reader = (ArrowReader) rs.arrowExportStream(allocator, 65536)) {
@@ -52,21 +56,19 @@ final class FlightDoGetPeer {
     server.awaitTermination();
   }
 
-  /** Starts the peer and reads the query's result through it: the median of {@code times} after a warm-up. */
-  static Reading read(Path file, String sql, int times) throws Exception {
+  /** Starts the peer and reads the query's result through it, as {@code table} measures. */
+  static Reading read(Path file, String sql, BenchTable table) throws Exception {
     try (ChildJvm child = ChildJvm.start(FlightDoGetPeer.class, List.of(), List.of(file.toString(), sql),
             Duration.ofSeconds(60));
         BufferAllocator allocator = new RootAllocator();
         FlightClient client = FlightClient.builder(allocator,
             Location.forGrpcInsecure("127.0.0.1", Integer.parseInt(child.readyText().trim()))).build()) {
-      Reading.Run once = () -> {
+      return table.measure(() -> {
         long t0 = System.nanoTime();
         try (FlightStream stream = client.getStream(new Ticket(new byte[] {1}))) {
           return Reading.drain(stream.getRoot(), stream::next, t0);
         }
-      };
-      once.run(); // warms the JIT on both sides
-      return Reading.median(times, once);
+      });
     }
   }
 }

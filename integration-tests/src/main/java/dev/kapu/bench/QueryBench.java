@@ -43,7 +43,7 @@ final class QueryBench implements Callable<Integer> {
       Reading kapu = kapuQuery(file);
       kapu.report("query");
       // The transport alone: DuckDB's export served by a bare Flight server in another JVM.
-      Reading flight = FlightDoGetPeer.read(file, "SELECT * FROM " + BenchTable.TABLE, table.repetitions);
+      Reading flight = FlightDoGetPeer.read(file, "SELECT * FROM " + BenchTable.TABLE, table);
       flight.report("flight_doget");
       Reading pg = table.postgres();
       BenchTable.sameRows(inProcess, kapu, flight, pg);
@@ -63,10 +63,7 @@ final class QueryBench implements Callable<Integer> {
         .jvmOptions(daemonJvmOptions.toArray(String[]::new))
         .daemons(1)
         .local()) {
-      try (ArrowReader warm = kapu.query("bench", "SELECT * FROM " + BenchTable.TABLE + " LIMIT 100000")) {
-        Reading.drain(warm, System.nanoTime());
-      }
-      return Reading.median(table.repetitions, () -> {
+      return table.measure(() -> {
         long t0 = System.nanoTime();
         try (ArrowReader reader = kapu.query("bench", "SELECT * FROM " + BenchTable.TABLE)) {
           return Reading.drain(reader, t0);

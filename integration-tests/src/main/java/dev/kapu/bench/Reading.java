@@ -40,7 +40,7 @@ record Reading(long rows, long bytes, long idSum, double seconds) {
     boolean next() throws Exception;
   }
 
-  /** Runs {@code run} {@code times} times and keeps the median by time: a stray pause on a shared machine moves it little. */
+  /** Runs {@code run} {@code times} times and keeps the median by time. */
   static Reading median(int times, Run run) throws Exception {
     List<Reading> readings = new ArrayList<>();
     for (int i = 0; i < times; i++) {
