@@ -113,6 +113,7 @@ public interface Kapu extends AutoCloseable {
     TaskOptions taskOptions = TaskOptions.DEFAULT;
     boolean tls;
     String host = "127.0.0.1";
+    String advertise;
     int port;
     String token;
     Path trustCertificate;
@@ -212,6 +213,15 @@ public interface Kapu extends AutoCloseable {
     public Builder listen(String host, int port) {
       this.host = host;
       this.port = port;
+      return this;
+    }
+
+    /**
+     * For {@link #local()}: the host daemons and clients dial, when it is not the listen address.
+     * By default the listen address, or with 0.0.0.0 this machine's address on its network.
+     */
+    public Builder advertise(String host) {
+      this.advertise = host;
       return this;
     }
 

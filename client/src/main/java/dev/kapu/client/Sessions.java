@@ -46,7 +46,7 @@ final class Sessions {
     } catch (IOException e) {
       throw new UncheckedIOException("cannot make a session directory", e);
     }
-    KapuServer.Builder server = KapuServer.builder().host(b.host).port(b.port);
+    KapuServer.Builder server = KapuServer.builder().host(b.host).advertise(b.advertise).port(b.port);
     if (b.tls) {
       server.tlsSelfSigned(dir.resolve("tls"));
     }

@@ -3,6 +3,7 @@ package dev.kapu.daemon;
 import dev.kapu.flight.ByteStreams;
 import dev.kapu.flight.TaskOutcome;
 import dev.kapu.flight.WorkerConnection;
+import dev.kapu.flight.internal.Hosts;
 import dev.kapu.serial.CodecRegistry;
 import dev.kapu.serial.EncodedBytes;
 import dev.kapu.serial.ParkedEnvelope;
@@ -109,7 +110,12 @@ public final class Daemon implements AutoCloseable {
           return daemonId;
         }
       });
-      this.streams = new DaemonStreams(allocator, streamHost(options), options.endpoint().token(), timer,
+      String dispatcher = options.endpoint().url().getHost();
+      boolean local = Hosts.isLoopback(dispatcher);
+      // Reached over loopback, the dispatcher and its clients are on this machine; otherwise they
+      // dial this daemon at the address it reaches the dispatcher from.
+      this.streams = new DaemonStreams(allocator, local ? "127.0.0.1" : "0.0.0.0",
+          local ? "127.0.0.1" : Hosts.addressToward(dispatcher), options.endpoint().token(), timer,
           TimeUnit.MINUTES.toMillis(5), new DaemonCalls(tables, resources, allocator));
     } catch (Exception e) {
       closeQuietly(tables);
@@ -185,16 +191,6 @@ public final class Daemon implements AutoCloseable {
   }
 
   /** Loopback dispatchers get loopback streams; otherwise clients reach this machine by name. */
-  private String streamHost(DaemonOptions options) {
-    String dispatcher = options.endpoint().url().getHost();
-    if (dispatcher == null || dispatcher.equals("localhost") || dispatcher.startsWith("127.")
-        || dispatcher.equals("[::1]")) {
-      return "127.0.0.1";
-    }
-    return host;
-  }
-
-
   /** A stream a client parked at the dispatcher for a task here. */
   private ArrowReader fetchParked(String ticket) {
     return connection.fetch(ticket, allocator);

@@ -2,6 +2,7 @@ package dev.kapu.flight;
 
 import com.google.common.util.concurrent.MoreExecutors;
 import dev.kapu.flight.internal.Dispatcher;
+import dev.kapu.flight.internal.Hosts;
 import dev.kapu.flight.internal.ParkedStreams;
 import dev.kapu.flight.internal.TaskService;
 import dev.kapu.flight.internal.Wire;
@@ -125,12 +126,14 @@ public final class KapuServer implements AutoCloseable {
             return TaskService.isTaskStream(headers) ? MoreExecutors.directExecutor() : null;
           }
         });
+    String advertised = b.advertise != null ? b.advertise : Hosts.isWildcard(b.host) ? Hosts.machineAddress() : b.host;
     Path trust = null;
     if (b.tls) {
       Path cert = b.certificate;
       Path key = b.privateKey;
       if (cert == null) {
-        SelfSignedCertificate generated = SelfSignedCertificate.create(b.certificateDirectory, b.host);
+        SelfSignedCertificate generated = SelfSignedCertificate.create(b.certificateDirectory,
+            Hosts.isWildcard(b.host) ? new String[] {advertised} : new String[] {b.host, advertised});
         cert = generated.certificate();
         key = generated.privateKey();
       }
@@ -139,8 +142,8 @@ public final class KapuServer implements AutoCloseable {
     }
     this.server = nb.build().start();
     String scheme = b.tls ? "grpc+tls" : "grpc";
-    String host = b.host.contains(":") ? "[" + b.host + "]" : b.host;
-    this.endpoint = new Endpoint(URI.create(scheme + "://" + host + ":" + server.getPort()), b.token, trust);
+    this.endpoint = new Endpoint(URI.create(scheme + "://" + Hosts.forUri(advertised) + ":" + server.getPort()),
+        b.token, trust);
   }
 
   /**
@@ -257,6 +260,7 @@ public final class KapuServer implements AutoCloseable {
 
   public static final class Builder {
     private String host = "127.0.0.1";
+    private String advertise;
     private int port;
     private String token;
     private boolean tls;
@@ -284,6 +288,16 @@ public final class KapuServer implements AutoCloseable {
     /** The address to listen on; 127.0.0.1 unless you mean to be reached from elsewhere. */
     public Builder host(String host) {
       this.host = host;
+      return this;
+    }
+
+    /**
+     * The host daemons and clients dial, when it is not the listen address: {@link KapuServer#endpoint()}'s
+     * URL names it. By default the listen address, or when listening on every interface (0.0.0.0),
+     * this machine's address on its network (the first non-loopback one, IPv4 first).
+     */
+    public Builder advertise(String host) {
+      this.advertise = host;
       return this;
     }
 

@@ -73,8 +73,14 @@ final class ServeCommand implements Callable<Integer> {
   @Option(names = "--idle-seconds", defaultValue = "60", description = "With --controller: an idle daemon leaves after this long (default ${DEFAULT-VALUE}).")
   long idleSeconds;
 
-  @Option(names = "--host", defaultValue = "127.0.0.1", description = "Address to listen on (default ${DEFAULT-VALUE}).")
+  @Option(names = "--host", defaultValue = "127.0.0.1", description = "Address to listen on (default ${DEFAULT-VALUE};"
+      + " 0.0.0.0 for every interface).")
   String host;
+
+  @Option(names = "--advertise-host", description = "The host clients dial, printed in the URLs (default: the --host"
+      + " address, or with 0.0.0.0 this machine's address on its network). Daemons serve results on every interface"
+      + " then, at the address they reach this server from.")
+  String advertiseHost;
 
   @Option(names = "--port", defaultValue = "31337", description = "Port; 0 for any free one (default ${DEFAULT-VALUE}).")
   int port;
@@ -179,7 +185,7 @@ final class ServeCommand implements Callable<Integer> {
       try {
         builder = Controller.builder().name("serve").launcher(Launchers.create(controller, Map.of()))
             .maxWorkers(maxWorkers).slots(slots).idle(Duration.ofSeconds(idleSeconds))
-            .listen(host, port).tls(tls)
+            .listen(host, port).advertise(advertiseHost).tls(tls)
             .flightAuthenticator(authenticator)
             .flightProducer(producer);
         resources.forEach(builder::resource);
@@ -195,7 +201,7 @@ final class ServeCommand implements Callable<Integer> {
           + (config == null ? "; " + duckdb + " opened read-only" : "");
     } else {
       int n = daemons != null ? daemons : 2;
-      Kapu.Builder builder = Kapu.builder().daemons(n).slots(slots).listen(host, port).tls(tls)
+      Kapu.Builder builder = Kapu.builder().daemons(n).slots(slots).listen(host, port).advertise(advertiseHost).tls(tls)
           .flightAuthenticator(authenticator)
           .flightProducer(producer);
       resources.forEach(builder::resource);

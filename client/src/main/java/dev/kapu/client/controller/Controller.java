@@ -24,7 +24,6 @@ import dev.kapu.serial.Codec;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
-import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -1208,7 +1207,10 @@ public final class Controller implements Kapu {
       return this;
     }
 
-    /** The host name workers dial, when it differs from the listen address (say, 0.0.0.0). */
+    /**
+     * The host name workers dial, when it is not the listen address; with 0.0.0.0 it defaults to
+     * this machine's address on its network.
+     */
     public Builder advertise(String host) {
       this.advertise = host;
       return this;
@@ -1289,7 +1291,7 @@ public final class Controller implements Kapu {
       } catch (IOException e) {
         throw new UncheckedIOException("cannot make the controller's directory", e);
       }
-      Kapu.Builder kb = Kapu.builder().daemons(0).listen(host, port).tls(tls)
+      Kapu.Builder kb = Kapu.builder().daemons(0).listen(host, port).advertise(advertise).tls(tls)
           .allow(allow.toArray(String[]::new))
           .taskOptions(taskOptions != null ? taskOptions : TaskOptions.DEFAULT.withRetries(crashesMax));
       codecs.forEach(kb::codec);
@@ -1312,10 +1314,6 @@ public final class Controller implements Kapu {
         if (endpoint.trustCertificate() != null) {
           trust = Files.copy(endpoint.trustCertificate(), dir.resolve("trust.pem")); // beside the token, for shared file systems
         }
-        URI url = endpoint.url();
-        if (advertise != null) {
-          url = URI.create(url.getScheme() + "://" + advertise + ":" + url.getPort());
-        }
         Path config = null;
         if (!resources.isEmpty()) {
           config = dir.resolve("resources.yaml");
@@ -1324,7 +1322,7 @@ public final class Controller implements Kapu {
         WorkerCommand command = new WorkerCommand(
             java != null ? java : WorkerCommand.currentJava(), jvmOptions,
             classpath != null ? classpath : System.getProperty("java.class.path"),
-            url, tokenFile, trust, slots, idle, wall, tasksMax, allow, config);
+            endpoint.url(), tokenFile, trust, slots, idle, wall, tasksMax, allow, config);
         return new Controller(this, kapu, dir, command);
       } catch (IOException | RuntimeException e) {
         kapu.close();

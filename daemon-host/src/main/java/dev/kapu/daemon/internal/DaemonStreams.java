@@ -12,6 +12,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import dev.kapu.flight.Outbound;
+import dev.kapu.flight.internal.Hosts;
 import org.apache.arrow.flight.Action;
 import org.apache.arrow.flight.CallHeaders;
 import org.apache.arrow.flight.CallInfo;
@@ -81,16 +82,20 @@ public final class DaemonStreams implements AutoCloseable {
   private final long expiryMillis;
   private final DaemonCalls calls;
 
-  public DaemonStreams(BufferAllocator allocator, String host, String token,
+  /**
+   * @param bindHost the address to listen on
+   * @param advertisedHost the host {@link #url()} names, for clients to dial
+   */
+  public DaemonStreams(BufferAllocator allocator, String bindHost, String advertisedHost, String token,
       ScheduledExecutorService timer, long expiryMillis, DaemonCalls calls) throws java.io.IOException {
     this.timer = timer;
     this.expiryMillis = expiryMillis;
     this.calls = calls;
-    this.server = FlightServer.builder(allocator, Location.forGrpcInsecure(host, 0), new Producer())
+    this.server = FlightServer.builder(allocator, Location.forGrpcInsecure(bindHost, 0), new Producer())
         .middleware(ACCESS, new AccessFactory(token))
         .build()
         .start();
-    this.url = "grpc://" + host + ":" + server.getPort();
+    this.url = "grpc://" + Hosts.forUri(advertisedHost) + ":" + server.getPort();
   }
 
   /** Where clients fetch parked streams. */
