@@ -1,10 +1,13 @@
 package dev.kapu.client;
 
+import dev.kapu.daemon.ParkQueryTask;
+import dev.kapu.daemon.ParkTableTask;
 import dev.kapu.daemon.QueryTask;
 import dev.kapu.daemon.ReadTableTask;
 import dev.kapu.daemon.Task;
 import dev.kapu.flight.ClusterStatus;
 import dev.kapu.flight.plain.FlightBackend;
+import dev.kapu.flight.sql.SqlBackend;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -12,8 +15,8 @@ import org.apache.arrow.vector.ipc.ArrowReader;
 
 /**
  * Plain Flight's {@link FlightBackend} on a Kapu session: the daemons come from its status; tables
- * and queries are read with tasks ({@link ReadTableTask}, {@link QueryTask}) routed to a daemon
- * that holds what they name.
+ * and queries are read with tasks ({@link ReadTableTask}, {@link ParkTableTask}, {@link QueryTask})
+ * routed to a daemon that holds what they name.
  */
 public final class KapuFlightBackend implements FlightBackend {
   private final Kapu kapu;
@@ -58,6 +61,12 @@ public final class KapuFlightBackend implements FlightBackend {
   @Override
   public ArrowReader readTable(String table) throws Exception {
     return run(new ReadTableTask(table), TaskOptions.on(table));
+  }
+
+  @Override
+  public SqlBackend.Parked parkTable(String table) throws Exception {
+    ParkQueryTask.Parked p = run(new ParkTableTask(table), TaskOptions.on(table));
+    return new SqlBackend.Parked(p.location(), p.ticket());
   }
 
   @Override

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.google.protobuf.Any;
+import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -28,6 +29,7 @@ import org.apache.arrow.flight.FlightClient;
 import org.apache.arrow.flight.FlightClient.ClientStreamListener;
 import org.apache.arrow.flight.FlightClient.ExchangeReaderWriter;
 import org.apache.arrow.flight.FlightDescriptor;
+import org.apache.arrow.flight.FlightEndpoint;
 import org.apache.arrow.flight.FlightInfo;
 import org.apache.arrow.flight.FlightRuntimeException;
 import org.apache.arrow.flight.FlightStatusCode;
@@ -220,6 +222,31 @@ class FlightTablesServeTest {
       assertThat(s.executeUpdate("CREATE TABLE kept AS SELECT * FROM uploaded")).isEqualTo(3000);
     }
     assertThat(sql("SELECT count(*), sum(id) FROM kept")).containsExactly(3000, sum);
+  }
+
+  @Test
+  @Order(1)
+  void getFlightInfoOfATableNamesTheDaemonThatHoldsIt() throws Exception {
+    put(FlightDescriptor.path("direct"), 2, 500);
+    long sum = 999L * 1000 / 2;
+    FlightInfo info = client.getInfo(FlightDescriptor.path("direct"), bearer);
+    assertThat(info.getRecords()).isEqualTo(1000);
+    assertThat(info.getEndpoints()).hasSize(1);
+    FlightEndpoint endpoint = info.getEndpoints().get(0);
+    assertThat(endpoint.getLocations()).hasSize(1);
+    Location daemon = endpoint.getLocations().get(0);
+    assertThat(daemon.getUri().getPort()).isNotEqualTo(URI.create(serve.printed.get("flight_url")).getPort());
+    try (FlightClient there = FlightClient.builder(allocator, daemon).build()) {
+      // the one-time ticket is the capability there: no credentials
+      assertThat(countAndSum(there.getStream(endpoint.getTicket()))).containsExactly(1000, sum);
+      assertThatThrownBy(() -> countAndSum(there.getStream(endpoint.getTicket())))
+          .satisfies(e -> assertThat(code(e)).isEqualTo(FlightStatusCode.NOT_FOUND));
+    }
+
+    // a client that ignores locations and redeems the ticket here gets the table relayed
+    FlightInfo again = client.getInfo(FlightDescriptor.path("direct"), bearer);
+    assertThat(countAndSum(client.getStream(again.getEndpoints().get(0).getTicket(), bearer)))
+        .containsExactly(1000, sum);
   }
 
   @Test

@@ -1,5 +1,6 @@
 package dev.kapu.flight.plain;
 
+import dev.kapu.flight.sql.SqlBackend;
 import java.util.List;
 import java.util.Set;
 import org.apache.arrow.vector.ipc.ArrowReader;
@@ -25,6 +26,12 @@ public interface FlightBackend {
 
   /** Streams the Arrow table {@code table} from the daemon that holds it. Close the reader. */
   ArrowReader readTable(String table) throws Exception;
+
+  /**
+   * Leaves the Arrow table {@code table}'s stream waiting on the daemon that holds it, for a client
+   * to fetch from there with the returned one-time ticket (as {@code SqlBackend.park}).
+   */
+  SqlBackend.Parked parkTable(String table) throws Exception;
 
   /**
    * Runs a query on a daemon that hosts {@code resource} and every table in {@code tables} (those

@@ -7,12 +7,16 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.google.protobuf.Any;
+import com.google.protobuf.ByteString;
 import com.google.protobuf.InvalidProtocolBufferException;
 import dev.kapu.flight.AccessControl;
-import dev.kapu.flight.Outbound;
 import dev.kapu.flight.AccessControl.Right;
+import dev.kapu.flight.Outbound;
 import dev.kapu.flight.ResultStreams;
+import dev.kapu.flight.internal.Recent;
 import dev.kapu.flight.sql.KapuFlightSqlProducer;
+import dev.kapu.flight.sql.SqlBackend;
+import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -41,6 +45,7 @@ import org.apache.arrow.flight.FlightInfo;
 import org.apache.arrow.flight.FlightProducer;
 import org.apache.arrow.flight.FlightRuntimeException;
 import org.apache.arrow.flight.FlightStream;
+import org.apache.arrow.flight.Location;
 import org.apache.arrow.flight.PutResult;
 import org.apache.arrow.flight.SchemaResult;
 import org.apache.arrow.flight.Ticket;
@@ -62,7 +67,9 @@ import org.slf4j.LoggerFactory;
  * <ul>
  *   <li>{@code ListFlights}: every daemon's tables; each {@code FlightInfo} has the path descriptor
  *       {@code [name]}, the schema, rows and bytes, and one endpoint whose ticket streams the table
- *       from this server. {@code GetFlightInfo} / {@code GetSchema} on {@code [name]} describe one.
+ *       from this server. {@code GetSchema} on {@code [name]} describes one; {@code GetFlightInfo}
+ *       too, and with direct delivery its endpoint names the daemon that holds the table, where the
+ *       stream waits for its one-time ticket (this server relays that ticket too).
  *   <li>{@code DoGet}: a ticket is UTF-8 JSON, {@code {"table": NAME}} or {@code {"sql": SQL,
  *       "resource": NAME}} (resource optional: the default one); results are relayed from the daemon
  *       that holds the data.
@@ -95,6 +102,8 @@ public final class KapuFlightProducer implements FlightProducer, AutoCloseable {
   private final ResultStreams daemons;
   private final BufferAllocator allocator;
   private final ObjectMapper json = new ObjectMapper();
+  /** Direct delivery: the tables' tickets handed out, and where each stream waits. */
+  private final Recent<SqlBackend.Parked> issued = new Recent<>();
   private final ExecutorService pumps = Executors.newCachedThreadPool(r -> {
     Thread t = new Thread(r, "kapu-exchange-upstream");
     t.setDaemon(true);
@@ -182,6 +191,27 @@ public final class KapuFlightProducer implements FlightProducer, AutoCloseable {
     return new Ticket(ticket.toString().getBytes(StandardCharsets.UTF_8));
   }
 
+  /**
+   * A table's {@code FlightInfo} as {@code GetFlightInfo} answers it: with direct delivery, its
+   * stream waits on the daemon that holds the table and the endpoint says where, with a one-time
+   * ticket (which this server also accepts, and relays, for clients that ignore locations).
+   */
+  private FlightInfo tableToFetch(CallContext context, FlightDescriptor descriptor) {
+    FlightInfo listed = table(context, descriptor);
+    if (flightSql.delivery() != KapuFlightSqlProducer.Delivery.DIRECT) {
+      return listed;
+    }
+    SqlBackend.Parked parked;
+    try {
+      parked = backend.parkTable(descriptor.getPath().get(0));
+    } catch (Exception e) {
+      throw status(e);
+    }
+    issued.put(ByteString.copyFrom(parked.ticket()), parked);
+    FlightEndpoint endpoint = new FlightEndpoint(new Ticket(parked.ticket()), new Location(URI.create(parked.location())));
+    return new FlightInfo(listed.getSchema(), descriptor, List.of(endpoint), listed.getBytes(), listed.getRecords());
+  }
+
   private FlightInfo table(CallContext context, FlightDescriptor descriptor) {
     if (descriptor.getPath().size() != 1) {
       throw CallStatus.INVALID_ARGUMENT.withDescription("a table's descriptor is the path [name], not "
@@ -219,7 +249,7 @@ public final class KapuFlightProducer implements FlightProducer, AutoCloseable {
       }
       throw notFlightSqlCommand();
     }
-    return table(context, descriptor);
+    return tableToFetch(context, descriptor);
   }
 
   @Override
@@ -238,6 +268,18 @@ public final class KapuFlightProducer implements FlightProducer, AutoCloseable {
   @Override
   public void getStream(CallContext context, Ticket ticket, ServerStreamListener listener) {
     byte[] bytes = ticket.getBytes();
+    SqlBackend.Parked parked = issued.remove(ByteString.copyFrom(bytes));
+    if (parked != null) {
+      ArrowReader reader;
+      try {
+        reader = daemons.open(parked.location(), bytes);
+      } catch (RuntimeException e) {
+        listener.error(status(e));
+        return;
+      }
+      relay(reader, listener);
+      return;
+    }
     if (bytes.length == 0 || bytes[0] != '{') {
       if (isFlightSql(bytes) || flightSql.handedOutForADaemon(ticket)) {
         flightSql.getStream(context, ticket, listener); // the latter: it says where to fetch it

@@ -10,13 +10,13 @@ import dev.kapu.flight.AccessControl;
 import dev.kapu.flight.AccessControl.Right;
 import dev.kapu.flight.KapuServer;
 import dev.kapu.flight.Outbound;
+import dev.kapu.flight.internal.Recent;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.arrow.flight.CallStatus;
 import org.apache.arrow.flight.CancelFlightInfoRequest;
@@ -117,9 +117,6 @@ public final class KapuFlightSqlProducer extends NoOpFlightSqlProducer {
     }
   };
 
-  /** How long this server remembers a ticket it handed out, so that it can be cancelled. */
-  private static final long REMEMBER_NANOS = TimeUnit.HOURS.toNanos(1);
-
   /** Where clients fetch query results from. */
   public enum Delivery {
     /** From the daemon that ran the query (the endpoint's location). */
@@ -142,6 +139,11 @@ public final class KapuFlightSqlProducer extends NoOpFlightSqlProducer {
   private final Recent<Boolean> cancelled = new Recent<>();
   /** Direct: the tickets handed out, by ticket, and where each result waits. */
   private final Recent<SqlBackend.Parked> issued = new Recent<>();
+
+  /** Where clients fetch results from. */
+  public Delivery delivery() {
+    return delivery;
+  }
 
   /** A prepared statement: whose, where and what, and the parameters last bound to it. */
   private static final class Prepared {
@@ -634,35 +636,6 @@ public final class KapuFlightSqlProducer extends NoOpFlightSqlProducer {
       return true;
     }
     return cancelled.get(handle) != null;
-  }
-
-  /** A map whose entries are forgotten after {@link #REMEMBER_NANOS}, checked as it grows. */
-  private static final class Recent<V> {
-    private record Entry<V>(V value, long at) {}
-
-    private final Map<ByteString, Entry<V>> entries = new ConcurrentHashMap<>();
-
-    void put(ByteString key, V value) {
-      long now = System.nanoTime();
-      if (entries.size() >= 1024) {
-        entries.values().removeIf(e -> now - e.at() > REMEMBER_NANOS);
-      }
-      entries.put(key, new Entry<>(value, now));
-    }
-
-    V get(ByteString key) {
-      Entry<V> e = entries.get(key);
-      return e == null ? null : e.value();
-    }
-
-    V remove(ByteString key) {
-      Entry<V> e = entries.remove(key);
-      return e == null ? null : e.value();
-    }
-
-    void clear() {
-      entries.clear();
-    }
   }
 
   // ---- metadata -----------------------------------------------------------------------------
