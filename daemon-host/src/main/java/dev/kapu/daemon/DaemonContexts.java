@@ -3,6 +3,7 @@ package dev.kapu.daemon;
 import dev.kapu.daemon.internal.DaemonStreams;
 import dev.kapu.daemon.internal.ResourceRegistry;
 import dev.kapu.daemon.spi.HostedResource;
+import dev.kapu.daemon.spi.ReadOnlyException;
 import dev.kapu.daemon.spi.TaskScope;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -127,9 +128,13 @@ final class DaemonContexts {
         HostedResource hosted = services.resources().get(resource);
         List<Object> values = List.of(nullSafe(parameters));
         reader = readOnly ? hosted.queryReadOnly(sql, values, allocator()) : hosted.query(sql, values, allocator());
-      } catch (RuntimeException e) {
-        throw e;
       } catch (Exception e) {
+        if (readOnly) {
+          ReadOnlyException.throwIfDatabaseRefusal(e);
+        }
+        if (e instanceof RuntimeException r) {
+          throw r;
+        }
         throw new QueryException(resource, e);
       }
       scope.add(reader);

@@ -20,6 +20,7 @@ import org.apache.arrow.vector.types.pojo.Field;
 import org.apache.arrow.vector.types.pojo.Schema;
 import dev.kapu.daemon.internal.ResultSetArrowReader;
 import dev.kapu.daemon.internal.DuckDbKind;
+import dev.kapu.daemon.spi.ReadOnlyException;
 import org.apache.arrow.util.AutoCloseables;
 import org.duckdb.DuckDBConnection;
 import org.duckdb.DuckDBResultSet;
@@ -60,6 +61,11 @@ public record DescribeTask(String resource, String sql, boolean readOnly) implem
         DuckDbKind.exposeTables(sql, duck, ctx.tables(), ctx.allocator(), exposed); // the daemon's Arrow tables
       }
       return describe(connection, ctx);
+    } catch (Exception e) {
+      if (readOnly) {
+        ReadOnlyException.throwIfDatabaseRefusal(e);
+      }
+      throw e;
     } finally {
       AutoCloseables.close(exposed);
     }
