@@ -1,5 +1,6 @@
 package dev.kapu.client;
 
+import dev.kapu.flight.Dictionaries;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Files;
@@ -7,6 +8,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import org.apache.arrow.flight.CallOption;
 import org.apache.arrow.flight.CallStatus;
@@ -26,6 +28,8 @@ import org.apache.arrow.flight.sql.FlightSqlClient;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.util.AutoCloseables;
 import org.apache.arrow.vector.VectorSchemaRoot;
+import org.apache.arrow.vector.dictionary.Dictionary;
+import org.apache.arrow.vector.dictionary.DictionaryProvider;
 import org.apache.arrow.vector.ipc.ArrowReader;
 import org.apache.arrow.vector.types.pojo.Schema;
 
@@ -200,12 +204,15 @@ public final class RemoteSql implements AutoCloseable {
 
   /**
    * The endpoints' streams one after the other, as one reader. Each batch moves from its stream's
-   * root into this reader's by transferring buffers, so every batch has buffers of its own.
+   * root into this reader's by transferring buffers, so every batch has buffers of its own. Its
+   * dictionaries are those of the stream the current batch came from: each endpoint brings its own.
    */
   private final class EndpointsReader extends ArrowReader {
     private final FlightInfo info;
     private int next;
     private FlightStream current;
+    /** The dictionaries of the stream read last; null until one is opened (and with no endpoint). */
+    private DictionaryProvider streamDictionaries;
     private long bytes;
 
     EndpointsReader(BufferAllocator allocator, FlightInfo info) {
@@ -223,7 +230,24 @@ public final class RemoteSql implements AutoCloseable {
 
     private FlightStream nextStream() {
       current = stream(info.getEndpoints().get(next++));
+      streamDictionaries = current.getDictionaryProvider();
       return current;
+    }
+
+    @Override
+    public Dictionary lookup(long id) {
+      return streamDictionaries != null ? streamDictionaries.lookup(id) : super.lookup(id);
+    }
+
+    @Override
+    public Set<Long> getDictionaryIds() {
+      return streamDictionaries != null ? streamDictionaries.getDictionaryIds() : super.getDictionaryIds();
+    }
+
+    @Override
+    public Map<Long, Dictionary> getDictionaryVectors() throws IOException {
+      ensureInitialized(); // opens the first stream
+      return streamDictionaries != null ? Dictionaries.byId(streamDictionaries) : dictionaries;
     }
 
     @Override

@@ -1,14 +1,17 @@
 package dev.kapu.flight;
 
 import java.io.IOException;
+import java.util.Map;
+import java.util.Set;
 import org.apache.arrow.flight.FlightStream;
 import org.apache.arrow.vector.VectorSchemaRoot;
+import org.apache.arrow.vector.dictionary.Dictionary;
 import org.apache.arrow.vector.ipc.ArrowReader;
 import org.apache.arrow.vector.types.pojo.Schema;
 
 /**
  * A Flight stream seen as an {@link ArrowReader} (batches load into the stream's own root, no
- * copy), counting the rows it has read.
+ * copy, and dictionaries are the stream's), counting the rows it has read.
  */
 public final class FlightStreamReader extends ArrowReader {
   private final FlightStream stream;
@@ -42,6 +45,21 @@ public final class FlightStreamReader extends ArrowReader {
     }
     rows += stream.getRoot().getRowCount();
     return true;
+  }
+
+  @Override
+  public Dictionary lookup(long id) {
+    return stream.getDictionaryProvider().lookup(id);
+  }
+
+  @Override
+  public Set<Long> getDictionaryIds() {
+    return stream.getDictionaryProvider().getDictionaryIds();
+  }
+
+  @Override
+  public Map<Long, Dictionary> getDictionaryVectors() {
+    return Dictionaries.byId(stream.getDictionaryProvider());
   }
 
   @Override

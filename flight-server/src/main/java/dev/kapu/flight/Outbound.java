@@ -5,6 +5,7 @@ import java.util.function.BooleanSupplier;
 import org.apache.arrow.flight.CallStatus;
 import org.apache.arrow.flight.FlightProducer.ServerStreamListener;
 import org.apache.arrow.flight.OutboundStreamListener;
+import org.apache.arrow.vector.VectorSchemaRoot;
 import org.apache.arrow.vector.ipc.ArrowReader;
 
 /**
@@ -53,19 +54,35 @@ public final class Outbound {
   }
 
   /**
-   * Starts {@code listener} with {@code reader}'s root and sends its batches one by one as the
-   * client takes them. True when all were sent: the caller then completes the stream. False if
-   * the client went away or stalled (the stream has ended) or {@code stop} was raised (the caller
-   * ends the stream, say with CANCELLED).
+   * Starts {@code listener} with {@code reader}'s root and dictionaries and sends its batches one
+   * by one as the client takes them. True when all were sent: the caller then completes the
+   * stream. False if the client went away or stalled (the stream has ended) or {@code stop} was
+   * raised (the caller ends the stream, say with CANCELLED).
+   *
+   * <p>Flight sends the dictionaries once, ahead of the batches, and a C Data reader (DuckDB's
+   * export) fills them only as it loads its first batch: a stream with dictionary-encoded columns
+   * starts once that is loaded, and fails if a later batch comes with other dictionaries.
    */
   public static boolean sendBatches(ArrowReader reader, ServerStreamListener listener, BooleanSupplier stop)
       throws java.io.IOException, InterruptedException {
-    listener.start(reader.getVectorSchemaRoot());
-    while (!stop.getAsBoolean() && reader.loadNextBatch()) {
-      if (stop.getAsBoolean() || !awaitReady(listener)) {
-        return false;
+    VectorSchemaRoot root = reader.getVectorSchemaRoot();
+    boolean encoded = Dictionaries.used(root.getSchema());
+    if (!encoded) {
+      listener.start(root); // the client has the schema before the first batch is ready
+    }
+    boolean more = !stop.getAsBoolean() && reader.loadNextBatch();
+    if (encoded) {
+      listener.start(root, reader);
+    }
+    try (Dictionaries.Fixed sent = new Dictionaries.Fixed(root.getSchema(), "a Flight stream")) {
+      while (more) {
+        sent.check(reader);
+        if (stop.getAsBoolean() || !awaitReady(listener)) {
+          return false;
+        }
+        listener.putNext();
+        more = !stop.getAsBoolean() && reader.loadNextBatch();
       }
-      listener.putNext();
     }
     return !stop.getAsBoolean();
   }

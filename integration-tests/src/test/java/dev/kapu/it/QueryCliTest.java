@@ -18,6 +18,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.memory.RootAllocator;
+import org.apache.arrow.vector.BaseIntVector;
 import org.apache.arrow.vector.BigIntVector;
 import org.apache.arrow.vector.VarCharVector;
 import org.apache.arrow.vector.VectorSchemaRoot;
@@ -187,6 +188,81 @@ class QueryCliTest {
       assertThat(r.getString(5)).isEqualTo("DECIMAL(21,1)");
     }
     assertThat(Files.list(dir)).as("no partial file left").containsExactly(file);
+  }
+
+  /** The color of row {@code id} in {@link #ENUMS}; null every fourth row. */
+  static String color(long id) {
+    return new String[] {"red", "green", "blue", null}[(int) (id % 4)];
+  }
+
+  static final String ENUMS = "SELECT range AS id, CASE range % 4 WHEN 0 THEN 'red' WHEN 1 THEN 'green'"
+      + " WHEN 2 THEN 'blue' END::ENUM('red', 'green', 'blue') AS color FROM range(" + ROWS + ")";
+
+  /**
+   * An ENUM column, which DuckDB exports dictionary-encoded, reads as its values in every format,
+   * locally and from a server: the dictionaries travel with the batches (and into an Arrow file).
+   */
+  @Test
+  void enumColumnsAreTheirValues() throws Exception {
+    for (boolean local : List.of(true, false)) {
+      String where = local ? "local" : "--url";
+      Run table = run(local, "--format", "table", "--max-rows", "5", ENUMS);
+      assertThat(table.exit()).as(table.stderr()).isZero();
+      assertThat(table.stdout()).as(where).isEqualTo("id | color\n---+------\n0  | red\n1  | green\n2  | blue\n3  | NULL\n"
+          + "4  | red\n(100000 rows; first 5 shown, 99995 more: --max-rows N, or --format csv)\n");
+
+      List<String> csv = run(local, "--format", "csv", ENUMS).stdout().lines().toList();
+      assertThat(csv).as(where).hasSize(ROWS + 1);
+      for (int id = 0; id < ROWS; id++) {
+        assertThat(csv.get(id + 1)).isEqualTo(id + "," + (color(id) == null ? "" : color(id)));
+      }
+
+      Path json = dir.resolve(where + ".json");
+      assertThat(run(local, "-o", json.toString(), ENUMS).exit()).isZero();
+      List<Map<String, Object>> rows = new ObjectMapper().readValue(json.toFile(),
+          new com.fasterxml.jackson.core.type.TypeReference<>() {});
+      assertThat(rows).as(where).hasSize(ROWS);
+      for (Map<String, Object> row : rows) {
+        assertThat(row.get("color")).isEqualTo(color(((Number) row.get("id")).longValue()));
+      }
+
+      Path arrow = dir.resolve(where + ".arrow");
+      assertThat(run(local, "-o", arrow.toString(), ENUMS).exit()).isZero();
+      long read = 0;
+      try (BufferAllocator allocator = new RootAllocator();
+          ArrowFileReader reader = new ArrowFileReader(Files.newByteChannel(arrow), allocator)) {
+        VectorSchemaRoot root = reader.getVectorSchemaRoot();
+        assertThat(reader.getRecordBlocks()).hasSizeGreaterThan(1);
+        while (reader.loadNextBatch()) {
+          BigIntVector ids = (BigIntVector) root.getVector("id");
+          BaseIntVector indices = (BaseIntVector) root.getVector("color");
+          VarCharVector values = (VarCharVector) reader.lookup(indices.getField().getDictionary().getId()).getVector();
+          for (int i = 0; i < root.getRowCount(); i++, read++) {
+            assertThat(indices.isNull(i) ? null : values.getObject((int) indices.getValueAsLong(i)).toString())
+                .isEqualTo(color(ids.get(i)));
+          }
+        }
+      }
+      assertThat(read).as(where).isEqualTo(ROWS);
+
+      Path parquet = dir.resolve(where + ".parquet");
+      assertThat(run(local, "-o", parquet.toString(), ENUMS).exit()).isZero();
+      try (Connection c = DriverManager.getConnection("jdbc:duckdb:");
+          Statement s = c.createStatement();
+          ResultSet r = s.executeQuery("SELECT count(*), count(*) FILTER (color IS NOT DISTINCT FROM CASE id % 4"
+              + " WHEN 0 THEN 'red' WHEN 1 THEN 'green' WHEN 2 THEN 'blue' END), typeof(any_value(color))"
+              + " FROM read_parquet('" + parquet + "')")) {
+        assertThat(r.next()).isTrue();
+        assertThat(r.getLong(1)).as(where).isEqualTo(ROWS);
+        assertThat(r.getLong(2)).as(where + ": rows with the right color").isEqualTo(ROWS);
+        assertThat(r.getString(3)).isEqualTo("VARCHAR");
+      }
+    }
+  }
+
+  /** {@code kapu query ARGS} on local daemons, or on the server. */
+  static Run run(boolean local, String... args) throws Exception {
+    return local ? query(null, args) : remote(args);
   }
 
   @Test

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.google.protobuf.Any;
 import com.google.protobuf.ByteString;
 import dev.kapu.client.RemoteSql;
+import dev.kapu.flight.Outbound;
 import dev.kapu.flight.sql.FlightSqlAuth;
 import java.net.ServerSocket;
 import java.net.URI;
@@ -28,7 +29,9 @@ import org.apache.arrow.flight.sql.NoOpFlightSqlProducer;
 import org.apache.arrow.flight.sql.impl.FlightSql;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.memory.RootAllocator;
+import org.apache.arrow.vector.BaseIntVector;
 import org.apache.arrow.vector.BigIntVector;
+import org.apache.arrow.vector.VarCharVector;
 import org.apache.arrow.vector.VectorSchemaRoot;
 import org.apache.arrow.vector.ipc.ArrowReader;
 import org.duckdb.DuckDBResultSet;
@@ -41,7 +44,8 @@ import org.junit.jupiter.api.Timeout;
  * {@link RemoteSql} reads a result whose endpoints live in different places, as a Flight SQL
  * server that hands out worker locations returns it: one endpoint from the server itself, one
  * from a data server that wants its own handshake, and one whose first location is unreachable.
- * Both servers are real Flight servers with basic auth, answering from DuckDB.
+ * Both servers are real Flight servers with basic auth, answering from DuckDB; each endpoint's
+ * stream brings its own dictionaries for encoded (ENUM) columns.
  */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
 class RemoteSqlTest {
@@ -88,27 +92,31 @@ class RemoteSqlTest {
         PreparedStatement s = c.prepareStatement(sql);
         DuckDBResultSet rs = (DuckDBResultSet) s.executeQuery();
         ArrowReader reader = (ArrowReader) rs.arrowExportStream(allocator, 256)) {
-      listener.start(reader.getVectorSchemaRoot());
-      while (reader.loadNextBatch()) {
-        listener.putNext();
+      if (Outbound.sendBatches(reader, listener, () -> false)) { // with the dictionaries, if any
+        listener.completed();
       }
-      listener.completed();
     } catch (Exception e) {
       listener.error(e);
     }
   }
 
-  /** Any statement's result: [0, 1000) here, [1000, 3000) at the data server, [3000, 3500) at the second of two locations. */
+  /** What the three endpoints serve. */
+  List<String> parts = List.of(range(0, 1000), range(1000, 3000), range(3000, 3500));
+
+  /**
+   * Any statement's result: the first of {@link #parts} here, the second at the data server, the
+   * third at the second of two locations.
+   */
   final class SplitProducer extends NoOpFlightSqlProducer {
     @Override
     public FlightInfo getFlightInfoStatement(FlightSql.CommandStatementQuery command, CallContext context,
         FlightDescriptor descriptor) {
       Ticket here = new Ticket(Any.pack(FlightSql.TicketStatementQuery.newBuilder()
-          .setStatementHandle(ByteString.copyFromUtf8(range(0, 1000))).build()).toByteArray());
+          .setStatementHandle(ByteString.copyFromUtf8(parts.get(0))).build()).toByteArray());
       List<FlightEndpoint> endpoints = List.of(
           new FlightEndpoint(here),
-          new FlightEndpoint(new Ticket(range(1000, 3000).getBytes(StandardCharsets.UTF_8)), data),
-          new FlightEndpoint(new Ticket(range(3000, 3500).getBytes(StandardCharsets.UTF_8)), unreachable, data));
+          new FlightEndpoint(new Ticket(parts.get(1).getBytes(StandardCharsets.UTF_8)), data),
+          new FlightEndpoint(new Ticket(parts.get(2).getBytes(StandardCharsets.UTF_8)), unreachable, data));
       return new FlightInfo(null, descriptor, endpoints, -1, -1);
     }
 
@@ -135,6 +143,35 @@ class RemoteSqlTest {
       }
     }
     assertThat(expected).isEqualTo(3500);
+    assertAllFreed();
+  }
+
+  /** Rows [from, to) and their parity, an ENUM whose values are listed in the order given. */
+  static String parities(long from, long to, String enumValues) {
+    return "SELECT range AS id, CASE WHEN range % 2 = 0 THEN 'even' ELSE 'odd' END::ENUM(" + enumValues
+        + ") AS parity FROM range(" + from + ", " + to + ")";
+  }
+
+  @Test
+  void eachEndpointBringsItsOwnDictionaries() throws Exception {
+    parts = List.of(parities(0, 1000, "'even', 'odd'"), parities(1000, 3000, "'odd', 'even'"),
+        parities(3000, 3500, "'none', 'odd', 'even'"));
+    long rows = 0;
+    try (RemoteSql remote = RemoteSql.connect(URI.create("grpc://127.0.0.1:" + sqlServer.getPort()), USER, PASSWORD,
+            null, allocator);
+        ArrowReader reader = remote.query("SELECT anything")) {
+      VectorSchemaRoot root = reader.getVectorSchemaRoot();
+      while (reader.loadNextBatch()) {
+        BigIntVector ids = (BigIntVector) root.getVector("id");
+        BaseIntVector parity = (BaseIntVector) root.getVector("parity");
+        VarCharVector values = (VarCharVector) reader.lookup(parity.getField().getDictionary().getId()).getVector();
+        for (int i = 0; i < root.getRowCount(); i++, rows++) {
+          assertThat(values.getObject((int) parity.getValueAsLong(i)).toString())
+              .isEqualTo(ids.get(i) % 2 == 0 ? "even" : "odd");
+        }
+      }
+    }
+    assertThat(rows).isEqualTo(3500);
     assertAllFreed();
   }
 

@@ -14,10 +14,13 @@ import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeFormatterBuilder;
 import java.time.temporal.TemporalAccessor;
+import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.function.IntFunction;
+import org.apache.arrow.vector.BaseIntVector;
 import org.apache.arrow.vector.DateDayVector;
 import org.apache.arrow.vector.DateMilliVector;
 import org.apache.arrow.vector.FieldVector;
@@ -26,7 +29,10 @@ import org.apache.arrow.vector.TimeMilliVector;
 import org.apache.arrow.vector.TimeNanoVector;
 import org.apache.arrow.vector.TimeSecVector;
 import org.apache.arrow.vector.TimeStampVector;
+import org.apache.arrow.vector.VectorSchemaRoot;
+import org.apache.arrow.vector.dictionary.DictionaryProvider;
 import org.apache.arrow.vector.types.pojo.ArrowType;
+import org.apache.arrow.vector.types.pojo.DictionaryEncoding;
 import org.apache.arrow.vector.util.Text;
 
 /**
@@ -34,7 +40,8 @@ import org.apache.arrow.vector.util.Text;
  * JSON (numbers as numbers, booleans as booleans, null as null, lists and structs nested). Arrow
  * Java hands dates, times and zoned timestamps out as bare numbers; they become SQL-style text
  * here ({@code 2024-05-01}, {@code 13:45:00}, {@code 2024-05-01 13:45:00}, with the offset when
- * the column has a time zone). Binary values are hex ({@code \x0a1b}) in text, base64 in JSON.
+ * the column has a time zone). Binary values are hex ({@code \x0a1b}) in text, base64 in JSON. A
+ * dictionary-encoded column (a DuckDB ENUM) shows its values, not their indices.
  */
 final class Cells {
   private static final DateTimeFormatter LOCAL = new DateTimeFormatterBuilder()
@@ -45,8 +52,28 @@ final class Cells {
 
   private Cells() {}
 
+  /**
+   * A reader of each column's values in {@code root}'s current batch: an encoded column's are
+   * looked up in its dictionary in {@code dictionaries} (call this for every batch, as a reader's
+   * dictionaries may change with its batches).
+   */
+  static List<IntFunction<Object>> columns(VectorSchemaRoot root, DictionaryProvider dictionaries) {
+    List<IntFunction<Object>> columns = new ArrayList<>();
+    for (FieldVector vector : root.getFieldVectors()) {
+      DictionaryEncoding encoding = vector.getField().getDictionary();
+      if (encoding == null) {
+        columns.add(row -> value(vector, row));
+      } else {
+        BaseIntVector indices = (BaseIntVector) vector;
+        FieldVector values = dictionaries.lookup(encoding.getId()).getVector();
+        columns.add(row -> indices.isNull(row) ? null : value(values, (int) indices.getValueAsLong(row)));
+      }
+    }
+    return columns;
+  }
+
   /** The value at {@code row}: null, a number, Boolean, String, byte[], java.time value, List or Map. */
-  static Object value(FieldVector vector, int row) {
+  private static Object value(FieldVector vector, int row) {
     if (vector.isNull(row)) {
       return null;
     }

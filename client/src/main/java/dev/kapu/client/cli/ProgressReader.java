@@ -1,5 +1,6 @@
 package dev.kapu.client.cli;
 
+import dev.kapu.flight.ForwardingReader;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.util.Locale;
@@ -7,20 +8,17 @@ import java.util.concurrent.TimeUnit;
 import org.apache.arrow.memory.ArrowBuf;
 import org.apache.arrow.vector.FieldVector;
 import org.apache.arrow.vector.VectorSchemaRoot;
-import org.apache.arrow.vector.dictionary.Dictionary;
 import org.apache.arrow.vector.ipc.ArrowReader;
-import org.apache.arrow.vector.types.pojo.Schema;
 
 /**
  * Counts the rows and bytes a reader delivers and, when given a terminal, shows them on one line
  * (rows, MB, rows/s) that it rewrites in place: only once a result has taken a second, at most a
  * few times a second, and cleared when the result ends or the reader closes. Owns the source.
  */
-final class ProgressReader extends ArrowReader {
+final class ProgressReader extends ForwardingReader {
   private static final long SHOW_AFTER_NANOS = TimeUnit.SECONDS.toNanos(1);
   private static final long EVERY_NANOS = TimeUnit.MILLISECONDS.toNanos(250);
 
-  private final ArrowReader source;
   private final PrintStream line;
   private final long start = System.nanoTime();
   private long shownAt;
@@ -31,18 +29,12 @@ final class ProgressReader extends ArrowReader {
 
   /** @param line where to show progress (a terminal), or null to count only */
   ProgressReader(ArrowReader source, PrintStream line) {
-    super(null); // every read goes to the source, which has its own allocator and root
-    this.source = source;
+    super(source);
     this.line = line;
   }
 
   long rows() {
     return rows;
-  }
-
-  @Override
-  public VectorSchemaRoot getVectorSchemaRoot() throws IOException {
-    return source.getVectorSchemaRoot();
   }
 
   @Override
@@ -78,26 +70,11 @@ final class ProgressReader extends ArrowReader {
   }
 
   @Override
-  public Dictionary lookup(long id) {
-    return source.lookup(id);
-  }
-
-  @Override
-  public long bytesRead() {
-    return source.bytesRead();
-  }
-
-  @Override
   protected void closeReadSource() throws IOException {
     clear();
     if (!closed) { // DuckDB closes the reader it was handed, and so does whoever handed it
       closed = true;
-      source.close();
+      super.closeReadSource();
     }
-  }
-
-  @Override
-  protected Schema readSchema() throws IOException {
-    return source.getVectorSchemaRoot().getSchema();
   }
 }

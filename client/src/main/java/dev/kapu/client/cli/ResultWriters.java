@@ -3,6 +3,7 @@ package dev.kapu.client.cli;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.util.MinimalPrettyPrinter;
+import dev.kapu.flight.Dictionaries;
 import java.io.BufferedWriter;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -16,10 +17,10 @@ import java.sql.DriverManager;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.IntFunction;
 import org.apache.arrow.c.ArrowArrayStream;
 import org.apache.arrow.c.Data;
 import org.apache.arrow.memory.BufferAllocator;
-import org.apache.arrow.vector.FieldVector;
 import org.apache.arrow.vector.VectorSchemaRoot;
 import org.apache.arrow.vector.ipc.ArrowFileWriter;
 import org.apache.arrow.vector.ipc.ArrowReader;
@@ -40,10 +41,11 @@ final class ResultWriters {
     List<List<String>> rows = new ArrayList<>();
     long total = 0;
     while (reader.loadNextBatch()) {
+      List<IntFunction<Object>> columns = Cells.columns(root, reader);
       for (int r = 0; r < root.getRowCount() && rows.size() < maxRows; r++) {
         List<String> row = new ArrayList<>();
-        for (FieldVector v : root.getFieldVectors()) {
-          row.add(Cells.text(Cells.value(v, r), "NULL"));
+        for (IntFunction<Object> column : columns) {
+          row.add(Cells.text(column.apply(r), "NULL"));
         }
         rows.add(row);
       }
@@ -90,13 +92,13 @@ final class ResultWriters {
     }
     w.write('\n');
     while (reader.loadNextBatch()) {
-      List<FieldVector> vectors = root.getFieldVectors();
+      List<IntFunction<Object>> columns = Cells.columns(root, reader);
       for (int r = 0; r < root.getRowCount(); r++) {
-        for (int c = 0; c < vectors.size(); c++) {
+        for (int c = 0; c < columns.size(); c++) {
           if (c > 0) {
             w.write(',');
           }
-          csvField(w, Cells.text(Cells.value(vectors.get(c), r), ""));
+          csvField(w, Cells.text(columns.get(c).apply(r), ""));
         }
         w.write('\n');
       }
@@ -128,12 +130,12 @@ final class ResultWriters {
       json.setPrettyPrinter(new RowPerLine());
       json.writeStartArray();
       while (reader.loadNextBatch()) {
-        List<FieldVector> vectors = root.getFieldVectors();
+        List<IntFunction<Object>> columns = Cells.columns(root, reader);
         for (int r = 0; r < root.getRowCount(); r++) {
           json.writeStartObject();
-          for (int c = 0; c < vectors.size(); c++) {
+          for (int c = 0; c < columns.size(); c++) {
             json.writeFieldName(names.get(c));
-            Cells.json(json, Cells.value(vectors.get(c), r));
+            Cells.json(json, columns.get(c).apply(r));
           }
           json.writeEndObject();
         }
@@ -162,12 +164,17 @@ final class ResultWriters {
     }
   }
 
-  /** The Arrow IPC file format (also known as Feather v2): pyarrow, polars, pandas and DuckDB read it. */
+  /**
+   * The Arrow IPC file format (also known as Feather v2): pyarrow, polars, pandas and DuckDB read
+   * it. Encoded columns keep their dictionaries, which the format writes once, with the first batch.
+   */
   static void arrow(ArrowReader reader, OutputStream out) throws IOException {
     VectorSchemaRoot root = reader.getVectorSchemaRoot();
-    try (ArrowFileWriter writer = new ArrowFileWriter(root, reader, Channels.newChannel(out))) {
+    try (ArrowFileWriter writer = new ArrowFileWriter(root, reader, Channels.newChannel(out));
+        Dictionaries.Fixed written = new Dictionaries.Fixed(root.getSchema(), "an Arrow IPC file")) {
       writer.start();
       while (reader.loadNextBatch()) {
+        written.check(reader);
         writer.writeBatch();
       }
       writer.end();
@@ -177,7 +184,8 @@ final class ResultWriters {
 
   /**
    * Parquet, written by DuckDB in this process from the Arrow stream it is handed (columnar all
-   * the way). DuckDB closes the reader when it is done with it.
+   * the way; an encoded column goes with its dictionary in every batch, and becomes its values).
+   * DuckDB closes the reader when it is done with it.
    */
   static void parquet(ArrowReader reader, BufferAllocator allocator, Path file) throws Exception {
     try (DuckDBConnection duckdb = (DuckDBConnection) DriverManager.getConnection("jdbc:duckdb:");

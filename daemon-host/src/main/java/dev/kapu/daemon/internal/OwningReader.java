@@ -1,23 +1,20 @@
 package dev.kapu.daemon.internal;
 
+import dev.kapu.flight.ForwardingReader;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import org.apache.arrow.util.AutoCloseables;
-import org.apache.arrow.vector.VectorSchemaRoot;
 import org.apache.arrow.vector.ipc.ArrowReader;
-import org.apache.arrow.vector.types.pojo.Schema;
 
 /** A reader that releases what produced it (statement, connection, ...) when it is closed. */
-public final class OwningReader extends ArrowReader {
-  private final ArrowReader delegate;
+public final class OwningReader extends ForwardingReader {
   private final List<AutoCloseable> owned;
 
   /** @param owned closed after the reader, last first */
   public OwningReader(ArrowReader delegate, List<AutoCloseable> owned) {
-    super(null); // every read goes to the delegate, which has its own allocator and root
-    this.delegate = delegate;
+    super(delegate);
     this.owned = owned;
   }
 
@@ -39,24 +36,9 @@ public final class OwningReader extends ArrowReader {
   }
 
   @Override
-  public VectorSchemaRoot getVectorSchemaRoot() throws IOException {
-    return delegate.getVectorSchemaRoot();
-  }
-
-  @Override
-  public boolean loadNextBatch() throws IOException {
-    return delegate.loadNextBatch();
-  }
-
-  @Override
-  public long bytesRead() {
-    return delegate.bytesRead();
-  }
-
-  @Override
   protected void closeReadSource() throws IOException {
     try {
-      delegate.close();
+      super.closeReadSource();
     } finally {
       try {
         List<AutoCloseable> lastFirst = new ArrayList<>(owned);
@@ -66,10 +48,5 @@ public final class OwningReader extends ArrowReader {
         throw new IOException(e);
       }
     }
-  }
-
-  @Override
-  protected Schema readSchema() throws IOException {
-    return delegate.getVectorSchemaRoot().getSchema();
   }
 }

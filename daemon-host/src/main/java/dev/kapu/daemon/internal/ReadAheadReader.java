@@ -1,12 +1,15 @@
 package dev.kapu.daemon.internal;
 
+import dev.kapu.flight.Dictionaries;
 import java.io.IOException;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
 import org.apache.arrow.vector.VectorSchemaRoot;
 import org.apache.arrow.vector.dictionary.Dictionary;
+import org.apache.arrow.vector.dictionary.DictionaryProvider.MapDictionaryProvider;
 import org.apache.arrow.vector.ipc.ArrowReader;
 import org.apache.arrow.vector.types.pojo.Schema;
 import org.slf4j.Logger;
@@ -25,10 +28,15 @@ import org.slf4j.LoggerFactory;
  * empty. Every batch of this reader has fresh buffers, so a consumer may keep a reference to them
  * past the next {@code loadNextBatch} (Flight's zero-copy write does).
  *
+ * <p>Each batch keeps the dictionaries the source had when it loaded it, by sharing their buffers
+ * (the source loads new ones into buffers of their own too): by the time this reader hands a batch
+ * out, the source may have loaded others with the batches ahead (DuckDB's export brings them along
+ * with each batch), and closed the batch's own.
+ *
  * <p>A failure of the source is rethrown by the {@code loadNextBatch} that would have returned the
  * failed batch. {@link #close()} stops the loader, waiting for the load under way to finish
  * (DuckDB's export must not be closed under a running load), frees the queued batches and then
- * closes the source. Dictionaries are the source's.
+ * closes the source.
  */
 public final class ReadAheadReader extends ArrowReader {
   private static final Logger log = LoggerFactory.getLogger(ReadAheadReader.class);
@@ -38,11 +46,21 @@ public final class ReadAheadReader extends ArrowReader {
 
   private final ArrowReader source;
   private final Schema schema;
-  /** Loaded batches (each a root of its own), then {@link #END} or the source's failure. */
+  /** Loaded batches, then {@link #END} or the source's failure. */
   private final BlockingQueue<Object> ready;
   private final Thread loader;
   private volatile boolean closing;
   private boolean finished;
+  /** The dictionaries of the current batch (before the first, the source's as it started). */
+  private MapDictionaryProvider currentDictionaries;
+
+  /** A batch in a root of its own, with its dictionaries. */
+  private record Loaded(VectorSchemaRoot root, MapDictionaryProvider dictionaries) {
+    void close() {
+      root.close();
+      dictionaries.close();
+    }
+  }
 
   private ReadAheadReader(ArrowReader source, VectorSchemaRoot from, int depth) {
     // batches stay accounted where the source accounts them (no vectors: nothing to account)
@@ -50,6 +68,7 @@ public final class ReadAheadReader extends ArrowReader {
     this.source = source;
     this.schema = from.getSchema();
     this.ready = new ArrayBlockingQueue<>(depth);
+    this.currentDictionaries = Dictionaries.share(schema, source);
     this.loader = new Thread(() -> load(from), "read-ahead");
     loader.setDaemon(true);
   }
@@ -83,10 +102,12 @@ public final class ReadAheadReader extends ArrowReader {
   private void load(VectorSchemaRoot from) {
     try {
       while (!closing && source.loadNextBatch()) {
+        MapDictionaryProvider batchDictionaries = Dictionaries.share(schema, source);
         VectorSchemaRoot batch = VectorSchemaRoot.create(schema, allocator);
         move(from, batch);
-        if (!enqueue(batch)) {
-          batch.close();
+        Loaded loaded = new Loaded(batch, batchDictionaries);
+        if (!enqueue(loaded)) {
+          loaded.close();
           return;
         }
       }
@@ -139,9 +160,12 @@ public final class ReadAheadReader extends ArrowReader {
       finished = true;
       throw new IOException(failure.getMessage() != null ? failure.getMessage() : failure.toString(), failure);
     }
-    try (VectorSchemaRoot batch = (VectorSchemaRoot) next) {
-      move(batch, getVectorSchemaRoot());
+    Loaded batch = (Loaded) next;
+    try (VectorSchemaRoot root = batch.root()) {
+      move(root, getVectorSchemaRoot());
     }
+    currentDictionaries.close();
+    currentDictionaries = batch.dictionaries();
     return true;
   }
 
@@ -151,13 +175,18 @@ public final class ReadAheadReader extends ArrowReader {
   }
 
   @Override
-  public Map<Long, Dictionary> getDictionaryVectors() throws IOException {
-    return source.getDictionaryVectors();
+  public Map<Long, Dictionary> getDictionaryVectors() {
+    return Dictionaries.byId(currentDictionaries);
   }
 
   @Override
   public Dictionary lookup(long id) {
-    return source.lookup(id);
+    return currentDictionaries.lookup(id);
+  }
+
+  @Override
+  public Set<Long> getDictionaryIds() {
+    return currentDictionaries.getDictionaryIds();
   }
 
   @Override
@@ -182,12 +211,13 @@ public final class ReadAheadReader extends ArrowReader {
           CLOSE_WAIT_MILLIS);
     }
     discardQueued();
+    currentDictionaries.close();
     source.close();
   }
 
   private void discardQueued() {
     for (Object item = ready.poll(); item != null; item = ready.poll()) {
-      if (item instanceof VectorSchemaRoot batch) {
+      if (item instanceof Loaded batch) {
         batch.close();
       }
     }

@@ -3,6 +3,9 @@ package dev.kapu.daemon.internal;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.kapu.flight.ForwardingReader;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.sql.DriverManager;
 import java.util.ArrayList;
@@ -12,8 +15,18 @@ import org.apache.arrow.memory.ArrowBuf;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.memory.RootAllocator;
 import org.apache.arrow.vector.BigIntVector;
+import org.apache.arrow.vector.IntVector;
+import org.apache.arrow.vector.VarCharVector;
 import org.apache.arrow.vector.VectorSchemaRoot;
+import org.apache.arrow.vector.dictionary.Dictionary;
+import org.apache.arrow.vector.dictionary.DictionaryProvider;
 import org.apache.arrow.vector.ipc.ArrowReader;
+import org.apache.arrow.vector.ipc.ArrowStreamReader;
+import org.apache.arrow.vector.ipc.ArrowStreamWriter;
+import org.apache.arrow.vector.types.pojo.ArrowType;
+import org.apache.arrow.vector.types.pojo.DictionaryEncoding;
+import org.apache.arrow.vector.types.pojo.FieldType;
+import org.apache.arrow.vector.util.Text;
 import org.duckdb.DuckDBConnection;
 import org.duckdb.DuckDBResultSet;
 import org.junit.jupiter.api.AfterEach;
@@ -22,8 +35,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * {@link ReadAheadReader} over DuckDB's Arrow export, as a daemon's DoGet uses it: every batch
- * arrives in order, failures of the source reach the reader, and nothing leaks however the reading
- * ends (the allocator refuses to close while a buffer is still held).
+ * arrives in order with its own dictionaries, failures of the source reach the reader, and nothing
+ * leaks however the reading ends (the allocator refuses to close while a buffer is still held).
  */
 class ReadAheadReaderTest {
   static final int ROWS = 1_000_000;
@@ -80,6 +93,45 @@ class ReadAheadReaderTest {
   }
 
   @Test
+  void eachBatchKeepsItsDictionaries() throws Exception {
+    // an IPC stream whose dictionary is replaced with every batch: batch n's is ["n a", "n b"]
+    int batches = 5;
+    DictionaryEncoding encoding = new DictionaryEncoding(1, false, new ArrowType.Int(32, true));
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    try (VarCharVector dictionary = new VarCharVector("values", allocator);
+        IntVector indices = new IntVector("e", new FieldType(true, new ArrowType.Int(32, true), encoding), allocator);
+        VectorSchemaRoot batch = VectorSchemaRoot.of(indices);
+        ArrowStreamWriter writer = new ArrowStreamWriter(batch,
+            new DictionaryProvider.MapDictionaryProvider(new Dictionary(dictionary, encoding)), bytes)) {
+      for (int n = 0; n < batches; n++) {
+        dictionary.setSafe(0, new Text(n + " a"));
+        dictionary.setSafe(1, new Text(n + " b"));
+        dictionary.setValueCount(2);
+        indices.setSafe(0, 1);
+        indices.setNull(1);
+        indices.setValueCount(2);
+        batch.setRowCount(2);
+        writer.writeBatch();
+      }
+      writer.end();
+    }
+    try (ArrowReader reader = ReadAheadReader.start(
+        new ArrowStreamReader(new ByteArrayInputStream(bytes.toByteArray()), allocator), 2)) {
+      VectorSchemaRoot root = reader.getVectorSchemaRoot();
+      for (int n = 0; n < batches; n++) {
+        assertThat(reader.loadNextBatch()).isTrue();
+        Thread.sleep(50); // the loader reads ahead, and the source loads the next batches' dictionaries
+        IntVector e = (IntVector) root.getVector("e");
+        VarCharVector values = (VarCharVector) reader.lookup(1).getVector();
+        assertThat(values.getObject(e.get(0))).hasToString(n + " b");
+        assertThat(e.isNull(1)).isTrue();
+      }
+      assertThat(reader.loadNextBatch()).isFalse();
+    }
+    assertThat(allocator.getAllocatedMemory()).isZero();
+  }
+
+  @Test
   void closingEarlyStopsTheLoaderAndFreesQueuedBatches() throws Exception {
     ArrowReader reader = ReadAheadReader.start(export("SELECT range AS id FROM range(" + ROWS + ")"), 2);
     assertThat(reader.loadNextBatch()).isTrue();
@@ -106,20 +158,13 @@ class ReadAheadReaderTest {
   }
 
   /** DuckDB's export that breaks after some batches, as a network source can. */
-  static final class FailingAfter extends ArrowReader {
-    private final ArrowReader source;
+  static final class FailingAfter extends ForwardingReader {
     private final int batches;
     private int loaded;
 
     FailingAfter(ArrowReader source, int batches) {
-      super(null);
-      this.source = source;
+      super(source);
       this.batches = batches;
-    }
-
-    @Override
-    public VectorSchemaRoot getVectorSchemaRoot() throws IOException {
-      return source.getVectorSchemaRoot();
     }
 
     @Override
@@ -129,21 +174,6 @@ class ReadAheadReaderTest {
       }
       loaded++;
       return source.loadNextBatch();
-    }
-
-    @Override
-    public long bytesRead() {
-      return 0;
-    }
-
-    @Override
-    protected void closeReadSource() throws IOException {
-      source.close();
-    }
-
-    @Override
-    protected org.apache.arrow.vector.types.pojo.Schema readSchema() throws IOException {
-      return source.getVectorSchemaRoot().getSchema();
     }
   }
 
