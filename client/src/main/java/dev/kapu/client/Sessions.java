@@ -213,12 +213,17 @@ final class Sessions {
       return null;
     }
 
-    /** A thread cannot be killed: the daemon is closed, which interrupts its tasks. */
+    /**
+     * A thread cannot be killed: the daemon is closed, which interrupts its tasks, on a thread of
+     * its own, as closing waits for its connection to end.
+     */
     @Override
     public synchronized void kill(String id) {
       Daemon daemon = daemons.remove(id);
       if (daemon != null) {
-        daemon.close();
+        Thread closer = new Thread(daemon::close, "kapu-kill-" + id);
+        closer.setDaemon(true);
+        closer.start();
       }
     }
 

@@ -37,8 +37,9 @@ import org.apache.arrow.vector.ipc.ArrowReader;
 /**
  * A daemon's stream to its dispatcher: tasks come in, outcomes go out. Once the dispatcher
  * welcomes the daemon, both send heartbeats: this side's from the daemon's timer, and a dispatcher
- * not heard from for the {@link Liveness} bound is given up (the stream is cancelled and {@link
- * Handler#onDisconnected} says why), as is one that tells the daemon to leave.
+ * not heard from for the {@link Liveness} bound (less one heartbeat interval) is given up: the
+ * stream is cancelled and {@link Handler#onDisconnected} says why. So is one that tells the daemon
+ * to leave.
  */
 public final class WorkerConnection implements AutoCloseable {
   /**
@@ -137,26 +138,30 @@ public final class WorkerConnection implements AutoCloseable {
     }
   }
 
+  /**
+   * Starts the heartbeats, and a watch that gives the dispatcher up after the liveness bound less
+   * one heartbeat interval of silence: on a partition the daemon then stops its tasks about when,
+   * or before, the dispatcher declares it lost and hands them to another daemon.
+   */
   private void welcomed(Welcome welcome) {
     lastHeard = System.nanoTime();
-    long bound = TimeUnit.MILLISECONDS.toNanos(welcome.getLivenessMillis());
     long every = Math.max(1, welcome.getHeartbeatMillis());
+    long patience = TimeUnit.MILLISECONDS.toNanos(Math.max(every, welcome.getLivenessMillis() - every));
+    long watch = Math.max(1, every / 4);
     try {
-      timer.scheduleAtFixedRate(() -> beat(bound), every, every, TimeUnit.MILLISECONDS);
+      timer.scheduleAtFixedRate(() -> send(HEARTBEAT), every, every, TimeUnit.MILLISECONDS);
+      timer.scheduleAtFixedRate(() -> watch(patience, welcome.getLivenessMillis()), watch, watch, TimeUnit.MILLISECONDS);
     } catch (RejectedExecutionException e) {
       // the daemon is leaving already
     }
   }
 
-  /** Proves this daemon alive, unless the dispatcher has been silent for the bound: then gives it up. */
-  private void beat(long boundNanos) {
+  private void watch(long patienceNanos, long boundMillis) {
     long silent = System.nanoTime() - lastHeard;
-    if (silent >= boundNanos) {
+    if (silent >= patienceNanos) {
       abandon(Status.UNAVAILABLE.withDescription("no heartbeat from the dispatcher for "
-          + TimeUnit.NANOSECONDS.toMillis(silent) + " ms (the liveness bound is "
-          + TimeUnit.NANOSECONDS.toMillis(boundNanos) + " ms): it is frozen, cut off or gone"));
-    } else {
-      send(HEARTBEAT);
+          + TimeUnit.NANOSECONDS.toMillis(silent) + " ms (the liveness bound is " + boundMillis
+          + " ms): it is frozen, cut off or gone"));
     }
   }
 
