@@ -2,6 +2,7 @@ package dev.kapu.it;
 
 import static dev.kapu.it.Faults.await;
 import static dev.kapu.it.Faults.awaitFile;
+import static dev.kapu.it.Faults.failure;
 import static dev.kapu.it.Faults.requireDaemon;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -20,10 +21,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -70,18 +68,6 @@ class LivenessTest {
 
   private static void thaw(long pid) throws Exception {
     NetworkNamespace.run("kill", "-CONT", Long.toString(pid));
-  }
-
-  /** Why the future failed; fails the test if it succeeds or takes longer than {@code limit}. */
-  private static Throwable failure(Future<?> future, Duration limit) throws InterruptedException {
-    try {
-      Object v = future.get(limit.toMillis(), TimeUnit.MILLISECONDS);
-      throw new AssertionError("expected the future to fail, but it returned " + v);
-    } catch (ExecutionException e) {
-      return e.getCause();
-    } catch (TimeoutException e) {
-      throw new AssertionError("the future did not complete within " + limit.toMillis() + " ms");
-    }
   }
 
   /** When {@code future} completes, in {@link System#nanoTime()}. */
