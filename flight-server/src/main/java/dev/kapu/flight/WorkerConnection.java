@@ -99,8 +99,8 @@ public final class WorkerConnection implements AutoCloseable {
           case DRAIN_ACCEPTED -> handler.onDrainAccepted();
           case WELCOME -> welcomed(message.getWelcome());
           case HEARTBEAT -> lastHeard = System.nanoTime();
-          case LEAVE -> abandon(Status.UNAVAILABLE.withDescription("the dispatcher declared this daemon lost ("
-              + message.getLeave().getReason() + ")"));
+          case LEAVE -> abandon(Status.UNAVAILABLE.withDescription("the dispatcher declared this daemon lost: "
+              + message.getLeave().getReason()));
           default -> { } // a newer dispatcher's message: nothing to do with it
         }
       }

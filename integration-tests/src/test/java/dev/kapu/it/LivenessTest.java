@@ -206,6 +206,37 @@ class LivenessTest {
   }
 
   @Test
+  void aRemoteDaemonThatWakesUpAfterItWasDeclaredLostLeavesAndItsLateResultIsIgnored() throws Exception {
+    kapu = Kapu.builder().daemons(0).local();
+    try (HandDaemon remote = HandDaemon.launch(kapu, dir, "remote").awaitConnected(kapu)) {
+      String started = file("started");
+      String release = file("release");
+      TaskFuture<String> task = kapu.submit(ctx -> Faults.blockUntilReleased(ctx, started, release, 120_000));
+      awaitFile(Path.of(started));
+      long stoppedAt = System.nanoTime();
+      freeze(remote.process.pid());
+
+      Throwable error = failure(task, DETECTION_LIMIT);
+      System.out.printf("SIGSTOP of a daemon this session did not start: declared lost %d ms after it was stopped%n",
+          millis(stoppedAt, System.nanoTime()));
+      assertThat(error).isInstanceOf(DaemonLostException.class);
+      assertThat(remote.process.isAlive()).as("not this session's to kill").isTrue();
+
+      // It wakes up with its task released: the result it may still send reaches nobody, and it leaves.
+      Faults.writeAtomically(release, "go");
+      thaw(remote.process.pid());
+      assertThat(remote.awaitExit(DETECTION_LIMIT)).isEqualTo(1);
+      String why = remote.logText().lines().filter(l -> l.startsWith("kapu daemon:")).findFirst().orElse("");
+      System.out.println("the woken daemon left: " + why);
+      // Whichever it saw first: the dispatcher's leave message, or its own watch on the dispatcher's silence.
+      assertThat(why).containsAnyOf("the dispatcher declared this daemon lost", "no heartbeat from the dispatcher");
+      assertThat(failure(task, Duration.ofSeconds(1))).as("completed once, as lost").isSameAs(error);
+      assertThat(kapu.status().daemons()).isEmpty();
+      assertThat(kapu.status().executing()).isZero();
+    }
+  }
+
+  @Test
   void aClientOfAFrozenRemoteDispatcherGivesItUpAndItsFuturesFailWithConnectionLost() throws Exception {
     try (DispatcherProcess dispatcher = DispatcherProcess.start();
         Kapu client = Kapu.builder().token(dispatcher.token).connect(dispatcher.url)) {
