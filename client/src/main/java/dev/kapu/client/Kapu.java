@@ -6,6 +6,7 @@ import dev.kapu.daemon.MapFunction;
 import dev.kapu.daemon.ResourceSpec;
 import dev.kapu.daemon.Task;
 import dev.kapu.flight.ClusterStatus;
+import dev.kapu.flight.Liveness;
 import dev.kapu.serial.Codec;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -119,6 +120,7 @@ public interface Kapu extends AutoCloseable {
     Path trustCertificate;
     final List<String> jvmOptions = new ArrayList<>();
     Duration startTimeout = Duration.ofSeconds(60);
+    Liveness liveness = Liveness.DEFAULT;
     final List<ResourceSpec> resources = new ArrayList<>();
     Function<? super LocalKapu, ? extends FlightProducer> flightProducer;
     CallHeaderAuthenticator flightAuthenticator;
@@ -240,6 +242,20 @@ public interface Kapu extends AutoCloseable {
     /** Extra JVM options for daemon processes (for example {@code -Xmx4g}). */
     public Builder jvmOptions(String... options) {
       jvmOptions.addAll(List.of(options));
+      return this;
+    }
+
+    /**
+     * The liveness bound (default 10 s). With {@link #local()}: a daemon that sends no heartbeat
+     * for this long (frozen, cut off, gone) is declared lost, its tasks fail with {@link
+     * DaemonLostException} or are retried, and a daemon this session started is killed; daemons
+     * give up a dispatcher silent as long. With {@link #connect}: a dispatcher that stops answering
+     * is given up (every open future fails with {@link ConnectionLostException}) after gRPC keepalive
+     * pings it once the connection has been silent for this long (10 s at least) and waits half
+     * as long again for the answer.
+     */
+    public Builder liveness(Duration bound) {
+      this.liveness = Liveness.of(bound);
       return this;
     }
 

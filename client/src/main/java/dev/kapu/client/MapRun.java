@@ -86,7 +86,7 @@ final class MapRun<R> extends MapJob<R> {
       fail();
       return;
     }
-    session.send(envelope, Map.of(), options.task(), (outcome, last) -> onChunk(c, from, to, outcome), handle -> {
+    session.send(envelope, Map.of(), options.task(), to - from, (outcome, last) -> onChunk(c, from, to, outcome), handle -> {
       inFlight.put(c, handle);
       if (isDone()) {
         handle.cancel(); // failed or cancelled while this chunk was being sent

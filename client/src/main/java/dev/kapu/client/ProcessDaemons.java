@@ -17,12 +17,15 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Daemon processes on this machine, with this JVM's classpath. Each logs to its own file in the
  * session directory; the token reaches them through a file only their owner can read.
  */
 final class ProcessDaemons implements Sessions.DaemonStarter {
+  private static final Logger log = LoggerFactory.getLogger(ProcessDaemons.class);
   private final Endpoint endpoint;
   private final Path directory;
   private final Path tokenFile;
@@ -53,11 +56,10 @@ final class ProcessDaemons implements Sessions.DaemonStarter {
     List<String> command = new WorkerCommand(WorkerCommand.currentJava(), b.jvmOptions, classpath(),
         endpoint.url(), tokenFile, endpoint.trustCertificate(), b.slots, Duration.ZERO, Duration.ZERO, 0,
         b.allow, config).argv(id);
-    Path log = logFile(id);
     try {
       Process p = new ProcessBuilder(command)
           .redirectErrorStream(true)
-          .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
+          .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile(id).toFile()))
           .start();
       processes.put(id, p);
     } catch (IOException e) {
@@ -83,6 +85,16 @@ final class ProcessDaemons implements Sessions.DaemonStarter {
       return null;
     }
     return "its process exited with code " + p.exitValue() + "; its log ends with:\n" + tail(logFile(id));
+  }
+
+  /** SIGKILL: it works on a stopped process too, which would ignore anything gentler. */
+  @Override
+  public void kill(String id) {
+    Process p = processes.get(id);
+    if (p != null && p.isAlive()) {
+      log.warn("killing daemon {} (pid {}): it was declared lost", id, p.pid());
+      p.destroyForcibly();
+    }
   }
 
   private static String tail(Path log) {

@@ -1,6 +1,8 @@
 package dev.kapu.client;
 
 import dev.kapu.flight.Dictionaries;
+import dev.kapu.flight.FlightClients;
+import dev.kapu.flight.Liveness;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Files;
@@ -14,6 +16,7 @@ import org.apache.arrow.flight.CallOption;
 import org.apache.arrow.flight.CallStatus;
 import org.apache.arrow.flight.FlightClient;
 import org.apache.arrow.flight.FlightEndpoint;
+import org.apache.arrow.flight.FlightGrpcUtils;
 import org.apache.arrow.flight.FlightInfo;
 import org.apache.arrow.flight.FlightRuntimeException;
 import org.apache.arrow.flight.FlightStatusCode;
@@ -24,6 +27,7 @@ import org.apache.arrow.flight.SessionOptionValueFactory;
 import org.apache.arrow.flight.SetSessionOptionsRequest;
 import org.apache.arrow.flight.SetSessionOptionsResult;
 import org.apache.arrow.flight.client.ClientCookieMiddleware;
+import org.apache.arrow.flight.grpc.NettyClientBuilder;
 import org.apache.arrow.flight.sql.FlightSqlClient;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.util.AutoCloseables;
@@ -129,16 +133,23 @@ public final class RemoteSql implements AutoCloseable {
     return new EndpointsReader(allocator, info);
   }
 
-  private FlightClient open(URI url, boolean cookies) {
-    Location location = new Location(url);
-    FlightClient.Builder builder = FlightClient.builder(allocator, location);
-    if (cookies) {
+  /**
+   * A client of the server ({@code server}: with cookies, which carry its session) or of a location
+   * an endpoint named. Only the latter is watched by gRPC keepalive, so that fetching a result
+   * from a daemon that stops answering fails instead of hanging: the server may be any Flight SQL
+   * server, and gRPC's default answers pings more frequent than one per 5 minutes by ending the calls.
+   */
+  private FlightClient open(URI url, boolean server) {
+    NettyClientBuilder builder = new NettyClientBuilder(allocator, new Location(url));
+    if (server) {
       builder.intercept(new ClientCookieMiddleware.Factory());
     }
     if (LocationSchemes.GRPC_TLS.equals(url.getScheme()) && trustedCertificate != null) {
       builder.trustedCertificates(new java.io.ByteArrayInputStream(trustedCertificate));
     }
-    return builder.build();
+    return server
+        ? FlightGrpcUtils.createFlightClient(allocator, builder.build().build(), builder.middleware())
+        : FlightClients.open(builder, Liveness.DEFAULT);
   }
 
   private CallOption[] handshake(FlightClient to) {

@@ -8,6 +8,7 @@ import dev.kapu.daemon.StreamTicket;
 import dev.kapu.daemon.Task;
 import dev.kapu.flight.ByteStreams;
 import dev.kapu.flight.ClusterStatus;
+import dev.kapu.flight.Liveness;
 import dev.kapu.flight.OutcomeListener;
 import dev.kapu.flight.ResultStreams;
 import dev.kapu.flight.TaskGateway;
@@ -71,13 +72,13 @@ class Session implements Kapu {
   private volatile boolean closed;
 
   Session(TaskGateway gateway, CodecRegistry codecs, long seed, TaskOptions defaults,
-      List<AutoCloseable> owned, String token) {
+      List<AutoCloseable> owned, String token, Liveness liveness) {
     this.gateway = gateway;
     this.codecs = codecs;
     this.seed = seed;
     this.defaults = defaults;
     this.owned = owned;
-    this.streams = new ResultStreams(allocator, token);
+    this.streams = new ResultStreams(allocator, token, liveness);
   }
 
   @Override
@@ -158,7 +159,7 @@ class Session implements Kapu {
     EncodedBytes envelope = TaskEnvelope.call(task, seed, sequence.incrementAndGet()).encode(codecs);
     TaskFuture<T> future = new TaskFuture<>();
     track(future);
-    send(envelope, Map.of(), options, (outcome, last) -> settle(future, outcome), future::attach);
+    send(envelope, Map.of(), options, 1, (outcome, last) -> settle(future, outcome), future::attach);
     return future;
   }
 
@@ -181,7 +182,7 @@ class Session implements Kapu {
     }
     TaskFuture<T> future = new TaskFuture<>();
     track(future);
-    send(envelope, Map.of(ticket, input), options, (outcome, last) -> settle(future, outcome), future::attach);
+    send(envelope, Map.of(ticket, input), options, 1, (outcome, last) -> settle(future, outcome), future::attach);
     return future;
   }
 
@@ -189,11 +190,13 @@ class Session implements Kapu {
    * Sends an encoded task. A small one with nothing to stream goes at once, inline. Otherwise its
    * streams (Arrow arguments, and the envelope itself if it is large) are parked at the dispatcher
    * first, and the task follows naming them; {@code attach} hears the task's handle then.
+   *
+   * @param calls how many calls the timeout applies to, one after another (a map chunk's items)
    */
-  void send(EncodedBytes envelope, Map<String, ArrowReader> arguments, TaskOptions options,
+  void send(EncodedBytes envelope, Map<String, ArrowReader> arguments, TaskOptions options, int calls,
       OutcomeListener listener, Consumer<TaskHandle> attach) {
     if (arguments.isEmpty() && ByteStreams.inline(envelope)) {
-      attach.accept(gateway.submit(request(envelope.toByteArray(), options, List.of()), listener));
+      attach.accept(gateway.submit(request(envelope.toByteArray(), options, List.of(), calls), listener));
       return;
     }
     Map<String, ArrowReader> parked = new LinkedHashMap<>(arguments);
@@ -213,13 +216,14 @@ class Session implements Kapu {
         listener.onOutcome(TaskOutcome.of(TaskOutcome.Kind.CONNECTION_LOST,
             "could not send the task's input to the dispatcher: " + unwrap(error).getMessage(), ""), true);
       } else {
-        attach.accept(gateway.submit(request(payload, options, List.copyOf(parked.keySet())), listener));
+        attach.accept(gateway.submit(request(payload, options, List.copyOf(parked.keySet()), calls), listener));
       }
     });
   }
 
-  static TaskRequest request(byte[] payload, TaskOptions options, List<String> parked) {
-    return new TaskRequest(payload, options.timeout().toMillis(), options.retries(), options.resources(), parked);
+  static TaskRequest request(byte[] payload, TaskOptions options, List<String> parked, int calls) {
+    return new TaskRequest(payload, options.timeout().toMillis(), options.retries(), options.resources(), parked,
+        calls);
   }
 
   private static void closeQuietly(AutoCloseable c) {
@@ -343,7 +347,7 @@ class Session implements Kapu {
     CompletableFuture<List<T>> future = new CompletableFuture<>();
     track(future);
     List<CompletableFuture<Object>> each = Collections.synchronizedList(new ArrayList<>());
-    gateway.everywhere(request(payload, defaults, List.of()), (outcome, last) -> {
+    gateway.everywhere(request(payload, defaults, List.of(), 1), (outcome, last) -> {
       if (!outcome.daemonId().isEmpty()) {
         CompletableFuture<Object> one = new CompletableFuture<>();
         settle(one, outcome);

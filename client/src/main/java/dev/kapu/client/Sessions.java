@@ -17,7 +17,9 @@ import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
@@ -46,7 +48,8 @@ final class Sessions {
     } catch (IOException e) {
       throw new UncheckedIOException("cannot make a session directory", e);
     }
-    KapuServer.Builder server = KapuServer.builder().host(b.host).advertise(b.advertise).port(b.port);
+    KapuServer.Builder server = KapuServer.builder().host(b.host).advertise(b.advertise).port(b.port)
+        .liveness(b.liveness.bound());
     if (b.tls) {
       server.tlsSelfSigned(dir.resolve("tls"));
     }
@@ -77,7 +80,7 @@ final class Sessions {
   }
 
   static Kapu inProcess(Kapu.Builder b) {
-    KapuServer server = KapuServer.builder().inProcess("kapu-" + UUID.randomUUID()).build();
+    KapuServer server = KapuServer.builder().inProcess("kapu-" + UUID.randomUUID()).liveness(b.liveness.bound()).build();
     ThreadDaemons daemons = new ThreadDaemons(server.endpoint(), b);
     LocalSession session = new LocalSession(server, daemons, codecs(b), seed(b), b, daemons, () -> { });
     session.addDaemons(b.daemons);
@@ -92,11 +95,11 @@ final class Sessions {
     Endpoint endpoint = new Endpoint(URI.create(url), token, b.trustCertificate);
     TaskGateway gateway;
     try {
-      gateway = TaskGateway.connect(endpoint);
+      gateway = TaskGateway.connect(endpoint, b.liveness);
     } catch (IllegalStateException e) {
       throw new KapuException("cannot connect to " + url + ": " + e.getMessage(), e);
     }
-    return new Session(gateway, codecs(b), seed(b), b.taskOptions, List.of(), token);
+    return new Session(gateway, codecs(b), seed(b), b.taskOptions, List.of(), token, b.liveness);
   }
 
   /** Starts daemons somewhere and says which have started. */
@@ -106,6 +109,9 @@ final class Sessions {
 
     /** Null while the daemon may still connect; else why it never will. */
     String failure(String id);
+
+    /** Kills the daemon named {@code id} at once (a stopped process too): it was declared lost. */
+    void kill(String id);
 
     @Override
     void close();
@@ -122,9 +128,12 @@ final class Sessions {
     LocalSession(KapuServer server, DaemonStarter starter, CodecRegistry codecs, long seed,
         Kapu.Builder b, AutoCloseable daemons, AutoCloseable producer) {
       // Closed last to first: the server, then the daemons, then the producer.
-      super(server.gateway(), codecs, seed, b.taskOptions, List.of(producer, daemons, server), server.endpoint().token());
+      super(server.gateway(), codecs, seed, b.taskOptions, List.of(producer, daemons, server), server.endpoint().token(),
+          b.liveness);
       this.server = server;
       this.starter = starter;
+      // A daemon declared lost may be frozen: killed, it cannot wake up and hold on to what it hosts.
+      server.onDaemonLost((id, reason) -> starter.kill(id));
       this.startTimeout = b.startTimeout;
       this.resources = List.copyOf(b.resources);
     }
@@ -186,7 +195,7 @@ final class Sessions {
   static final class ThreadDaemons implements DaemonStarter {
     private final Endpoint endpoint;
     private final Kapu.Builder b;
-    private final List<Daemon> daemons = new ArrayList<>();
+    private final Map<String, Daemon> daemons = new LinkedHashMap<>();
 
     ThreadDaemons(Endpoint endpoint, Kapu.Builder b) {
       this.endpoint = endpoint;
@@ -195,7 +204,7 @@ final class Sessions {
 
     @Override
     public synchronized void start(String id, List<ResourceSpec> resources) {
-      daemons.add(Daemon.start(new DaemonOptions(endpoint, id, b.slots, Duration.ZERO, Duration.ZERO,
+      daemons.put(id, Daemon.start(new DaemonOptions(endpoint, id, b.slots, Duration.ZERO, Duration.ZERO,
           0, b.allow, Duration.ofSeconds(1), resources)));
     }
 
@@ -204,9 +213,23 @@ final class Sessions {
       return null;
     }
 
+    /**
+     * A thread cannot be killed: the daemon is closed, which interrupts its tasks, on a thread of
+     * its own, as closing waits for its connection to end.
+     */
+    @Override
+    public synchronized void kill(String id) {
+      Daemon daemon = daemons.remove(id);
+      if (daemon != null) {
+        Thread closer = new Thread(daemon::close, "kapu-kill-" + id);
+        closer.setDaemon(true);
+        closer.start();
+      }
+    }
+
     @Override
     public synchronized void close() {
-      daemons.forEach(Daemon::close);
+      daemons.values().forEach(Daemon::close);
     }
   }
 }

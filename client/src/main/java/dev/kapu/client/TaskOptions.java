@@ -6,7 +6,9 @@ import java.util.List;
 /**
  * Per-task settings.
  *
- * @param timeout how long the task may run on its daemon (for a map: each item); zero for no limit
+ * @param timeout how long the task may run on its daemon (for a map: each item); zero for no limit.
+ *     The daemon stops it then; the future fails with {@link TaskTimeoutException} at the latest a
+ *     second later (for a map chunk, after the timeouts of all its items), whatever the daemon does
  * @param retries how often it is sent again if its daemon is lost while running it
  * @param resources what the task uses: it runs only on a daemon hosting all of them
  */

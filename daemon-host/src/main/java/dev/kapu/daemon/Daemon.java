@@ -126,7 +126,7 @@ public final class Daemon implements AutoCloseable {
         this::fetchParked);
     WorkerConnection.Identity identity = new WorkerConnection.Identity(daemonId, host,
         ProcessHandle.current().pid(), options.slots(), hostedNames(), streams.url());
-    this.connection = WorkerConnection.open(options.endpoint(), identity, new Handler());
+    this.connection = WorkerConnection.open(options.endpoint(), identity, new Handler(), timer);
     startedAt = System.nanoTime();
     lastActivity = startedAt;
     connection.start();

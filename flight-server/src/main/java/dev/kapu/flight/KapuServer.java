@@ -22,6 +22,7 @@ import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.file.Path;
 import java.security.SecureRandom;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
@@ -29,6 +30,7 @@ import java.util.UUID;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.apache.arrow.flight.CallHeaders;
 import org.apache.arrow.flight.CallInfo;
@@ -45,10 +47,15 @@ import org.apache.arrow.flight.NoOpFlightProducer;
 import org.apache.arrow.flight.auth.ServerAuthHandler;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.memory.RootAllocator;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * A dispatcher on the network: one port that speaks Arrow Flight, where daemons and clients open
  * task streams (DoExchange with a Kapu role and token) and Flight clients call the producer.
+ * Daemons prove they are alive with heartbeats; one silent for the {@link Liveness} bound is
+ * declared lost ({@link #onDaemonLost}), and a timed task's future completes by its deadline
+ * whatever its daemon does.
  *
  * <pre>{@code
  * try (KapuServer server = KapuServer.builder().port(0).build()) {
@@ -58,6 +65,7 @@ import org.apache.arrow.memory.RootAllocator;
  * }</pre>
  */
 public final class KapuServer implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(KapuServer.class);
   /**
    * Flight sessions (a cookie), for session options such as the catalog a Flight SQL client
    * chose: {@code context.getMiddleware(KapuServer.SESSIONS)} in a producer.
@@ -68,6 +76,9 @@ public final class KapuServer implements AutoCloseable {
   /** Streams a task takes with it wait this long for the task that names them to be submitted. */
   private static final long PARKED_EXPIRY_MILLIS = TimeUnit.MINUTES.toMillis(10);
 
+  /** How often the dispatcher's sweep runs: how late past its deadline a timed task may complete. */
+  private static final long SWEEP_MILLIS = 50;
+
   private final ParkedStreams parked;
   private final Dispatcher dispatcher;
   private final Server server;
@@ -75,6 +86,7 @@ public final class KapuServer implements AutoCloseable {
   private final Endpoint endpoint;
   private final BufferAllocator allocator;
   private final ExecutorService flightExecutor;
+  private final ScheduledExecutorService sweep;
 
   private KapuServer(Builder b) throws IOException {
     this.allocator = b.allocator != null ? b.allocator : new RootAllocator();
@@ -84,7 +96,13 @@ public final class KapuServer implements AutoCloseable {
       return t;
     });
     this.parked = new ParkedStreams(allocator, PARKED_EXPIRY_MILLIS, b.inProcessName != null);
-    this.dispatcher = new Dispatcher(parked);
+    this.dispatcher = new Dispatcher(parked, b.liveness, System::nanoTime);
+    this.sweep = Executors.newSingleThreadScheduledExecutor(runnable -> {
+      Thread t = new Thread(runnable, "kapu-sweep");
+      t.setDaemon(true);
+      return t;
+    });
+    sweep.scheduleWithFixedDelay(this::sweepOnce, SWEEP_MILLIS, SWEEP_MILLIS, TimeUnit.MILLISECONDS);
     BindableService flight = FlightGrpcUtils.createFlightService(
         allocator, b.producer, ServerAuthHandler.NO_OP, flightExecutor);
     BindableService parkedCalls = FlightGrpcUtils.createFlightService(
@@ -118,6 +136,10 @@ public final class KapuServer implements AutoCloseable {
         .maxInboundMessageSize(Wire.MAX_MESSAGE_BYTES)
         .permitKeepAliveTime(5, TimeUnit.SECONDS)
         .permitKeepAliveWithoutCalls(true)
+        // Closes connections to peers that stopped answering; slower than the liveness bound, so
+        // a silent daemon is declared lost (and killed, if local) before its connection breaks.
+        .keepAliveTime(b.liveness.keepAliveTime().toNanos(), TimeUnit.NANOSECONDS)
+        .keepAliveTimeout(b.liveness.keepAliveTimeout().toNanos(), TimeUnit.NANOSECONDS)
         // Task streams never block in their callbacks, so they run on the network thread;
         // Flight calls, which may block in the producer, keep gRPC's executor.
         .callExecutor(new ServerCallExecutorSupplier() {
@@ -144,6 +166,15 @@ public final class KapuServer implements AutoCloseable {
     String scheme = b.tls ? "grpc+tls" : "grpc";
     this.endpoint = new Endpoint(URI.create(scheme + "://" + Hosts.forUri(advertised) + ":" + server.getPort()),
         b.token, trust);
+  }
+
+  /** A sweep that throws must not end the schedule: that would end liveness for good. */
+  private void sweepOnce() {
+    try {
+      dispatcher.tick();
+    } catch (RuntimeException e) {
+      log.error("the dispatcher's sweep failed", e);
+    }
   }
 
   /**
@@ -220,6 +251,14 @@ public final class KapuServer implements AutoCloseable {
     return endpoint;
   }
 
+  /**
+   * {@code listener} hears of every daemon declared lost from now on: one that sent no heartbeat
+   * for the liveness bound. Whoever started it may kill it (a frozen process could wake up).
+   */
+  public void onDaemonLost(DaemonLossListener listener) {
+    dispatcher.onDeclaredLost(listener);
+  }
+
   /** Submits straight to this server's dispatcher, without a network hop. */
   public TaskGateway gateway() {
     return dispatcher;
@@ -232,6 +271,7 @@ public final class KapuServer implements AutoCloseable {
   /** Cancels open tasks, closes every stream (daemons then exit) and frees the port. */
   @Override
   public void close() {
+    sweep.shutdownNow();
     dispatcher.close();
     for (Server s : new Server[] {server, inProcess}) {
       if (s == null) {
@@ -271,8 +311,18 @@ public final class KapuServer implements AutoCloseable {
     private FlightProducer producer = new NoOpFlightProducer();
     private BufferAllocator allocator;
     private CallHeaderAuthenticator headerAuthenticator;
+    private Liveness liveness = Liveness.DEFAULT;
 
     private Builder() {}
+
+    /**
+     * How long a daemon may stay silent before it is declared lost (default 10 s); daemons are
+     * told when they join, and give up a dispatcher silent as long.
+     */
+    public Builder liveness(Duration bound) {
+      this.liveness = Liveness.of(bound);
+      return this;
+    }
 
     /**
      * Authenticates every Flight call the producer serves (Flight's auth2: for example a {@code

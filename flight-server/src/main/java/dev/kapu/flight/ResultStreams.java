@@ -16,6 +16,7 @@ import org.apache.arrow.flight.FlightStream;
 import org.apache.arrow.flight.HeaderCallOption;
 import org.apache.arrow.flight.Location;
 import org.apache.arrow.flight.Ticket;
+import org.apache.arrow.flight.grpc.NettyClientBuilder;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.util.AutoCloseables;
 import org.apache.arrow.vector.ipc.ArrowReader;
@@ -25,7 +26,8 @@ import org.apache.arrow.vector.types.pojo.Schema;
  * Fetches result streams that tasks parked on daemons' own Flight endpoints: {@code DoGet} with a
  * one-time ticket, straight from the daemon. One Flight client per daemon, reused; {@link
  * #client} and {@link #token} serve the other calls a daemon answers (its tables, uploads,
- * columnar functions).
+ * columnar functions). gRPC keepalive watches each connection, so a stream from a daemon that stops
+ * answering (frozen, cut off) fails instead of hanging its reader.
  */
 public final class ResultStreams implements AutoCloseable {
   /** The header that carries the session's token on daemon streams. */
@@ -33,11 +35,18 @@ public final class ResultStreams implements AutoCloseable {
 
   private final BufferAllocator allocator;
   private final String token;
+  private final Liveness liveness;
   private final Map<String, FlightClient> clients = new ConcurrentHashMap<>();
 
   public ResultStreams(BufferAllocator allocator, String token) {
+    this(allocator, token, Liveness.DEFAULT);
+  }
+
+  /** @param liveness how soon a daemon that stops answering fails the calls waiting on it */
+  public ResultStreams(BufferAllocator allocator, String token, Liveness liveness) {
     this.allocator = allocator;
     this.token = token;
+    this.liveness = liveness;
   }
 
   /** Opens the stream; batches arrive as the reader is read. */
@@ -60,7 +69,7 @@ public final class ResultStreams implements AutoCloseable {
   /** The Flight client for the daemon endpoint at {@code location}; calls on it need {@link #token}. */
   public FlightClient client(String location) {
     return clients.computeIfAbsent(location,
-        l -> FlightClient.builder(allocator, new Location(URI.create(l))).build());
+        l -> FlightClients.open(new NettyClientBuilder(allocator, new Location(URI.create(l))), liveness));
   }
 
   /** The call option that presents the session's token to daemon endpoints. */

@@ -33,7 +33,16 @@ public interface TaskGateway extends AutoCloseable {
 
   /** Opens a gateway to the dispatcher at {@code endpoint}; fails if the token is refused. */
   static TaskGateway connect(Endpoint endpoint) {
-    return dev.kapu.flight.internal.RemoteGateway.connect(endpoint);
+    return connect(endpoint, Liveness.DEFAULT);
+  }
+
+  /**
+   * Opens a gateway that gives the dispatcher up, completing every open task as connection lost,
+   * when it stops answering gRPC keepalive pings ({@link Liveness#keepAliveTime()}, {@link
+   * Liveness#keepAliveTimeout()}).
+   */
+  static TaskGateway connect(Endpoint endpoint, Liveness liveness) {
+    return dev.kapu.flight.internal.RemoteGateway.connect(endpoint, liveness);
   }
 
   @Override

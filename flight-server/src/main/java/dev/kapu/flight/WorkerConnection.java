@@ -5,18 +5,24 @@ import dev.kapu.flight.internal.Channels;
 import dev.kapu.flight.internal.Wire;
 import dev.kapu.flight.internal.wire.Draining;
 import dev.kapu.flight.internal.wire.FromWorker;
+import dev.kapu.flight.internal.wire.Heartbeat;
 import dev.kapu.flight.internal.wire.Hosting;
 import dev.kapu.flight.internal.wire.TaskDone;
 import dev.kapu.flight.internal.wire.TaskReturned;
 import dev.kapu.flight.internal.wire.ToWorker;
+import dev.kapu.flight.internal.wire.Welcome;
 import dev.kapu.flight.internal.wire.WorkerHello;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
+import io.grpc.stub.ClientCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.Collection;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.apache.arrow.flight.FlightCallHeaders;
 import org.apache.arrow.flight.FlightClient;
@@ -28,8 +34,21 @@ import org.apache.arrow.flight.impl.Flight.FlightData;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.vector.ipc.ArrowReader;
 
-/** A daemon's stream to its dispatcher: tasks come in, outcomes go out. */
+/**
+ * A daemon's stream to its dispatcher: tasks come in, outcomes go out. Once the dispatcher
+ * welcomes the daemon, both send heartbeats: this side's from the daemon's timer, and a dispatcher
+ * not heard from for the {@link Liveness} bound (less one heartbeat interval) is given up: the
+ * stream is cancelled and {@link Handler#onDisconnected} says why. So is one that tells the daemon
+ * to leave.
+ */
 public final class WorkerConnection implements AutoCloseable {
+  /**
+   * gRPC keepalive under the heartbeats, for a dispatcher that never welcomes the daemon: looser
+   * than any bound the daemon is likely to be welcomed with, so that the heartbeats decide.
+   */
+  private static final Duration KEEPALIVE_TIME = Duration.ofSeconds(10);
+  private static final Duration KEEPALIVE_TIMEOUT = Duration.ofSeconds(20);
+  private static final FromWorker HEARTBEAT = FromWorker.newBuilder().setHeartbeat(Heartbeat.getDefaultInstance()).build();
 
   /** A task (or everywhere() setup) sent to this daemon. */
   public record Assignment(long taskId, byte[] payload, long timeoutMillis, boolean setup) {}
@@ -56,10 +75,16 @@ public final class WorkerConnection implements AutoCloseable {
   private final CompletableFuture<Void> closed = new CompletableFuture<>();
   private final Identity identity;
   private final Endpoint endpoint;
+  private final Handler handler;
+  private final ScheduledExecutorService timer;
+  /** When the dispatcher's last heartbeat (or its welcome) arrived, in {@link System#nanoTime()}. */
+  private volatile long lastHeard;
 
-  private WorkerConnection(Endpoint endpoint, Identity identity, Handler handler) {
+  private WorkerConnection(Endpoint endpoint, Identity identity, Handler handler, ScheduledExecutorService timer) {
     this.endpoint = endpoint;
-    this.channel = Channels.open(endpoint);
+    this.handler = handler;
+    this.timer = timer;
+    this.channel = Channels.open(endpoint, KEEPALIVE_TIME, KEEPALIVE_TIMEOUT);
     this.out = Channels.stub(channel, endpoint, Wire.WORKER).doExchange(new StreamObserver<>() {
       @Override
       public void onNext(FlightData data) {
@@ -72,20 +97,22 @@ public final class WorkerConnection implements AutoCloseable {
           }
           case CANCEL -> handler.onCancel(message.getCancel().getTaskId());
           case DRAIN_ACCEPTED -> handler.onDrainAccepted();
+          case WELCOME -> welcomed(message.getWelcome());
+          case HEARTBEAT -> lastHeard = System.nanoTime();
+          case LEAVE -> abandon(Status.UNAVAILABLE.withDescription("the dispatcher declared this daemon lost: "
+              + message.getLeave().getReason()));
           default -> { } // a newer dispatcher's message: nothing to do with it
         }
       }
 
       @Override
       public void onError(Throwable t) {
-        closed.complete(null);
-        handler.onDisconnected(t);
+        disconnected(t);
       }
 
       @Override
       public void onCompleted() {
-        closed.complete(null);
-        handler.onDisconnected(null);
+        disconnected(null);
       }
     });
     this.identity = identity;
@@ -95,9 +122,63 @@ public final class WorkerConnection implements AutoCloseable {
    * Dials the dispatcher; nothing is sent until {@link #start()}, so the caller can finish
    * setting up before the first task arrives. Failures (a refused token) arrive at {@link
    * Handler#onDisconnected}.
+   *
+   * @param timer the daemon's timer, which also stops timed-out tasks: heartbeats go out from it,
+   *     so they stop when the daemon's scheduling does
    */
-  public static WorkerConnection open(Endpoint endpoint, Identity identity, Handler handler) {
-    return new WorkerConnection(endpoint, identity, handler);
+  public static WorkerConnection open(Endpoint endpoint, Identity identity, Handler handler,
+      ScheduledExecutorService timer) {
+    return new WorkerConnection(endpoint, identity, handler, timer);
+  }
+
+  /** The handler hears of the end once, however it came. */
+  private void disconnected(Throwable cause) {
+    if (closed.complete(null)) {
+      handler.onDisconnected(cause);
+    }
+  }
+
+  /**
+   * Starts the heartbeats, and a watch that gives the dispatcher up after the liveness bound less
+   * one heartbeat interval of silence: on a partition the daemon then stops its tasks about when,
+   * or before, the dispatcher declares it lost and hands them to another daemon.
+   */
+  private void welcomed(Welcome welcome) {
+    lastHeard = System.nanoTime();
+    long every = Math.max(1, welcome.getHeartbeatMillis());
+    long patience = TimeUnit.MILLISECONDS.toNanos(Math.max(every, welcome.getLivenessMillis() - every));
+    long watch = Math.max(1, every / 4);
+    try {
+      timer.scheduleAtFixedRate(() -> send(HEARTBEAT), every, every, TimeUnit.MILLISECONDS);
+      timer.scheduleAtFixedRate(() -> watch(patience, welcome.getLivenessMillis()), watch, watch, TimeUnit.MILLISECONDS);
+    } catch (RejectedExecutionException e) {
+      // the daemon is leaving already
+    }
+  }
+
+  private void watch(long patienceNanos, long boundMillis) {
+    long silent = System.nanoTime() - lastHeard;
+    if (silent >= patienceNanos) {
+      abandon(Status.UNAVAILABLE.withDescription("no heartbeat from the dispatcher for "
+          + TimeUnit.NANOSECONDS.toMillis(silent) + " ms (the liveness bound is " + boundMillis
+          + " ms): it is frozen, cut off or gone"));
+    }
+  }
+
+  /**
+   * Gives the dispatcher up without waiting for it: the stream is cancelled and the channel shut
+   * down at once (a cut-off dispatcher would never acknowledge a clean end), then the handler hears why.
+   */
+  private void abandon(Status why) {
+    synchronized (out) {
+      // Marked closed first: the cancel comes back as the stream's error, which must not be the reason.
+      if (!closed.complete(null)) {
+        return;
+      }
+      ((ClientCallStreamObserver<FlightData>) out).cancel(why.getDescription(), null);
+    }
+    channel.shutdownNow();
+    handler.onDisconnected(why.asRuntimeException());
   }
 
   /** Says hello: from now on the dispatcher sends tasks. */

@@ -3,6 +3,8 @@ package dev.kapu.bench;
 import dev.kapu.client.Kapu;
 import dev.kapu.client.LocalKapu;
 import dev.kapu.client.MapOptions;
+import dev.kapu.client.TaskOptions;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -53,6 +55,14 @@ public final class BenchMain implements Callable<Integer> {
     @Option(names = "--items", defaultValue = "1000000", description = "Items in the map (default ${DEFAULT-VALUE}).")
     int items;
 
+    @Option(names = "--timeout-ms", defaultValue = "0", description = "A timeout for every task and map item, so that"
+        + " the dispatcher keeps a deadline for each (default ${DEFAULT-VALUE}: none).")
+    long timeoutMillis;
+
+    private TaskOptions options() {
+      return TaskOptions.timeout(Duration.ofMillis(timeoutMillis));
+    }
+
     @Override
     public Integer call() throws Exception {
       long[] task = taskRoundTrips();
@@ -76,13 +86,14 @@ public final class BenchMain implements Callable<Integer> {
 
     private long[] taskRoundTrips() {
       try (LocalKapu kapu = Kapu.local(1)) {
+        TaskOptions options = options();
         for (int i = 0; i < warmup; i++) {
-          kapu.submit(ctx -> 1).join();
+          kapu.submit(ctx -> 1, options).join();
         }
         long[] nanos = new long[roundTrips];
         for (int i = 0; i < roundTrips; i++) {
           long t0 = System.nanoTime();
-          kapu.submit(ctx -> 1).join();
+          kapu.submit(ctx -> 1, options).join();
           nanos[i] = System.nanoTime() - t0;
         }
         return nanos;
@@ -97,7 +108,7 @@ public final class BenchMain implements Callable<Integer> {
         try (HeapSampler heap = HeapSampler.start()) {
           long t0 = System.nanoTime();
           List<Integer> out = kapu.<Integer, Integer>map(input, x -> x + 1,
-              MapOptions.DEFAULT.withProgress(false)).join();
+              MapOptions.DEFAULT.withTask(options()).withProgress(false)).join();
           double seconds = (System.nanoTime() - t0) / 1e9;
           if (out.size() != items || out.get(items - 1) != items) {
             throw new IllegalStateException("map returned wrong results");

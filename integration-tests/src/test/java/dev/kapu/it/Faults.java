@@ -71,13 +71,18 @@ final class Faults {
 
   /** Why the future failed, failing the test if it succeeds or takes longer than {@link #WAIT}. */
   static Throwable failure(Future<?> future) throws InterruptedException {
+    return failure(future, WAIT);
+  }
+
+  /** Why the future failed, failing the test if it succeeds or takes longer than {@code limit}. */
+  static Throwable failure(Future<?> future, Duration limit) throws InterruptedException {
     try {
-      Object v = future.get(WAIT.toMillis(), TimeUnit.MILLISECONDS);
+      Object v = future.get(limit.toMillis(), TimeUnit.MILLISECONDS);
       throw new AssertionError("expected the future to fail, but it returned " + v);
     } catch (ExecutionException e) {
       return e.getCause();
     } catch (TimeoutException e) {
-      throw new AssertionError("the future did not complete within " + WAIT.toMillis() + " ms");
+      throw new AssertionError("the future did not complete within " + limit.toMillis() + " ms");
     }
   }
 

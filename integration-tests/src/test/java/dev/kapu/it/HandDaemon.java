@@ -30,6 +30,20 @@ final class HandDaemon implements AutoCloseable {
 
   /** Launches {@code DaemonCommand --id id options...} against {@code kapu}'s dispatcher. */
   static HandDaemon launch(LocalKapu kapu, Path dir, String id, String... options) throws IOException {
+    return launch(List.of(), kapu.endpoint().url().toString(), kapu, dir, id, options);
+  }
+
+  /**
+   * The same inside network namespace {@code ns}, dialing {@code kapu}'s dispatcher at {@code url}
+   * (an address the namespace reaches it at).
+   */
+  static HandDaemon launchIn(NetworkNamespace ns, String url, LocalKapu kapu, Path dir, String id, String... options)
+      throws IOException {
+    return launch(ns.exec(List.of()), url, kapu, dir, id, options);
+  }
+
+  private static HandDaemon launch(List<String> prefix, String url, LocalKapu kapu, Path dir, String id,
+      String... options) throws IOException {
     Path token = dir.resolve("token");
     if (!Files.exists(token)) {
       Files.createFile(token, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
@@ -44,9 +58,10 @@ final class HandDaemon implements AutoCloseable {
       String cp = System.getProperty("java.class.path").replace("\\", "\\\\").replace("\"", "\\\"");
       Files.writeString(classpath, "-cp \"" + cp + "\"\n", StandardCharsets.UTF_8);
     }
-    List<String> command = new ArrayList<>(List.of(java, "--add-opens=java.base/java.nio=ALL-UNNAMED",
+    List<String> command = new ArrayList<>(prefix);
+    command.addAll(List.of(java, "--add-opens=java.base/java.nio=ALL-UNNAMED",
         "@" + classpath, DaemonCommand.class.getName(),
-        "--url", kapu.endpoint().url().toString(), "--token-file", token.toString(), "--id", id));
+        "--url", url, "--token-file", token.toString(), "--id", id));
     command.addAll(List.of(options));
     Path log = dir.resolve("daemon-" + id + ".log");
     Process p = new ProcessBuilder(command)

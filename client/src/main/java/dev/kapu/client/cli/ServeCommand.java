@@ -96,6 +96,10 @@ final class ServeCommand implements Callable<Integer> {
       + " results are then relayed, as daemons' own endpoints are plaintext.")
   boolean tls;
 
+  @Option(names = "--liveness-seconds", defaultValue = "10", description = "A daemon that sends no heartbeat for this"
+      + " long (frozen, cut off) is declared lost and killed; its statements fail (default ${DEFAULT-VALUE}).")
+  double livenessSeconds;
+
   @Option(names = "--relay", description = "Send query results through the server's port, for clients that"
       + " cannot reach the daemons (default: clients fetch them from the daemon that ran the query).")
   boolean relay;
@@ -110,6 +114,11 @@ final class ServeCommand implements Callable<Integer> {
       System.err.println("kapu serve: --controller needs --duckdb FILE or --config kapu.yaml: its daemons come"
           + " and go, and each would have its own in-memory database, so what one statement wrote the next"
           + " could not read");
+      return 2;
+    }
+    Duration liveness = Duration.ofMillis(Math.round(livenessSeconds * 1000));
+    if (liveness.compareTo(Duration.ofSeconds(1)) < 0) {
+      System.err.println("kapu serve: --liveness-seconds must be at least 1");
       return 2;
     }
     List<ResourceSpec> resources;
@@ -185,6 +194,7 @@ final class ServeCommand implements Callable<Integer> {
       try {
         builder = Controller.builder().name("serve").launcher(Launchers.create(controller, Map.of()))
             .maxWorkers(maxWorkers).slots(slots).idle(Duration.ofSeconds(idleSeconds))
+            .liveness(liveness)
             .listen(host, port).advertise(advertiseHost).tls(tls)
             .flightAuthenticator(authenticator)
             .flightProducer(producer);
@@ -202,6 +212,7 @@ final class ServeCommand implements Callable<Integer> {
     } else {
       int n = daemons != null ? daemons : 2;
       Kapu.Builder builder = Kapu.builder().daemons(n).slots(slots).listen(host, port).advertise(advertiseHost).tls(tls)
+          .liveness(liveness)
           .flightAuthenticator(authenticator)
           .flightProducer(producer);
       resources.forEach(builder::resource);

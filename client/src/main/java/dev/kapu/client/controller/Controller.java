@@ -20,6 +20,7 @@ import dev.kapu.daemon.ResourceSpec;
 import dev.kapu.daemon.Task;
 import dev.kapu.flight.ClusterStatus;
 import dev.kapu.flight.Endpoint;
+import dev.kapu.flight.Liveness;
 import dev.kapu.serial.Codec;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -581,6 +582,12 @@ public final class Controller implements Kapu {
           ClusterStatus.Departure departure = departures.get(w.id);
           w.gone(now, departure != null && departure.clean());
           ended.add(w);
+          if (w.launch != null && departure != null && !departure.clean()) {
+            // Lost, perhaps frozen or cut off: stopped, it cannot wake up and hold on to its job.
+            Launch launch = w.launch;
+            String id = w.id;
+            afterwards.add(() -> launch.terminate(id));
+          }
         }
       }
       ended.forEach(this::retire);
@@ -1057,6 +1064,7 @@ public final class Controller implements Kapu {
     private Path directory;
     private boolean keepDirectory;
     private Duration interval = Duration.ofMillis(100);
+    private Duration liveness = Liveness.DEFAULT.bound();
     private Function<? super LocalKapu, ? extends FlightProducer> flightProducer;
     private CallHeaderAuthenticator flightAuthenticator;
 
@@ -1113,6 +1121,15 @@ public final class Controller implements Kapu {
         throw new IllegalArgumentException("tasksMax must not be negative");
       }
       this.tasksMax = n;
+      return this;
+    }
+
+    /**
+     * A worker that sends no heartbeat for this long (frozen, cut off) is declared lost: its tasks
+     * are retried or fail, and it is stopped (default 10 s; see {@link Kapu.Builder#liveness}).
+     */
+    public Builder liveness(Duration bound) {
+      this.liveness = Liveness.of(bound).bound();
       return this;
     }
 
@@ -1291,7 +1308,7 @@ public final class Controller implements Kapu {
       } catch (IOException e) {
         throw new UncheckedIOException("cannot make the controller's directory", e);
       }
-      Kapu.Builder kb = Kapu.builder().daemons(0).listen(host, port).advertise(advertise).tls(tls)
+      Kapu.Builder kb = Kapu.builder().daemons(0).listen(host, port).advertise(advertise).tls(tls).liveness(liveness)
           .allow(allow.toArray(String[]::new))
           .taskOptions(taskOptions != null ? taskOptions : TaskOptions.DEFAULT.withRetries(crashesMax));
       codecs.forEach(kb::codec);

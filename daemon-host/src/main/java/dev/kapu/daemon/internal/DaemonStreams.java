@@ -11,8 +11,10 @@ import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import dev.kapu.flight.Outbound;
 import dev.kapu.flight.internal.Hosts;
+import io.grpc.netty.NettyServerBuilder;
 import org.apache.arrow.flight.Action;
 import org.apache.arrow.flight.CallHeaders;
 import org.apache.arrow.flight.CallInfo;
@@ -93,9 +95,22 @@ public final class DaemonStreams implements AutoCloseable {
     this.calls = calls;
     this.server = FlightServer.builder(allocator, Location.forGrpcInsecure(bindHost, 0), new Producer())
         .middleware(ACCESS, new AccessFactory(token))
+        .transportHint("grpc.builderConsumer", (Consumer<NettyServerBuilder>) DaemonStreams::keepAlive)
         .build()
         .start();
     this.url = "grpc://" + Hosts.forUri(advertisedHost) + ":" + server.getPort();
+  }
+
+  /**
+   * Clients fetching results ping a silent connection (gRPC keepalive, every 10 s at most), which
+   * gRPC's default would answer by ending the call; and a client that stops answering is dropped,
+   * which ends its stream here and closes the result it was reading.
+   */
+  private static void keepAlive(NettyServerBuilder server) {
+    server.permitKeepAliveTime(5, TimeUnit.SECONDS)
+        .permitKeepAliveWithoutCalls(true)
+        .keepAliveTime(10, TimeUnit.SECONDS)
+        .keepAliveTimeout(20, TimeUnit.SECONDS);
   }
 
   /** Where clients fetch parked streams. */

@@ -10,6 +10,7 @@ import io.grpc.netty.NettyChannelBuilder;
 import io.grpc.stub.MetadataUtils;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import org.apache.arrow.flight.impl.FlightServiceGrpc;
 
@@ -17,7 +18,11 @@ import org.apache.arrow.flight.impl.FlightServiceGrpc;
 public final class Channels {
   private Channels() {}
 
-  public static ManagedChannel open(Endpoint endpoint) {
+  /**
+   * @param keepAliveTime a connection with nothing to read for this long is pinged
+   * @param keepAliveTimeout a ping not answered within this closes the connection, failing its calls
+   */
+  public static ManagedChannel open(Endpoint endpoint, Duration keepAliveTime, Duration keepAliveTimeout) {
     if (endpoint.inProcess()) {
       return InProcessChannelBuilder.forName(endpoint.url().getAuthority())
           .directExecutor()
@@ -30,8 +35,8 @@ public final class Channels {
             // on every task round trip.
             .executor(MoreExecutors.directExecutor())
             .maxInboundMessageSize(Wire.MAX_MESSAGE_BYTES)
-            .keepAliveTime(20, TimeUnit.SECONDS)
-            .keepAliveTimeout(10, TimeUnit.SECONDS);
+            .keepAliveTime(keepAliveTime.toNanos(), TimeUnit.NANOSECONDS)
+            .keepAliveTimeout(keepAliveTimeout.toNanos(), TimeUnit.NANOSECONDS);
     if (endpoint.tls()) {
       try {
         var ssl = GrpcSslContexts.forClient();

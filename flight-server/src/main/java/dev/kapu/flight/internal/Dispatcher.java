@@ -2,6 +2,8 @@ package dev.kapu.flight.internal;
 
 import com.google.protobuf.ByteString;
 import dev.kapu.flight.ClusterStatus;
+import dev.kapu.flight.DaemonLossListener;
+import dev.kapu.flight.Liveness;
 import dev.kapu.flight.OutcomeListener;
 import dev.kapu.flight.TaskGateway;
 import dev.kapu.flight.TaskHandle;
@@ -10,8 +12,11 @@ import dev.kapu.flight.TaskRequest;
 import dev.kapu.flight.internal.wire.Assignment;
 import dev.kapu.flight.internal.wire.Cancel;
 import dev.kapu.flight.internal.wire.DrainAccepted;
+import dev.kapu.flight.internal.wire.Heartbeat;
+import dev.kapu.flight.internal.wire.Leave;
 import dev.kapu.flight.internal.wire.TaskDone;
 import dev.kapu.flight.internal.wire.ToWorker;
+import dev.kapu.flight.internal.wire.Welcome;
 import dev.kapu.flight.internal.wire.WorkerHello;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -23,7 +28,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
+import java.util.function.LongSupplier;
 import org.apache.arrow.vector.ipc.ArrowReader;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -34,6 +41,10 @@ import org.slf4j.LoggerFactory;
  *
  * <p>All state is guarded by one lock. Messages to daemons are sent under it (so each daemon's
  * stream sees them in order); listeners are called after it is released.
+ *
+ * <p>Liveness is observed, not assumed: {@link #tick()}, run every few tens of milliseconds, sends
+ * heartbeats, declares lost the daemons it has not heard a heartbeat from for the {@link Liveness}
+ * bound, and completes timed tasks whose daemon has not reported by their deadline.
  */
 public final class Dispatcher implements TaskGateway {
   private static final Logger log = LoggerFactory.getLogger(Dispatcher.class);
@@ -46,6 +57,11 @@ public final class Dispatcher implements TaskGateway {
   private final List<Job> setups = new ArrayList<>();
   private final ArrayDeque<ClusterStatus.Departure> departed = new ArrayDeque<>();
   private static final int DEPARTURES_KEPT = 256;
+  private static final ToWorker HEARTBEAT = ToWorker.newBuilder().setHeartbeat(Heartbeat.getDefaultInstance()).build();
+  private final Liveness liveness;
+  private final LongSupplier clock;
+  private final List<DaemonLossListener> lossListeners = new CopyOnWriteArrayList<>();
+  private long lastHeartbeat;
   private long nextId = 1;
   private long queued;
   private long completed;
@@ -54,7 +70,24 @@ public final class Dispatcher implements TaskGateway {
 
   /** @param parked where streams for tasks wait; freed as their tasks end */
   public Dispatcher(ParkedStreams parked) {
+    this(parked, Liveness.DEFAULT, System::nanoTime);
+  }
+
+  /**
+   * @param parked where streams for tasks wait; freed as their tasks end
+   * @param liveness how long a daemon may stay silent
+   * @param clock nanoseconds, as {@link System#nanoTime()} counts them
+   */
+  public Dispatcher(ParkedStreams parked, Liveness liveness, LongSupplier clock) {
     this.parked = parked;
+    this.liveness = liveness;
+    this.clock = clock;
+    this.lastHeartbeat = clock.getAsLong();
+  }
+
+  /** {@code listener} hears of every daemon declared lost from now on. */
+  public void onDeclaredLost(DaemonLossListener listener) {
+    lossListeners.add(listener);
   }
 
   @Override
@@ -82,6 +115,9 @@ public final class Dispatcher implements TaskGateway {
     final List<String> needs;
     State state = State.QUEUED;
     int attempts;
+    /** Whether the caller waits at most until {@link #deadline} (clock nanoseconds) for this attempt. */
+    boolean timed;
+    long deadline;
 
     Job(long id, TaskRequest request, OutcomeListener listener, boolean everywhere) {
       this.id = id;
@@ -112,6 +148,8 @@ public final class Dispatcher implements TaskGateway {
     final Consumer<ToWorker> out;
     final Runnable end;
     final long connectedAt = System.currentTimeMillis();
+    /** When its last heartbeat arrived (clock nanoseconds). */
+    volatile long lastHeard = clock.getAsLong();
     final Map<Long, Job> running = new HashMap<>();
     final Map<Long, Job> setupsRunning = new HashMap<>();
     Set<String> hosting;
@@ -295,6 +333,9 @@ public final class Dispatcher implements TaskGateway {
     synchronized (lock) {
       Worker w = new Worker(hello, out, end);
       workers.add(w);
+      w.send(ToWorker.newBuilder().setWelcome(Welcome.newBuilder()
+          .setHeartbeatMillis(liveness.heartbeat().toMillis())
+          .setLivenessMillis(liveness.bound().toMillis())).build());
       for (Job setup : setups) {
         w.setupsRunning.put(setup.id, setup);
         w.send(ToWorker.newBuilder().setAssign(setup.assignment(true)).build());
@@ -303,6 +344,11 @@ public final class Dispatcher implements TaskGateway {
       pump();
       return w;
     }
+  }
+
+  /** A heartbeat from the daemon: its timer, and so its scheduling, still runs. */
+  public void heard(Worker w) {
+    w.lastHeard = clock.getAsLong();
   }
 
   public void done(Worker w, TaskDone done) {
@@ -361,6 +407,9 @@ public final class Dispatcher implements TaskGateway {
 
   public void draining(Worker w, String reason) {
     synchronized (lock) {
+      if (w.gone) {
+        return;
+      }
       w.draining = true;
       log.info("{} is leaving: {}", w.describe(), reason);
       w.send(ToWorker.newBuilder().setDrainAccepted(DrainAccepted.getDefaultInstance()).build());
@@ -371,54 +420,142 @@ public final class Dispatcher implements TaskGateway {
   public void left(Worker w, String cause) {
     List<Runnable> after = new ArrayList<>();
     synchronized (lock) {
-      if (w.gone) {
+      if (!remove(w, cause, after)) {
         return;
       }
-      w.gone = true;
-      workers.remove(w);
-      if (departed.size() == DEPARTURES_KEPT) {
-        departed.removeFirst();
-      }
-      // Clean: it drained and held nothing when its stream ended.
-      boolean clean = w.draining && w.running.isEmpty() && w.setupsRunning.isEmpty();
-      departed.addLast(new ClusterStatus.Departure(w.hello.getDaemonId(), clean, cause,
-          System.currentTimeMillis()));
-      if (w.running.isEmpty() && w.setupsRunning.isEmpty()) {
-        log.info("{} left", w.describe());
-      } else {
-        log.warn("{} lost with {} task(s): {}", w.describe(), w.running.size(), cause);
-      }
-      String message = w.describe() + " was lost while running the task: " + cause;
-      for (Job job : w.running.values()) {
-        if (job.state != State.RUNNING) {
-          continue;
-        }
-        if (job.attempts <= job.request.maxRetries()) {
-          job.state = State.QUEUED;
-          enqueue(job, true);
-        } else {
-          job.state = State.DONE;
-          completed++;
-          after.add(() -> job.listener.onOutcome(
-              TaskOutcome.of(TaskOutcome.Kind.DAEMON_LOST, message, w.hello.getDaemonId()), true));
-        }
-      }
-      w.running.clear();
-      for (Job setup : w.setupsRunning.values()) {
-        if (setup.awaitedWorkers.remove(w) && setup.state != State.DONE) {
-          boolean last = setup.awaitedWorkers.isEmpty();
-          if (last) {
-            setup.state = State.DONE;
-          }
-          after.add(() -> setup.listener.onOutcome(
-              TaskOutcome.of(TaskOutcome.Kind.DAEMON_LOST, message, w.hello.getDaemonId()), last));
-        }
-      }
-      w.setupsRunning.clear();
       failStranded(after);
       pump();
     }
     deliver(after);
+  }
+
+  /**
+   * Takes a daemon out of the pool: its tasks go back to the queue if they have retries left and
+   * fail as lost otherwise; later messages from it find nothing. False if it was already out.
+   */
+  private boolean remove(Worker w, String cause, List<Runnable> after) {
+    if (w.gone) {
+      return false;
+    }
+    w.gone = true;
+    workers.remove(w);
+    if (departed.size() == DEPARTURES_KEPT) {
+      departed.removeFirst();
+    }
+    // Clean: it drained and held nothing when its stream ended.
+    boolean clean = w.draining && w.running.isEmpty() && w.setupsRunning.isEmpty();
+    departed.addLast(new ClusterStatus.Departure(w.hello.getDaemonId(), clean, cause,
+        System.currentTimeMillis()));
+    if (w.running.isEmpty() && w.setupsRunning.isEmpty()) {
+      log.info("{} left", w.describe());
+    } else {
+      log.warn("{} lost with {} task(s): {}", w.describe(), w.running.size(), cause);
+    }
+    String message = w.describe() + " was lost while running the task: " + cause;
+    for (Job job : w.running.values()) {
+      if (job.state != State.RUNNING) {
+        continue;
+      }
+      if (job.attempts <= job.request.maxRetries()) {
+        job.state = State.QUEUED;
+        enqueue(job, true);
+      } else {
+        job.state = State.DONE;
+        completed++;
+        after.add(() -> job.listener.onOutcome(
+            TaskOutcome.of(TaskOutcome.Kind.DAEMON_LOST, message, w.hello.getDaemonId()), true));
+      }
+    }
+    w.running.clear();
+    for (Job setup : w.setupsRunning.values()) {
+      if (setup.awaitedWorkers.remove(w) && setup.state != State.DONE) {
+        boolean last = setup.awaitedWorkers.isEmpty();
+        if (last) {
+          setup.state = State.DONE;
+        }
+        after.add(() -> setup.listener.onOutcome(
+            TaskOutcome.of(TaskOutcome.Kind.DAEMON_LOST, message, w.hello.getDaemonId()), last));
+      }
+    }
+    w.setupsRunning.clear();
+    return true;
+  }
+
+  /**
+   * The sweep: heartbeats to daemons when one is due, daemons silent for the liveness bound
+   * declared lost, and timed tasks past their deadline completed. Runs every few tens of
+   * milliseconds (on a timer of {@code KapuServer}'s), so no task pays for a timer of its own.
+   */
+  public void tick() {
+    long now = clock.getAsLong();
+    List<Runnable> after = new ArrayList<>();
+    Map<String, String> lost = new LinkedHashMap<>();
+    synchronized (lock) {
+      if (closed) {
+        return;
+      }
+      boolean beat = now - lastHeartbeat >= liveness.heartbeat().toNanos();
+      if (beat) {
+        lastHeartbeat = now;
+      }
+      for (Worker w : List.copyOf(workers)) {
+        if (liveness.silent(w.lastHeard, now)) {
+          String reason = "no heartbeat from it for " + (now - w.lastHeard) / 1_000_000 + " ms (the liveness bound is "
+              + liveness.bound().toMillis() + " ms): it is frozen, cut off or gone";
+          declareLost(w, reason, after);
+          lost.put(w.hello.getDaemonId(), reason);
+        } else {
+          if (beat) {
+            w.send(HEARTBEAT);
+          }
+          expireOverdue(w, now, after);
+        }
+      }
+      if (!lost.isEmpty()) {
+        failStranded(after);
+        pump();
+      }
+    }
+    deliver(after);
+    lost.forEach((id, reason) -> lossListeners.forEach(l -> {
+      try {
+        l.declaredLost(id, reason);
+      } catch (RuntimeException e) {
+        log.error("a daemon-loss listener threw", e);
+      }
+    }));
+  }
+
+  /** Tells the daemon to leave, ends its stream, and takes it out of the pool with its tasks. */
+  private void declareLost(Worker w, String reason, List<Runnable> after) {
+    log.warn("{} declared lost: {}", w.describe(), reason);
+    w.send(ToWorker.newBuilder().setLeave(Leave.newBuilder().setReason(reason)).build());
+    end(w);
+    remove(w, "it was declared lost: " + reason, after);
+  }
+
+  /**
+   * Timed tasks on {@code w} past their deadline complete TIMED_OUT and the daemon is told to stop
+   * them; each keeps its slot until the daemon confirms or is declared lost, as a cancelled one does.
+   */
+  private void expireOverdue(Worker w, long now, List<Runnable> after) {
+    for (Job job : w.running.values()) {
+      if (job.timed && job.state == State.RUNNING && Deadlines.passed(job.deadline, now)) {
+        job.state = State.DONE;
+        w.send(cancelMessage(job.id));
+        TaskOutcome outcome = TaskOutcome.of(TaskOutcome.Kind.TIMED_OUT, Deadlines.message(job.request),
+            w.hello.getDaemonId());
+        after.add(() -> job.listener.onOutcome(outcome, true));
+      }
+    }
+  }
+
+  private static void end(Worker w) {
+    try {
+      w.end.run();
+    } catch (RuntimeException e) {
+      log.debug("ending the stream of {} failed: {}", w.describe(), e.toString());
+    }
   }
 
   /** Queued tasks that no remaining daemon can run fail now rather than wait forever. */
@@ -471,6 +608,10 @@ public final class Dispatcher implements TaskGateway {
         queued--;
         job.state = State.RUNNING;
         job.attempts++;
+        job.timed = Deadlines.timed(job.request);
+        if (job.timed) {
+          job.deadline = clock.getAsLong() + Deadlines.spanNanos(job.request);
+        }
         w.running.put(job.id, job);
         w.send(ToWorker.newBuilder().setAssign(job.assignment(false)).build());
         cursor = (cursor + i + 1) % n;
@@ -530,13 +671,7 @@ public final class Dispatcher implements TaskGateway {
     }
     open.forEach(Job::cancel);
     synchronized (lock) {
-      for (Worker w : workers) {
-        try {
-          w.end.run();
-        } catch (RuntimeException e) {
-          log.debug("ending the stream of {} failed: {}", w.describe(), e.toString());
-        }
-      }
+      workers.forEach(Dispatcher::end);
     }
   }
 }

@@ -4,6 +4,7 @@ import dev.kapu.flight.Outbound;
 import com.google.protobuf.ByteString;
 import dev.kapu.flight.ClusterStatus;
 import dev.kapu.flight.Endpoint;
+import dev.kapu.flight.Liveness;
 import dev.kapu.flight.OutcomeListener;
 import dev.kapu.flight.TaskGateway;
 import dev.kapu.flight.TaskHandle;
@@ -45,7 +46,11 @@ import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.memory.RootAllocator;
 import org.apache.arrow.vector.ipc.ArrowReader;
 
-/** A client's stream to a dispatcher in another process. */
+/**
+ * A client's stream to a dispatcher in another process. gRPC keepalive watches the connection: a
+ * dispatcher that stops answering (frozen, cut off) is given up within the {@link Liveness}
+ * keepalive time and timeout, and every open task completes CONNECTION_LOST.
+ */
 public final class RemoteGateway implements TaskGateway {
   private final Endpoint endpoint;
   private final ManagedChannel channel;
@@ -61,9 +66,9 @@ public final class RemoteGateway implements TaskGateway {
   private final BufferAllocator uploadAllocator = new RootAllocator();
   private volatile String lostBecause;
 
-  private RemoteGateway(Endpoint endpoint) {
+  private RemoteGateway(Endpoint endpoint, Liveness liveness) {
     this.endpoint = endpoint;
-    this.channel = Channels.open(endpoint);
+    this.channel = Channels.open(endpoint, liveness.keepAliveTime(), liveness.keepAliveTimeout());
     this.out = Channels.stub(channel, endpoint, Wire.CLIENT).doExchange(new StreamObserver<>() {
       @Override
       public void onNext(FlightData data) {
@@ -99,8 +104,8 @@ public final class RemoteGateway implements TaskGateway {
   }
 
   /** Connects and makes one status round trip, so a refused token or a dead server fails here. */
-  public static RemoteGateway connect(Endpoint endpoint) {
-    RemoteGateway gateway = new RemoteGateway(endpoint);
+  public static RemoteGateway connect(Endpoint endpoint, Liveness liveness) {
+    RemoteGateway gateway = new RemoteGateway(endpoint, liveness);
     try {
       gateway.status().get(30, TimeUnit.SECONDS);
       return gateway;
@@ -159,7 +164,8 @@ public final class RemoteGateway implements TaskGateway {
         .setMaxRetries(request.maxRetries())
         .setEverywhere(everywhere)
         .addAllResources(request.resources())
-        .addAllParked(request.parked())).build());
+        .addAllParked(request.parked())
+        .setCalls(request.calls())).build());
     return () -> {
       if (open.containsKey(id)) {
         send(FromClient.newBuilder().setCancel(Cancel.newBuilder().setTaskId(id)).build());

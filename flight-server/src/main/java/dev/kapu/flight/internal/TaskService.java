@@ -30,6 +30,7 @@ import java.io.InputStream;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.arrow.flight.impl.Flight.FlightData;
 import org.apache.arrow.flight.impl.FlightServiceGrpc;
 import org.slf4j.Logger;
@@ -149,6 +150,8 @@ public final class TaskService {
 
   private final class WorkerStream extends FrameStream {
     private Dispatcher.Worker worker;
+    /** The dispatcher (declaring the daemon lost, or closing) and the daemon may both end the stream. */
+    private final AtomicBoolean ended = new AtomicBoolean();
 
     WorkerStream(ServerCallStreamObserver<InputStream> out) {
       super(out);
@@ -171,8 +174,9 @@ public final class TaskService {
           if (worker != null) {
             throw Status.FAILED_PRECONDITION.withDescription("hello sent twice").asRuntimeException();
           }
-          worker = dispatcher.join(message.getHello(), this::send, out::onCompleted);
+          worker = dispatcher.join(message.getHello(), this::send, this::end);
         }
+        case HEARTBEAT -> dispatcher.heard(requireWorker());
         case DONE -> dispatcher.done(requireWorker(), message.getDone());
         case RETURNED -> dispatcher.returned(requireWorker(), message.getReturned().getTaskId());
         case DRAINING -> dispatcher.draining(requireWorker(), message.getDraining().getReason());
@@ -201,10 +205,16 @@ public final class TaskService {
       if (worker != null) {
         dispatcher.left(worker, "it closed its connection");
       }
-      try {
-        out.onCompleted();
-      } catch (IllegalStateException e) {
-        // the dispatcher already ended this stream (it is closing)
+      end();
+    }
+
+    private void end() {
+      if (ended.compareAndSet(false, true)) {
+        try {
+          out.onCompleted();
+        } catch (RuntimeException e) {
+          // the call was cancelled or closed meanwhile: nothing left to end
+        }
       }
     }
   }
@@ -235,7 +245,7 @@ public final class TaskService {
           long id = submit.getTaskId();
           TaskRequest request = new TaskRequest(
               submit.getPayload().toByteArray(), submit.getTimeoutMillis(), submit.getMaxRetries(),
-              submit.getResourcesList(), submit.getParkedList());
+              submit.getResourcesList(), submit.getParkedList(), Math.max(1, submit.getCalls()));
           TaskHandle handle;
           synchronized (this) {
             if (open.containsKey(id)) {

@@ -158,14 +158,16 @@ class DispatcherTest {
     dispatcher.everywhere(new TaskRequest(new byte[] {9}, 0, 0), (o, last) -> setup.add(new Heard(o, last)));
     submit(0);
     // The early worker has the setup and no task until the setup is done.
-    assertThat(early.received).hasSize(1);
-    assertThat(early.received.get(0).getAssign().getSetup()).isTrue();
+    assertThat(early.assigned()).hasSize(1);
+    assertThat(early.received).filteredOn(ToWorker::hasAssign).singleElement()
+        .satisfies(m -> assertThat(m.getAssign().getSetup()).isTrue());
     finish(early, 1);
     assertThat(setup).singleElement().satisfies(h -> assertThat(h.last()).isTrue());
     assertThat(early.assigned()).containsExactly(1L, 2L);
 
     FakeWorker late = join("late", 1);
-    assertThat(late.received).singleElement().satisfies(m -> assertThat(m.getAssign().getSetup()).isTrue());
+    assertThat(late.received).filteredOn(ToWorker::hasAssign).singleElement()
+        .satisfies(m -> assertThat(m.getAssign().getSetup()).isTrue());
     submit(0);
     assertThat(late.assigned()).containsExactly(1L); // still only the setup
     finish(late, 1);
