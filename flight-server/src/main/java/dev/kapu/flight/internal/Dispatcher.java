@@ -13,8 +13,10 @@ import dev.kapu.flight.internal.wire.DrainAccepted;
 import dev.kapu.flight.internal.wire.TaskDone;
 import dev.kapu.flight.internal.wire.ToWorker;
 import dev.kapu.flight.internal.wire.WorkerHello;
+import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -45,6 +47,7 @@ public final class Dispatcher implements TaskGateway {
   private final List<Worker> workers = new ArrayList<>();
   private final List<Job> setups = new ArrayList<>();
   private final ArrayDeque<ClusterStatus.Departure> departed = new ArrayDeque<>();
+  private final SupervisedResources supervised = new SupervisedResources(this::expireWaiting);
   private static final int DEPARTURES_KEPT = 256;
   private long nextId = 1;
   private long queued;
@@ -82,6 +85,7 @@ public final class Dispatcher implements TaskGateway {
     final List<String> needs;
     State state = State.QUEUED;
     int attempts;
+    long queuedAt;
 
     Job(long id, TaskRequest request, OutcomeListener listener, boolean everywhere) {
       this.id = id;
@@ -116,7 +120,9 @@ public final class Dispatcher implements TaskGateway {
     final Map<Long, Job> setupsRunning = new HashMap<>();
     Set<String> hosting;
     boolean draining;
+    String drainReason;
     boolean gone;
+    int runawayThreads;
     long completedHere;
     long failedHere;
 
@@ -170,12 +176,18 @@ public final class Dispatcher implements TaskGateway {
         job.state = State.DONE;
         after.add(() -> listener.onOutcome(
             TaskOutcome.of(TaskOutcome.Kind.CANCELLED, "the dispatcher is closed", ""), true));
-      } else if (!workers.isEmpty() && workers.stream().noneMatch(w -> w.hosts(job.needs))) {
-        job.state = State.DONE;
-        after.add(() -> listener.onOutcome(unroutable(job), true));
       } else {
-        enqueue(job, false);
-        pump();
+        boolean hosted = workers.stream().anyMatch(w -> w.hosts(job.needs));
+        if (!hosted && !workers.isEmpty() && !supervised.awaits(job.needs)) {
+          job.state = State.DONE;
+          after.add(() -> listener.onOutcome(unroutable(job), true));
+        } else {
+          enqueue(job, false);
+          pump();
+          if (!hosted) {
+            settleUnhosted(after);
+          }
+        }
       }
     }
     deliver(after);
@@ -202,6 +214,7 @@ public final class Dispatcher implements TaskGateway {
     } else {
       queue.addLast(job);
     }
+    job.queuedAt = System.nanoTime();
     queued++;
   }
 
@@ -301,6 +314,7 @@ public final class Dispatcher implements TaskGateway {
       }
       log.info("{} joined with {} slot(s)", w.describe(), hello.getSlots());
       pump();
+      observeHosting();
       return w;
     }
   }
@@ -362,6 +376,7 @@ public final class Dispatcher implements TaskGateway {
   public void draining(Worker w, String reason) {
     synchronized (lock) {
       w.draining = true;
+      w.drainReason = reason;
       log.info("{} is leaving: {}", w.describe(), reason);
       w.send(ToWorker.newBuilder().setDrainAccepted(DrainAccepted.getDefaultInstance()).build());
     }
@@ -381,7 +396,10 @@ public final class Dispatcher implements TaskGateway {
       }
       // Clean: it drained and held nothing when its stream ended.
       boolean clean = w.draining && w.running.isEmpty() && w.setupsRunning.isEmpty();
-      departed.addLast(new ClusterStatus.Departure(w.hello.getDaemonId(), clean, cause,
+      String reason = w.drainReason == null ? cause
+          : clean ? w.drainReason
+          : cause + " while it was leaving (" + w.drainReason + ")";
+      departed.addLast(new ClusterStatus.Departure(w.hello.getDaemonId(), clean, reason,
           System.currentTimeMillis()));
       if (w.running.isEmpty() && w.setupsRunning.isEmpty()) {
         log.info("{} left", w.describe());
@@ -415,30 +433,97 @@ public final class Dispatcher implements TaskGateway {
         }
       }
       w.setupsRunning.clear();
-      failStranded(after);
+      settleUnhosted(after);
       pump();
     }
     deliver(after);
   }
 
-  /** Queued tasks that no remaining daemon can run fail now rather than wait forever. */
-  private void failStranded(List<Runnable> after) {
-    if (workers.isEmpty()) {
-      return; // a controller may be starting daemons; an empty pool is not a verdict
+  /**
+   * A supervisor saw the process of daemon {@code daemonId} end: what it held is lost now, not when
+   * its stream breaks. Nothing happens if it already left.
+   */
+  public void exited(String daemonId, String how) {
+    Worker gone;
+    synchronized (lock) {
+      gone = workers.stream().filter(w -> w.hello.getDaemonId().equals(daemonId)).findFirst().orElse(null);
     }
+    if (gone != null) {
+      left(gone, how);
+    }
+  }
+
+  /**
+   * Work naming only these resources (or none) waits up to {@code patience} for a daemon that
+   * hosts them, instead of failing, while none does: a supervisor is bringing their daemon back.
+   */
+  public void supervise(Collection<String> resources, Duration patience) {
+    synchronized (lock) {
+      supervised.add(resources, patience);
+      observeHosting();
+    }
+  }
+
+  /**
+   * Queued tasks that no connected daemon can run: those that {@link #supervise supervised}
+   * resources cover wait until their patience runs out, the others fail now, unless no daemon is
+   * connected at all (a controller may be starting daemons; an empty pool is not a verdict).
+   */
+  private void settleUnhosted(List<Runnable> after) {
+    long now = System.nanoTime();
+    long next = Long.MAX_VALUE;
     for (var entry : queues.entrySet()) {
-      if (workers.stream().anyMatch(w -> w.hosts(entry.getKey()))) {
+      List<String> needs = entry.getKey();
+      boolean hosted = workers.stream().anyMatch(w -> w.hosts(needs));
+      supervised.observe(needs, hosted, now);
+      boolean waits = supervised.awaits(needs);
+      if (hosted || (!waits && workers.isEmpty())) {
         continue;
       }
       for (Job job : entry.getValue()) {
-        if (job.state == State.QUEUED) {
-          job.state = State.DONE;
-          queued--;
-          TaskOutcome outcome = unroutable(job);
-          after.add(() -> job.listener.onOutcome(outcome, true));
+        if (job.state != State.QUEUED) {
+          continue;
         }
+        long deadline = supervised.deadline(needs, job.queuedAt);
+        if (waits && deadline - now > 0) {
+          next = Math.min(next, deadline - now);
+          continue;
+        }
+        job.state = State.DONE;
+        queued--;
+        TaskOutcome outcome = waits
+            ? TaskOutcome.of(TaskOutcome.Kind.UNROUTABLE, supervised.waitedTooLong(needs), "")
+            : unroutable(job);
+        after.add(() -> job.listener.onOutcome(outcome, true));
       }
-      entry.getValue().clear();
+      if (!waits) {
+        entry.getValue().clear();
+      }
+    }
+    if (next != Long.MAX_VALUE) {
+      supervised.expireIn(next);
+    }
+  }
+
+  private void expireWaiting() {
+    List<Runnable> after = new ArrayList<>();
+    synchronized (lock) {
+      supervised.expiring();
+      if (!closed) {
+        settleUnhosted(after);
+      }
+    }
+    deliver(after);
+  }
+
+  /** Under the lock: supervised resources that have a host again start a fresh patience when they lose it. */
+  private void observeHosting() {
+    if (!supervised.active()) {
+      return;
+    }
+    long now = System.nanoTime();
+    for (List<String> needs : queues.keySet()) {
+      supervised.observe(needs, workers.stream().anyMatch(w -> w.hosts(needs)), now);
     }
   }
 
@@ -447,6 +532,17 @@ public final class Dispatcher implements TaskGateway {
     synchronized (lock) {
       w.hosting = Set.copyOf(resources);
       pump();
+      observeHosting();
+    }
+  }
+
+  /** How many threads of stopped tasks still run on the daemon, ignoring their interrupt. */
+  public void runaways(Worker w, int threads) {
+    synchronized (lock) {
+      if (threads > w.runawayThreads) {
+        log.warn("{} has {} thread(s) of stopped tasks that ignore their interrupt", w.describe(), threads);
+      }
+      w.runawayThreads = threads;
     }
   }
 
@@ -506,7 +602,7 @@ public final class Dispatcher implements TaskGateway {
         daemons.add(new ClusterStatus.Daemon(
             w.hello.getDaemonId(), w.hello.getHost(), w.hello.getPid(), w.hello.getSlots(),
             here, w.completedHere, w.failedHere, w.connectedAt, w.draining,
-            List.copyOf(new TreeSet<>(w.hosting)), w.hello.getFlightUrl()));
+            List.copyOf(new TreeSet<>(w.hosting)), w.hello.getFlightUrl(), w.runawayThreads));
       }
       return CompletableFuture.completedFuture(
           new ClusterStatus(queued, executing, completed, List.copyOf(daemons), List.copyOf(departed)));
