@@ -71,9 +71,10 @@ final class Sessions {
     }
     KapuServer started = server.build();
     ProcessDaemons daemons = null;
+    DaemonSupervisor supervisor = null;
     try {
       daemons = new ProcessDaemons(started.endpoint(), dir, b);
-      DaemonSupervisor supervisor = new DaemonSupervisor(started, daemons, b.startTimeout);
+      supervisor = new DaemonSupervisor(started, daemons, b.startTimeout);
       LocalSession session = new LocalSession(started, daemons, supervisor, codecs(b), seed(b), b,
           List.of(producer, daemons, started));
       session.addDaemons(b.daemons);
@@ -82,6 +83,9 @@ final class Sessions {
       }
       return session;
     } catch (RuntimeException e) {
+      if (supervisor != null) {
+        supervisor.close();
+      }
       if (daemons != null) {
         daemons.close();
       }
