@@ -6,10 +6,12 @@ import dev.kapu.daemon.QueryTask;
 import dev.kapu.daemon.Task;
 import dev.kapu.daemon.UpdateTask;
 import dev.kapu.daemon.spi.ReadOnlyException;
+import dev.kapu.flight.sql.ResourceUnavailableException;
 import dev.kapu.flight.sql.SqlBackend;
 import dev.kapu.flight.sql.SqlSchemas;
 import java.util.List;
 import java.util.concurrent.ExecutionException;
+import java.util.function.Function;
 import org.apache.arrow.vector.ipc.ArrowReader;
 
 /**
@@ -19,24 +21,35 @@ import org.apache.arrow.vector.ipc.ArrowReader;
  * daemon, whose resource refuses or confines them; its refusal ({@link ReadOnlyException}) becomes
  * a {@link SecurityException}. Cancelling a parked result calls its daemon's endpoint with the
  * session's token, so that needs a session Kapu made ({@code Kapu.builder()}, as a producer factory
- * is given), not another {@link Kapu}.
+ * is given), not another {@link Kapu}. A statement whose daemon died, or whose resource has no
+ * daemon now, fails with a {@link ResourceUnavailableException} saying what became of the data.
  */
 public final class KapuSqlBackend implements SqlBackend {
   private final Kapu kapu;
   private final List<String> catalogs;
   private final List<String> sqlCatalogs;
+  private final Function<String, String> afterLoss;
 
   /**
    * @param catalogs the hosted resources to offer, the default first
    * @param sqlCatalogs those that answer {@code information_schema} queries
    */
   public KapuSqlBackend(Kapu kapu, List<String> catalogs, List<String> sqlCatalogs) {
+    this(kapu, catalogs, sqlCatalogs, name -> "run the statement again once a daemon hosts it");
+  }
+
+  /**
+   * @param afterLoss what became of a resource, by name, whose daemon died under a statement (see
+   *     {@link ResourceLoss})
+   */
+  public KapuSqlBackend(Kapu kapu, List<String> catalogs, List<String> sqlCatalogs, Function<String, String> afterLoss) {
     if (catalogs.isEmpty()) {
       throw new IllegalArgumentException("no resource to serve");
     }
     this.kapu = kapu;
     this.catalogs = List.copyOf(catalogs);
     this.sqlCatalogs = List.copyOf(sqlCatalogs);
+    this.afterLoss = afterLoss;
   }
 
   @Override
@@ -92,7 +105,15 @@ public final class KapuSqlBackend implements SqlBackend {
   }
 
   private <T> T run(String catalog, Task<T> task) throws Exception {
-    return await(kapu, task, TaskOptions.on(catalog));
+    try {
+      return await(kapu, task, TaskOptions.on(catalog));
+    } catch (DaemonLostException e) {
+      throw new ResourceUnavailableException("the daemon hosting '" + catalog + "' died while running this"
+          + " statement; " + afterLoss.apply(catalog) + " [" + e.getMessage() + "]", e);
+    } catch (UnknownResourceException e) {
+      // the catalog is served (checked first), so no daemon hosting it is connected now
+      throw new ResourceUnavailableException("'" + catalog + "' is not available now: " + e.getMessage(), e);
+    }
   }
 
   /**

@@ -1,5 +1,6 @@
 package dev.kapu.client;
 
+import dev.kapu.client.internal.SessionDirectories;
 import dev.kapu.client.launch.WorkerCommand;
 import dev.kapu.daemon.KapuConfig;
 import dev.kapu.daemon.ResourceSpec;
@@ -11,12 +12,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -31,6 +31,7 @@ final class ProcessDaemons implements Sessions.DaemonStarter {
   private final Path tokenFile;
   private final Kapu.Builder b;
   private final Map<String, Process> processes = new ConcurrentHashMap<>();
+  private final Map<String, Long> startedAt = new ConcurrentHashMap<>();
   private String classpath;
 
   ProcessDaemons(Endpoint endpoint, Path directory, Kapu.Builder b) {
@@ -57,11 +58,13 @@ final class ProcessDaemons implements Sessions.DaemonStarter {
         endpoint.url(), tokenFile, endpoint.trustCertificate(), b.slots, Duration.ZERO, Duration.ZERO, 0,
         b.allow, config).argv(id);
     try {
+      long started = System.nanoTime();
       Process p = new ProcessBuilder(command)
           .redirectErrorStream(true)
           .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile(id).toFile()))
           .start();
       processes.put(id, p);
+      startedAt.put(id, started);
     } catch (IOException e) {
       throw new KapuException("cannot start a daemon process (" + command.get(0) + "): " + e.getMessage(), e);
     }
@@ -84,7 +87,55 @@ final class ProcessDaemons implements Sessions.DaemonStarter {
     if (p == null || p.isAlive()) {
       return null;
     }
-    return "its process exited with code " + p.exitValue() + "; its log ends with:\n" + tail(logFile(id));
+    return Ended.describe(p.exitValue()) + "; its log ends with:\n" + tail(logFile(id));
+  }
+
+  /**
+   * How a daemon's process ended.
+   *
+   * @param uptime how long it ran
+   * @param logTail the last lines of its log
+   */
+  record Ended(int exitCode, Duration uptime, String logTail) {
+    /** "its process exited with code 3", "its process was killed by signal 9 (SIGKILL)". */
+    String describe() {
+      return describe(exitCode);
+    }
+
+    static String describe(int exitCode) {
+      // Java reports a child killed by signal n as 128 + n.
+      if (exitCode > 128 && exitCode < 128 + 32) {
+        int signal = exitCode - 128;
+        String name = switch (signal) {
+          case 1 -> " (SIGHUP)";
+          case 2 -> " (SIGINT)";
+          case 6 -> " (SIGABRT: the JVM aborted, see its hs_err file)";
+          case 9 -> " (SIGKILL)";
+          case 11 -> " (SIGSEGV)";
+          case 15 -> " (SIGTERM)";
+          default -> "";
+        };
+        return "its process was killed by signal " + signal + name;
+      }
+      return "its process exited with code " + exitCode;
+    }
+  }
+
+  /**
+   * Completes when the daemon's process ends, and forgets it then; never for an unknown id. For
+   * one watcher per daemon, once it has connected ({@link #failure} knows nothing of it after).
+   */
+  CompletableFuture<Ended> ended(String id) {
+    Process p = processes.get(id);
+    if (p == null) {
+      return new CompletableFuture<>();
+    }
+    long started = startedAt.getOrDefault(id, System.nanoTime());
+    return p.onExit().thenApply(done -> {
+      processes.remove(id); // its ending is told once, to whoever watches it
+      startedAt.remove(id);
+      return new Ended(done.exitValue(), Duration.ofNanos(System.nanoTime() - started), tail(logFile(id)));
+    });
   }
 
   /** SIGKILL: it works on a stopped process too, which would ignore anything gentler. */
@@ -124,11 +175,7 @@ final class ProcessDaemons implements Sessions.DaemonStarter {
         p.destroyForcibly();
       }
     }
-    try (Stream<Path> files = Files.walk(directory)) {
-      files.sorted(Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
-    } catch (IOException e) {
-      // a temp directory left behind is harmless
-    }
+    SessionDirectories.delete(directory);
   }
 
   /** The processes, for fault-injection tests. */

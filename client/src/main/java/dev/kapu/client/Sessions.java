@@ -1,5 +1,6 @@
 package dev.kapu.client;
 
+import dev.kapu.client.internal.SessionDirectories;
 import dev.kapu.daemon.Daemon;
 import dev.kapu.daemon.DaemonOptions;
 import dev.kapu.daemon.ResourceSpec;
@@ -16,7 +17,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -44,10 +44,19 @@ final class Sessions {
   static LocalKapu local(Kapu.Builder b) {
     Path dir;
     try {
-      dir = Files.createTempDirectory("kapu-");
+      dir = SessionDirectories.create(null, "kapu-");
     } catch (IOException e) {
       throw new UncheckedIOException("cannot make a session directory", e);
     }
+    try {
+      return local(b, dir);
+    } catch (RuntimeException e) {
+      SessionDirectories.delete(dir);
+      throw e;
+    }
+  }
+
+  private static LocalKapu local(Kapu.Builder b, Path dir) {
     KapuServer.Builder server = KapuServer.builder().host(b.host).advertise(b.advertise).port(b.port)
         .liveness(b.liveness.bound());
     if (b.tls) {
@@ -62,15 +71,21 @@ final class Sessions {
     }
     KapuServer started = server.build();
     ProcessDaemons daemons = null;
+    DaemonSupervisor supervisor = null;
     try {
       daemons = new ProcessDaemons(started.endpoint(), dir, b);
-      LocalSession session = new LocalSession(started, daemons, codecs(b), seed(b), b, daemons, producer);
+      supervisor = new DaemonSupervisor(started, daemons, b.startTimeout);
+      LocalSession session = new LocalSession(started, daemons, supervisor, codecs(b), seed(b), b,
+          List.of(producer, daemons, started));
       session.addDaemons(b.daemons);
       if (b.flightProducer != null) {
         producer.attach(b.flightProducer, session);
       }
       return session;
     } catch (RuntimeException e) {
+      if (supervisor != null) {
+        supervisor.close();
+      }
       if (daemons != null) {
         daemons.close();
       }
@@ -82,7 +97,7 @@ final class Sessions {
   static Kapu inProcess(Kapu.Builder b) {
     KapuServer server = KapuServer.builder().inProcess("kapu-" + UUID.randomUUID()).liveness(b.liveness.bound()).build();
     ThreadDaemons daemons = new ThreadDaemons(server.endpoint(), b);
-    LocalSession session = new LocalSession(server, daemons, codecs(b), seed(b), b, daemons, () -> { });
+    LocalSession session = new LocalSession(server, daemons, null, codecs(b), seed(b), b, List.of(daemons, server));
     session.addDaemons(b.daemons);
     return session;
   }
@@ -121,19 +136,25 @@ final class Sessions {
   static final class LocalSession extends Session implements LocalKapu {
     private final KapuServer server;
     private final DaemonStarter starter;
+    private final DaemonSupervisor supervisor;
     private final Duration startTimeout;
     private final AtomicInteger launched = new AtomicInteger();
     private final List<ResourceSpec> resources;
 
-    LocalSession(KapuServer server, DaemonStarter starter, CodecRegistry codecs, long seed,
-        Kapu.Builder b, AutoCloseable daemons, AutoCloseable producer) {
-      // Closed last to first: the server, then the daemons, then the producer.
-      super(server.gateway(), codecs, seed, b.taskOptions, List.of(producer, daemons, server), server.endpoint().token(),
-          b.liveness);
+    /**
+     * @param supervisor replaces daemon processes that die; null for daemons that cannot die alone
+     * @param owned closed last to first (the server, then the daemons, then the producer), after the
+     *     supervisor, so that nothing is replaced while the session closes
+     */
+    LocalSession(KapuServer server, DaemonStarter starter, DaemonSupervisor supervisor, CodecRegistry codecs,
+        long seed, Kapu.Builder b, List<AutoCloseable> owned) {
+      super(server.gateway(), codecs, seed, b.taskOptions, owned, server.endpoint().token(), b.liveness);
       this.server = server;
       this.starter = starter;
-      // A daemon declared lost may be frozen: killed, it cannot wake up and hold on to what it hosts.
+      // A daemon declared lost may be frozen: killed, it cannot wake up and hold on to what it hosts
+      // (and the supervisor, seeing its process end, replaces it).
       server.onDaemonLost((id, reason) -> starter.kill(id));
+      this.supervisor = supervisor;
       this.startTimeout = b.startTimeout;
       this.resources = List.copyOf(b.resources);
     }
@@ -151,18 +172,30 @@ final class Sessions {
     }
 
     @Override
+    public void close() {
+      if (supervisor != null) {
+        supervisor.close();
+      }
+      super.close();
+    }
+
+    /** Starts daemons and waits for them; once connected, the supervisor replaces them if they die. */
+    @Override
     public void addDaemons(int n) {
-      List<String> ids = new ArrayList<>();
+      Map<String, List<ResourceSpec>> started = new LinkedHashMap<>();
       for (int i = 0; i < n; i++) {
         int ordinal = launched.incrementAndGet();
         String id = "local-" + ordinal;
         starter.start(id, resourcesFor(ordinal));
-        ids.add(id);
+        started.put(id, resourcesFor(ordinal));
       }
-      awaitConnected(ids);
+      awaitConnected(started.keySet());
+      if (supervisor != null) {
+        started.forEach(supervisor::watch);
+      }
     }
 
-    private void awaitConnected(List<String> ids) {
+    private void awaitConnected(Set<String> ids) {
       long deadline = System.nanoTime() + startTimeout.toNanos();
       Set<String> waiting = ConcurrentHashMap.newKeySet();
       waiting.addAll(ids);
@@ -205,7 +238,7 @@ final class Sessions {
     @Override
     public synchronized void start(String id, List<ResourceSpec> resources) {
       daemons.put(id, Daemon.start(new DaemonOptions(endpoint, id, b.slots, Duration.ZERO, Duration.ZERO,
-          0, b.allow, Duration.ofSeconds(1), resources)));
+          0, b.allow, DaemonOptions.DEFAULT_STOP_GRACE, resources, false)));
     }
 
     @Override

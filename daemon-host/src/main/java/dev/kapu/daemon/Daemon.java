@@ -29,6 +29,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
@@ -64,7 +65,6 @@ public final class Daemon implements AutoCloseable {
   private final CompletableFuture<Exit> exit = new CompletableFuture<>();
   private final AtomicLong accepted = new AtomicLong();
   private final AtomicInteger setupsRunning = new AtomicInteger();
-  private final AtomicInteger abandonedThreads = new AtomicInteger();
   // Both restart when the daemon says hello: opening resources is not idle or wall time.
   private volatile long startedAt = System.nanoTime();
   private volatile long lastActivity = System.nanoTime();
@@ -81,6 +81,7 @@ public final class Daemon implements AutoCloseable {
   private final ResourceRegistry resources;
   private final DaemonStreams streams;
   private final DaemonContexts.Services services;
+  private final RunawayTasks runaways;
 
   private Daemon(DaemonOptions options) {
     this.options = options;
@@ -127,6 +128,7 @@ public final class Daemon implements AutoCloseable {
     WorkerConnection.Identity identity = new WorkerConnection.Identity(daemonId, host,
         ProcessHandle.current().pid(), options.slots(), hostedNames(), streams.url());
     this.connection = WorkerConnection.open(options.endpoint(), identity, new Handler(), timer);
+    this.runaways = new RunawayTasks(options.ownProcess(), connection::runaways, this::recycle);
     startedAt = System.nanoTime();
     lastActivity = startedAt;
     connection.start();
@@ -318,6 +320,23 @@ public final class Daemon implements AutoCloseable {
     }
   }
 
+  /** Drains for a runaway task and leaves within the drain bound, even if other tasks still run then. */
+  private void recycle(String reason) {
+    drain(reason);
+    try {
+      timer.schedule(() -> {
+        if (!finishing.get()) {
+          log.warn("leaving with {} task(s) still running after {} s of recycling", running.size(),
+              RunawayTasks.RECYCLE_DRAIN.toSeconds());
+          finishElsewhere(new Exit(false, reason + "; " + running.size() + " task(s) that still ran "
+              + RunawayTasks.RECYCLE_DRAIN.toSeconds() + " s later were cut off"));
+        }
+      }, RunawayTasks.RECYCLE_DRAIN.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (RejectedExecutionException e) {
+      // leaving already
+    }
+  }
+
   private void leaveIfDone() {
     if (drainAccepted && running.isEmpty() && setupsRunning.get() == 0 && leaving.compareAndSet(false, true)) {
       finishElsewhere(new Exit(true, drainReason));
@@ -344,9 +363,15 @@ public final class Daemon implements AutoCloseable {
     setupRunner.shutdown();
     connection.close();
     closeQuietly(streams);
-    closeQuietly(resources);
-    closeQuietly(tables);
-    closeQuietly(allocator);
+    if (options.ownProcess() && runaways.count() > 0) {
+      // A runaway may be inside a resource (a query in native code): closing it under the thread
+      // could block or crash, and the process's exit frees everything anyway.
+      log.warn("leaving {} runaway thread(s) behind; resources are released by the process's exit", runaways.count());
+    } else {
+      closeQuietly(resources);
+      closeQuietly(tables);
+      closeQuietly(allocator);
+    }
     exit.complete(how);
   }
 
@@ -368,6 +393,8 @@ public final class Daemon implements AutoCloseable {
     volatile long currentItem = -1;
     volatile long itemTimedOut = -1;
     volatile String stopMessage;
+    /** Guarded by this: its thread ignored the stop past the grace and was counted as a runaway. */
+    boolean ranAway;
 
     Run(WorkerConnection.Assignment assignment) {
       this.assignment = assignment;
@@ -388,7 +415,14 @@ public final class Daemon implements AutoCloseable {
         report(TaskOutcome.Kind.FAILED, payload(result.encode()), t.toString());
       } finally {
         Thread.interrupted(); // a late interrupt must not leak into the pool's next task
-        thread = null;
+        boolean returnedLate;
+        synchronized (this) {
+          thread = null;
+          returnedLate = ranAway;
+        }
+        if (returnedLate) {
+          runaways.ended();
+        }
         if (stopKind != null) {
           report(stopKind, new byte[0], stopMessage);
         }
@@ -487,7 +521,7 @@ public final class Daemon implements AutoCloseable {
       }, options.stopGrace().toMillis(), TimeUnit.MILLISECONDS);
     }
 
-    /** Interrupts the task; if it ignores the interrupt, its thread is abandoned after the grace. */
+    /** Interrupts the task; if it ignores the interrupt past the grace, it is a runaway. */
     void stop(TaskOutcome.Kind kind, String message) {
       if (reported.get() || stopKind != null) {
         return;
@@ -501,13 +535,13 @@ public final class Daemon implements AutoCloseable {
       }
       t.interrupt();
       timer.schedule(() -> {
-        if (!reported.get() && thread == t) {
-          int n = abandonedThreads.incrementAndGet();
-          log.warn("task {} ignored its interrupt for {} ms; abandoning its thread ({} so far)",
-              assignment.taskId(), options.stopGrace().toMillis(), n);
-          report(kind, new byte[0], message + "; it did not stop when interrupted, so its thread"
-              + " was abandoned");
+        synchronized (this) {
+          if (reported.get() || thread != t) {
+            return;
+          }
+          ranAway = true;
         }
+        report(kind, new byte[0], message + runaways.ranAway(assignment.taskId(), message, options.stopGrace()));
       }, options.stopGrace().toMillis(), TimeUnit.MILLISECONDS);
     }
 

@@ -62,8 +62,8 @@ public final class DaemonCommand implements Callable<Integer> {
     }
     Endpoint endpoint = new Endpoint(URI.create(url), token, trustCertificate);
     DaemonOptions options = new DaemonOptions(endpoint, id, slots, seconds(idleSeconds),
-        seconds(wallSeconds), maxTasks, allow, Duration.ofSeconds(1),
-        config != null ? KapuConfig.readResources(config) : List.of());
+        seconds(wallSeconds), maxTasks, allow, DaemonOptions.DEFAULT_STOP_GRACE,
+        config != null ? KapuConfig.readResources(config) : List.of(), true);
     Daemon daemon;
     try {
       daemon = Daemon.start(options);

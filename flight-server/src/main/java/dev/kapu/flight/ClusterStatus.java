@@ -22,7 +22,13 @@ public record ClusterStatus(
   public record Departure(String id, boolean clean, String reason, long atMillis) {}
 
 
-  /** One connected daemon. */
+  /**
+   * One connected daemon.
+   *
+   * @param runawayThreads threads of cancelled or timed-out tasks that ignored their interrupt and
+   *     still run there: a daemon that is its own process is recycled for them (it drains and
+   *     exits), one inside another program (in-process) keeps them and shows them here
+   */
   public record Daemon(
       String id,
       String host,
@@ -34,5 +40,6 @@ public record ClusterStatus(
       long connectedAtMillis,
       boolean draining,
       List<String> resources,
-      String flightUrl) {}
+      String flightUrl,
+      int runawayThreads) {}
 }

@@ -25,6 +25,7 @@ import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
+import java.util.Collection;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.Executor;
@@ -266,6 +267,23 @@ public final class KapuServer implements AutoCloseable {
 
   public BufferAllocator allocator() {
     return allocator;
+  }
+
+  /**
+   * Says that a supervisor keeps daemons hosting {@code resources} up: while none is connected
+   * (one died and its replacement is starting), work naming only these resources, or none, waits
+   * up to {@code patience} for one instead of failing as unroutable.
+   */
+  public void supervise(Collection<String> resources, Duration patience) {
+    dispatcher.supervise(resources, patience);
+  }
+
+  /**
+   * The process of daemon {@code daemonId} ended, as its supervisor saw: its tasks are lost now,
+   * not when its stream breaks; {@code how} becomes the departure's reason.
+   */
+  public void daemonExited(String daemonId, String how) {
+    dispatcher.exited(daemonId, how);
   }
 
   /** Cancels open tasks, closes every stream (daemons then exit) and frees the port. */

@@ -7,6 +7,7 @@ import dev.kapu.flight.internal.wire.Draining;
 import dev.kapu.flight.internal.wire.FromWorker;
 import dev.kapu.flight.internal.wire.Heartbeat;
 import dev.kapu.flight.internal.wire.Hosting;
+import dev.kapu.flight.internal.wire.Runaways;
 import dev.kapu.flight.internal.wire.TaskDone;
 import dev.kapu.flight.internal.wire.TaskReturned;
 import dev.kapu.flight.internal.wire.ToWorker;
@@ -195,6 +196,11 @@ public final class WorkerConnection implements AutoCloseable {
   /** Tells the dispatcher what this daemon hosts now. */
   public void hosting(Collection<String> resources) {
     send(FromWorker.newBuilder().setHosting(Hosting.newBuilder().addAllResources(resources)).build());
+  }
+
+  /** Tells the dispatcher how many threads of stopped tasks still run here, ignoring their interrupt. */
+  public void runaways(int threads) {
+    send(FromWorker.newBuilder().setRunaways(Runaways.newBuilder().setThreads(threads)).build());
   }
 
   public void done(long taskId, TaskOutcome.Kind kind, byte[] payload, String message) {

@@ -47,7 +47,7 @@ class DaemonLimitsTest {
       d.close();
     }
     if (kapu != null) {
-      Faults.closeQuickly(kapu);
+      kapu.close();
     }
   }
 

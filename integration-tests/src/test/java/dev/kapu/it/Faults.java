@@ -103,25 +103,6 @@ final class Faults {
     await("process " + pid + " to die", () -> !process.isAlive());
   }
 
-  /**
-   * Closes a session without the multi-second wait its clean close costs today: {@code
-   * KapuServer.close()} leaves daemon streams open for its 2 s shutdown grace, then resets them
-   * (and the daemons exit 1). Killing the session's daemons first lets each test end in
-   * milliseconds; what close() itself does is not under test here.
-   */
-  static void closeQuickly(Kapu kapu) {
-    try {
-      for (ClusterStatus.Daemon d : kapu.status().daemons()) {
-        ProcessHandle.of(d.pid()).ifPresent(ProcessHandle::destroyForcibly);
-      }
-      await("the daemons to be gone", Duration.ofSeconds(5), () -> kapu.status().daemons().isEmpty());
-    } catch (RuntimeException | AssertionError e) {
-      // close() below copes with whatever is left
-    } finally {
-      kapu.close();
-    }
-  }
-
   static long millisSince(long nanos) {
     return TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - nanos);
   }

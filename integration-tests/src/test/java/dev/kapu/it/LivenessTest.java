@@ -53,7 +53,7 @@ class LivenessTest {
       ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly); // SIGKILL ends a stopped process too
     }
     if (kapu != null) {
-      Faults.closeQuickly(kapu);
+      kapu.close();
     }
   }
 

@@ -63,9 +63,52 @@ final class ServeProcess {
       process.destroyForcibly();
       throw e;
     }
-    daemons = process.descendants()
+    daemons = liveDaemons();
+  }
+
+  /** Its daemon processes now (replacements included). */
+  List<ProcessHandle> liveDaemons() {
+    return process.descendants()
         .filter(p -> p.info().commandLine().orElse("").contains("DaemonCommand"))
         .toList();
+  }
+
+  /**
+   * The daemon hosting its pinned resources: the only one started with a config (the others host
+   * replicated resources only, and with {@code --duckdb} there are none).
+   */
+  ProcessHandle pinnedDaemon() {
+    List<ProcessHandle> withConfig = liveDaemons().stream()
+        .filter(p -> p.info().commandLine().orElse("").contains("--config"))
+        .toList();
+    assertThat(withConfig).as("daemons started with a config").hasSize(1);
+    return withConfig.get(0);
+  }
+
+  /** The session folder of its daemons (the one holding their token file). */
+  Path sessionFolder() {
+    String line = liveDaemons().get(0).info().commandLine().orElseThrow();
+    String[] words = line.split(" ");
+    for (int i = 0; i + 1 < words.length; i++) {
+      if (words[i].equals("--token-file")) {
+        return Path.of(words[i + 1]).getParent();
+      }
+    }
+    throw new AssertionError("no --token-file in " + line);
+  }
+
+  /** Prints what it logged from {@code from} on, for the test's report. */
+  void echo(String from) {
+    synchronized (output) {
+      output.stream().dropWhile(line -> !line.contains(from)).forEach(line -> System.out.println("  serve| " + line));
+    }
+  }
+
+  /** Whether it printed a line containing every one of {@code parts}. */
+  boolean printedLineWith(String... parts) {
+    synchronized (output) {
+      return output.stream().anyMatch(line -> java.util.Arrays.stream(parts).allMatch(line::contains));
+    }
   }
 
   static ServeProcess start(String... args) throws Exception {
@@ -83,6 +126,8 @@ final class ServeProcess {
 
   /** SIGTERM, then: the process exits, its daemons are gone, it said it was shutting down. */
   void stop() throws Exception {
+    List<ProcessHandle> everyDaemon = new ArrayList<>(daemons);
+    everyDaemon.addAll(liveDaemons());
     // SIGTERM through the handle: Process.destroy() would also close our end of its output.
     process.toHandle().destroy();
     boolean exited = process.waitFor(60, TimeUnit.SECONDS);
@@ -91,11 +136,11 @@ final class ServeProcess {
     }
     assertThat(exited).as("kapu serve exits on SIGTERM").isTrue();
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-    while (daemons.stream().anyMatch(ProcessHandle::isAlive) && System.nanoTime() < deadline) {
+    while (everyDaemon.stream().anyMatch(ProcessHandle::isAlive) && System.nanoTime() < deadline) {
       Thread.sleep(100);
     }
-    daemons.stream().filter(ProcessHandle::isAlive).forEach(ProcessHandle::destroyForcibly);
-    assertThat(daemons).noneMatch(ProcessHandle::isAlive);
+    everyDaemon.stream().filter(ProcessHandle::isAlive).forEach(ProcessHandle::destroyForcibly);
+    assertThat(everyDaemon).noneMatch(ProcessHandle::isAlive);
     pump.join(10_000); // the last lines, printed while shutting down
     assertThat(output).as("exit code %s", process.exitValue()).contains("kapu serve: shutting down");
   }

@@ -4,6 +4,7 @@ import dev.kapu.client.Kapu;
 import dev.kapu.client.KapuFlightBackend;
 import dev.kapu.client.KapuSqlBackend;
 import dev.kapu.client.LocalKapu;
+import dev.kapu.client.ResourceLoss;
 import dev.kapu.client.controller.Controller;
 import dev.kapu.client.launch.Launchers;
 import dev.kapu.daemon.KapuConfig;
@@ -181,7 +182,8 @@ final class ServeCommand implements Callable<Integer> {
     Function<LocalKapu, FlightProducer> producer = session -> new KapuFlightProducer(
         new KapuFlightBackend(session, catalogs, uploads),
         access,
-        new KapuFlightSqlProducer(new KapuSqlBackend(session, catalogs, sqlCatalogs), access, session.allocator(),
+        new KapuFlightSqlProducer(new KapuSqlBackend(session, catalogs, sqlCatalogs,
+            ResourceLoss.of(resources, controller == null)), access, session.allocator(),
             version(), delivery),
         new ResultStreams(session.allocator(), session.endpoint().token()),
         session.allocator());

@@ -7,6 +7,7 @@ import dev.kapu.client.MapJob;
 import dev.kapu.client.MapOptions;
 import dev.kapu.client.TaskFuture;
 import dev.kapu.client.TaskOptions;
+import dev.kapu.client.internal.SessionDirectories;
 import dev.kapu.client.launch.Launch;
 import dev.kapu.client.launch.LaunchException;
 import dev.kapu.client.launch.LaunchRequest;
@@ -50,7 +51,6 @@ import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Function;
-import java.util.stream.Stream;
 import org.apache.arrow.flight.FlightProducer;
 import org.apache.arrow.flight.auth2.CallHeaderAuthenticator;
 import org.apache.arrow.memory.BufferAllocator;
@@ -884,11 +884,7 @@ public final class Controller implements Kapu {
       log.warn("controller {}: closing launcher {} failed: {}", name, launcher.name(), e.toString());
     }
     if (!keepDirectory) {
-      try (Stream<Path> files = Files.walk(directory)) {
-        files.sorted(Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
-      } catch (IOException e) {
-        // a temp directory left behind is harmless
-      }
+      SessionDirectories.delete(directory);
     }
   }
 
@@ -1302,9 +1298,12 @@ public final class Controller implements Kapu {
     public Controller build() {
       Path dir;
       try {
-        dir = directory == null
-            ? Files.createTempDirectory("kapu-controller-" + name + "-")
-            : Files.createTempDirectory(Files.createDirectories(directory), "kapu-controller-" + name + "-");
+        Path parent = directory == null ? null : Files.createDirectories(directory);
+        String prefix = "kapu-controller-" + name + "-";
+        // A kept folder is the user's: it records no owner, so nothing ever removes it.
+        dir = keepDirectory
+            ? (parent == null ? Files.createTempDirectory(prefix) : Files.createTempDirectory(parent, prefix))
+            : SessionDirectories.create(parent, prefix);
       } catch (IOException e) {
         throw new UncheckedIOException("cannot make the controller's directory", e);
       }

@@ -18,8 +18,10 @@ import dev.kapu.flight.internal.wire.TaskDone;
 import dev.kapu.flight.internal.wire.ToWorker;
 import dev.kapu.flight.internal.wire.Welcome;
 import dev.kapu.flight.internal.wire.WorkerHello;
+import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -56,6 +58,7 @@ public final class Dispatcher implements TaskGateway {
   private final List<Worker> workers = new ArrayList<>();
   private final List<Job> setups = new ArrayList<>();
   private final ArrayDeque<ClusterStatus.Departure> departed = new ArrayDeque<>();
+  private final SupervisedResources supervised = new SupervisedResources();
   private static final int DEPARTURES_KEPT = 256;
   private static final ToWorker HEARTBEAT = ToWorker.newBuilder().setHeartbeat(Heartbeat.getDefaultInstance()).build();
   private final Liveness liveness;
@@ -115,6 +118,7 @@ public final class Dispatcher implements TaskGateway {
     final List<String> needs;
     State state = State.QUEUED;
     int attempts;
+    long queuedAt;
     /** Whether the caller waits at most until {@link #deadline} (clock nanoseconds) for this attempt. */
     boolean timed;
     long deadline;
@@ -154,7 +158,9 @@ public final class Dispatcher implements TaskGateway {
     final Map<Long, Job> setupsRunning = new HashMap<>();
     Set<String> hosting;
     boolean draining;
+    String drainReason;
     boolean gone;
+    int runawayThreads;
     long completedHere;
     long failedHere;
 
@@ -208,12 +214,18 @@ public final class Dispatcher implements TaskGateway {
         job.state = State.DONE;
         after.add(() -> listener.onOutcome(
             TaskOutcome.of(TaskOutcome.Kind.CANCELLED, "the dispatcher is closed", ""), true));
-      } else if (!workers.isEmpty() && workers.stream().noneMatch(w -> w.hosts(job.needs))) {
-        job.state = State.DONE;
-        after.add(() -> listener.onOutcome(unroutable(job), true));
       } else {
-        enqueue(job, false);
-        pump();
+        boolean hosted = workers.stream().anyMatch(w -> w.hosts(job.needs));
+        if (!hosted && !workers.isEmpty() && !supervised.awaits(job.needs)) {
+          job.state = State.DONE;
+          after.add(() -> listener.onOutcome(unroutable(job), true));
+        } else {
+          enqueue(job, false);
+          pump();
+          if (!hosted) {
+            settleUnhosted(after);
+          }
+        }
       }
     }
     deliver(after);
@@ -240,6 +252,7 @@ public final class Dispatcher implements TaskGateway {
     } else {
       queue.addLast(job);
     }
+    job.queuedAt = clock.getAsLong();
     queued++;
   }
 
@@ -342,6 +355,7 @@ public final class Dispatcher implements TaskGateway {
       }
       log.info("{} joined with {} slot(s)", w.describe(), hello.getSlots());
       pump();
+      observeHosting();
       return w;
     }
   }
@@ -411,6 +425,7 @@ public final class Dispatcher implements TaskGateway {
         return;
       }
       w.draining = true;
+      w.drainReason = reason;
       log.info("{} is leaving: {}", w.describe(), reason);
       w.send(ToWorker.newBuilder().setDrainAccepted(DrainAccepted.getDefaultInstance()).build());
     }
@@ -423,7 +438,7 @@ public final class Dispatcher implements TaskGateway {
       if (!remove(w, cause, after)) {
         return;
       }
-      failStranded(after);
+      settleUnhosted(after);
       pump();
     }
     deliver(after);
@@ -444,7 +459,10 @@ public final class Dispatcher implements TaskGateway {
     }
     // Clean: it drained and held nothing when its stream ended.
     boolean clean = w.draining && w.running.isEmpty() && w.setupsRunning.isEmpty();
-    departed.addLast(new ClusterStatus.Departure(w.hello.getDaemonId(), clean, cause,
+    String reason = w.drainReason == null ? cause
+        : clean ? w.drainReason
+        : cause + " while it was leaving (" + w.drainReason + ")";
+    departed.addLast(new ClusterStatus.Departure(w.hello.getDaemonId(), clean, reason,
         System.currentTimeMillis()));
     if (w.running.isEmpty() && w.setupsRunning.isEmpty()) {
       log.info("{} left", w.describe());
@@ -512,8 +530,10 @@ public final class Dispatcher implements TaskGateway {
         }
       }
       if (!lost.isEmpty()) {
-        failStranded(after);
+        settleUnhosted(after);
         pump();
+      } else if (supervised.waiting()) {
+        settleUnhosted(after); // tasks waiting for a supervised resource may have run out of patience
       }
     }
     deliver(after);
@@ -558,24 +578,78 @@ public final class Dispatcher implements TaskGateway {
     }
   }
 
-  /** Queued tasks that no remaining daemon can run fail now rather than wait forever. */
-  private void failStranded(List<Runnable> after) {
-    if (workers.isEmpty()) {
-      return; // a controller may be starting daemons; an empty pool is not a verdict
+  /**
+   * A supervisor saw the process of daemon {@code daemonId} end: what it held is lost now, not when
+   * its stream breaks. Nothing happens if it already left.
+   */
+  public void exited(String daemonId, String how) {
+    Worker gone;
+    synchronized (lock) {
+      gone = workers.stream().filter(w -> w.hello.getDaemonId().equals(daemonId)).findFirst().orElse(null);
     }
+    if (gone != null) {
+      left(gone, how);
+    }
+  }
+
+  /**
+   * Work naming only these resources (or none) waits up to {@code patience} for a daemon that
+   * hosts them, instead of failing, while none does: a supervisor is bringing their daemon back.
+   */
+  public void supervise(Collection<String> resources, Duration patience) {
+    synchronized (lock) {
+      supervised.add(resources, patience);
+      observeHosting();
+    }
+  }
+
+  /**
+   * Queued tasks that no connected daemon can run: those that {@link #supervise supervised}
+   * resources cover wait until their patience runs out (the sweep looks again), the others fail
+   * now, unless no daemon is connected at all (a controller may be starting daemons; an empty pool
+   * is not a verdict).
+   */
+  private void settleUnhosted(List<Runnable> after) {
+    long now = clock.getAsLong();
+    boolean waiting = false;
     for (var entry : queues.entrySet()) {
-      if (workers.stream().anyMatch(w -> w.hosts(entry.getKey()))) {
+      List<String> needs = entry.getKey();
+      boolean hosted = workers.stream().anyMatch(w -> w.hosts(needs));
+      supervised.observe(needs, hosted, now);
+      boolean waits = supervised.awaits(needs);
+      if (hosted || (!waits && workers.isEmpty())) {
         continue;
       }
       for (Job job : entry.getValue()) {
-        if (job.state == State.QUEUED) {
-          job.state = State.DONE;
-          queued--;
-          TaskOutcome outcome = unroutable(job);
-          after.add(() -> job.listener.onOutcome(outcome, true));
+        if (job.state != State.QUEUED) {
+          continue;
         }
+        if (waits && supervised.deadline(needs, job.queuedAt) - now > 0) {
+          waiting = true;
+          continue;
+        }
+        job.state = State.DONE;
+        queued--;
+        TaskOutcome outcome = waits
+            ? TaskOutcome.of(TaskOutcome.Kind.UNROUTABLE, supervised.waitedTooLong(needs), "")
+            : unroutable(job);
+        after.add(() -> job.listener.onOutcome(outcome, true));
       }
-      entry.getValue().clear();
+      if (!waits) {
+        entry.getValue().clear();
+      }
+    }
+    supervised.waiting(waiting);
+  }
+
+  /** Under the lock: supervised resources that have a host again start a fresh patience when they lose it. */
+  private void observeHosting() {
+    if (!supervised.active()) {
+      return;
+    }
+    long now = clock.getAsLong();
+    for (List<String> needs : queues.keySet()) {
+      supervised.observe(needs, workers.stream().anyMatch(w -> w.hosts(needs)), now);
     }
   }
 
@@ -584,6 +658,17 @@ public final class Dispatcher implements TaskGateway {
     synchronized (lock) {
       w.hosting = Set.copyOf(resources);
       pump();
+      observeHosting();
+    }
+  }
+
+  /** How many threads of stopped tasks still run on the daemon, ignoring their interrupt. */
+  public void runaways(Worker w, int threads) {
+    synchronized (lock) {
+      if (threads > w.runawayThreads) {
+        log.warn("{} has {} thread(s) of stopped tasks that ignore their interrupt", w.describe(), threads);
+      }
+      w.runawayThreads = threads;
     }
   }
 
@@ -647,7 +732,7 @@ public final class Dispatcher implements TaskGateway {
         daemons.add(new ClusterStatus.Daemon(
             w.hello.getDaemonId(), w.hello.getHost(), w.hello.getPid(), w.hello.getSlots(),
             here, w.completedHere, w.failedHere, w.connectedAt, w.draining,
-            List.copyOf(new TreeSet<>(w.hosting)), w.hello.getFlightUrl()));
+            List.copyOf(new TreeSet<>(w.hosting)), w.hello.getFlightUrl(), w.runawayThreads));
       }
       return CompletableFuture.completedFuture(
           new ClusterStatus(queued, executing, completed, List.copyOf(daemons), List.copyOf(departed)));

@@ -279,7 +279,7 @@ public final class RemoteGateway implements TaskGateway {
     for (DaemonState d : s.getDaemonsList()) {
       daemons.add(new ClusterStatus.Daemon(d.getDaemonId(), d.getHost(), d.getPid(), d.getSlots(),
           d.getExecuting(), d.getCompleted(), d.getFailed(), d.getConnectedAtMillis(), d.getDraining(),
-          List.copyOf(d.getResourcesList()), d.getFlightUrl()));
+          List.copyOf(d.getResourcesList()), d.getFlightUrl(), d.getRunawayThreads()));
     }
     List<ClusterStatus.Departure> departed = new ArrayList<>();
     for (Departure d : s.getDepartedList()) {

@@ -181,6 +181,7 @@ public final class TaskService {
         case RETURNED -> dispatcher.returned(requireWorker(), message.getReturned().getTaskId());
         case DRAINING -> dispatcher.draining(requireWorker(), message.getDraining().getReason());
         case HOSTING -> dispatcher.hosting(requireWorker(), message.getHosting().getResourcesList());
+        case RUNAWAYS -> dispatcher.runaways(requireWorker(), message.getRunaways().getThreads());
         default -> throw Status.INVALID_ARGUMENT.withDescription("unknown daemon message").asRuntimeException();
       }
     }
@@ -333,7 +334,7 @@ public final class TaskService {
           .setDaemonId(d.id()).setHost(d.host()).setPid(d.pid()).setSlots(d.slots())
           .setExecuting(d.executing()).setCompleted(d.completed()).setFailed(d.failed())
           .setConnectedAtMillis(d.connectedAtMillis()).setDraining(d.draining())
-          .addAllResources(d.resources()).setFlightUrl(d.flightUrl()));
+          .addAllResources(d.resources()).setFlightUrl(d.flightUrl()).setRunawayThreads(d.runawayThreads()));
     }
     for (ClusterStatus.Departure d : status.departed()) {
       reply.addDeparted(Departure.newBuilder().setDaemonId(d.id()).setClean(d.clean())

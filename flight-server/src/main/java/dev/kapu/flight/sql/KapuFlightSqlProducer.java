@@ -292,7 +292,8 @@ public final class KapuFlightSqlProducer extends NoOpFlightSqlProducer {
       return f;
     }
     String message = e.getMessage() != null ? e.getMessage() : e.getClass().getName();
-    CallStatus code = e instanceof IllegalArgumentException ? CallStatus.INVALID_ARGUMENT : CallStatus.INTERNAL;
+    CallStatus code = e instanceof IllegalArgumentException ? CallStatus.INVALID_ARGUMENT
+        : e instanceof ResourceUnavailableException ? CallStatus.UNAVAILABLE : CallStatus.INTERNAL;
     return code.withDescription(message).withCause(e).toRuntimeException();
   }
 

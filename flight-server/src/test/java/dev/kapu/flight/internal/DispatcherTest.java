@@ -205,4 +205,81 @@ class DispatcherTest {
     FakeWorker next = join("next", 1);
     assertThat(next.assigned()).containsExactly(1L);
   }
+
+  private FakeWorker join(String id, String... resources) {
+    FakeWorker w = new FakeWorker();
+    w.handle = dispatcher.join(WorkerHello.newBuilder().setDaemonId(id).setSlots(1).addAllResources(List.of(resources))
+        .build(), w.received::add, () -> { });
+    return w;
+  }
+
+  private List<Heard> submitOn(String... resources) {
+    List<Heard> heard = java.util.Collections.synchronizedList(new ArrayList<>());
+    dispatcher.submit(new TaskRequest(new byte[] {1}, 0, 0, List.of(resources), List.of()),
+        (o, last) -> heard.add(new Heard(o, last)));
+    return heard;
+  }
+
+  @Test
+  void workForASupervisedResourceWaitsForTheReplacementOfItsDeadDaemon() {
+    dispatcher.supervise(List.of("db"), java.time.Duration.ofMinutes(1));
+    FakeWorker holder = join("holder", "db");
+    join("other");
+    List<Heard> running = submitOn("db");
+    assertThat(holder.assigned()).containsExactly(1L);
+
+    dispatcher.exited("holder", "its process was killed by signal 9 (SIGKILL)");
+    assertThat(running).singleElement().satisfies(h -> {
+      assertThat(h.outcome().kind()).isEqualTo(TaskOutcome.Kind.DAEMON_LOST);
+      assertThat(h.outcome().message()).contains("holder").contains("SIGKILL");
+    });
+    List<Heard> waiting = submitOn("db");
+    List<Heard> unknown = submitOn("nothing-hosts-this");
+    assertThat(waiting).as("held for the replacement").isEmpty();
+    assertThat(unknown).singleElement().satisfies(
+        h -> assertThat(h.outcome().kind()).isEqualTo(TaskOutcome.Kind.UNROUTABLE));
+
+    FakeWorker replacement = join("holder.2", "db");
+    assertThat(replacement.assigned()).containsExactly(2L);
+    assertThat(dispatcher.status().join().departed()).singleElement().satisfies(d -> {
+      assertThat(d.id()).isEqualTo("holder");
+      assertThat(d.clean()).isFalse();
+      assertThat(d.reason()).contains("SIGKILL");
+    });
+  }
+
+  @Test
+  void workWaitingForASupervisedResourceFailsWhenItsPatienceRunsOut() throws Exception {
+    dispatcher.supervise(List.of("db"), java.time.Duration.ofMillis(200));
+    FakeWorker holder = join("holder", "db");
+    join("other");
+    dispatcher.left(holder.handle, "its connection failed");
+    long submittedAt = System.nanoTime();
+    List<Heard> waiting = submitOn("db");
+    long deadline = submittedAt + 30_000_000_000L;
+    while (waiting.isEmpty() && System.nanoTime() < deadline) {
+      Thread.sleep(10);
+      dispatcher.tick(); // as KapuServer's sweep does
+    }
+    System.out.printf("a 200 ms patience ran out after %d ms%n", (System.nanoTime() - submittedAt) / 1_000_000);
+    assertThat(waiting).singleElement().satisfies(h -> {
+      assertThat(h.outcome().kind()).isEqualTo(TaskOutcome.Kind.UNROUTABLE);
+      assertThat(h.outcome().message()).startsWith("no daemon hosting [db] has been connected for 200 ms");
+    });
+    assertThat(dispatcher.status().join().awaiting()).isZero();
+  }
+
+  @Test
+  void aDaemonThatDrainedLeavesWithItsReasonAndStatusShowsItsRunawayThreads() {
+    FakeWorker w = join("w", 1);
+    dispatcher.runaways(w.handle, 1);
+    assertThat(dispatcher.status().join().daemons()).singleElement()
+        .satisfies(d -> assertThat(d.runawayThreads()).isEqualTo(1));
+    dispatcher.draining(w.handle, "recycled: task 7 (cancelled) ignored its interrupt for 5000 ms");
+    dispatcher.left(w.handle, "it closed its connection");
+    assertThat(dispatcher.status().join().departed()).singleElement().satisfies(d -> {
+      assertThat(d.clean()).isTrue();
+      assertThat(d.reason()).isEqualTo("recycled: task 7 (cancelled) ignored its interrupt for 5000 ms");
+    });
+  }
 }

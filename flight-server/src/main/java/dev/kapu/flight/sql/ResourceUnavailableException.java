@@ -1,0 +1,15 @@
+package dev.kapu.flight.sql;
+
+/**
+ * A statement could not run, or did not finish, because no daemon serves its resource now: the one
+ * that did died under it, or its replacement has not connected yet. Neither the client's mistake
+ * nor a bug in Kapu: Flight's UNAVAILABLE, and trying again later may work. The message says what
+ * became of the resource's data.
+ */
+public class ResourceUnavailableException extends RuntimeException {
+  private static final long serialVersionUID = 1L;
+
+  public ResourceUnavailableException(String message, Throwable cause) {
+    super(message, cause);
+  }
+}

@@ -1,0 +1,152 @@
+package dev.kapu.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code kapu serve} as a process, whose daemons die the hard way (SIGKILL) or cannot start: it
+ * replaces them, reopens what they hosted, holds statements meanwhile, tells the client whose
+ * statement was running what became of the data, and backs off from a crash loop.
+ */
+@Timeout(value = 180, unit = TimeUnit.SECONDS)
+class ServeSupervisionTest {
+  /** A Java class name, qualified, as a stack trace shows it. */
+  private static final String CLASS_NAME = "\\b[a-z]+(\\.[a-z0-9]+)+\\.[A-Z]\\w*";
+
+  @TempDir Path dir;
+
+  @Test
+  void aKilledDaemonIsReplacedAndReopensTheDatabaseFileWithItsCommittedRows() throws Exception {
+    String file = dir.resolve("kept.duckdb").toString();
+    ServeProcess serve = ServeProcess.start("--duckdb", file, "--port", "0");
+    try (Connection c = DriverManager.getConnection(serve.jdbcUrl()); Statement s = c.createStatement()) {
+      s.executeUpdate("CREATE TABLE kept (i BIGINT)");
+      assertThat(s.executeUpdate("INSERT INTO kept SELECT range FROM range(1000)")).isEqualTo(1000);
+      ProcessHandle host = serve.pinnedDaemon();
+
+      long killedAt = System.nanoTime();
+      Faults.sigkill(host.pid());
+      // No waiting here: the statement waits for the replacement by itself.
+      try (ResultSet rs = s.executeQuery("SELECT count(*), sum(i) FROM kept")) {
+        System.out.printf("first statement after SIGKILL answered in %d ms%n", Faults.millisSince(killedAt));
+        assertThat(rs.next()).isTrue();
+        assertThat(rs.getLong(1)).isEqualTo(1000);
+        assertThat(rs.getLong(2)).isEqualTo(499_500);
+      }
+      assertThat(serve.pinnedDaemon().pid()).as("a new process hosts the database").isNotEqualTo(host.pid());
+      Faults.await("the replacement in the log", () -> serve.printedLineWith("daemon local-1 died after",
+          "killed by signal 9 (SIGKILL)", "starting local-1.2 in its place now", "to host [duckdb]"));
+      serve.echo("daemon local-1 died after");
+      // and it writes as its predecessor did
+      assertThat(s.executeUpdate("INSERT INTO kept VALUES (1000)")).isEqualTo(1);
+    } finally {
+      serve.stop();
+    }
+  }
+
+  @Test
+  void aStatementWhoseInMemoryDatabaseDiedUnderItSaysTheDataWasLostAndTheNextOneRunsOnAnEmptyDatabase()
+      throws Exception {
+    Path fifo = dir.resolve("feed.csv");
+    assertThat(new ProcessBuilder("mkfifo", fifo.toString()).start().waitFor()).isZero();
+    ServeProcess serve = ServeProcess.start("--port", "0");
+    try (Connection c = DriverManager.getConnection(serve.jdbcUrl()); Statement s = c.createStatement()) {
+      s.executeUpdate("CREATE TABLE doomed AS SELECT 42 AS answer");
+      ProcessHandle host = serve.pinnedDaemon();
+
+      // DuckDB opens the pipe to read it while the statement runs, and waits there for rows.
+      CompletableFuture<SQLException> running = CompletableFuture.supplyAsync(() -> {
+        try (Statement reading = c.createStatement()) {
+          reading.executeQuery("SELECT * FROM read_csv('" + fifo + "')").close();
+          return null;
+        } catch (SQLException e) {
+          return e;
+        }
+      });
+      try (OutputStream writer = CompletableFuture.supplyAsync(() -> {
+        try {
+          return Files.newOutputStream(fifo); // returns once the daemon has opened the other end
+        } catch (Exception e) {
+          throw new IllegalStateException(e);
+        }
+      }).get(Faults.WAIT.toSeconds(), TimeUnit.SECONDS)) {
+        Faults.sigkill(host.pid());
+        SQLException error = running.get(Faults.WAIT.toSeconds(), TimeUnit.SECONDS);
+
+        assertThat((Throwable) error).as("the statement whose daemon died").isNotNull();
+        System.out.println("the client was told: " + error.getMessage());
+        assertThat(error.getMessage())
+            .contains("the daemon hosting 'duckdb' died while running this statement; the in-memory"
+                + " database was lost and is being restarted empty")
+            .doesNotContainPattern(CLASS_NAME);
+      }
+
+      Faults.await("the replacement in the log", () -> serve.printedLineWith("daemon local-1 died after",
+          "starting local-1.2 in its place now"));
+      try (ResultSet rs = s.executeQuery("SELECT 6 * 7")) {
+        assertThat(rs.next()).isTrue();
+        assertThat(rs.getInt(1)).isEqualTo(42);
+      }
+      assertThat(serve.pinnedDaemon().pid()).isNotEqualTo(host.pid());
+      try (ResultSet tables = s.executeQuery("SELECT count(*) FROM information_schema.tables")) {
+        assertThat(tables.next()).isTrue();
+        assertThat(tables.getLong(1)).as("tables in the new in-memory database").isZero();
+      }
+    } finally {
+      serve.stop();
+    }
+  }
+
+  @Test
+  void aResourceThatCannotOpenIsRetriedWithGrowingPausesAndComesBackOnceItCan() throws Exception {
+    Path gate = dir.resolve("gate");
+    Path config = dir.resolve("kapu.yaml");
+    Files.writeString(config, """
+        resources:
+          duckdb: { kind: duckdb, placement: pinned }
+          gated: { kind: gated, placement: pinned, options: { closedWhile: "%s" } }
+        """.formatted(gate));
+    ServeProcess serve = ServeProcess.start("--config", config.toString(), "--port", "0", "--daemons", "1");
+    try (Connection c = DriverManager.getConnection(serve.jdbcUrl()); Statement s = c.createStatement()) {
+      Files.writeString(gate, "closed");
+      Faults.sigkill(serve.pinnedDaemon().pid());
+
+      // Each replacement fails to open the gated resource and exits with code 3; the pauses grow.
+      Duration crashLoop = Duration.ofSeconds(90);
+      Faults.await("the first replacement to fail", crashLoop, () -> serve.printedLineWith(
+          "daemon local-1.2 died after", "its process exited with code 3", "starting local-1.3 in its place in 1.0 s",
+          "(deaths in a row: 2)"));
+      Faults.await("the second replacement to fail", crashLoop, () -> serve.printedLineWith(
+          "daemon local-1.3 died after", "its process exited with code 3", "starting local-1.4 in its place in 2.0 s",
+          "(deaths in a row: 3)"));
+      Faults.await("the third replacement to fail", crashLoop, () -> serve.printedLineWith(
+          "daemon local-1.4 died after", "its process exited with code 3", "starting local-1.5 in its place in 4.0 s"));
+      assertThat(String.join("\n", serve.output)).as("the dead daemon's log, quoted")
+          .contains("the gate " + gate + " is closed");
+
+      serve.echo("daemon local-1 died after");
+      Files.delete(gate);
+      try (ResultSet rs = s.executeQuery("SELECT 'back'")) {
+        assertThat(rs.next()).isTrue();
+        assertThat(rs.getString(1)).isEqualTo("back");
+      }
+      assertThat(serve.printedLineWith("starting local-1.6")).as("no start after the one that worked").isFalse();
+    } finally {
+      serve.stop();
+    }
+  }
+}
