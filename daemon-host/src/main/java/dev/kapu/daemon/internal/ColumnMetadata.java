@@ -96,6 +96,9 @@ public record ColumnMetadata(List<Column> columns) {
   /**
    * A table's columns from the current row on of a {@code DatabaseMetaData.getColumns} result
    * that covers that table; rows of other tables (the patterns' other matches) are skipped.
+   * Whether a column auto-increments is left out: the ADBC Java driver (0.20.0) writes that into
+   * {@code getObjects} under a name its own schema lacks ({@code xdbc_auto_increment}), and then
+   * fails to read what it wrote.
    *
    * @param catalog the Kapu catalog
    */
@@ -116,10 +119,6 @@ public record ColumnMetadata(List<Column> columns) {
       int digits = getColumns.getInt("DECIMAL_DIGITS");
       if (!getColumns.wasNull()) {
         b.scale(digits);
-      }
-      String autoIncrement = getColumns.getString("IS_AUTOINCREMENT");
-      if ("YES".equals(autoIncrement) || "NO".equals(autoIncrement)) {
-        b.isAutoIncrement("YES".equals(autoIncrement));
       }
       String remarks = getColumns.getString("REMARKS");
       if (remarks != null && !remarks.isEmpty()) {
