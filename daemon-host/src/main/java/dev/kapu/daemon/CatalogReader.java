@@ -21,8 +21,8 @@ import org.apache.arrow.vector.types.pojo.Schema;
 /**
  * Answers {@link CatalogRequest}s from a connection to a SQL database (DuckDB, or any behind a
  * JDBC driver): schemas and tables from its {@code information_schema}, keys, columns and types
- * from its JDBC driver's {@link DatabaseMetaData}, tables' Arrow schemas from a query that reads
- * them as Kapu's queries do. Only the current database (the one {@code current_database()}
+ * from its JDBC driver's {@link DatabaseMetaData}, tables' Arrow schemas as Kapu's queries stream
+ * them. Only the current database (the one {@code current_database()}
  * names) is the Kapu catalog, whose name fills the catalog columns.
  *
  * <p>A name pattern (or a key's table name) is matched as written first and, when that matches
@@ -104,12 +104,21 @@ final class CatalogReader {
     return rows;
   }
 
-  /** A table's columns as a query streams them, with what the database declares about each. */
+  /**
+   * A table's columns as a query streams them, with what the database declares about each. DuckDB
+   * streams its own Arrow types, which only a query shows; through arrow-jdbc a column's JDBC type
+   * decides, so other databases' tables are not read (a user may see tables they may not read).
+   */
   private Schema tableSchema(String schema, String table) throws Exception {
-    Schema streamed = querySchemas.of("SELECT * FROM " + quote(schema) + "." + quote(table) + " LIMIT 0");
-    try (ResultSet columns = connection.getMetaData().getColumns(databaseName(), schema, table, "%")) {
-      return ColumnMetadata.ofTable(columns, catalog, schema, table).annotateByName(streamed);
+    DatabaseMetaData meta = connection.getMetaData();
+    ColumnMetadata columns;
+    try (ResultSet described = meta.getColumns(databaseName(), schema, table, "%")) {
+      columns = ColumnMetadata.ofTable(described, catalog, schema, table);
     }
+    if (!"DuckDB".equals(meta.getDatabaseProductName())) {
+      return columns.declaredSchema();
+    }
+    return columns.annotateByName(querySchemas.of("SELECT * FROM " + quote(schema) + "." + quote(table) + " LIMIT 0"));
   }
 
   private List<List<Object>> primaryKeys(CatalogRequest.PrimaryKeys request) throws SQLException {

@@ -66,23 +66,9 @@ class PostgresToolsServeTest extends SqlToolsServeTest {
     return true; // PostgreSQL's driver knows each result column's base column
   }
 
-  /** What PostgreSQL's own driver says, asked from this process. */
   @Override
-  int defaultIsolation() {
-    try (Connection c = DriverManager.getConnection(postgres.jdbcUrl(), postgres.user(), postgres.password())) {
-      return c.getMetaData().getDefaultTransactionIsolation();
-    } catch (SQLException e) {
-      throw new IllegalStateException(e);
-    }
-  }
-
-  @Override
-  boolean savepoints() {
-    try (Connection c = DriverManager.getConnection(postgres.jdbcUrl(), postgres.user(), postgres.password())) {
-      return c.getMetaData().supportsSavepoints();
-    } catch (SQLException e) {
-      throw new IllegalStateException(e);
-    }
+  Connection databaseItself() throws SQLException {
+    return DriverManager.getConnection(postgres.jdbcUrl(), postgres.user(), postgres.password());
   }
 
   @Override

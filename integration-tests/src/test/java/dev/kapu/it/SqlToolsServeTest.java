@@ -73,10 +73,21 @@ abstract class SqlToolsServeTest {
   /** Whether the database tells a result column's nullability when a statement is prepared. */
   abstract boolean describesResultNullability();
 
-  /** The database's JDBC default isolation level, and whether it has savepoints. */
-  abstract int defaultIsolation();
+  /** A connection to the database itself, not through Kapu, to ask its own driver. */
+  abstract Connection databaseItself() throws SQLException;
 
-  abstract boolean savepoints();
+  /** The database's own driver's default isolation level (JDBC's number). */
+  int defaultIsolation() throws SQLException {
+    try (Connection c = databaseItself()) {
+      return c.getMetaData().getDefaultTransactionIsolation();
+    }
+  }
+
+  boolean savepoints() throws SQLException {
+    try (Connection c = databaseItself()) {
+      return c.getMetaData().supportsSavepoints();
+    }
+  }
 
   @BeforeAll
   void start(@TempDir Path dir) throws Exception {
@@ -245,6 +256,9 @@ abstract class SqlToolsServeTest {
           + ":" + r.getInt("ORDINAL_POSITION"));
       assertThat(columns).containsExactly("id:0:NO:" + integerTypeName() + ":1", "dept_id:1:YES:" + integerTypeName() + ":2",
           "salary:0:NO:" + decimalTypeName() + ":3", "note:1:YES:" + varcharTypeName() + ":4");
+      // every column of the catalog, system tables this user may not read included (PostgreSQL's pg_subscription)
+      assertThat(rows(meta.getColumns(catalog(), null, "%", "%"), r -> r.getString("TABLE_NAME") + "." + r.getString("COLUMN_NAME")))
+          .contains("emp.salary", "dept.name");
       assertThat(rows(meta.getColumns(catalog(), schema(), "emp", "sal%"),
           r -> r.getInt("COLUMN_SIZE") + "," + r.getInt("DECIMAL_DIGITS"))).containsExactly("18,3");
       assertThat(rows(meta.getPrimaryKeys(catalog(), schema(), "emp"),

@@ -9,7 +9,9 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import org.apache.arrow.adapter.jdbc.JdbcFieldInfo;
 import org.apache.arrow.flight.sql.FlightSqlColumnMetadata;
+import org.apache.arrow.vector.types.pojo.ArrowType;
 import org.apache.arrow.vector.types.pojo.Field;
 import org.apache.arrow.vector.types.pojo.FieldType;
 import org.apache.arrow.vector.types.pojo.Schema;
@@ -33,8 +35,9 @@ public record ColumnMetadata(List<Column> columns) {
    * @param nullable {@link ResultSetMetaData#columnNoNulls}, {@code columnNullable} or {@code
    *     columnNullableUnknown} (the same values as for parameters and in {@code getColumns})
    * @param metadata Flight SQL's column metadata
+   * @param declaredType a table column's Arrow type as its JDBC type maps to one; null for results and parameters
    */
-  public record Column(String name, int nullable, Map<String, String> metadata) {}
+  public record Column(String name, int nullable, Map<String, String> metadata, ArrowType declaredType) {}
 
   /**
    * The columns of a prepared statement's result; null if the driver describes none (or fails
@@ -71,7 +74,7 @@ public record ColumnMetadata(List<Column> columns) {
           b.schemaName(schema);
         }
       }
-      columns.add(new Column(meta.getColumnLabel(i), meta.isNullable(i), b.build().getMetadataMap()));
+      columns.add(new Column(meta.getColumnLabel(i), meta.isNullable(i), b.build().getMetadataMap(), null));
     }
     return new ColumnMetadata(columns);
   }
@@ -85,7 +88,7 @@ public record ColumnMetadata(List<Column> columns) {
             .typeName(nonNull(meta.getParameterTypeName(i)))
             .precision(meta.getPrecision(i))
             .scale(meta.getScale(i));
-        columns.add(new Column("p" + i, meta.isNullable(i), b.build().getMetadataMap()));
+        columns.add(new Column("p" + i, meta.isNullable(i), b.build().getMetadataMap(), null));
       }
       return new ColumnMetadata(columns);
     } catch (SQLException | RuntimeException e) {
@@ -125,7 +128,7 @@ public record ColumnMetadata(List<Column> columns) {
         b.remarks(remarks);
       }
       columns.add(new Column(getColumns.getString("COLUMN_NAME"), getColumns.getInt("NULLABLE"),
-          b.build().getMetadataMap()));
+          b.build().getMetadataMap(), ResultSetArrowReader.arrowType(new JdbcFieldInfo(getColumns))));
     }
     return new ColumnMetadata(columns);
   }
@@ -145,6 +148,18 @@ public record ColumnMetadata(List<Column> columns) {
       annotated.add(annotate(fields.get(i), columns.get(i)));
     }
     return new Schema(annotated, schema.getCustomMetadata());
+  }
+
+  /**
+   * A table's schema from its columns alone, each typed as its JDBC type maps to Arrow (as a
+   * query through arrow-jdbc streams it), for a database whose tables need not be read to know it.
+   */
+  public Schema declaredSchema() {
+    List<Field> fields = new ArrayList<>();
+    for (Column c : columns) {
+      fields.add(annotate(new Field(c.name(), FieldType.nullable(c.declaredType()), null), c));
+    }
+    return new Schema(fields);
   }
 
   /** {@code schema} with each field that a column of the same name describes annotated (table columns). */

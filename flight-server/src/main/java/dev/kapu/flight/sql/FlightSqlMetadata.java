@@ -59,13 +59,16 @@ final class FlightSqlMetadata {
   }
 
   /**
-   * GetSqlInfo for a session whose catalog is {@code catalog}.
+   * The catalog a session chose (or its user's default), which the calls that name none answer for.
    *
-   * @param mayOnlyRead the session's user may only read that catalog
+   * @param mayOnlyRead the session's user may only read it
    */
-  void sqlInfo(CommandGetSqlInfo command, String catalog, boolean mayOnlyRead, ServerStreamListener listener) {
+  record SessionCatalog(String name, boolean mayOnlyRead) {}
+
+  /** GetSqlInfo for a session. */
+  void sqlInfo(CommandGetSqlInfo command, SessionCatalog session, ServerStreamListener listener) {
     try {
-      Map<Integer, Object> values = answers.answer(databaseInfo(catalog), mayOnlyRead);
+      Map<Integer, Object> values = answers.answer(databaseInfo(session.name()), session.mayOnlyRead());
       List<Integer> codes = command.getInfoCount() > 0 ? command.getInfoList() : values.keySet().stream().sorted().toList();
       try (VectorSchemaRoot root = VectorSchemaRoot.create(Schemas.GET_SQL_INFO_SCHEMA, allocator)) {
         root.allocateNew();
@@ -156,11 +159,11 @@ final class FlightSqlMetadata {
   }
 
   /** The types of the session's catalog's database (the command names no catalog). */
-  void typeInfo(CommandGetXdbcTypeInfo command, String catalog, boolean mayOnlyRead, ServerStreamListener listener) {
+  void typeInfo(CommandGetXdbcTypeInfo command, SessionCatalog session, ServerStreamListener listener) {
     try {
-      List<List<Object>> rows = backend.sqlCatalogs().contains(catalog)
-          ? backend.metadata(catalog, new CatalogRequest.TypeInfo(command.hasDataType() ? command.getDataType() : null),
-              mayOnlyRead)
+      List<List<Object>> rows = backend.sqlCatalogs().contains(session.name())
+          ? backend.metadata(session.name(),
+              new CatalogRequest.TypeInfo(command.hasDataType() ? command.getDataType() : null), session.mayOnlyRead())
           : List.of();
       MetadataRows.send(Schemas.GET_TYPE_INFO_SCHEMA, rows, allocator, listener);
     } catch (Exception e) {

@@ -633,16 +633,21 @@ public final class KapuFlightSqlProducer extends NoOpFlightSqlProducer {
   /** For the session's catalog, as this user may use it. */
   @Override
   public void getStreamSqlInfo(CommandGetSqlInfo command, CallContext context, ServerStreamListener listener) {
-    String catalog;
-    boolean mayOnlyRead;
+    FlightSqlMetadata.SessionCatalog session = sessionCatalog(context, listener);
+    if (session != null) {
+      metadata.sqlInfo(command, session, listener);
+    }
+  }
+
+  /** The session's catalog and this user's right on it; null once {@code listener} has the refusal. */
+  private FlightSqlMetadata.SessionCatalog sessionCatalog(CallContext context, ServerStreamListener listener) {
     try {
-      catalog = catalog(context);
-      mayOnlyRead = readOnly(context, catalog);
+      String catalog = catalog(context);
+      return new FlightSqlMetadata.SessionCatalog(catalog, readOnly(context, catalog));
     } catch (FlightRuntimeException e) {
       listener.error(e);
-      return;
+      return null;
     }
-    metadata.sqlInfo(command, catalog, mayOnlyRead, listener);
   }
 
   @Override
@@ -743,16 +748,10 @@ public final class KapuFlightSqlProducer extends NoOpFlightSqlProducer {
   /** The types of the session's catalog. */
   @Override
   public void getStreamTypeInfo(CommandGetXdbcTypeInfo command, CallContext context, ServerStreamListener listener) {
-    String catalog;
-    boolean mayOnlyRead;
-    try {
-      catalog = catalog(context);
-      mayOnlyRead = readOnly(context, catalog);
-    } catch (FlightRuntimeException e) {
-      listener.error(e);
-      return;
+    FlightSqlMetadata.SessionCatalog session = sessionCatalog(context, listener);
+    if (session != null) {
+      metadata.typeInfo(command, session, listener);
     }
-    metadata.typeInfo(command, catalog, mayOnlyRead, listener);
   }
 
   @Override
