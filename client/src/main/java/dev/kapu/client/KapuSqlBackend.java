@@ -1,11 +1,13 @@
 package dev.kapu.client;
 
+import dev.kapu.daemon.CatalogMetadataTask;
 import dev.kapu.daemon.DescribeTask;
 import dev.kapu.daemon.ParkQueryTask;
 import dev.kapu.daemon.QueryTask;
 import dev.kapu.daemon.Task;
 import dev.kapu.daemon.UpdateTask;
 import dev.kapu.daemon.spi.ReadOnlyException;
+import dev.kapu.flight.sql.CatalogRequest;
 import dev.kapu.flight.sql.ResourceUnavailableException;
 import dev.kapu.flight.sql.SqlBackend;
 import dev.kapu.flight.sql.SqlSchemas;
@@ -16,7 +18,8 @@ import org.apache.arrow.vector.ipc.ArrowReader;
 
 /**
  * Flight SQL's {@link SqlBackend} on a Kapu session: every statement is a task ({@link
- * DescribeTask}, {@link QueryTask}, {@link ParkQueryTask}, {@link UpdateTask}) routed to a daemon
+ * DescribeTask}, {@link QueryTask}, {@link ParkQueryTask}, {@link UpdateTask}, {@link
+ * CatalogMetadataTask}) routed to a daemon
  * hosting the resource the catalog names. A read-only caller's statements carry the flag to the
  * daemon, whose resource refuses or confines them; its refusal ({@link ReadOnlyException}) becomes
  * a {@link SecurityException}. Cancelling a parked result calls its daemon's endpoint with the
@@ -102,6 +105,12 @@ public final class KapuSqlBackend implements SqlBackend {
   public long update(String catalog, String sql, List<Object> parameters) throws Exception {
     check(catalog);
     return run(catalog, new UpdateTask(catalog, sql, parameters));
+  }
+
+  @Override
+  public List<List<Object>> metadata(String catalog, CatalogRequest request, boolean readOnly) throws Exception {
+    check(catalog);
+    return run(catalog, new CatalogMetadataTask(catalog, request, readOnly));
   }
 
   private <T> T run(String catalog, Task<T> task) throws Exception {

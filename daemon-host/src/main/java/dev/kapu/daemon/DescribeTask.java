@@ -18,6 +18,7 @@ import org.apache.arrow.vector.types.TimeUnit;
 import org.apache.arrow.vector.types.pojo.ArrowType;
 import org.apache.arrow.vector.types.pojo.Field;
 import org.apache.arrow.vector.types.pojo.Schema;
+import dev.kapu.daemon.internal.ColumnMetadata;
 import dev.kapu.daemon.internal.ResultSetArrowReader;
 import dev.kapu.daemon.internal.DuckDbKind;
 import dev.kapu.daemon.spi.ReadOnlyException;
@@ -31,8 +32,9 @@ import org.duckdb.StatementReturnType;
  * Prepares SQL on a hosted resource that offers a {@link Connection} (duckdb, jdbc) without
  * running it for real, for Flight SQL's prepared statements: whether it returns rows, the Arrow
  * schema of those rows (as a query would stream them: the statement runs wrapped in {@code LIMIT
- * 0}, parameters null) and the types of its parameters. A syntax error is the task's error,
- * with the database's message.
+ * 0}, parameters null) and the types of its parameters, each field carrying what the database
+ * declared about it ({@link ColumnMetadata}). A syntax error is the task's error, with the
+ * database's message.
  *
  * @param resource the hosted resource
  * @param sql the statement
@@ -74,14 +76,18 @@ public record DescribeTask(String resource, String sql, boolean readOnly) implem
   private Description describe(Connection connection, TaskContext ctx) throws Exception {
     boolean rows;
     List<Field> parameters = new ArrayList<>();
+    ColumnMetadata resultColumns;
+    ColumnMetadata parameterColumns;
     try (PreparedStatement statement = connection.prepareStatement(sql)) {
       ResultSetMetaData meta = statement.getMetaData();
+      resultColumns = ColumnMetadata.ofResult(meta, resource);
       if (meta instanceof DuckDBResultSetMetaData duck) {
         rows = duck.getReturnType() == StatementReturnType.QUERY_RESULT;
       } else {
         rows = meta != null && meta.getColumnCount() > 0;
       }
       ParameterMetaData pm = statement.getParameterMetaData();
+      parameterColumns = ColumnMetadata.ofParameters(pm);
       for (int i = 1; i <= pm.getParameterCount(); i++) {
         int type;
         try {
@@ -92,7 +98,7 @@ public record DescribeTask(String resource, String sql, boolean readOnly) implem
         parameters.add(Field.nullable("p" + i, arrowType(type)));
       }
     }
-    byte[] parameterSchema = SqlSchemas.toBytes(new Schema(parameters));
+    byte[] parameterSchema = SqlSchemas.toBytes(annotated(new Schema(parameters), parameterColumns));
     if (!rows) {
       return new Description(null, parameterSchema);
     }
@@ -114,7 +120,12 @@ public record DescribeTask(String resource, String sql, boolean readOnly) implem
         schema = rolledBack(connection, () -> schema(connection, sql, parameters.size(), ctx));
       }
     }
-    return new Description(SqlSchemas.toBytes(schema), parameterSchema);
+    return new Description(SqlSchemas.toBytes(annotated(schema, resultColumns)), parameterSchema);
+  }
+
+  /** {@code schema} carrying what the database declared about its columns (Flight SQL's column metadata). */
+  private static Schema annotated(Schema schema, ColumnMetadata columns) {
+    return columns == null ? schema : columns.annotate(schema);
   }
 
   private static Schema rolledBack(Connection connection, Callable<Schema> describe) throws Exception {
@@ -129,7 +140,7 @@ public record DescribeTask(String resource, String sql, boolean readOnly) implem
   }
 
   /** The Arrow schema {@code sql} streams with null parameters, as the resource's query would. */
-  private static Schema schema(Connection connection, String sql, int parameters, TaskContext ctx) throws Exception {
+  static Schema schema(Connection connection, String sql, int parameters, TaskContext ctx) throws Exception {
     try (PreparedStatement statement = connection.prepareStatement(sql)) {
       for (int i = 1; i <= parameters; i++) {
         statement.setObject(i, null);

@@ -7,6 +7,7 @@ import dev.kapu.bench.ThrowawayPostgres;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
+import java.sql.DatabaseMetaData;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -242,6 +243,46 @@ class FlightSqlUsersServeTest {
       assertThat(count(c, "SELECT count(*) FROM accounts")).isEqualTo(3);
       assertThat(count(c, "SELECT count(*) FROM pg_tables WHERE tablename = 't'")).isZero();
       assertThat(count(c, "SELECT nextval('ticket')")).isEqualTo(1);
+    }
+    stillServing();
+  }
+
+  /** Metadata reads run confined for a read-only user, as their statements do, and GetSqlInfo says they may only read. */
+  @Test
+  void readOnlyUsersBrowseKeysAndColumnsAndAreToldTheyMayOnlyRead() throws Exception {
+    try (Connection etl = connect("etl", "etlpw77"); Statement s = etl.createStatement()) {
+      s.executeUpdate("CREATE TABLE keyed (id INTEGER PRIMARY KEY, label VARCHAR NOT NULL, note VARCHAR)");
+      assertThat(etl.getMetaData().isReadOnly()).isFalse();
+    }
+    try (Connection analyst = connect("analyst", "an4lyst")) { // warehouse, read-only, is its default catalog
+      DatabaseMetaData meta = analyst.getMetaData();
+      assertThat(meta.isReadOnly()).isTrue();
+      List<String> keys = new ArrayList<>();
+      try (ResultSet rs = meta.getPrimaryKeys(null, null, "keyed")) {
+        while (rs.next()) {
+          keys.add(rs.getString("TABLE_CAT") + "." + rs.getString("TABLE_NAME") + "." + rs.getString("COLUMN_NAME"));
+        }
+      }
+      assertThat(keys).containsExactly("warehouse.keyed.id");
+      List<String> columns = new ArrayList<>();
+      try (ResultSet rs = meta.getColumns("warehouse", null, "keyed", "%")) {
+        while (rs.next()) {
+          columns.add(rs.getString("COLUMN_NAME") + ":" + rs.getString("IS_NULLABLE"));
+        }
+      }
+      assertThat(columns).containsExactly("id:NO", "label:NO", "note:YES");
+    }
+    try (Connection reader = connect("pgreader", "pgr34d")) {
+      DatabaseMetaData meta = reader.getMetaData();
+      assertThat(meta.isReadOnly()).isTrue();
+      assertThat(meta.supportsSavepoints()).isTrue(); // PostgreSQL's own answer
+      try (ResultSet rs = meta.getColumns("pg", "public", "accounts", "%")) {
+        assertThat(rs.next()).isTrue();
+        assertThat(rs.getString("COLUMN_NAME")).isEqualTo("id");
+      }
+      try (ResultSet rs = meta.getPrimaryKeys("pg", "public", "accounts")) {
+        assertThat(rs.next()).isFalse(); // a table made by CREATE TABLE AS has none
+      }
     }
     stillServing();
   }

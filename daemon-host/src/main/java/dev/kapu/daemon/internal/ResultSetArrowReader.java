@@ -56,6 +56,14 @@ public final class ResultSetArrowReader extends ArrowReader {
     return JdbcToArrowUtils.jdbcToArrowSchema(meta, config(allocator, 1));
   }
 
+  /**
+   * The Arrow type a query streams a column of {@code column}'s JDBC type as (a table's column as
+   * {@code DatabaseMetaData.getColumns} describes it, say).
+   */
+  public static ArrowType arrowType(JdbcFieldInfo column) {
+    return typesOrText(Calendar.getInstance(TimeZone.getTimeZone("UTC"))).apply(column);
+  }
+
   static JdbcToArrowConfig config(BufferAllocator allocator, int batchRows) {
     Calendar utc = Calendar.getInstance(TimeZone.getTimeZone("UTC"));
     return new JdbcToArrowConfigBuilder(allocator, utc)

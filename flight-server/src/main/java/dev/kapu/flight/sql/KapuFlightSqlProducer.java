@@ -3,9 +3,7 @@ package dev.kapu.flight.sql;
 import com.google.protobuf.Any;
 import com.google.protobuf.ByteString;
 import com.google.protobuf.InvalidProtocolBufferException;
-import com.google.protobuf.Message;
 import java.net.URI;
-import java.nio.charset.StandardCharsets;
 import dev.kapu.flight.AccessControl;
 import dev.kapu.flight.AccessControl.Right;
 import dev.kapu.flight.KapuServer;
@@ -42,15 +40,19 @@ import org.apache.arrow.flight.SchemaResult;
 import org.apache.arrow.flight.Ticket;
 import org.apache.arrow.flight.sql.CancelResult;
 import org.apache.arrow.flight.sql.NoOpFlightSqlProducer;
-import org.apache.arrow.flight.sql.SqlInfoBuilder;
 import org.apache.arrow.flight.sql.impl.FlightSql.ActionClosePreparedStatementRequest;
 import org.apache.arrow.flight.sql.impl.FlightSql.ActionCreatePreparedStatementRequest;
 import org.apache.arrow.flight.sql.impl.FlightSql.ActionCreatePreparedStatementResult;
 import org.apache.arrow.flight.sql.impl.FlightSql.CommandGetCatalogs;
+import org.apache.arrow.flight.sql.impl.FlightSql.CommandGetCrossReference;
 import org.apache.arrow.flight.sql.impl.FlightSql.CommandGetDbSchemas;
+import org.apache.arrow.flight.sql.impl.FlightSql.CommandGetExportedKeys;
+import org.apache.arrow.flight.sql.impl.FlightSql.CommandGetImportedKeys;
+import org.apache.arrow.flight.sql.impl.FlightSql.CommandGetPrimaryKeys;
 import org.apache.arrow.flight.sql.impl.FlightSql.CommandGetSqlInfo;
 import org.apache.arrow.flight.sql.impl.FlightSql.CommandGetTableTypes;
 import org.apache.arrow.flight.sql.impl.FlightSql.CommandGetTables;
+import org.apache.arrow.flight.sql.impl.FlightSql.CommandGetXdbcTypeInfo;
 import org.apache.arrow.flight.sql.impl.FlightSql.CommandPreparedStatementQuery;
 import org.apache.arrow.flight.sql.impl.FlightSql.CommandPreparedStatementUpdate;
 import org.apache.arrow.flight.sql.impl.FlightSql.CommandStatementQuery;
@@ -61,8 +63,6 @@ import org.apache.arrow.flight.sql.FlightSqlProducer.Schemas;
 import org.apache.arrow.memory.ArrowBuf;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.vector.FieldVector;
-import org.apache.arrow.vector.VarBinaryVector;
-import org.apache.arrow.vector.VarCharVector;
 import org.apache.arrow.vector.VectorSchemaRoot;
 import org.apache.arrow.vector.ipc.ArrowReader;
 import org.apache.arrow.vector.types.pojo.Schema;
@@ -95,8 +95,9 @@ import org.slf4j.LoggerFactory;
  * is neither listed nor choosable, as an unknown one; a user who may only read is refused updates
  * (UNAUTHORIZED, gRPC's PERMISSION_DENIED) and their statements run read-only on the daemons.
  *
- * <p>Statement queries, prepared statements (with parameters bound by DoPut), updates, GetSqlInfo,
- * catalogs, schemas, tables and table types. A ticket is good for one DoGet. A database error
+ * <p>Statement queries, prepared statements (with parameters bound by DoPut), updates, and the
+ * metadata calls ({@link FlightSqlMetadata}): GetSqlInfo, catalogs, schemas, tables, table types,
+ * primary and foreign keys, XDBC type info. A ticket is good for one DoGet. A database error
  * reaches the client as a Flight status carrying the database's message.
  *
  * <p>{@code CancelFlightInfo} (and the older {@code CancelQuery}) stops a query whose result waits
@@ -107,7 +108,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class KapuFlightSqlProducer extends NoOpFlightSqlProducer {
   private static final Logger log = LoggerFactory.getLogger(KapuFlightSqlProducer.class);
-  private static final List<String> TABLE_TYPES = List.of("LOCAL TEMPORARY", "TABLE", "VIEW");
   /** The session option that chooses the catalog (hosted resource) statements run on. */
   private static final String CATALOG = "catalog";
   private static final NoOpSessionOptionValueVisitor<String> STRING = new NoOpSessionOptionValueVisitor<>() {
@@ -129,7 +129,7 @@ public final class KapuFlightSqlProducer extends NoOpFlightSqlProducer {
   private final AccessControl access;
   private final BufferAllocator allocator;
   private final Delivery delivery;
-  private final SqlInfoBuilder sqlInfo;
+  private final FlightSqlMetadata metadata;
   private final Map<ByteString, Prepared> prepared = new ConcurrentHashMap<>();
   /** Relay: queries whose ticket was handed out and not yet fetched. */
   private final Recent<Pending> pending = new Recent<>();
@@ -181,22 +181,7 @@ public final class KapuFlightSqlProducer extends NoOpFlightSqlProducer {
     this.access = access;
     this.allocator = allocator;
     this.delivery = delivery;
-    this.sqlInfo = new SqlInfoBuilder()
-        .withFlightSqlServerName("Kapu")
-        .withFlightSqlServerVersion(version)
-        .withFlightSqlServerArrowVersion("18.3.0")
-        .withFlightSqlServerReadOnly(false)
-        .withFlightSqlServerSql(true)
-        .withFlightSqlServerSubstrait(false)
-        .withFlightSqlServerTransaction(
-            org.apache.arrow.flight.sql.impl.FlightSql.SqlSupportedTransaction.SQL_SUPPORTED_TRANSACTION_NONE)
-        .withFlightSqlServerCancel(true)
-        .withSqlIdentifierQuoteChar("\"")
-        .withSqlDdlCatalog(false)
-        .withSqlDdlSchema(true)
-        .withSqlDdlTable(true)
-        .withFlightSqlServerBulkIngestion(true) // CommandStatementIngest, served by KapuFlightProducer
-        .withFlightSqlServerBulkIngestionTransaction(false);
+    this.metadata = new FlightSqlMetadata(backend, access, allocator, version);
   }
 
   /** The catalogs this call's user may see, the default first. */
@@ -639,166 +624,134 @@ public final class KapuFlightSqlProducer extends NoOpFlightSqlProducer {
     return cancelled.get(handle) != null;
   }
 
-  // ---- metadata -----------------------------------------------------------------------------
-
-  private static FlightInfo metadataInfo(Message command, Schema schema, FlightDescriptor descriptor) {
-    Ticket ticket = new Ticket(Any.pack(command).toByteArray());
-    return new FlightInfo(schema, descriptor, List.of(new FlightEndpoint(ticket)), -1, -1);
-  }
+  // ---- metadata (FlightSqlMetadata answers) -------------------------------------------------
 
   @Override
   public FlightInfo getFlightInfoSqlInfo(CommandGetSqlInfo request, CallContext context, FlightDescriptor descriptor) {
-    return metadataInfo(request, Schemas.GET_SQL_INFO_SCHEMA, descriptor);
+    return FlightSqlMetadata.flightInfo(request, Schemas.GET_SQL_INFO_SCHEMA, descriptor);
   }
 
+  /** For the session's catalog, as this user may use it. */
   @Override
   public void getStreamSqlInfo(CommandGetSqlInfo command, CallContext context, ServerStreamListener listener) {
-    sqlInfo.send(command.getInfoList(), listener);
+    FlightSqlMetadata.SessionCatalog session = sessionCatalog(context, listener);
+    if (session != null) {
+      metadata.sqlInfo(command, session, listener);
+    }
+  }
+
+  /** The session's catalog and this user's right on it; null once {@code listener} has the refusal. */
+  private FlightSqlMetadata.SessionCatalog sessionCatalog(CallContext context, ServerStreamListener listener) {
+    try {
+      String catalog = catalog(context);
+      return new FlightSqlMetadata.SessionCatalog(catalog, readOnly(context, catalog));
+    } catch (FlightRuntimeException e) {
+      listener.error(e);
+      return null;
+    }
   }
 
   @Override
   public FlightInfo getFlightInfoCatalogs(CommandGetCatalogs request, CallContext context, FlightDescriptor descriptor) {
-    return metadataInfo(request, Schemas.GET_CATALOGS_SCHEMA, descriptor);
+    return FlightSqlMetadata.flightInfo(request, Schemas.GET_CATALOGS_SCHEMA, descriptor);
   }
 
   @Override
   public void getStreamCatalogs(CallContext context, ServerStreamListener listener) {
-    List<Object[]> rows = new ArrayList<>();
-    visibleCatalogs(context).stream().sorted().forEach(c -> rows.add(new Object[] {c}));
-    send(Schemas.GET_CATALOGS_SCHEMA, rows, listener);
+    metadata.catalogs(visibleCatalogs(context), listener);
   }
 
   @Override
   public FlightInfo getFlightInfoTableTypes(CommandGetTableTypes request, CallContext context,
       FlightDescriptor descriptor) {
-    return metadataInfo(request, Schemas.GET_TABLE_TYPES_SCHEMA, descriptor);
+    return FlightSqlMetadata.flightInfo(request, Schemas.GET_TABLE_TYPES_SCHEMA, descriptor);
   }
 
   @Override
   public void getStreamTableTypes(CallContext context, ServerStreamListener listener) {
-    send(Schemas.GET_TABLE_TYPES_SCHEMA, TABLE_TYPES.stream().map(t -> new Object[] {t}).toList(), listener);
+    metadata.tableTypes(listener);
   }
 
   @Override
   public FlightInfo getFlightInfoSchemas(CommandGetDbSchemas request, CallContext context, FlightDescriptor descriptor) {
-    return metadataInfo(request, Schemas.GET_SCHEMAS_SCHEMA, descriptor);
+    return FlightSqlMetadata.flightInfo(request, Schemas.GET_SCHEMAS_SCHEMA, descriptor);
   }
 
   @Override
   public void getStreamSchemas(CommandGetDbSchemas command, CallContext context, ServerStreamListener listener) {
-    try {
-      List<Object[]> rows = new ArrayList<>();
-      for (String catalog : catalogs(context, command.hasCatalog() ? command.getCatalog() : null)) {
-        String sql = "SELECT DISTINCT schema_name FROM information_schema.schemata"
-            + " WHERE catalog_name = current_database() AND schema_name LIKE ? ORDER BY 1";
-        String pattern = command.hasDbSchemaFilterPattern() ? command.getDbSchemaFilterPattern() : "%";
-        for (List<String> r : strings(catalog, sql, List.of(pattern), readOnly(context, catalog))) {
-          rows.add(new Object[] {catalog, r.get(0)});
-        }
-      }
-      send(Schemas.GET_SCHEMAS_SCHEMA, rows, listener);
-    } catch (Exception e) {
-      listener.error(status(e));
-    }
+    metadata.schemas(command, context.peerIdentity(), listener);
   }
 
   @Override
   public FlightInfo getFlightInfoTables(CommandGetTables request, CallContext context, FlightDescriptor descriptor) {
-    return metadataInfo(request,
+    return FlightSqlMetadata.flightInfo(request,
         request.getIncludeSchema() ? Schemas.GET_TABLES_SCHEMA : Schemas.GET_TABLES_SCHEMA_NO_SCHEMA, descriptor);
   }
 
   @Override
   public void getStreamTables(CommandGetTables command, CallContext context, ServerStreamListener listener) {
-    try {
-      List<Object[]> rows = new ArrayList<>();
-      for (String catalog : catalogs(context, command.hasCatalog() ? command.getCatalog() : null)) {
-        String sql = "SELECT table_schema, table_name, table_type FROM information_schema.tables"
-            + " WHERE table_catalog = current_database() AND table_schema LIKE ? AND table_name LIKE ?"
-            + " ORDER BY 1, 2";
-        List<Object> parameters = List.of(
-            command.hasDbSchemaFilterPattern() ? command.getDbSchemaFilterPattern() : "%",
-            command.hasTableNameFilterPattern() ? command.getTableNameFilterPattern() : "%");
-        boolean readOnly = readOnly(context, catalog);
-        for (List<String> r : strings(catalog, sql, parameters, readOnly)) {
-          String type = "BASE TABLE".equals(r.get(2)) ? "TABLE" : r.get(2);
-          if (command.getTableTypesCount() > 0 && !command.getTableTypesList().contains(type)) {
-            continue;
-          }
-          if (command.getIncludeSchema()) {
-            String name = quote(r.get(0)) + "." + quote(r.get(1));
-            Schema schema;
-            try (ArrowReader reader = backend.query(catalog, "SELECT * FROM " + name + " LIMIT 0", List.of(), readOnly)) {
-              schema = reader.getVectorSchemaRoot().getSchema();
-            }
-            rows.add(new Object[] {catalog, r.get(0), r.get(1), type, SqlSchemas.toBytes(schema)});
-          } else {
-            rows.add(new Object[] {catalog, r.get(0), r.get(1), type});
-          }
-        }
-      }
-      send(command.getIncludeSchema() ? Schemas.GET_TABLES_SCHEMA : Schemas.GET_TABLES_SCHEMA_NO_SCHEMA,
-          rows, listener);
-    } catch (Exception e) {
-      listener.error(status(e));
-    }
+    metadata.tables(command, context.peerIdentity(), listener);
   }
 
-  private static String quote(String identifier) {
-    return "\"" + identifier.replace("\"", "\"\"") + "\"";
+  @Override
+  public FlightInfo getFlightInfoPrimaryKeys(CommandGetPrimaryKeys request, CallContext context,
+      FlightDescriptor descriptor) {
+    return FlightSqlMetadata.flightInfo(request, Schemas.GET_PRIMARY_KEYS_SCHEMA, descriptor);
   }
 
-  /** The SQL catalogs a metadata request covers: those its user sees, all or the one it names. */
-  private List<String> catalogs(CallContext context, String requested) {
-    return access.visible(context.peerIdentity(), backend.sqlCatalogs()).stream()
-        .filter(c -> requested == null || requested.equals(c)).toList();
+  @Override
+  public void getStreamPrimaryKeys(CommandGetPrimaryKeys command, CallContext context, ServerStreamListener listener) {
+    metadata.primaryKeys(command, context.peerIdentity(), listener);
   }
 
-  /** A small query's result as strings. */
-  private List<List<String>> strings(String catalog, String sql, List<Object> parameters, boolean readOnly)
-      throws Exception {
-    List<List<String>> rows = new ArrayList<>();
-    try (ArrowReader reader = backend.query(catalog, sql, parameters, readOnly)) {
-      VectorSchemaRoot root = reader.getVectorSchemaRoot();
-      while (reader.loadNextBatch()) {
-        for (int r = 0; r < root.getRowCount(); r++) {
-          List<String> row = new ArrayList<>();
-          for (FieldVector v : root.getFieldVectors()) {
-            Object value = v.getObject(r);
-            row.add(value == null ? null : value.toString());
-          }
-          rows.add(row);
-        }
-      }
-    }
-    return rows;
+  @Override
+  public FlightInfo getFlightInfoImportedKeys(CommandGetImportedKeys request, CallContext context,
+      FlightDescriptor descriptor) {
+    return FlightSqlMetadata.flightInfo(request, Schemas.GET_IMPORTED_KEYS_SCHEMA, descriptor);
   }
 
-  /** Sends rows of strings (and, for binary columns, byte arrays) in one batch of {@code schema}. */
-  private void send(Schema schema, List<Object[]> rows, ServerStreamListener listener) {
-    try (VectorSchemaRoot root = VectorSchemaRoot.create(schema, allocator)) {
-      root.allocateNew();
-      for (int r = 0; r < rows.size(); r++) {
-        for (int c = 0; c < schema.getFields().size(); c++) {
-          Object value = rows.get(r)[c];
-          FieldVector v = root.getVector(c);
-          if (value == null) {
-            continue;
-          }
-          if (v instanceof VarCharVector s) {
-            s.setSafe(r, value.toString().getBytes(StandardCharsets.UTF_8));
-          } else if (v instanceof VarBinaryVector b) {
-            b.setSafe(r, (byte[]) value);
-          }
-        }
-      }
-      root.setRowCount(rows.size());
-      listener.start(root);
-      listener.putNext();
-      listener.completed();
-    } catch (RuntimeException e) {
-      log.debug("metadata stream failed", e);
-      listener.error(status(e));
+  @Override
+  public void getStreamImportedKeys(CommandGetImportedKeys command, CallContext context,
+      ServerStreamListener listener) {
+    metadata.importedKeys(command, context.peerIdentity(), listener);
+  }
+
+  @Override
+  public FlightInfo getFlightInfoExportedKeys(CommandGetExportedKeys request, CallContext context,
+      FlightDescriptor descriptor) {
+    return FlightSqlMetadata.flightInfo(request, Schemas.GET_EXPORTED_KEYS_SCHEMA, descriptor);
+  }
+
+  @Override
+  public void getStreamExportedKeys(CommandGetExportedKeys command, CallContext context,
+      ServerStreamListener listener) {
+    metadata.exportedKeys(command, context.peerIdentity(), listener);
+  }
+
+  @Override
+  public FlightInfo getFlightInfoCrossReference(CommandGetCrossReference request, CallContext context,
+      FlightDescriptor descriptor) {
+    return FlightSqlMetadata.flightInfo(request, Schemas.GET_CROSS_REFERENCE_SCHEMA, descriptor);
+  }
+
+  @Override
+  public void getStreamCrossReference(CommandGetCrossReference command, CallContext context,
+      ServerStreamListener listener) {
+    metadata.crossReference(command, context.peerIdentity(), listener);
+  }
+
+  @Override
+  public FlightInfo getFlightInfoTypeInfo(CommandGetXdbcTypeInfo request, CallContext context,
+      FlightDescriptor descriptor) {
+    return FlightSqlMetadata.flightInfo(request, Schemas.GET_TYPE_INFO_SCHEMA, descriptor);
+  }
+
+  /** The types of the session's catalog. */
+  @Override
+  public void getStreamTypeInfo(CommandGetXdbcTypeInfo command, CallContext context, ServerStreamListener listener) {
+    FlightSqlMetadata.SessionCatalog session = sessionCatalog(context, listener);
+    if (session != null) {
+      metadata.typeInfo(command, session, listener);
     }
   }
 

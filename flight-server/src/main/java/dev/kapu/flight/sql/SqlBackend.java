@@ -55,6 +55,16 @@ public interface SqlBackend {
   long update(String catalog, String sql, List<Object> parameters) throws Exception;
 
   /**
+   * Asks the database behind one of the {@link #sqlCatalogs} a metadata question; the answer is
+   * rows as {@link CatalogRequest} describes them.
+   *
+   * @param readOnly the caller may only read: any statement it takes runs confined, as for {@link #query}
+   */
+  default List<List<Object>> metadata(String catalog, CatalogRequest request, boolean readOnly) throws Exception {
+    throw new UnsupportedOperationException("this backend answers no metadata questions");
+  }
+
+  /**
    * What a statement returns and takes.
    *
    * @param result the result's schema; null for a statement that returns no rows (an update)
