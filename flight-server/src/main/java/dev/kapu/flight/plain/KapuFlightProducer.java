@@ -419,6 +419,10 @@ public final class KapuFlightProducer implements FlightProducer, AutoCloseable {
 
   private void ingest(CallContext context, CommandStatementIngest command, FlightStream stream,
       StreamListener<PutResult> ack) throws Exception {
+    if (command.hasTransactionId()) {
+      ingestInTransaction(context, command, stream, ack);
+      return;
+    }
     String resource = command.hasCatalog() ? command.getCatalog() : KapuFlightSqlProducer.sessionCatalog(context);
     if (resource == null) {
       resource = backend.resources().get(0);
@@ -432,6 +436,23 @@ public final class KapuFlightProducer implements FlightProducer, AutoCloseable {
     FlightDescriptor forDaemon = FlightDescriptor.command(
         Any.pack(command.toBuilder().setCatalog(resource).build()).toByteArray());
     relayPut(target, forDaemon, stream, ack);
+  }
+
+  /** Bulk ingest that joins an open transaction: on the daemon that holds it, on its connection. */
+  private void ingestInTransaction(CallContext context, CommandStatementIngest command, FlightStream stream,
+      StreamListener<PutResult> ack) {
+    SqlBackend.Transaction t = flightSql.transaction(context, command.getTransactionId());
+    if (command.hasCatalog() && !command.getCatalog().equals(t.catalog())) {
+      throw CallStatus.INVALID_ARGUMENT.withDescription("transaction " + t.id() + " runs on catalog '" + t.catalog()
+          + "', not '" + command.getCatalog() + "'").toRuntimeException();
+    }
+    checkWrite(context, t.catalog());
+    FlightBackend.Daemon holder = backend.daemons().stream().filter(d -> d.id().equals(t.holder())).findFirst()
+        .orElseThrow(() -> CallStatus.INVALID_ARGUMENT.withDescription("transaction " + t.id() + " was lost with"
+            + " daemon " + t.holder() + ", which held it; the database rolled it back").toRuntimeException());
+    FlightDescriptor forDaemon = FlightDescriptor.command(Any.pack(command.toBuilder().setCatalog(t.catalog())
+        .setTransactionId(ByteString.copyFromUtf8(t.id())).build()).toByteArray());
+    relayPut(holder, forDaemon, stream, ack);
   }
 
   /** The least busy daemon hosting {@code resource} (any daemon if null). */
