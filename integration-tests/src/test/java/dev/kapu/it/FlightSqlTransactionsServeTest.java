@@ -13,6 +13,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.List;
@@ -197,6 +198,38 @@ class FlightSqlTransactionsServeTest {
       s.execute("BEGIN");
       assertThatThrownBy(() -> s.execute("BEGIN")).hasMessageContaining("already open");
       s.execute("END");
+    } finally {
+      SqlClients.close(c);
+    }
+  }
+
+  /**
+   * Inside a transaction, describing a statement that cannot be wrapped in a query (INSERT ...
+   * RETURNING, PRAGMA, SHOW) neither runs it twice nor disturbs the transaction; a statement that
+   * fails leaves the transaction to the database (both abort it until ROLLBACK).
+   */
+  @ParameterizedTest
+  @ValueSource(strings = {"duckdb", "pg"})
+  void writingQueriesAndFailuresInsideATransaction(String catalog) throws Exception {
+    String table = "returning_" + catalog;
+    table(catalog, table);
+    Connection c = etl(catalog);
+    try (Statement s = c.createStatement()) {
+      s.execute("BEGIN");
+      try (ResultSet rs = s.executeQuery("INSERT INTO " + table + " VALUES (3, 30) RETURNING v")) {
+        assertThat(rs.next()).isTrue();
+        assertThat(rs.getInt(1)).isEqualTo(30);
+        assertThat(rs.next()).isFalse();
+      }
+      assertThat(count(c, table)).isEqualTo(3);
+      assertThat(column(c, catalog.equals("duckdb") ? "PRAGMA table_info('" + table + "')" : "SHOW transaction_read_only"))
+          .isNotEmpty();
+      assertThat(count(c, table)).isEqualTo(3);
+      assertThatThrownBy(() -> count(c, "no_such_table")).hasMessageContaining("no_such_table");
+      assertThatThrownBy(() -> s.executeUpdate("INSERT INTO " + table + " VALUES (4, 40)"))
+          .hasMessageContaining("aborted");
+      s.execute("ROLLBACK");
+      assertThat(count(c, table)).isEqualTo(2);
     } finally {
       SqlClients.close(c);
     }
