@@ -54,32 +54,15 @@ class FlightSqlTransactionLimitsServeTest {
         "--transaction-idle-seconds", Long.toString(IDLE_SECONDS));
     allocator = new RootAllocator();
     for (String catalog : new String[] {"duckdb", "pg"}) {
-      Connection c = SqlClients.jdbc(serve, ETL, ETL_PW, catalog);
-      try (Statement s = c.createStatement()) {
-        for (String table : new String[] {"relayed", "idle", "idle_sql", "lost"}) {
-          s.executeUpdate("CREATE TABLE " + table + " (id INTEGER PRIMARY KEY, v INTEGER)");
-          s.executeUpdate("INSERT INTO " + table + " VALUES (1, 10), (2, 20)");
-        }
-      } finally {
-        SqlClients.close(c);
+      for (String table : new String[] {"relayed", "idle", "idle_sql", "lost"}) {
+        SqlClients.table(serve, ETL, ETL_PW, catalog, table);
       }
     }
   }
 
   @AfterAll
   static void stop() throws Exception {
-    try {
-      if (serve != null) {
-        serve.stop();
-      }
-    } finally {
-      if (allocator != null) {
-        allocator.close();
-      }
-      if (postgres != null) {
-        postgres.close();
-      }
-    }
+    SqlClients.stop(serve, allocator, postgres);
   }
 
   SqlClients.Flight flight(String catalog) {

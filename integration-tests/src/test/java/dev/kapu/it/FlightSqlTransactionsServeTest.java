@@ -90,18 +90,7 @@ class FlightSqlTransactionsServeTest {
 
   @AfterAll
   static void stop() throws Exception {
-    try {
-      if (serve != null) {
-        serve.stop();
-      }
-    } finally {
-      if (allocator != null) {
-        allocator.close();
-      }
-      if (postgres != null) {
-        postgres.close();
-      }
-    }
+    SqlClients.stop(serve, allocator, postgres);
   }
 
   /** A JDBC connection as etl on {@code catalog}, autocommitting each statement: the "second connection". */
@@ -109,15 +98,8 @@ class FlightSqlTransactionsServeTest {
     return SqlClients.jdbc(serve, ETL, ETL_PW, catalog);
   }
 
-  /** Creates a table {@code name (id INTEGER PRIMARY KEY, v INTEGER)} with rows (1, 10) and (2, 20). */
   static void table(String catalog, String name) throws SQLException {
-    Connection c = etl(catalog);
-    try (Statement s = c.createStatement()) {
-      s.executeUpdate("CREATE TABLE " + name + " (id INTEGER PRIMARY KEY, v INTEGER)");
-      s.executeUpdate("INSERT INTO " + name + " VALUES (1, 10), (2, 20)");
-    } finally {
-      SqlClients.close(c);
-    }
+    SqlClients.table(serve, ETL, ETL_PW, catalog, name);
   }
 
   static long countFromOutside(String catalog, String table) throws SQLException {

@@ -2,6 +2,7 @@ package dev.kapu.it;
 
 import com.google.protobuf.Any;
 import com.google.protobuf.ByteString;
+import dev.kapu.bench.ThrowawayPostgres;
 import java.net.URI;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -37,6 +38,22 @@ import org.apache.arrow.vector.VectorSchemaRoot;
 final class SqlClients {
   private SqlClients() {}
 
+  /** Stops what a test started, each part whatever became of the others (any may be null). */
+  static void stop(ServeProcess serve, BufferAllocator allocator, ThrowawayPostgres postgres) throws Exception {
+    try {
+      if (serve != null) {
+        serve.stop();
+      }
+    } finally {
+      if (allocator != null) {
+        allocator.close();
+      }
+      if (postgres != null) {
+        postgres.close();
+      }
+    }
+  }
+
   /** A JDBC connection as {@code user}, on {@code catalog} (null: the user's default). */
   static Connection jdbc(ServeProcess serve, String user, String password, String catalog) throws SQLException {
     String base = serve.jdbcUrl().replaceFirst("&user=[^&]*$", "");
@@ -47,6 +64,17 @@ final class SqlClients {
   /** Closes a JDBC connection, tolerating the driver's own bug with a catalog set (see FlightSqlCatalogServeTest). */
   static void close(Connection connection) {
     FlightSqlCatalogServeTest.closeCatalogConnection(connection);
+  }
+
+  /** Creates {@code name (id INTEGER PRIMARY KEY, v INTEGER)} with rows (1, 10) and (2, 20), as {@code user}. */
+  static void table(ServeProcess serve, String user, String password, String catalog, String name) throws SQLException {
+    Connection c = jdbc(serve, user, password, catalog);
+    try (Statement s = c.createStatement()) {
+      s.executeUpdate("CREATE TABLE " + name + " (id INTEGER PRIMARY KEY, v INTEGER)");
+      s.executeUpdate("INSERT INTO " + name + " VALUES (1, 10), (2, 20)");
+    } finally {
+      close(c);
+    }
   }
 
   /** The first column of every row, as strings (null as null). */

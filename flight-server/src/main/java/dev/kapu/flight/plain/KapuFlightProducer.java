@@ -78,7 +78,8 @@ import org.slf4j.LoggerFactory;
  *       replace one. Batches stream on to the daemon as they arrive; the table appears when the
  *       stream completes, and a failed or cut upload leaves nothing.
  *   <li>{@code DoPut} with Flight SQL's {@code CommandStatementIngest}: into a DuckDB table of the
- *       catalog (resource) named, else the session's, in one transaction.
+ *       catalog (resource) named, else the session's, in one transaction: its own, or the open
+ *       transaction the command names, on the daemon that holds it.
  *   <li>{@code DoExchange} with the path {@code [function, argument...]}: a columnar function on a
  *       daemon, batches streaming both ways.
  * </ul>

@@ -41,7 +41,7 @@ import org.slf4j.LoggerFactory;
  * how to use transactions instead. Arrow's sessions do not expire; an abandoned transaction is
  * rolled back by the backend's idle timeout.
  */
-public final class FlightSqlTransactions {
+final class FlightSqlTransactions {
   private static final Logger log = LoggerFactory.getLogger(FlightSqlTransactions.class);
   /**
    * Records of transactions unused this long past their idle timeout are forgotten: the backend
@@ -68,14 +68,14 @@ public final class FlightSqlTransactions {
     }
   }
 
-  public FlightSqlTransactions(SqlBackend backend) {
+  FlightSqlTransactions(SqlBackend backend) {
     this.backend = backend;
   }
 
   // ---- Flight SQL's transaction calls --------------------------------------------------------
 
   /** BeginTransaction: a transaction on {@code catalog}; tied to the call's session when it has one. */
-  public void begin(CallContext context, String catalog, boolean readOnly,
+  void begin(CallContext context, String catalog, boolean readOnly,
       StreamListener<ActionBeginTransactionResult> listener) {
     answer(listener, () -> {
       SqlBackend.Transaction t = begin(context, catalog, readOnly, Connection.TRANSACTION_NONE, session(context, true));
@@ -84,7 +84,7 @@ public final class FlightSqlTransactions {
   }
 
   /** EndTransaction: commits or rolls back. */
-  public void end(ActionEndTransactionRequest request, CallContext context, StreamListener<Result> listener) {
+  void end(ActionEndTransactionRequest request, CallContext context, StreamListener<Result> listener) {
     answer(listener, () -> {
       boolean commit = switch (request.getAction()) {
         case END_TRANSACTION_COMMIT -> true;
@@ -97,7 +97,7 @@ public final class FlightSqlTransactions {
   }
 
   /** BeginSavepoint: the savepoint's id, which also names its transaction. */
-  public void beginSavepoint(ActionBeginSavepointRequest request, CallContext context,
+  void beginSavepoint(ActionBeginSavepointRequest request, CallContext context,
       StreamListener<ActionBeginSavepointResult> listener) {
     answer(listener, () -> {
       Open o = require(context, request.getTransactionId());
@@ -108,7 +108,7 @@ public final class FlightSqlTransactions {
   }
 
   /** EndSavepoint: releases the savepoint, or rolls back to it. */
-  public void endSavepoint(ActionEndSavepointRequest request, CallContext context, StreamListener<Result> listener) {
+  void endSavepoint(ActionEndSavepointRequest request, CallContext context, StreamListener<Result> listener) {
     answer(listener, () -> {
       boolean rollback = switch (request.getAction()) {
         case END_SAVEPOINT_RELEASE -> false;
@@ -149,7 +149,7 @@ public final class FlightSqlTransactions {
    *
    * @throws TransactionEndedException if the session's SQL transaction was ended by the backend
    */
-  public SqlBackend.Transaction of(CallContext context, ByteString named) {
+  SqlBackend.Transaction of(CallContext context, ByteString named) {
     if (named != null && !named.isEmpty()) {
       return touch(require(context, named));
     }
@@ -171,7 +171,7 @@ public final class FlightSqlTransactions {
    * transaction the statement names). {@code catalog} and {@code userReadOnly} say where a BEGIN
    * begins and whether its user may only read.
    */
-  public void execute(CallContext context, TransactionStatement statement, ByteString named, String catalog,
+  void execute(CallContext context, TransactionStatement statement, ByteString named, String catalog,
       boolean userReadOnly) throws Exception {
     boolean explicit = named != null && !named.isEmpty();
     String session = session(context, statement.kind() == TransactionStatement.Kind.BEGIN);
@@ -236,14 +236,14 @@ public final class FlightSqlTransactions {
   }
 
   /** The transaction {@code id} names, if it is this call's user's and open; for routing what joins it. */
-  public SqlBackend.Transaction named(CallContext context, ByteString id) {
+  SqlBackend.Transaction named(CallContext context, ByteString id) {
     return touch(require(context, id));
   }
 
   // ---- sessions ----------------------------------------------------------------------------------
 
   /** The call's session is closing: its transactions are rolled back. */
-  public void sessionClosed(CallContext context) {
+  void sessionClosed(CallContext context) {
     String session = session(context, false);
     if (session == null) {
       return;

@@ -102,11 +102,15 @@ import org.slf4j.LoggerFactory;
  * (UNAUTHORIZED, gRPC's PERMISSION_DENIED) and their statements run read-only on the daemons.
  *
  * <p>Statement queries, prepared statements (with parameters bound by DoPut), updates, GetSqlInfo,
- * catalogs, schemas, tables and table types. Transactions ({@link FlightSqlTransactions}): Flight
- * SQL's BeginTransaction, EndTransaction and savepoints, and BEGIN, COMMIT, ROLLBACK and SAVEPOINT
- * sent as SQL ({@link TransactionStatement}), which act on the client's session; a statement runs
- * in the transaction it names, else in its session's, on the connection the transaction holds. A ticket is good for one DoGet. A database error
+ * catalogs, schemas, tables and table types. A ticket is good for one DoGet. A database error
  * reaches the client as a Flight status carrying the database's message.
+ *
+ * <p>Transactions ({@link FlightSqlTransactions}): Flight SQL's BeginTransaction, EndTransaction
+ * and savepoints, and BEGIN, COMMIT, ROLLBACK and SAVEPOINT sent as SQL ({@link
+ * TransactionStatement}), which act on the client's session. A statement runs in the transaction
+ * it names, else in its session's, on the connection the transaction holds; a query there runs
+ * when asked for (its result waits on the daemon, relayed or not), in its place among the
+ * transaction's statements.
  *
  * <p>{@code CancelFlightInfo} (and the older {@code CancelQuery}) stops a query whose result waits
  * or streams: its daemon drops it, or ends its stream at the next batch with CANCELLED (closing
