@@ -5,12 +5,14 @@ import dev.kapu.daemon.ParkTableTask;
 import dev.kapu.daemon.QueryTask;
 import dev.kapu.daemon.ReadTableTask;
 import dev.kapu.daemon.Task;
+import dev.kapu.daemon.TransactionTasks;
 import dev.kapu.flight.ClusterStatus;
 import dev.kapu.flight.plain.FlightBackend;
 import dev.kapu.flight.sql.SqlBackend;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
+import java.util.stream.Collectors;
 import org.apache.arrow.vector.ipc.ArrowReader;
 
 /**
@@ -47,7 +49,10 @@ public final class KapuFlightBackend implements FlightBackend {
     List<Daemon> daemons = new ArrayList<>();
     for (ClusterStatus.Daemon d : kapu.status().daemons()) {
       if (!d.draining()) {
-        daemons.add(new Daemon(d.id(), d.flightUrl(), Set.copyOf(d.resources()), d.executing()));
+        // a daemon's address (for its transactions) is a hosted name too, but neither a resource nor a table
+        Set<String> hosting = d.resources().stream().filter(n -> !TransactionTasks.isAddress(n))
+            .collect(Collectors.toSet());
+        daemons.add(new Daemon(d.id(), d.flightUrl(), hosting, d.executing()));
       }
     }
     return daemons;

@@ -11,6 +11,7 @@ import dev.kapu.flight.sql.CatalogRequest;
 import dev.kapu.flight.sql.ResourceUnavailableException;
 import dev.kapu.flight.sql.SqlBackend;
 import dev.kapu.flight.sql.SqlSchemas;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.ExecutionException;
 import java.util.function.Function;
@@ -26,26 +27,52 @@ import org.apache.arrow.vector.ipc.ArrowReader;
  * session's token, so that needs a session Kapu made ({@code Kapu.builder()}, as a producer factory
  * is given), not another {@link Kapu}. A statement whose daemon died, or whose resource has no
  * daemon now, fails with a {@link ResourceUnavailableException} saying what became of the data.
+ *
+ * <p>Transactions hold a connection on one daemon ({@link dev.kapu.daemon.TransactionTasks}), as
+ * {@link TransactionSettings} say: rolled back after an idle timeout, and each query's result read
+ * whole on the daemon, up to a limit.
  */
 public final class KapuSqlBackend implements SqlBackend {
   private final Kapu kapu;
   private final List<String> catalogs;
   private final List<String> sqlCatalogs;
   private final Function<String, String> afterLoss;
+  private final DaemonTransactions transactions;
+
+  /**
+   * How transactions behave.
+   *
+   * @param idleTimeout a transaction without a statement this long is rolled back
+   * @param resultLimitBytes the most a query's result inside a transaction may hold (it is read
+   *     whole on its daemon, so that the transaction's connection is free for the next statement)
+   */
+  public record TransactionSettings(Duration idleTimeout, long resultLimitBytes) {
+    /** Five minutes idle; 512 MiB per result. */
+    public static final TransactionSettings DEFAULT = new TransactionSettings(Duration.ofMinutes(5), 512L << 20);
+
+    public TransactionSettings {
+      if (idleTimeout.isNegative() || idleTimeout.isZero() || resultLimitBytes <= 0) {
+        throw new IllegalArgumentException("a transaction's idle timeout and result limit must be positive");
+      }
+    }
+  }
 
   /**
    * @param catalogs the hosted resources to offer, the default first
    * @param sqlCatalogs those that answer {@code information_schema} queries
    */
   public KapuSqlBackend(Kapu kapu, List<String> catalogs, List<String> sqlCatalogs) {
-    this(kapu, catalogs, sqlCatalogs, name -> "run the statement again once a daemon hosts it");
+    this(kapu, catalogs, sqlCatalogs, name -> "run the statement again once a daemon hosts it",
+        TransactionSettings.DEFAULT);
   }
 
   /**
    * @param afterLoss what became of a resource, by name, whose daemon died under a statement (see
    *     {@link ResourceLoss})
+   * @param settings how transactions behave
    */
-  public KapuSqlBackend(Kapu kapu, List<String> catalogs, List<String> sqlCatalogs, Function<String, String> afterLoss) {
+  public KapuSqlBackend(Kapu kapu, List<String> catalogs, List<String> sqlCatalogs, Function<String, String> afterLoss,
+      TransactionSettings settings) {
     if (catalogs.isEmpty()) {
       throw new IllegalArgumentException("no resource to serve");
     }
@@ -53,6 +80,7 @@ public final class KapuSqlBackend implements SqlBackend {
     this.catalogs = List.copyOf(catalogs);
     this.sqlCatalogs = List.copyOf(sqlCatalogs);
     this.afterLoss = afterLoss;
+    this.transactions = new DaemonTransactions(kapu, settings);
   }
 
   @Override
@@ -94,11 +122,20 @@ public final class KapuSqlBackend implements SqlBackend {
 
   @Override
   public boolean cancel(Parked parked) {
+    return session("cancelling").streams().cancel(parked.location(), parked.ticket());
+  }
+
+  @Override
+  public ArrowReader fetch(Parked parked) {
+    return session("relaying a result left on a daemon").streams().open(parked.location(), parked.ticket());
+  }
+
+  private Session session(String what) {
     if (!(kapu instanceof Session session)) {
-      throw new UnsupportedOperationException("cancelling needs a session made by Kapu.builder(), not a "
+      throw new UnsupportedOperationException(what + " needs a session made by Kapu.builder(), not a "
           + kapu.getClass().getName());
     }
-    return session.streams().cancel(parked.location(), parked.ticket());
+    return session;
   }
 
   @Override
@@ -111,6 +148,32 @@ public final class KapuSqlBackend implements SqlBackend {
   public List<List<Object>> metadata(String catalog, CatalogRequest request, boolean readOnly) throws Exception {
     check(catalog);
     return run(catalog, new CatalogMetadataTask(catalog, request, readOnly));
+  }
+
+  @Override
+  public Transaction begin(String catalog, boolean readOnly, int isolation) throws Exception {
+    check(catalog);
+    return transactions.begin(catalog, readOnly, isolation);
+  }
+
+  @Override
+  public void end(Transaction transaction, boolean commit) throws Exception {
+    transactions.end(transaction, commit);
+  }
+
+  @Override
+  public String savepoint(Transaction transaction, String name) throws Exception {
+    return transactions.savepoint(transaction, name);
+  }
+
+  @Override
+  public void endSavepoint(Transaction transaction, String savepoint, boolean rollback) throws Exception {
+    transactions.endSavepoint(transaction, savepoint, rollback);
+  }
+
+  @Override
+  public SqlBackend in(Transaction transaction) {
+    return transactions.in(transaction, this);
   }
 
   private <T> T run(String catalog, Task<T> task) throws Exception {

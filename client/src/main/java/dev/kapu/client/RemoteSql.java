@@ -12,8 +12,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import com.google.protobuf.Any;
+import com.google.protobuf.ByteString;
+import org.apache.arrow.flight.Action;
 import org.apache.arrow.flight.CallOption;
 import org.apache.arrow.flight.CallStatus;
+import org.apache.arrow.flight.CloseSessionRequest;
 import org.apache.arrow.flight.FlightClient;
 import org.apache.arrow.flight.FlightEndpoint;
 import org.apache.arrow.flight.FlightGrpcUtils;
@@ -29,6 +33,8 @@ import org.apache.arrow.flight.SetSessionOptionsResult;
 import org.apache.arrow.flight.client.ClientCookieMiddleware;
 import org.apache.arrow.flight.grpc.NettyClientBuilder;
 import org.apache.arrow.flight.sql.FlightSqlClient;
+import org.apache.arrow.flight.sql.FlightSqlUtils;
+import org.apache.arrow.flight.sql.impl.FlightSql.ActionEndSavepointRequest;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.util.AutoCloseables;
 import org.apache.arrow.vector.VectorSchemaRoot;
@@ -49,9 +55,16 @@ import org.apache.arrow.vector.types.pojo.Schema;
  *     ArrowReader result = remote.query("SELECT 42")) {
  *   while (result.loadNextBatch()) { ... }
  * }
+ * try (RemoteSql.Transaction t = remote.begin()) {   // Flight SQL's BeginTransaction
+ *   t.update("INSERT INTO orders VALUES (1)");
+ *   t.commit();                                       // closed before: rolled back
+ * }
  * }</pre>
+ *
+ * <p>Closing ends the server's session for this client ({@code CloseSession}), which rolls back
+ * any transaction still open on a server that keeps sessions, as {@code kapu serve} does.
  */
-public final class RemoteSql implements AutoCloseable {
+public final class RemoteSql implements RemoteStatements, AutoCloseable {
   private final BufferAllocator allocator;
   private final String user;
   private final String password;
@@ -112,25 +125,110 @@ public final class RemoteSql implements AutoCloseable {
     }
   }
 
-  /**
-   * Whether {@code statement} returns rows, as the server describes it when preparing it (a
-   * prepared statement whose result schema has no columns is an update, as the JDBC driver reads it).
-   */
+  @Override
   public boolean returnsRows(String statement) {
-    try (FlightSqlClient.PreparedStatement prepared = sql.prepare(statement, auth)) {
-      return !prepared.getResultSetSchema().getFields().isEmpty();
-    }
+    return returnsRows(statement, null);
   }
 
-  /** Runs a statement that returns no rows (DDL, INSERT, ...); the number of rows it changed. */
+  @Override
   public long update(String statement) {
     return sql.executeUpdate(statement, auth);
   }
 
-  /** Runs {@code sql} and streams its result, endpoint after endpoint; close the reader when done. */
+  @Override
   public ArrowReader query(String statement) {
-    FlightInfo info = sql.execute(statement, auth);
-    return new EndpointsReader(allocator, info);
+    return new EndpointsReader(allocator, sql.execute(statement, auth));
+  }
+
+  private boolean returnsRows(String statement, FlightSqlClient.Transaction transaction) {
+    try (FlightSqlClient.PreparedStatement prepared = transaction == null ? sql.prepare(statement, auth)
+        : sql.prepare(statement, transaction, auth)) {
+      return !prepared.getResultSetSchema().getFields().isEmpty();
+    }
+  }
+
+  /**
+   * Begins a transaction (Flight SQL's {@code BeginTransaction}): its statements see each other's
+   * changes, which others see once it commits. On {@code kapu serve} it holds a connection on one
+   * daemon until it ends, and is rolled back after the server's idle timeout.
+   *
+   * @throws FlightRuntimeException if the server offers no transactions ({@code UNIMPLEMENTED})
+   */
+  public Transaction begin() {
+    return new Transaction(sql.beginTransaction(auth));
+  }
+
+  /** An open transaction; closing it rolls it back unless it was committed or rolled back. */
+  public final class Transaction implements RemoteStatements, AutoCloseable {
+    private final FlightSqlClient.Transaction id;
+    private boolean ended;
+
+    private Transaction(FlightSqlClient.Transaction id) {
+      this.id = id;
+    }
+
+    @Override
+    public boolean returnsRows(String statement) {
+      return RemoteSql.this.returnsRows(statement, id);
+    }
+
+    @Override
+    public long update(String statement) {
+      return sql.executeUpdate(statement, id, auth);
+    }
+
+    @Override
+    public ArrowReader query(String statement) {
+      return new EndpointsReader(allocator, sql.execute(statement, id, auth));
+    }
+
+    /** Sets a savepoint (Flight SQL's {@code BeginSavepoint}); databases without savepoints refuse. */
+    public Savepoint savepoint(String name) {
+      return new Savepoint(sql.beginSavepoint(id, name, auth));
+    }
+
+    public void commit() {
+      ended = true;
+      sql.commit(id, auth);
+    }
+
+    public void rollback() {
+      ended = true;
+      sql.rollback(id, auth);
+    }
+
+    @Override
+    public void close() {
+      if (!ended) {
+        rollback();
+      }
+    }
+  }
+
+  /** A savepoint of a {@link Transaction}. */
+  public final class Savepoint {
+    private final FlightSqlClient.Savepoint id;
+
+    private Savepoint(FlightSqlClient.Savepoint id) {
+      this.id = id;
+    }
+
+    /**
+     * Undoes what the transaction did since the savepoint; the savepoint stays. Sent as Flight
+     * SQL's EndSavepoint action by hand: {@code FlightSqlClient.rollback(Savepoint)} (18.3) sends
+     * RELEASE instead.
+     */
+    public void rollback() {
+      ActionEndSavepointRequest request = ActionEndSavepointRequest.newBuilder()
+          .setSavepointId(ByteString.copyFrom(id.getSavepointId()))
+          .setAction(ActionEndSavepointRequest.EndSavepoint.END_SAVEPOINT_ROLLBACK).build();
+      client.doAction(new Action(FlightSqlUtils.FLIGHT_SQL_END_SAVEPOINT.getType(), Any.pack(request).toByteArray()),
+          auth).forEachRemaining(result -> { });
+    }
+
+    public void release() {
+      sql.release(id, auth);
+    }
   }
 
   /**
@@ -206,6 +304,11 @@ public final class RemoteSql implements AutoCloseable {
 
   @Override
   public void close() throws Exception {
+    try {
+      sql.closeSession(new CloseSessionRequest(), auth);
+    } catch (FlightRuntimeException e) {
+      // a server that keeps no sessions, or is gone: nothing of ours is left there to end
+    }
     List<AutoCloseable> clients = new ArrayList<>();
     located.values().forEach(l -> clients.add(l.client()));
     located.clear();

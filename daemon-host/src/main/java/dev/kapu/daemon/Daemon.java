@@ -13,6 +13,7 @@ import dev.kapu.serial.SerialFilter;
 import dev.kapu.serial.TaskEnvelope;
 import dev.kapu.daemon.internal.DaemonCalls;
 import dev.kapu.daemon.internal.DaemonStreams;
+import dev.kapu.daemon.internal.OpenTransactions;
 import dev.kapu.daemon.internal.ResourceRegistry;
 import dev.kapu.daemon.internal.TableStore;
 import dev.kapu.daemon.spi.ResourceEnvironment;
@@ -79,6 +80,7 @@ public final class Daemon implements AutoCloseable {
   private final BufferAllocator allocator = new RootAllocator();
   private final TableStore tables;
   private final ResourceRegistry resources;
+  private final OpenTransactions transactions;
   private final DaemonStreams streams;
   private final DaemonContexts.Services services;
   private final RunawayTasks runaways;
@@ -111,20 +113,21 @@ public final class Daemon implements AutoCloseable {
           return daemonId;
         }
       });
+      this.transactions = new OpenTransactions(resources::get, timer, this::announceHosting);
       String dispatcher = options.endpoint().url().getHost();
       boolean local = Hosts.isLoopback(dispatcher);
       // Reached over loopback, the dispatcher and its clients are on this machine; otherwise they
       // dial this daemon at the address it reaches the dispatcher from.
       this.streams = new DaemonStreams(allocator, local ? "127.0.0.1" : "0.0.0.0",
           local ? "127.0.0.1" : Hosts.addressToward(dispatcher), options.endpoint().token(), timer,
-          TimeUnit.MINUTES.toMillis(5), new DaemonCalls(tables, resources, allocator));
+          TimeUnit.MINUTES.toMillis(5), new DaemonCalls(tables, resources, transactions, allocator));
     } catch (Exception e) {
       closeQuietly(tables);
       timer.shutdownNow();
       throw e instanceof RuntimeException r ? r : new IllegalStateException(e.getMessage(), e);
     }
     this.services = new DaemonContexts.Services(daemonId, state, resources, tables, allocator, streams,
-        this::fetchParked);
+        this::fetchParked, transactions);
     WorkerConnection.Identity identity = new WorkerConnection.Identity(daemonId, host,
         ProcessHandle.current().pid(), options.slots(), hostedNames(), streams.url());
     this.connection = WorkerConnection.open(options.endpoint(), identity, new Handler(), timer);
@@ -151,13 +154,21 @@ public final class Daemon implements AutoCloseable {
     return exit;
   }
 
+  /** Resources, tables and, once it holds transactions, their address: what the dispatcher routes here by name. */
   private List<String> hostedNames() {
     List<String> names = new ArrayList<>(resources.names());
     names.addAll(tables.names());
+    if (transactions.announced()) {
+      names.add(transactions.address());
+    }
     return names;
   }
 
-  private void announceHosting() {
+  /**
+   * Serialized: tables and transactions announce from task threads, and an announcement overtaken
+   * by an older one would drop a name.
+   */
+  private synchronized void announceHosting() {
     WorkerConnection c = connection;
     if (c != null) {
       c.hosting(hostedNames());
@@ -305,8 +316,8 @@ public final class Daemon implements AutoCloseable {
     long now = System.nanoTime();
     if (!options.wall().isZero() && now - startedAt >= options.wall().toNanos()) {
       drain("it reached its wall time of " + options.wall().toSeconds() + " s");
-    } else if (!options.idle().isZero() && running.isEmpty() && setupsRunning.get() == 0
-        && now - lastActivity >= options.idle().toNanos()) {
+    } else if (!options.idle().isZero() && running.isEmpty() && setupsRunning.get() == 0 && transactions.isEmpty()
+        && now - lastActivity >= options.idle().toNanos()) { // an open transaction is not idle: it ends by its own timeout
       drain("it was idle for " + options.idle().toSeconds() + " s");
     }
   }
@@ -368,6 +379,7 @@ public final class Daemon implements AutoCloseable {
       // could block or crash, and the process's exit frees everything anyway.
       log.warn("leaving {} runaway thread(s) behind; resources are released by the process's exit", runaways.count());
     } else {
+      closeQuietly(transactions); // rolled back before their resources close
       closeQuietly(resources);
       closeQuietly(tables);
       closeQuietly(allocator);

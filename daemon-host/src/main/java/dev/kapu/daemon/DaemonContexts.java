@@ -1,6 +1,7 @@
 package dev.kapu.daemon;
 
 import dev.kapu.daemon.internal.DaemonStreams;
+import dev.kapu.daemon.internal.OpenTransactions;
 import dev.kapu.daemon.internal.ResourceRegistry;
 import dev.kapu.daemon.spi.HostedResource;
 import dev.kapu.daemon.spi.ReadOnlyException;
@@ -48,7 +49,8 @@ final class DaemonContexts {
       ArrowTables tables,
       BufferAllocator allocator,
       DaemonStreams streams,
-      Function<String, ArrowReader> parked) {}
+      Function<String, ArrowReader> parked,
+      OpenTransactions transactions) {}
 
   /** One call's context; what it opens is closed by {@link #close()}. */
   static final class Context implements TaskContext, TaskScope, AutoCloseable {
@@ -115,6 +117,11 @@ final class DaemonContexts {
      */
     ArrowReader queryReadOnly(String resource, String sql, Object... parameters) {
       return query(resource, sql, parameters, true);
+    }
+
+    /** The transactions this daemon holds open, for Kapu's transaction tasks. */
+    OpenTransactions transactions() {
+      return services.transactions();
     }
 
     /** For a caller who may only read: the resource's read-only connection, closed when the task ends. */

@@ -7,6 +7,7 @@ import java.sql.ParameterMetaData;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.ResultSetMetaData;
+import java.sql.Savepoint;
 import java.sql.Types;
 import java.util.ArrayList;
 import java.util.List;
@@ -62,7 +63,7 @@ public record DescribeTask(String resource, String sql, boolean readOnly) implem
       if (connection instanceof DuckDBConnection duck) {
         DuckDbKind.exposeTables(sql, duck, ctx.tables(), ctx.allocator(), exposed); // the daemon's Arrow tables
       }
-      return describe(connection, ctx);
+      return describe(connection, resource, sql, readOnly, false, ctx);
     } catch (Exception e) {
       if (readOnly) {
         ReadOnlyException.throwIfDatabaseRefusal(e);
@@ -73,7 +74,18 @@ public record DescribeTask(String resource, String sql, boolean readOnly) implem
     }
   }
 
-  private Description describe(Connection connection, TaskContext ctx) throws Exception {
+  /**
+   * Describes {@code sql} on a transaction's connection ({@link TransactionTasks.Describe}): what it
+   * tries is undone to a savepoint, and where the database has none (DuckDB) it tries nothing that
+   * could fail, since a failed statement aborts the transaction the client holds.
+   */
+  static Description describeHeld(Connection connection, String resource, String sql, boolean readOnly,
+      TaskContext ctx) throws Exception {
+    return describe(connection, resource, sql, readOnly, true, ctx);
+  }
+
+  private static Description describe(Connection connection, String resource, String sql, boolean readOnly,
+      boolean held, TaskContext ctx) throws Exception {
     boolean rows;
     List<Field> parameters = new ArrayList<>();
     ColumnMetadata resultColumns;
@@ -106,9 +118,14 @@ public record DescribeTask(String resource, String sql, boolean readOnly) implem
     while (body.endsWith(";")) {
       body = body.substring(0, body.length() - 1).strip();
     }
+    String wrapped = "SELECT * FROM (" + body + ") AS kapu_describe LIMIT 0";
+    if (held) {
+      return new Description(SqlSchemas.toBytes(annotated(heldSchema(connection, sql, wrapped, parameters.size(), ctx),
+          resultColumns)), parameterSchema);
+    }
     Schema schema;
     try {
-      schema = schema(connection, "SELECT * FROM (" + body + ") AS kapu_describe LIMIT 0", parameters.size(), ctx);
+      schema = schema(connection, wrapped, parameters.size(), ctx);
     } catch (Exception notWrappable) {
       // SHOW, DESCRIBE, PRAGMA, INSERT ... RETURNING: run it as it is and keep only the schema, in a
       // transaction rolled back at once, so that describing a statement changes nothing (it runs
@@ -126,6 +143,34 @@ public record DescribeTask(String resource, String sql, boolean readOnly) implem
   /** {@code schema} carrying what the database declared about its columns (Flight SQL's column metadata). */
   private static Schema annotated(Schema schema, ColumnMetadata columns) {
     return columns == null ? schema : columns.annotate(schema);
+  }
+
+  /** The result schema of {@code sql} on a transaction's connection; see {@link #describeHeld}. */
+  private static Schema heldSchema(Connection connection, String sql, String wrapped, int parameters, TaskContext ctx)
+      throws Exception {
+    if (connection.getMetaData().supportsSavepoints()) {
+      Savepoint mark = connection.setSavepoint();
+      try {
+        try {
+          return schema(connection, wrapped, parameters, ctx);
+        } catch (Exception notWrappable) {
+          connection.rollback(mark); // the failure aborted the transaction back to here
+          return schema(connection, sql, parameters, ctx); // runs it, undone below
+        }
+      } finally {
+        connection.rollback(mark);
+        connection.releaseSavepoint(mark);
+      }
+    }
+    // DuckDB: a statement that fails aborts the transaction, except on a parser error
+    if (DuckDbKind.isOneSelect(connection, sql)) {
+      return schema(connection, wrapped, parameters, ctx);
+    }
+    // INSERT ... RETURNING, PRAGMA, EXPLAIN, CALL: running it would do it twice, so the types
+    // come from the prepared statement (arrow-jdbc's mapping of them, which its simple columns share)
+    try (PreparedStatement statement = connection.prepareStatement(sql)) {
+      return ResultSetArrowReader.schemaOf(statement.getMetaData(), ctx.allocator());
+    }
   }
 
   private static Schema rolledBack(Connection connection, Callable<Schema> describe) throws Exception {

@@ -2,6 +2,7 @@ package dev.kapu.client.cli;
 
 import dev.kapu.client.Kapu;
 import dev.kapu.client.RemoteSql;
+import dev.kapu.client.RemoteStatements;
 import dev.kapu.daemon.ResourceSpec;
 import java.io.BufferedOutputStream;
 import java.io.FileDescriptor;
@@ -14,6 +15,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -35,6 +37,10 @@ import picocli.CommandLine.Parameters;
  * Binary formats are not written to a terminal. A file is written beside its final name and moved
  * there when complete, so a failed query leaves no half file. Failures are one line on stderr and
  * exit code 1 (2 for a bad command line); {@code --verbose} adds the stack trace.
+ *
+ * <p>With {@code --url}, several statements run one after the other, each result written in turn;
+ * with {@code --transaction} they run in one transaction (Flight SQL's {@code BeginTransaction}),
+ * committed after the last, rolled back at the first that fails.
  */
 @Command(name = "query", mixinStandardHelpOptions = true,
     description = "Run SQL on a Flight SQL server (--url) or on local daemons hosting the embedded DuckDB"
@@ -49,8 +55,13 @@ final class QueryCommand implements Callable<Integer> {
     }
   }
 
-  @Parameters(index = "0", description = "The SQL to run.")
-  String sql;
+  @Parameters(arity = "1..*", paramLabel = "SQL",
+      description = "The SQL to run; with --url, several statements run one after the other.")
+  List<String> statements;
+
+  @Option(names = "--transaction", description = "With --url: run the statements in one transaction, committed"
+      + " after the last, rolled back at the first that fails.")
+  boolean transaction;
 
   @Option(names = "--url", paramLabel = "URL",
       description = "A Flight SQL server: grpc://host:port or grpc+tls://host:port (default: local daemons).")
@@ -98,6 +109,9 @@ final class QueryCommand implements Callable<Integer> {
     if (url != null && (duckdb != null || config != null)) {
       return usage("--duckdb and --config start local daemons: not with --url");
     }
+    if (url == null && (transaction || statements.size() > 1)) {
+      return usage((transaction ? "--transaction" : "several statements") + " need(s) --url (a Flight SQL server)");
+    }
     if (!verbose) {
       // Flight's client logs a failed handshake with its stack trace; the one line below says it all
       System.setProperty("org.slf4j.simpleLogger.log.org.apache.arrow.flight.auth2.ClientHandshakeWrapper", "off");
@@ -106,6 +120,10 @@ final class QueryCommand implements Callable<Integer> {
     Format chosen = format != null ? format : defaultFormat(stdoutIsTerminal);
     if (chosen.binary() && output == null && stdoutIsTerminal) {
       return usage("--format " + chosen + " writes binary data: give --output FILE or redirect stdout");
+    }
+    if (statements.size() > 1 && (output != null || chosen.binary())) {
+      return usage("several statements write their results one after the other, as text: not with --output"
+          + " or --format " + chosen);
     }
     // progress only where it cannot mix with the result: a table is printed at the end
     boolean progress = Terminal.stderr() && (output != null || !stdoutIsTerminal || chosen == Format.table);
@@ -158,12 +176,35 @@ final class QueryCommand implements Callable<Integer> {
       if (catalog != null) {
         remote.catalog(catalog);
       }
-      if (remote.returnsRows(sql)) {
-        write(chosen, remote.query(sql), allocator, progress);
-      } else { // CREATE, INSERT, ...: nothing to format, say what it did
-        long changed = remote.update(sql);
-        System.out.println(changed < 0 ? "done" : changed + (changed == 1 ? " row" : " rows") + " changed");
+      if (!transaction) {
+        for (String sql : statements) {
+          run(remote, sql, chosen, allocator, progress);
+        }
+        return;
       }
+      try (RemoteSql.Transaction t = remote.begin()) { // closed before the commit: rolled back
+        for (int i = 0; i < statements.size(); i++) {
+          try {
+            run(t, statements.get(i), chosen, allocator, progress);
+          } catch (Exception e) {
+            System.err.println("kapu query: statement " + (i + 1) + " of " + statements.size()
+                + " failed; the transaction is rolled back");
+            throw e;
+          }
+        }
+        t.commit();
+      }
+    }
+  }
+
+  /** Runs one statement; a query's result is written, an update says what it did. */
+  private void run(RemoteStatements remote, String sql, Format chosen, BufferAllocator allocator, boolean progress)
+      throws Exception {
+    if (remote.returnsRows(sql)) {
+      write(chosen, remote.query(sql), allocator, progress);
+    } else { // CREATE, INSERT, ...: nothing to format, say what it did
+      long changed = remote.update(sql);
+      System.out.println(changed < 0 ? "done" : changed + (changed == 1 ? " row" : " rows") + " changed");
     }
   }
 
@@ -185,7 +226,7 @@ final class QueryCommand implements Callable<Integer> {
           duckdb == null ? Map.of() : Map.of("path", duckdb.toAbsolutePath().toString())));
     }
     try (Kapu kapu = builder.local()) {
-      write(chosen, kapu.query(catalog != null ? catalog : "duckdb", sql), kapu.allocator(), progress);
+      write(chosen, kapu.query(catalog != null ? catalog : "duckdb", statements.get(0)), kapu.allocator(), progress);
     }
   }
 

@@ -105,6 +105,15 @@ final class ServeCommand implements Callable<Integer> {
       + " cannot reach the daemons (default: clients fetch them from the daemon that ran the query).")
   boolean relay;
 
+  @Option(names = "--transaction-idle-seconds", defaultValue = "300", paramLabel = "S",
+      description = "A transaction without a statement this long is rolled back (default ${DEFAULT-VALUE}).")
+  long transactionIdleSeconds;
+
+  @Option(names = "--transaction-result-mb", defaultValue = "512", paramLabel = "MB",
+      description = "The most a query's result inside a transaction may hold, read whole on its daemon"
+          + " (default ${DEFAULT-VALUE}).")
+  long transactionResultMb;
+
   @Override
   public Integer call() throws Exception {
     if (controller != null && daemons != null) {
@@ -179,11 +188,19 @@ final class ServeCommand implements Callable<Integer> {
         ? KapuFlightSqlProducer.Delivery.RELAY
         : KapuFlightSqlProducer.Delivery.DIRECT;
     String uploads = uploadResource(resources);
+    KapuSqlBackend.TransactionSettings transactions;
+    try {
+      transactions = new KapuSqlBackend.TransactionSettings(Duration.ofSeconds(transactionIdleSeconds),
+          transactionResultMb << 20);
+    } catch (IllegalArgumentException e) {
+      System.err.println("kapu serve: " + e.getMessage());
+      return 2;
+    }
     Function<LocalKapu, FlightProducer> producer = session -> new KapuFlightProducer(
         new KapuFlightBackend(session, catalogs, uploads),
         access,
         new KapuFlightSqlProducer(new KapuSqlBackend(session, catalogs, sqlCatalogs,
-            ResourceLoss.of(resources, controller == null)), access, session.allocator(),
+            ResourceLoss.of(resources, controller == null), transactions), access, session.allocator(),
             version(), delivery),
         new ResultStreams(session.allocator(), session.endpoint().token()),
         session.allocator());

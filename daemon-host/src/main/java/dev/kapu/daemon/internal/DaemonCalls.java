@@ -52,7 +52,8 @@ import org.slf4j.LoggerFactory;
  *   <li>{@code DoPut} with a path {@code [name]} or {@code [name, "replace"]}: a table into memory,
  *       visible only once the stream has completed; a failed or cut stream stores nothing.
  *   <li>{@code DoPut} with a Flight SQL {@code CommandStatementIngest} whose catalog names a duckdb
- *       resource: the batches go into a DuckDB table through its Arrow import, in one transaction.
+ *       resource: the batches go into a DuckDB table through its Arrow import, in one transaction:
+ *       its own, or the open transaction the command names (held here).
  *   <li>{@code DoExchange} with a path {@code [function, argument...]}: a {@link ColumnarFunction}
  *       over the incoming batches, batch by batch.
  * </ul>
@@ -65,12 +66,15 @@ public final class DaemonCalls {
 
   private final TableStore tables;
   private final ResourceRegistry resources;
+  private final OpenTransactions transactions;
   private final BufferAllocator allocator;
   private final Map<String, ColumnarFunction> functions = new TreeMap<>();
 
-  public DaemonCalls(TableStore tables, ResourceRegistry resources, BufferAllocator allocator) {
+  public DaemonCalls(TableStore tables, ResourceRegistry resources, OpenTransactions transactions,
+      BufferAllocator allocator) {
     this.tables = tables;
     this.resources = resources;
+    this.transactions = transactions;
     this.allocator = allocator;
     for (ColumnarFunction f : ServiceLoader.load(ColumnarFunction.class)) {
       functions.putIfAbsent(f.name(), f);
@@ -182,32 +186,59 @@ public final class DaemonCalls {
           + command.getCatalog() + "' is a " + resource.kind() + " resource").toRuntimeException();
     }
     String target = (command.hasSchema() ? quote(command.getSchema()) + "." : "") + quote(command.getTable());
+    if (command.hasTransactionId()) {
+      return transactions.use(command.getTransactionId().toStringUtf8(), held -> {
+        if (!held.resource().equals(command.getCatalog()) || held.readOnly()
+            || !(held.connection() instanceof DuckDBConnection connection)) {
+          throw CallStatus.INVALID_ARGUMENT.withDescription("bulk ingest joins a read-write transaction on its"
+              + " catalog; this one " + (held.readOnly() ? "is read-only" : "runs on '" + held.resource() + "'"))
+              .toRuntimeException();
+        }
+        return ingest(connection, command, target, stream, false);
+      });
+    }
     List<AutoCloseable> opened = new ArrayList<>();
     try {
       DuckDBConnection connection = resource.get(DuckDBConnection.class, opened::add);
       connection.setAutoCommit(false);
-      String sql = ingestStatement(command, target, exists(connection, command));
-      FlightStreamReader reader = new FlightStreamReader(stream, false);
-      String view = "kapu_ingest_" + UUID.randomUUID().toString().replace("-", "");
-      ArrowArrayStream arrow = ArrowArrayStream.allocateNew(allocator);
-      opened.add(arrow);
-      Data.exportArrayStream(allocator, reader, arrow);
-      connection.registerArrowStream(view, arrow);
-      try (Statement statement = connection.createStatement()) {
-        statement.execute(sql + " SELECT * FROM " + view);
-        connection.commit();
-      } catch (SQLException e) {
-        connection.rollback();
-        throw CallStatus.INVALID_ARGUMENT.withDescription("bulk ingest into " + target + " failed, nothing"
-            + " was written: " + e.getMessage()).withCause(e).toRuntimeException();
-      }
-      log.info("ingested {} rows into '{}'.{}", reader.rows(), command.getCatalog(), target);
-      return reader.rows();
+      return ingest(connection, command, target, stream, true);
     } finally {
       List<AutoCloseable> lastFirst = new ArrayList<>(opened);
       java.util.Collections.reverse(lastFirst);
       AutoCloseables.close(lastFirst);
     }
+  }
+
+  /**
+   * One statement reads the whole stream into {@code target}. On a connection of its own ({@code
+   * own}) it commits, or rolls back on failure; in a client's transaction that is the client's to do.
+   */
+  private long ingest(DuckDBConnection connection, CommandStatementIngest command, String target, FlightStream stream,
+      boolean own) throws Exception {
+    String sql = ingestStatement(command, target, exists(connection, command));
+    FlightStreamReader reader = new FlightStreamReader(stream, false);
+    String view = "kapu_ingest_" + UUID.randomUUID().toString().replace("-", "");
+    try (ArrowArrayStream arrow = ArrowArrayStream.allocateNew(allocator)) {
+      Data.exportArrayStream(allocator, reader, arrow);
+      connection.registerArrowStream(view, arrow);
+      try (Statement statement = connection.createStatement()) {
+        statement.execute(sql + " SELECT * FROM " + view);
+        if (own) {
+          connection.commit();
+        } else {
+          statement.execute("DROP VIEW " + view); // the transaction goes on; the stream it reads does not
+        }
+      } catch (SQLException e) {
+        if (own) {
+          connection.rollback();
+        }
+        throw CallStatus.INVALID_ARGUMENT.withDescription("bulk ingest into " + target + " failed, nothing"
+            + " was written" + (own ? "" : " (and DuckDB aborted the transaction: roll it back)") + ": "
+            + e.getMessage()).withCause(e).toRuntimeException();
+      }
+    }
+    log.info("ingested {} rows into '{}'.{}", reader.rows(), command.getCatalog(), target);
+    return reader.rows();
   }
 
   /** The statement, up to its {@code SELECT}, that the table definition options call for. */
@@ -217,10 +248,6 @@ public final class DaemonCalls {
       throw CallStatus.INVALID_ARGUMENT.withDescription("temporary tables are not supported: one lives"
           + " only as long as its connection, and each Kapu statement runs on a connection of its own")
           .toRuntimeException();
-    }
-    if (command.hasTransactionId()) {
-      throw CallStatus.INVALID_ARGUMENT.withDescription("transactions are not supported (each ingest is"
-          + " one transaction of its own)").toRuntimeException();
     }
     if (exists) {
       return switch (options.getIfExists()) {

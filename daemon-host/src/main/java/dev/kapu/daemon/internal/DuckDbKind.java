@@ -245,24 +245,41 @@ public final class DuckDbKind implements ResourceKind {
   /** What a read-only connection does besides preparing: nothing that ends its transaction or bypasses checks. */
   private static final Set<String> READ_ONLY_CONNECTION_METHODS = Set.of(
       "prepareStatement", "close", "isClosed", "getAutoCommit", "isReadOnly", "getMetaData", "getWarnings",
-      "clearWarnings", "equals", "hashCode", "toString");
+      "clearWarnings", "getTransactionIsolation", "setTransactionIsolation", "equals", "hashCode", "toString");
 
   /** Parses {@code sql} with DuckDB's parser and refuses it unless it is one SELECT (see the class comment). */
   static void requireOneSelect(Connection connection, String sql) throws SQLException {
+    Parsed parsed = parse(connection, sql);
+    if (parsed.error() && "parser".equals(parsed.errorType())) {
+      throw new SQLException("Parser Error: " + parsed.errorMessage()); // the caller's typo, not a refusal
+    }
+    if (parsed.error() || parsed.statements() != 1) {
+      throw new ReadOnlyException("for a caller who may only read, DuckDB runs one SELECT statement"
+          + " (SELECT, FROM, VALUES, WITH, SHOW, DESCRIBE, SUMMARIZE), and this "
+          + (parsed.error() ? "is another kind of statement" : "is " + parsed.statements() + " statements"));
+    }
+  }
+
+  /**
+   * Whether DuckDB's parser reads {@code sql} as one SELECT. Asking fails on nothing, so it leaves
+   * a transaction as it was (a failed statement would abort it).
+   */
+  public static boolean isOneSelect(Connection connection, String sql) throws SQLException {
+    Parsed parsed = parse(connection, sql);
+    return !parsed.error() && parsed.statements() == 1;
+  }
+
+  /** What DuckDB's parser says of a statement ({@code json_serialize_sql}, which serializes SELECTs only). */
+  private record Parsed(boolean error, String errorType, String errorMessage, long statements) {}
+
+  private static Parsed parse(Connection connection, String sql) throws SQLException {
     try (PreparedStatement parse = connection.prepareStatement("SELECT json_extract(s, '$.error')::BOOLEAN,"
         + " s->>'$.error_type', s->>'$.error_message', json_array_length(s, '$.statements')"
         + " FROM (SELECT json_serialize_sql(?::VARCHAR) AS s)")) {
       parse.setString(1, sql);
       try (ResultSet r = parse.executeQuery()) {
         r.next();
-        if (r.getBoolean(1) && "parser".equals(r.getString(2))) {
-          throw new SQLException("Parser Error: " + r.getString(3)); // the caller's typo, not a refusal
-        }
-        if (r.getBoolean(1) || r.getLong(4) != 1) {
-          throw new ReadOnlyException("for a caller who may only read, DuckDB runs one SELECT statement"
-              + " (SELECT, FROM, VALUES, WITH, SHOW, DESCRIBE, SUMMARIZE), and this "
-              + (r.getBoolean(1) ? "is another kind of statement" : "is " + r.getLong(4) + " statements"));
-        }
+        return new Parsed(r.getBoolean(1), r.getString(2), r.getString(3), r.getLong(4));
       }
     }
   }

@@ -78,7 +78,8 @@ import org.slf4j.LoggerFactory;
  *       replace one. Batches stream on to the daemon as they arrive; the table appears when the
  *       stream completes, and a failed or cut upload leaves nothing.
  *   <li>{@code DoPut} with Flight SQL's {@code CommandStatementIngest}: into a DuckDB table of the
- *       catalog (resource) named, else the session's, in one transaction.
+ *       catalog (resource) named, else the session's, in one transaction: its own, or the open
+ *       transaction the command names, on the daemon that holds it.
  *   <li>{@code DoExchange} with the path {@code [function, argument...]}: a columnar function on a
  *       daemon, batches streaming both ways.
  * </ul>
@@ -419,6 +420,10 @@ public final class KapuFlightProducer implements FlightProducer, AutoCloseable {
 
   private void ingest(CallContext context, CommandStatementIngest command, FlightStream stream,
       StreamListener<PutResult> ack) throws Exception {
+    if (command.hasTransactionId()) {
+      ingestInTransaction(context, command, stream, ack);
+      return;
+    }
     String resource = command.hasCatalog() ? command.getCatalog() : KapuFlightSqlProducer.sessionCatalog(context);
     if (resource == null) {
       resource = backend.resources().get(0);
@@ -432,6 +437,23 @@ public final class KapuFlightProducer implements FlightProducer, AutoCloseable {
     FlightDescriptor forDaemon = FlightDescriptor.command(
         Any.pack(command.toBuilder().setCatalog(resource).build()).toByteArray());
     relayPut(target, forDaemon, stream, ack);
+  }
+
+  /** Bulk ingest that joins an open transaction: on the daemon that holds it, on its connection. */
+  private void ingestInTransaction(CallContext context, CommandStatementIngest command, FlightStream stream,
+      StreamListener<PutResult> ack) {
+    SqlBackend.Transaction t = flightSql.transaction(context, command.getTransactionId());
+    if (command.hasCatalog() && !command.getCatalog().equals(t.catalog())) {
+      throw CallStatus.INVALID_ARGUMENT.withDescription("transaction " + t.id() + " runs on catalog '" + t.catalog()
+          + "', not '" + command.getCatalog() + "'").toRuntimeException();
+    }
+    checkWrite(context, t.catalog());
+    FlightBackend.Daemon holder = backend.daemons().stream().filter(d -> d.id().equals(t.holder())).findFirst()
+        .orElseThrow(() -> CallStatus.INVALID_ARGUMENT.withDescription("transaction " + t.id() + " was lost with"
+            + " daemon " + t.holder() + ", which held it; the database rolled it back").toRuntimeException());
+    FlightDescriptor forDaemon = FlightDescriptor.command(Any.pack(command.toBuilder().setCatalog(t.catalog())
+        .setTransactionId(ByteString.copyFromUtf8(t.id())).build()).toByteArray());
+    relayPut(holder, forDaemon, stream, ack);
   }
 
   /** The least busy daemon hosting {@code resource} (any daemon if null). */

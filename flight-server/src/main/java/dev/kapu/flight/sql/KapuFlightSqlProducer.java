@@ -40,9 +40,15 @@ import org.apache.arrow.flight.SchemaResult;
 import org.apache.arrow.flight.Ticket;
 import org.apache.arrow.flight.sql.CancelResult;
 import org.apache.arrow.flight.sql.NoOpFlightSqlProducer;
+import org.apache.arrow.flight.sql.impl.FlightSql.ActionBeginSavepointRequest;
+import org.apache.arrow.flight.sql.impl.FlightSql.ActionBeginSavepointResult;
+import org.apache.arrow.flight.sql.impl.FlightSql.ActionBeginTransactionRequest;
+import org.apache.arrow.flight.sql.impl.FlightSql.ActionBeginTransactionResult;
 import org.apache.arrow.flight.sql.impl.FlightSql.ActionClosePreparedStatementRequest;
 import org.apache.arrow.flight.sql.impl.FlightSql.ActionCreatePreparedStatementRequest;
 import org.apache.arrow.flight.sql.impl.FlightSql.ActionCreatePreparedStatementResult;
+import org.apache.arrow.flight.sql.impl.FlightSql.ActionEndSavepointRequest;
+import org.apache.arrow.flight.sql.impl.FlightSql.ActionEndTransactionRequest;
 import org.apache.arrow.flight.sql.impl.FlightSql.CommandGetCatalogs;
 import org.apache.arrow.flight.sql.impl.FlightSql.CommandGetCrossReference;
 import org.apache.arrow.flight.sql.impl.FlightSql.CommandGetDbSchemas;
@@ -100,6 +106,13 @@ import org.slf4j.LoggerFactory;
  * primary and foreign keys, XDBC type info. A ticket is good for one DoGet. A database error
  * reaches the client as a Flight status carrying the database's message.
  *
+ * <p>Transactions ({@link FlightSqlTransactions}): Flight SQL's BeginTransaction, EndTransaction
+ * and savepoints, and BEGIN, COMMIT, ROLLBACK and SAVEPOINT sent as SQL ({@link
+ * TransactionStatement}), which act on the client's session. A statement runs in the transaction
+ * it names, else in its session's, on the connection the transaction holds; a query there runs
+ * when asked for (its result waits on the daemon, relayed or not), in its place among the
+ * transaction's statements.
+ *
  * <p>{@code CancelFlightInfo} (and the older {@code CancelQuery}) stops a query whose result waits
  * or streams: its daemon drops it, or ends its stream at the next batch with CANCELLED (closing
  * the database's result, which stops its work), and a later DoGet of its ticket is answered
@@ -130,6 +143,7 @@ public final class KapuFlightSqlProducer extends NoOpFlightSqlProducer {
   private final BufferAllocator allocator;
   private final Delivery delivery;
   private final FlightSqlMetadata metadata;
+  private final FlightSqlTransactions transactions;
   private final Map<ByteString, Prepared> prepared = new ConcurrentHashMap<>();
   /** Relay: queries whose ticket was handed out and not yet fetched. */
   private final Recent<Pending> pending = new Recent<>();
@@ -145,26 +159,45 @@ public final class KapuFlightSqlProducer extends NoOpFlightSqlProducer {
     return delivery;
   }
 
-  /** A prepared statement: whose, where and what, and the parameters last bound to it. */
+  /**
+   * A prepared statement: whose, where and what, and the parameters last bound to it. It runs in
+   * the transaction it was prepared with ({@code transaction}), else in its session's at the time.
+   */
   private static final class Prepared {
     final String user;
     final boolean readOnly;
     final String catalog;
     final String sql;
     final SqlBackend.Description description;
+    final ByteString transaction;
+    /** Non-null for BEGIN, COMMIT, ...: run by {@link FlightSqlTransactions} when executed. */
+    final TransactionStatement control;
     volatile List<List<Object>> parameters = List.of();
 
-    Prepared(String user, boolean readOnly, String catalog, String sql, SqlBackend.Description description) {
+    Prepared(String user, boolean readOnly, String catalog, String sql, SqlBackend.Description description,
+        ByteString transaction, TransactionStatement control) {
       this.user = user;
       this.readOnly = readOnly;
       this.catalog = catalog;
       this.sql = sql;
       this.description = description;
+      this.transaction = transaction;
+      this.control = control;
     }
   }
 
-  /** A query a ticket stands for, until its user fetches it. */
-  private record Pending(String user, boolean readOnly, String catalog, String sql, List<Object> parameters) {}
+  /**
+   * A query a ticket stands for, until its user fetches it. One inside a transaction ran when it
+   * was asked for, and its result waits on its daemon ({@code parked}); others run when fetched.
+   */
+  private record Pending(String user, boolean readOnly, String catalog, String sql, List<Object> parameters,
+      SqlBackend.Parked parked) {}
+
+  /**
+   * Where a statement runs: {@code backend} is the producer's own, or its view inside {@code
+   * transaction} (null outside one).
+   */
+  private record Target(SqlBackend backend, String catalog, boolean readOnly, SqlBackend.Transaction transaction) {}
 
   /** Every authenticated user may do everything; clients fetch results straight from daemons. */
   public KapuFlightSqlProducer(SqlBackend backend, BufferAllocator allocator, String version) {
@@ -182,6 +215,7 @@ public final class KapuFlightSqlProducer extends NoOpFlightSqlProducer {
     this.allocator = allocator;
     this.delivery = delivery;
     this.metadata = new FlightSqlMetadata(backend, access, allocator, version);
+    this.transactions = new FlightSqlTransactions(backend);
   }
 
   /** The catalogs this call's user may see, the default first. */
@@ -263,6 +297,7 @@ public final class KapuFlightSqlProducer extends NoOpFlightSqlProducer {
       StreamListener<CloseSessionResult> listener) {
     ServerSessionMiddleware sessions = context.getMiddleware(KapuServer.SESSIONS);
     if (sessions != null && sessions.hasSession()) {
+      transactions.sessionClosed(context); // rolls back the session's transactions
       sessions.closeSession();
     }
     listener.onNext(new CloseSessionResult(CloseSessionResult.Status.CLOSED));
@@ -319,19 +354,74 @@ public final class KapuFlightSqlProducer extends NoOpFlightSqlProducer {
     super.getStream(context, ticket, listener);
   }
 
-  private SqlBackend.Description describe(String user, String catalog, String sql, boolean readOnly) {
+  private SqlBackend.Description describe(Target target, String user, String sql) {
     try {
-      return backend.describe(catalog, sql, readOnly);
+      return target.backend().describe(target.catalog(), sql, target.readOnly());
     } catch (Exception e) {
-      throw status(e, user, catalog);
+      throw status(e, user, target.catalog());
     }
+  }
+
+  /**
+   * Where a statement runs: in the transaction it names ({@code named}), else in its session's,
+   * else on the session's catalog on its own.
+   */
+  private Target target(CallContext context, ByteString named) {
+    SqlBackend.Transaction t;
+    try {
+      t = transactions.of(context, named);
+    } catch (RuntimeException e) {
+      throw status(e);
+    }
+    if (t == null) {
+      String catalog = catalog(context);
+      return new Target(backend, catalog, readOnly(context, catalog), null);
+    }
+    return new Target(backend.in(t), t.catalog(), t.readOnly(), t);
+  }
+
+  /** Where a prepared statement runs; one prepared on another catalog than the transaction's is refused. */
+  private Target target(CallContext context, Prepared p) {
+    Target target = target(context, p.transaction);
+    if (target.transaction() == null) {
+      return new Target(backend, p.catalog, p.readOnly, null);
+    }
+    if (!target.catalog().equals(p.catalog)) {
+      throw CallStatus.INVALID_ARGUMENT.withDescription("this statement was prepared on catalog '" + p.catalog
+          + "', and the transaction runs on '" + target.catalog() + "'").toRuntimeException();
+    }
+    return target;
+  }
+
+  /** The transaction statement {@code sql} is (BEGIN, COMMIT, ...), or null. */
+  private static TransactionStatement control(String sql) {
+    try {
+      return TransactionStatement.parse(sql);
+    } catch (IllegalArgumentException e) {
+      throw status(e);
+    }
+  }
+
+  /** A query to fetch later; inside a transaction it runs now, in its place among the transaction's statements. */
+  private Pending pending(Target target, String user, String sql, List<Object> parameters) {
+    SqlBackend.Parked parked = null;
+    if (target.transaction() != null) {
+      try {
+        parked = target.backend().park(target.catalog(), sql, parameters, target.readOnly());
+      } catch (Exception e) {
+        throw status(e, user, target.catalog());
+      }
+    }
+    return new Pending(user, target.readOnly(), target.catalog(), sql, parameters, parked);
   }
 
   private FlightInfo ticketFor(Pending query, Schema schema, FlightDescriptor descriptor) {
     if (delivery == Delivery.DIRECT) {
-      SqlBackend.Parked parked;
+      SqlBackend.Parked parked = query.parked();
       try {
-        parked = backend.park(query.catalog(), query.sql(), query.parameters(), query.readOnly());
+        if (parked == null) {
+          parked = backend.park(query.catalog(), query.sql(), query.parameters(), query.readOnly());
+        }
       } catch (Exception e) {
         throw status(e, query.user(), query.catalog());
       }
@@ -348,21 +438,25 @@ public final class KapuFlightSqlProducer extends NoOpFlightSqlProducer {
   @Override
   public FlightInfo getFlightInfoStatement(CommandStatementQuery command, CallContext context,
       FlightDescriptor descriptor) {
-    String catalog = catalog(context);
-    boolean readOnly = readOnly(context, catalog);
-    SqlBackend.Description d = describe(context.peerIdentity(), catalog, command.getQuery(), readOnly);
+    if (control(command.getQuery()) != null) {
+      throw CallStatus.INVALID_ARGUMENT.withDescription("not a query (it returns no rows): use an update").toRuntimeException();
+    }
+    Target target = target(context, command.getTransactionId());
+    SqlBackend.Description d = describe(target, context.peerIdentity(), command.getQuery());
     if (d.result() == null) {
       throw CallStatus.INVALID_ARGUMENT.withDescription("not a query (it returns no rows): use an update").toRuntimeException();
     }
-    return ticketFor(new Pending(context.peerIdentity(), readOnly, catalog, command.getQuery(), List.of()),
-        d.result(), descriptor);
+    return ticketFor(pending(target, context.peerIdentity(), command.getQuery(), List.of()), d.result(), descriptor);
   }
 
   @Override
   public SchemaResult getSchemaStatement(CommandStatementQuery command, CallContext context,
       FlightDescriptor descriptor) {
-    String catalog = catalog(context);
-    SqlBackend.Description d = describe(context.peerIdentity(), catalog, command.getQuery(), readOnly(context, catalog));
+    if (control(command.getQuery()) != null) {
+      return new SchemaResult(new Schema(List.of()));
+    }
+    SqlBackend.Description d = describe(target(context, command.getTransactionId()), context.peerIdentity(),
+        command.getQuery());
     return new SchemaResult(d.result() != null ? d.result() : new Schema(List.of()));
   }
 
@@ -394,7 +488,8 @@ public final class KapuFlightSqlProducer extends NoOpFlightSqlProducer {
    * closes the database's result there).
    */
   private void relay(Pending query, AtomicBoolean stop, ServerStreamListener listener) {
-    try (ArrowReader reader = backend.query(query.catalog(), query.sql(), query.parameters(), query.readOnly())) {
+    try (ArrowReader reader = query.parked() != null ? backend.fetch(query.parked())
+        : backend.query(query.catalog(), query.sql(), query.parameters(), query.readOnly())) {
       if (Outbound.sendBatches(reader, listener, stop::get)) {
         listener.completed();
       } else if (stop.get()) {
@@ -409,11 +504,15 @@ public final class KapuFlightSqlProducer extends NoOpFlightSqlProducer {
   public void createPreparedStatement(ActionCreatePreparedStatementRequest request, CallContext context,
       StreamListener<Result> listener) {
     try {
-      String catalog = catalog(context);
-      boolean readOnly = readOnly(context, catalog);
-      SqlBackend.Description d = describe(context.peerIdentity(), catalog, request.getQuery(), readOnly);
+      TransactionStatement control = control(request.getQuery());
+      Target target = control != null ? null : target(context, request.getTransactionId());
+      String catalog = target != null ? target.catalog() : catalog(context);
+      boolean readOnly = target != null ? target.readOnly() : readOnly(context, catalog);
+      SqlBackend.Description d = control != null ? new SqlBackend.Description(null, new Schema(List.of()))
+          : describe(target, context.peerIdentity(), request.getQuery());
       ByteString handle = ByteString.copyFromUtf8(UUID.randomUUID().toString());
-      prepared.put(handle, new Prepared(context.peerIdentity(), readOnly, catalog, request.getQuery(), d));
+      prepared.put(handle, new Prepared(context.peerIdentity(), readOnly, catalog, request.getQuery(), d,
+          request.getTransactionId(), control));
       ActionCreatePreparedStatementResult.Builder result = ActionCreatePreparedStatementResult.newBuilder()
           .setPreparedStatementHandle(handle)
           .setParameterSchema(ByteString.copyFrom(SqlSchemas.toBytes(d.parameters())));
@@ -452,7 +551,7 @@ public final class KapuFlightSqlProducer extends NoOpFlightSqlProducer {
       throw CallStatus.INVALID_ARGUMENT.withDescription("not a query (it returns no rows): use an update").toRuntimeException();
     }
     List<Object> parameters = p.parameters.isEmpty() ? List.of() : p.parameters.get(0);
-    return ticketFor(new Pending(p.user, p.readOnly, p.catalog, p.sql, parameters), p.description.result(), descriptor);
+    return ticketFor(pending(target(context, p), p.user, p.sql, parameters), p.description.result(), descriptor);
   }
 
   @Override
@@ -472,8 +571,12 @@ public final class KapuFlightSqlProducer extends NoOpFlightSqlProducer {
       listener.error(e);
       return;
     }
-    relay(new Pending(p.user, p.readOnly, p.catalog, p.sql, p.parameters.isEmpty() ? List.of() : p.parameters.get(0)),
-        new AtomicBoolean(), listener);
+    try {
+      relay(pending(target(context, p), p.user, p.sql, p.parameters.isEmpty() ? List.of() : p.parameters.get(0)),
+          new AtomicBoolean(), listener);
+    } catch (FlightRuntimeException e) {
+      listener.error(e);
+    }
   }
 
   @Override
@@ -496,14 +599,21 @@ public final class KapuFlightSqlProducer extends NoOpFlightSqlProducer {
     return () -> {
       try {
         Prepared p = lookup(command.getPreparedStatementHandle(), context);
+        if (p.control != null) {
+          rows(stream);
+          transactions.execute(context, p.control, p.transaction, p.catalog, p.readOnly);
+          sendCount(0, ack);
+          return;
+        }
         access.check(p.user, p.catalog, Right.WRITE);
+        Target target = writable(target(context, p));
         List<List<Object>> rows = rows(stream);
         long count = 0;
         if (rows.isEmpty()) {
-          count = backend.update(p.catalog, p.sql, List.of());
+          count = target.backend().update(p.catalog, p.sql, List.of());
         }
         for (List<Object> row : rows) {
-          count += backend.update(p.catalog, p.sql, row);
+          count += target.backend().update(p.catalog, p.sql, row);
         }
         sendCount(count, ack);
       } catch (Exception e) {
@@ -517,13 +627,29 @@ public final class KapuFlightSqlProducer extends NoOpFlightSqlProducer {
       StreamListener<PutResult> ack) {
     return () -> {
       try {
-        String catalog = catalog(context);
-        access.check(context.peerIdentity(), catalog, Right.WRITE);
-        sendCount(backend.update(catalog, command.getQuery(), List.of()), ack);
+        TransactionStatement control = control(command.getQuery());
+        if (control != null) {
+          String catalog = catalog(context);
+          transactions.execute(context, control, command.getTransactionId(), catalog, readOnly(context, catalog));
+          sendCount(0, ack);
+          return;
+        }
+        Target target = target(context, command.getTransactionId());
+        access.check(context.peerIdentity(), target.catalog(), Right.WRITE);
+        sendCount(writable(target).backend().update(target.catalog(), command.getQuery(), List.of()), ack);
       } catch (Exception e) {
         ack.onError(status(e));
       }
     };
+  }
+
+  /** An update may not run in a READ ONLY transaction. */
+  private static Target writable(Target target) {
+    if (target.transaction() != null && target.transaction().readOnly()) {
+      throw CallStatus.INVALID_ARGUMENT.withDescription("transaction " + target.transaction().id() + " is READ ONLY:"
+          + " it runs no updates").toRuntimeException();
+    }
+    return target;
   }
 
   private void sendCount(long count, StreamListener<PutResult> ack) {
@@ -550,6 +676,40 @@ public final class KapuFlightSqlProducer extends NoOpFlightSqlProducer {
       }
     }
     return rows;
+  }
+
+  // ---- transactions -------------------------------------------------------------------------
+
+  @Override
+  public void beginTransaction(ActionBeginTransactionRequest request, CallContext context,
+      StreamListener<ActionBeginTransactionResult> listener) {
+    try {
+      String catalog = catalog(context);
+      transactions.begin(context, catalog, readOnly(context, catalog), listener);
+    } catch (RuntimeException e) {
+      listener.onError(status(e));
+    }
+  }
+
+  @Override
+  public void endTransaction(ActionEndTransactionRequest request, CallContext context, StreamListener<Result> listener) {
+    transactions.end(request, context, listener);
+  }
+
+  @Override
+  public void beginSavepoint(ActionBeginSavepointRequest request, CallContext context,
+      StreamListener<ActionBeginSavepointResult> listener) {
+    transactions.beginSavepoint(request, context, listener);
+  }
+
+  @Override
+  public void endSavepoint(ActionEndSavepointRequest request, CallContext context, StreamListener<Result> listener) {
+    transactions.endSavepoint(request, context, listener);
+  }
+
+  /** The open transaction {@code id} names, this call's user's: bulk ingest joins it on its daemon. */
+  public SqlBackend.Transaction transaction(CallContext context, ByteString id) {
+    return transactions.named(context, id);
   }
 
   // ---- cancellation -------------------------------------------------------------------------
@@ -610,9 +770,13 @@ public final class KapuFlightSqlProducer extends NoOpFlightSqlProducer {
     }
   }
 
-  private boolean cancelRelayed(ByteString handle) {
-    if (pending.remove(handle) != null) {
+  private boolean cancelRelayed(ByteString handle) throws Exception {
+    Pending query = pending.remove(handle);
+    if (query != null) {
       cancelled.put(handle, Boolean.TRUE);
+      if (query.parked() != null) {
+        backend.cancel(query.parked());
+      }
       return true;
     }
     AtomicBoolean stop = relaying.get(handle);

@@ -1,5 +1,6 @@
 package dev.kapu.flight.sql;
 
+import java.time.Duration;
 import java.util.List;
 import org.apache.arrow.vector.ipc.ArrowReader;
 import org.apache.arrow.vector.types.pojo.Schema;
@@ -63,6 +64,70 @@ public interface SqlBackend {
   default List<List<Object>> metadata(String catalog, CatalogRequest request, boolean readOnly) throws Exception {
     throw new UnsupportedOperationException("this backend answers no metadata questions");
   }
+
+  /**
+   * Fetches a result {@link #park} left waiting on a daemon, for a server that relays it to its
+   * client (a query that ran inside a transaction runs when it is asked for, not when it is fetched).
+   */
+  default ArrowReader fetch(Parked parked) throws Exception {
+    throw new UnsupportedOperationException("this backend cannot leave results on daemons");
+  }
+
+  // ---- transactions -----------------------------------------------------------------------
+
+  /**
+   * Begins a transaction on {@code catalog}: one connection, on one daemon, held for the
+   * transaction's life; {@link #in} runs statements there.
+   *
+   * @param readOnly the transaction may only read (the caller may only read, or asked for READ ONLY):
+   *     the database itself refuses writes, as for {@link #query}
+   * @param isolation a {@link java.sql.Connection} {@code TRANSACTION_*} level, or {@code
+   *     TRANSACTION_NONE} for the database's default; a level the database does not offer is refused
+   *     with an {@link IllegalArgumentException}
+   */
+  default Transaction begin(String catalog, boolean readOnly, int isolation) throws Exception {
+    throw new UnsupportedOperationException("this backend offers no transactions");
+  }
+
+  /** Commits or rolls back; the transaction ends either way (a commit the database refuses rolls back). */
+  default void end(Transaction transaction, boolean commit) throws Exception {
+    throw new UnsupportedOperationException("this backend offers no transactions");
+  }
+
+  /** Sets a savepoint called {@code name} in the transaction; returns its id. */
+  default String savepoint(Transaction transaction, String name) throws Exception {
+    throw new UnsupportedOperationException("this backend offers no savepoints");
+  }
+
+  /**
+   * Releases the savepoint, or rolls back to it (it then stays, as in SQL). {@code savepoint} is an
+   * id {@link #savepoint} returned, or else a savepoint's name (the most recent of that name).
+   */
+  default void endSavepoint(Transaction transaction, String savepoint, boolean rollback) throws Exception {
+    throw new UnsupportedOperationException("this backend offers no savepoints");
+  }
+
+  /**
+   * This backend's statements, run inside {@code transaction} on its connection: {@link
+   * #describe}, {@link #query}, {@link #park} and {@link #update} take the transaction's catalog.
+   * A query's result is read whole before the call returns, so the connection is free for the
+   * next statement. A transaction that is no longer open fails them with {@link
+   * TransactionEndedException}.
+   */
+  default SqlBackend in(Transaction transaction) {
+    throw new UnsupportedOperationException("this backend offers no transactions");
+  }
+
+  /**
+   * An open transaction.
+   *
+   * @param id its unique name, handed to the client
+   * @param catalog where its statements run
+   * @param readOnly whether it may only read
+   * @param holder the daemon that holds its connection, where whatever joins it must go
+   * @param idleTimeout it is rolled back after this long without a statement
+   */
+  record Transaction(String id, String catalog, boolean readOnly, String holder, Duration idleTimeout) {}
 
   /**
    * What a statement returns and takes.

@@ -1,0 +1,128 @@
+package dev.kapu.daemon;
+
+import dev.kapu.daemon.internal.OpenTransactions;
+import java.io.Serializable;
+import java.time.Duration;
+import java.util.List;
+import org.apache.arrow.vector.ipc.ArrowReader;
+
+/**
+ * The tasks behind Flight SQL transactions. {@link Begin} opens a transaction on a daemon hosting
+ * the resource: a connection of its own, held until {@link End}. Every daemon hosts a name of its
+ * own, its address, with which the transaction's id starts ({@link #address}), so the other tasks
+ * here, routed to it ({@code TaskOptions.on(address(id))}), run on that daemon, on that
+ * connection, one after the other. A transaction is rolled back when
+ * left idle past its timeout, and when its daemon goes. A task naming a transaction that is no
+ * longer open fails with {@link dev.kapu.flight.sql.TransactionEndedException}, saying how it ended.
+ *
+ * <p>A query's result is read whole on the daemon before the task returns, so that the connection
+ * is free for the next statement while the client fetches it; at most {@code resultLimitBytes}.
+ * The daemon's Arrow tables are not visible inside transactions.
+ */
+public final class TransactionTasks {
+  private TransactionTasks() {}
+
+  /** Whether a hosted name is a daemon's address, not a resource's or a table's. */
+  public static boolean isAddress(String hostedName) {
+    return hostedName.startsWith(OpenTransactions.PREFIX);
+  }
+
+  /** The hosted name that routes a task to the daemon holding {@code transaction}. */
+  public static String address(String transaction) {
+    return OpenTransactions.address(transaction);
+  }
+
+  private static OpenTransactions open(TaskContext ctx) {
+    return DaemonContexts.of(ctx).transactions();
+  }
+
+  /**
+   * Begins a transaction on {@code resource}.
+   *
+   * @param readOnly on the resource's read-only connection: the database refuses writes
+   * @param isolation a {@link java.sql.Connection} {@code TRANSACTION_*} level, or {@code TRANSACTION_NONE}
+   * @param idleMillis rolled back after this long without a statement
+   * @param resultLimitBytes the most a query's result may hold
+   */
+  public record Begin(String resource, boolean readOnly, int isolation, long idleMillis, long resultLimitBytes)
+      implements Task<Begun> {
+    @Override
+    public Begun run(TaskContext ctx) throws Exception {
+      String id = open(ctx).begin(resource, readOnly, isolation, Duration.ofMillis(idleMillis), resultLimitBytes);
+      return new Begun(id, ctx.daemonId());
+    }
+  }
+
+  /**
+   * A transaction begun.
+   *
+   * @param id its id, which starts with its daemon's {@link #address}
+   * @param daemonId the daemon that holds it
+   */
+  public record Begun(String id, String daemonId) implements Serializable {}
+
+  /** Commits or rolls back; the transaction ends either way. */
+  public record End(String transaction, boolean commit) implements Task<Boolean> {
+    @Override
+    public Boolean run(TaskContext ctx) throws Exception {
+      open(ctx).end(transaction, commit);
+      return true;
+    }
+  }
+
+  /** Sets a savepoint called {@code name}; returns its id. */
+  public record SetSavepoint(String transaction, String name) implements Task<String> {
+    @Override
+    public String run(TaskContext ctx) throws Exception {
+      return open(ctx).savepoint(transaction, name);
+    }
+  }
+
+  /** Releases a savepoint (by id, else by name, the most recent), or rolls back to it. */
+  public record EndSavepoint(String transaction, String savepoint, boolean rollback) implements Task<Boolean> {
+    @Override
+    public Boolean run(TaskContext ctx) throws Exception {
+      open(ctx).endSavepoint(transaction, savepoint, rollback);
+      return true;
+    }
+  }
+
+  /** {@link DescribeTask} inside the transaction: nothing it tries ends or aborts the transaction. */
+  public record Describe(String transaction, String sql) implements Task<DescribeTask.Description> {
+    @Override
+    public DescribeTask.Description run(TaskContext ctx) throws Exception {
+      return open(ctx).use(transaction, held -> DescribeTask.describeHeld(held.connection(), held.resource(), sql,
+          held.readOnly(), ctx));
+    }
+  }
+
+  /** A query inside the transaction; like any Arrow result, its reader streams from the daemon. */
+  public record Query(String transaction, String sql, List<Object> parameters) implements Task<ArrowReader> {
+    @Override
+    public ArrowReader run(TaskContext ctx) throws Exception {
+      return open(ctx).use(transaction, held -> held.query(sql, parameters, ctx.allocator()));
+    }
+  }
+
+  /** {@link ParkQueryTask} inside the transaction: the result waits on the daemon for a Flight SQL client. */
+  public record Park(String transaction, String sql, List<Object> parameters) implements Task<ParkQueryTask.Parked> {
+    @Override
+    public ParkQueryTask.Parked run(TaskContext ctx) throws Exception {
+      ArrowReader result = new Query(transaction, sql, parameters).run(ctx);
+      try {
+        return DaemonContexts.park(ctx, result);
+      } catch (RuntimeException e) {
+        result.close();
+        throw e;
+      }
+    }
+  }
+
+  /** An update inside the transaction; the number of rows changed. */
+  public record Update(String transaction, String sql, List<Object> parameters) implements Task<Long> {
+    @Override
+    public Long run(TaskContext ctx) throws Exception {
+      return open(ctx).use(transaction, held -> held.update(sql, parameters));
+    }
+  }
+}
