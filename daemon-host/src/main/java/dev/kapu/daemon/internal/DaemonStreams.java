@@ -9,6 +9,8 @@ import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import dev.kapu.flight.Outbound;
@@ -81,6 +83,8 @@ public final class DaemonStreams implements AutoCloseable {
   private final ScheduledExecutorService timer;
   private final long expiryMillis;
   private final DaemonCalls calls;
+  /** Runs the endpoint's calls: bulk ingest and table queries run DuckDB on them. */
+  private final ExecutorService callRunners = Executors.newCachedThreadPool(new DatabaseThreads("kapu-daemon-call"));
 
   /**
    * @param bindHost the address to listen on
@@ -93,6 +97,7 @@ public final class DaemonStreams implements AutoCloseable {
     this.calls = calls;
     this.server = FlightServer.builder(allocator, Location.forGrpcInsecure(bindHost, 0), new Producer())
         .middleware(ACCESS, new AccessFactory(token))
+        .executor(callRunners)
         .build()
         .start();
     this.url = "grpc://" + Hosts.forUri(advertisedHost) + ":" + server.getPort();
@@ -330,5 +335,6 @@ public final class DaemonStreams implements AutoCloseable {
     if (!server.awaitTermination(2, TimeUnit.SECONDS)) {
       server.close();
     }
+    callRunners.shutdown();
   }
 }
