@@ -13,6 +13,7 @@ import dev.kapu.serial.SerialFilter;
 import dev.kapu.serial.TaskEnvelope;
 import dev.kapu.daemon.internal.DaemonCalls;
 import dev.kapu.daemon.internal.DaemonStreams;
+import dev.kapu.daemon.internal.DatabaseErrors;
 import dev.kapu.daemon.internal.DatabaseThreads;
 import dev.kapu.daemon.internal.ResourceRegistry;
 import dev.kapu.daemon.internal.TableStore;
@@ -454,7 +455,7 @@ public final class Daemon implements AutoCloseable {
         if (t instanceof VirtualMachineError && !(t instanceof StackOverflowError)) {
           throw (VirtualMachineError) t; // out of memory: the daemon cannot vouch for itself
         }
-        result.addError(itemTimedOut == index ? RemoteError.timedOut(late) : RemoteError.of(t));
+        result.addError(itemTimedOut == index ? RemoteError.timedOut(late) : DatabaseErrors.remoteError(t));
         return false;
       } finally {
         synchronized (this) {

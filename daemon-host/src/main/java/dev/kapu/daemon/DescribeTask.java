@@ -65,7 +65,7 @@ public record DescribeTask(String resource, String sql, boolean readOnly) implem
       if (readOnly) {
         ReadOnlyException.throwIfDatabaseRefusal(e);
       }
-      throw e;
+      throw DaemonContexts.statementFailed(resource, e);
     } finally {
       AutoCloseables.close(exposed);
     }

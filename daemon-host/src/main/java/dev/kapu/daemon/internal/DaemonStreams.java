@@ -13,6 +13,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import dev.kapu.flight.ErrorStatuses;
 import dev.kapu.flight.Outbound;
 import dev.kapu.flight.internal.Hosts;
 import org.apache.arrow.flight.Action;
@@ -208,8 +209,9 @@ public final class DaemonStreams implements AutoCloseable {
           listener.error(CallStatus.CANCELLED.withDescription(CANCELLED + " while it streamed").toRuntimeException());
         }
       } catch (Exception e) {
-        listener.error(CallStatus.INTERNAL.withDescription("the result stream failed: " + e.getMessage())
-            .withCause(e).toRuntimeException());
+        // a statement can fail as its result streams (DuckDB computes as it is read): its error says whose fault
+        listener.error(ErrorStatuses.of(DatabaseErrors.categorize(e),
+            "the result stream failed: " + ErrorStatuses.message(e), e));
       } finally {
         streaming.remove(id);
         bury(id, stream.cancelled ? CANCELLED + " while it streamed"
