@@ -68,10 +68,15 @@ class Session implements Kapu {
     t.setDaemon(true);
     return t;
   });
+  /** Bounds what submitted tasks hold until they finish; map keeps its own window instead. */
+  private final QueueBudget budget;
+  /** Set while this thread delivers a task's outcome: a submit from a callback there must not wait. */
+  private static final ThreadLocal<Boolean> DELIVERING = ThreadLocal.withInitial(() -> false);
   private volatile boolean closed;
 
   Session(TaskGateway gateway, CodecRegistry codecs, long seed, TaskOptions defaults,
-      List<AutoCloseable> owned, String token) {
+      List<AutoCloseable> owned, String token, QueueBudget budget) {
+    this.budget = budget;
     this.gateway = gateway;
     this.codecs = codecs;
     this.seed = seed;
@@ -156,10 +161,21 @@ class Session implements Kapu {
   public <T> TaskFuture<T> submit(Task<T> task, TaskOptions options) {
     ensureOpen();
     EncodedBytes envelope = TaskEnvelope.call(task, seed, sequence.incrementAndGet()).encode(codecs);
+    long taken = budget.take(envelope.size(), !DELIVERING.get());
     TaskFuture<T> future = new TaskFuture<>();
     track(future);
-    send(envelope, Map.of(), options, (outcome, last) -> settle(future, outcome), future::attach);
+    send(envelope, Map.of(), options, returning(taken, (outcome, last) -> settle(future, outcome)), future::attach);
     return future;
+  }
+
+  /** {@code listener}, after giving back to the budget what the task took, when its last outcome comes. */
+  private OutcomeListener returning(long taken, OutcomeListener listener) {
+    return (outcome, last) -> {
+      if (last) {
+        budget.giveBack(taken);
+      }
+      listener.onOutcome(outcome, last);
+    };
   }
 
   @Override
@@ -171,17 +187,20 @@ class Session implements Kapu {
   public <T> TaskFuture<T> submit(ArrowReader input, ArrowTask<T> task, TaskOptions options) {
     String ticket = UUID.randomUUID().toString();
     EncodedBytes envelope;
+    long taken;
     try {
       ensureOpen();
       envelope = TaskEnvelope.call(new ArrowInputTask<>(task, ticket), seed, sequence.incrementAndGet())
           .encode(codecs);
+      taken = budget.take(envelope.size(), !DELIVERING.get()); // the input streams: only its envelope waits
     } catch (RuntimeException e) {
       closeQuietly(input); // it was handed over
       throw e;
     }
     TaskFuture<T> future = new TaskFuture<>();
     track(future);
-    send(envelope, Map.of(ticket, input), options, (outcome, last) -> settle(future, outcome), future::attach);
+    send(envelope, Map.of(ticket, input), options, returning(taken, (outcome, last) -> settle(future, outcome)),
+        future::attach);
     return future;
   }
 
@@ -191,7 +210,8 @@ class Session implements Kapu {
    * first, and the task follows naming them; {@code attach} hears the task's handle then.
    */
   void send(EncodedBytes envelope, Map<String, ArrowReader> arguments, TaskOptions options,
-      OutcomeListener listener, Consumer<TaskHandle> attach) {
+      OutcomeListener outcomes, Consumer<TaskHandle> attach) {
+    OutcomeListener listener = delivering(outcomes);
     if (arguments.isEmpty() && ByteStreams.inline(envelope)) {
       attach.accept(gateway.submit(request(envelope.toByteArray(), options, List.of()), listener));
       return;
@@ -216,6 +236,19 @@ class Session implements Kapu {
         attach.accept(gateway.submit(request(payload, options, List.copyOf(parked.keySet())), listener));
       }
     });
+  }
+
+  /** {@code listener}, marking the thread as one that delivers outcomes while it runs. */
+  private static OutcomeListener delivering(OutcomeListener listener) {
+    return (outcome, last) -> {
+      boolean outer = DELIVERING.get();
+      DELIVERING.set(true);
+      try {
+        listener.onOutcome(outcome, last);
+      } finally {
+        DELIVERING.set(outer);
+      }
+    };
   }
 
   static TaskRequest request(byte[] payload, TaskOptions options, List<String> parked) {
@@ -412,6 +445,7 @@ class Session implements Kapu {
       return;
     }
     closed = true;
+    budget.close();
     for (CompletableFuture<?> f : List.copyOf(open)) {
       f.cancel(true);
     }

@@ -35,6 +35,10 @@ final class Sessions {
     return registry.discover().build();
   }
 
+  static QueueBudget budget(Kapu.Builder b) {
+    return new QueueBudget(b.queueBudget > 0 ? b.queueBudget : QueueBudget.defaultLimit(), b.whenQueueFull);
+  }
+
   private static long seed(Kapu.Builder b) {
     return b.seed != null ? b.seed : new SecureRandom().nextLong();
   }
@@ -96,7 +100,7 @@ final class Sessions {
     } catch (IllegalStateException e) {
       throw new KapuException("cannot connect to " + url + ": " + e.getMessage(), e);
     }
-    return new Session(gateway, codecs(b), seed(b), b.taskOptions, List.of(), token);
+    return new Session(gateway, codecs(b), seed(b), b.taskOptions, List.of(), token, budget(b));
   }
 
   /** Starts daemons somewhere and says which have started. */
@@ -122,7 +126,8 @@ final class Sessions {
     LocalSession(KapuServer server, DaemonStarter starter, CodecRegistry codecs, long seed,
         Kapu.Builder b, AutoCloseable daemons, AutoCloseable producer) {
       // Closed last to first: the server, then the daemons, then the producer.
-      super(server.gateway(), codecs, seed, b.taskOptions, List.of(producer, daemons, server), server.endpoint().token());
+      super(server.gateway(), codecs, seed, b.taskOptions, List.of(producer, daemons, server), server.endpoint().token(),
+          budget(b));
       this.server = server;
       this.starter = starter;
       this.startTimeout = b.startTimeout;
