@@ -136,7 +136,7 @@ public record DescribeTask(String resource, String sql, boolean readOnly) implem
       }
       try (ResultSet result = statement.executeQuery()) {
         if (result instanceof DuckDBResultSet duck) {
-          try (ArrowReader reader = (ArrowReader) duck.arrowExportStream(ctx.allocator(), 1)) {
+          try (ArrowReader reader = DuckDbKind.export(duck, ctx.allocator(), 1)) {
             return reader.getVectorSchemaRoot().getSchema();
           }
         }

@@ -106,6 +106,29 @@ class DeepSqlServeTest {
     assertTheSameDaemonsServe();
   }
 
+  /**
+   * A result whose own type nests deeper than Arrow Java's C Data import takes (64 levels) cannot
+   * travel as Arrow: it is refused as not supported, saying so, where DuckDB would answer.
+   */
+  @Test
+  void aResultTypeNestedDeeperThanArrowTakesIsRefusedClearly() throws Exception {
+    try (Connection c = connect()) {
+      try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT " + nestedStruct(60) + " AS s")) {
+        assertThat(rs.next()).isTrue();
+      }
+      assertThatThrownBy(() -> single(c, "SELECT " + nestedStruct(100) + " AS s"))
+          .isInstanceOf(SQLException.class)
+          .hasMessageContaining("the result's types nest deeper than Arrow's C Data interface imports (64 levels)")
+          .satisfies(e -> assertThat(status(e)).isEqualTo(FlightStatusCode.UNIMPLEMENTED));
+      assertThat(single(c, "SELECT 8")).isEqualTo(8L);
+    }
+    assertTheSameDaemonsServe();
+  }
+
+  private static String nestedStruct(int depth) {
+    return "{'a': ".repeat(depth) + "1" + "}".repeat(depth);
+  }
+
   private static String joins(int n) {
     StringBuilder sql = new StringBuilder();
     for (int i = 1; i <= n; i++) {
