@@ -1,5 +1,6 @@
 package dev.kapu.it;
 
+import static dev.kapu.it.FlightSqlUsersServeTest.status;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -10,7 +11,6 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import org.apache.arrow.flight.FlightRuntimeException;
 import org.apache.arrow.flight.FlightStatusCode;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -152,14 +152,5 @@ class DeepSqlServeTest {
       assertThat(rs.next()).isTrue();
       return rs.getLong(1);
     }
-  }
-
-  static FlightStatusCode status(Throwable e) {
-    for (Throwable t = e; t != null; t = t.getCause()) {
-      if (t instanceof FlightRuntimeException f) {
-        return f.status().code();
-      }
-    }
-    return null;
   }
 }
