@@ -4,7 +4,6 @@ import dev.kapu.daemon.DescribeTask;
 import dev.kapu.daemon.ParkQueryTask;
 import dev.kapu.daemon.Task;
 import dev.kapu.daemon.TransactionTasks;
-import dev.kapu.daemon.spi.ReadOnlyException;
 import dev.kapu.flight.sql.SqlBackend;
 import dev.kapu.flight.sql.SqlSchemas;
 import dev.kapu.flight.sql.TransactionEndedException;
@@ -87,15 +86,13 @@ final class DaemonTransactions {
   private static Exception translate(Throwable failure, SqlBackend.Transaction t) {
     if (failure instanceof RemoteTaskException remote) {
       String type = remote.remoteClassName();
-      if (ReadOnlyException.class.getName().equals(type)) {
-        return new SecurityException(remote.remoteMessage(), remote);
-      }
       if (TransactionEndedException.class.getName().equals(type)) {
         return new TransactionEndedException(remote.remoteMessage());
       }
       if (IllegalArgumentException.class.getName().equals(type)) {
         return new IllegalArgumentException(remote.remoteMessage(), remote);
       }
+      return KapuSqlBackend.translate(remote);
     }
     if (t != null && failure instanceof DaemonLostException) {
       return lost(t, failure.getMessage());

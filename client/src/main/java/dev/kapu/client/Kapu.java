@@ -104,6 +104,14 @@ public interface Kapu extends AutoCloseable {
   @Override
   void close();
 
+  /** What {@code submit} does when the session's queue budget is spent ({@link Builder#queueBudget}). */
+  enum QueueFull {
+    /** Block the caller until finished tasks make room. */
+    WAIT,
+    /** Throw {@link QueueFullException} at once; nothing is queued. */
+    FAIL
+  }
+
   /** Settings for a Kapu session. */
   final class Builder {
     int daemons = 1;
@@ -124,8 +132,37 @@ public interface Kapu extends AutoCloseable {
     final List<ResourceSpec> resources = new ArrayList<>();
     Function<? super LocalKapu, ? extends FlightProducer> flightProducer;
     CallHeaderAuthenticator flightAuthenticator;
+    long queueBudget;
+    QueueFull whenQueueFull = QueueFull.WAIT;
 
     Builder() {}
+
+    /**
+     * How many bytes the tasks this session submits may hold at once before they finish: each
+     * counts its encoded size (what it captures and its arguments) plus 1 KiB. Past it, {@code
+     * submit} waits for room, or refuses ({@link #whenQueueFull}). A task larger than the whole
+     * budget goes when no other is outstanding. {@code map} is not counted: it keeps a window of
+     * chunks of its own. Default: an eighth of the heap ({@code -Xmx}).
+     */
+    public Builder queueBudget(long bytes) {
+      if (bytes <= 0) {
+        throw new IllegalArgumentException("the queue budget must be positive: " + bytes);
+      }
+      this.queueBudget = bytes;
+      return this;
+    }
+
+    /**
+     * What {@code submit} does when the queue budget is spent: {@link QueueFull#WAIT} (the default)
+     * blocks the caller until tasks finish, {@link QueueFull#FAIL} throws {@link
+     * QueueFullException} at once. A submit made while Kapu delivers an outcome (in a future's
+     * callback on Kapu's thread) never waits, as the outcomes that would make room come that way:
+     * it is let in over the budget, or with {@code FAIL} refused.
+     */
+    public Builder whenQueueFull(QueueFull action) {
+      this.whenQueueFull = java.util.Objects.requireNonNull(action);
+      return this;
+    }
 
     /**
      * For {@link #local()}: serves the plain Flight and Flight SQL calls on the dispatcher's port

@@ -88,10 +88,14 @@ final class KapuExecutorService extends AbstractExecutorService {
     if (shutdown) {
       throw new RejectedExecutionException("this executor is shut down");
     }
-    if (command instanceof RemoteTask<?> task) {
-      task.run();
-    } else {
-      newTaskFor(command, null).run();
+    try {
+      if (command instanceof RemoteTask<?> task) {
+        task.run();
+      } else {
+        newTaskFor(command, null).run();
+      }
+    } catch (QueueFullException e) {
+      throw new RejectedExecutionException(e.getMessage(), e);
     }
   }
 

@@ -7,6 +7,7 @@ import dev.kapu.daemon.QueryTask;
 import dev.kapu.daemon.Task;
 import dev.kapu.daemon.UpdateTask;
 import dev.kapu.daemon.spi.ReadOnlyException;
+import dev.kapu.flight.StatementFailure;
 import dev.kapu.flight.sql.CatalogRequest;
 import dev.kapu.flight.sql.ResourceUnavailableException;
 import dev.kapu.flight.sql.SqlBackend;
@@ -189,18 +190,33 @@ public final class KapuSqlBackend implements SqlBackend {
   }
 
   /**
-   * Runs {@code task} and waits for its value; its failure is thrown as the cause, and a daemon's
-   * read-only refusal ({@link ReadOnlyException}) as a {@link SecurityException}.
+   * Runs {@code task} and waits for its value. A daemon's read-only refusal ({@link
+   * ReadOnlyException}) is thrown as a {@link SecurityException}, any other failure on the daemon
+   * as a {@link StatementFailure} with the category the daemon gave it (none for a fault of Kapu's
+   * own) and its message without the remote class's name; a failure on the way is thrown as it is.
    */
   static <T> T await(Kapu kapu, Task<T> task, TaskOptions options) throws Exception {
     try {
       return kapu.submit(task, options).get();
     } catch (ExecutionException e) {
-      if (e.getCause() instanceof RemoteTaskException remote
-          && ReadOnlyException.class.getName().equals(remote.remoteClassName())) {
-        throw new SecurityException(remote.remoteMessage(), remote);
+      if (e.getCause() instanceof RemoteTaskException remote) {
+        throw translate(remote);
       }
       throw e.getCause() instanceof Exception cause ? cause : e;
     }
   }
+
+  /**
+   * A statement task's failure on its daemon as the producer tells it to clients: a read-only
+   * refusal as a {@link SecurityException}, anything else as a {@link StatementFailure} with the
+   * daemon's judgement of whose fault it was and the database's own words.
+   */
+  static RuntimeException translate(RemoteTaskException remote) {
+    if (ReadOnlyException.class.getName().equals(remote.remoteClassName())) {
+      return new SecurityException(remote.remoteMessage(), remote);
+    }
+    return new StatementFailure(remote.category(), remote.remoteMessage() != null ? remote.remoteMessage()
+        : "the task failed inside Kapu on its daemon (the daemon's log has the details)", remote);
+  }
+
 }

@@ -1,5 +1,6 @@
 package dev.kapu.client;
 
+import dev.kapu.serial.ErrorCategory;
 import dev.kapu.serial.RemoteError;
 
 /**
@@ -11,12 +12,14 @@ public class RemoteTaskException extends KapuException {
 
   private final String remoteClassName;
   private final String remoteMessage;
+  private final ErrorCategory category;
 
   public RemoteTaskException(RemoteError error) {
     super(error.className() + (error.message() != null ? ": " + error.message() : ""),
         error.cause() != null ? new RemoteTaskException(error.cause()) : null);
     this.remoteClassName = error.className();
     this.remoteMessage = error.message();
+    this.category = error.category();
     setStackTrace(error.stackTrace().toArray(StackTraceElement[]::new));
   }
 
@@ -28,5 +31,13 @@ public class RemoteTaskException extends KapuException {
   /** Its message, or null. */
   public String remoteMessage() {
     return remoteMessage;
+  }
+
+  /**
+   * What the daemon judged the failure to be when a database raised it (a statement's mistake, an
+   * unknown name, a refusal by rights ...); null for any other exception.
+   */
+  public ErrorCategory category() {
+    return category;
   }
 }

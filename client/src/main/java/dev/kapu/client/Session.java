@@ -69,10 +69,15 @@ class Session implements Kapu {
     t.setDaemon(true);
     return t;
   });
+  /** Bounds what submitted tasks hold until they finish; map keeps its own window instead. */
+  private final QueueBudget budget;
+  /** Set while this thread delivers a task's outcome: a submit from a callback there must not wait. */
+  private static final ThreadLocal<Boolean> DELIVERING = ThreadLocal.withInitial(() -> false);
   private volatile boolean closed;
 
   Session(TaskGateway gateway, CodecRegistry codecs, long seed, TaskOptions defaults,
-      List<AutoCloseable> owned, String token, Liveness liveness) {
+      List<AutoCloseable> owned, String token, Liveness liveness, QueueBudget budget) {
+    this.budget = budget;
     this.gateway = gateway;
     this.codecs = codecs;
     this.seed = seed;
@@ -157,10 +162,22 @@ class Session implements Kapu {
   public <T> TaskFuture<T> submit(Task<T> task, TaskOptions options) {
     ensureOpen();
     EncodedBytes envelope = TaskEnvelope.call(task, seed, sequence.incrementAndGet()).encode(codecs);
+    long taken = budget.take(envelope.size(), !DELIVERING.get());
     TaskFuture<T> future = new TaskFuture<>();
     track(future);
-    send(envelope, Map.of(), options, 1, (outcome, last) -> settle(future, outcome), future::attach);
+    send(envelope, Map.of(), options, 1, returning(taken, (outcome, last) -> settle(future, outcome)),
+        future::attach);
     return future;
+  }
+
+  /** {@code listener}, after giving back to the budget what the task took, when its last outcome comes. */
+  private OutcomeListener returning(long taken, OutcomeListener listener) {
+    return (outcome, last) -> {
+      if (last) {
+        budget.giveBack(taken);
+      }
+      listener.onOutcome(outcome, last);
+    };
   }
 
   @Override
@@ -172,17 +189,20 @@ class Session implements Kapu {
   public <T> TaskFuture<T> submit(ArrowReader input, ArrowTask<T> task, TaskOptions options) {
     String ticket = UUID.randomUUID().toString();
     EncodedBytes envelope;
+    long taken;
     try {
       ensureOpen();
       envelope = TaskEnvelope.call(new ArrowInputTask<>(task, ticket), seed, sequence.incrementAndGet())
           .encode(codecs);
+      taken = budget.take(envelope.size(), !DELIVERING.get()); // the input streams: only its envelope waits
     } catch (RuntimeException e) {
       closeQuietly(input); // it was handed over
       throw e;
     }
     TaskFuture<T> future = new TaskFuture<>();
     track(future);
-    send(envelope, Map.of(ticket, input), options, 1, (outcome, last) -> settle(future, outcome), future::attach);
+    send(envelope, Map.of(ticket, input), options, 1, returning(taken, (outcome, last) -> settle(future, outcome)),
+        future::attach);
     return future;
   }
 
@@ -194,7 +214,8 @@ class Session implements Kapu {
    * @param calls how many calls the timeout applies to, one after another (a map chunk's items)
    */
   void send(EncodedBytes envelope, Map<String, ArrowReader> arguments, TaskOptions options, int calls,
-      OutcomeListener listener, Consumer<TaskHandle> attach) {
+      OutcomeListener outcomes, Consumer<TaskHandle> attach) {
+    OutcomeListener listener = delivering(outcomes);
     if (arguments.isEmpty() && ByteStreams.inline(envelope)) {
       attach.accept(gateway.submit(request(envelope.toByteArray(), options, List.of(), calls), listener));
       return;
@@ -219,6 +240,19 @@ class Session implements Kapu {
         attach.accept(gateway.submit(request(payload, options, List.copyOf(parked.keySet()), calls), listener));
       }
     });
+  }
+
+  /** {@code listener}, marking the thread as one that delivers outcomes while it runs. */
+  private static OutcomeListener delivering(OutcomeListener listener) {
+    return (outcome, last) -> {
+      boolean outer = DELIVERING.get();
+      DELIVERING.set(true);
+      try {
+        listener.onOutcome(outcome, last);
+      } finally {
+        DELIVERING.set(outer);
+      }
+    };
   }
 
   static TaskRequest request(byte[] payload, TaskOptions options, List<String> parked, int calls) {
@@ -416,6 +450,7 @@ class Session implements Kapu {
       return;
     }
     closed = true;
+    budget.close();
     for (CompletableFuture<?> f : List.copyOf(open)) {
       f.cancel(true);
     }

@@ -37,6 +37,10 @@ final class Sessions {
     return registry.discover().build();
   }
 
+  static QueueBudget budget(Kapu.Builder b) {
+    return new QueueBudget(b.queueBudget > 0 ? b.queueBudget : QueueBudget.defaultLimit(), b.whenQueueFull);
+  }
+
   private static long seed(Kapu.Builder b) {
     return b.seed != null ? b.seed : new SecureRandom().nextLong();
   }
@@ -114,7 +118,7 @@ final class Sessions {
     } catch (IllegalStateException e) {
       throw new KapuException("cannot connect to " + url + ": " + e.getMessage(), e);
     }
-    return new Session(gateway, codecs(b), seed(b), b.taskOptions, List.of(), token, b.liveness);
+    return new Session(gateway, codecs(b), seed(b), b.taskOptions, List.of(), token, b.liveness, budget(b));
   }
 
   /** Starts daemons somewhere and says which have started. */
@@ -148,7 +152,8 @@ final class Sessions {
      */
     LocalSession(KapuServer server, DaemonStarter starter, DaemonSupervisor supervisor, CodecRegistry codecs,
         long seed, Kapu.Builder b, List<AutoCloseable> owned) {
-      super(server.gateway(), codecs, seed, b.taskOptions, owned, server.endpoint().token(), b.liveness);
+      super(server.gateway(), codecs, seed, b.taskOptions, owned, server.endpoint().token(), b.liveness,
+          budget(b));
       this.server = server;
       this.starter = starter;
       // A daemon declared lost may be frozen: killed, it cannot wake up and hold on to what it hosts

@@ -14,21 +14,44 @@ import java.util.concurrent.CompletableFuture;
  * @param <T> the task's result type
  */
 public class TaskFuture<T> extends CompletableFuture<T> {
+  /**
+   * The way to cancel the task while it is open. Dropped once the future completes: the handle
+   * may hold the task's payload (the dispatcher's queue entry), which a caller keeping many
+   * completed futures must not keep with them.
+   */
   private volatile TaskHandle handle;
 
   TaskFuture() {}
 
   void attach(TaskHandle handle) {
     this.handle = handle;
-    if (isCancelled()) {
-      handle.cancel();
+    if (isDone()) {
+      this.handle = null;
+      if (isCancelled()) {
+        handle.cancel();
+      }
     }
   }
 
   @Override
+  public boolean complete(T value) {
+    boolean completed = super.complete(value);
+    handle = null;
+    return completed;
+  }
+
+  @Override
+  public boolean completeExceptionally(Throwable failure) {
+    boolean completed = super.completeExceptionally(failure);
+    handle = null;
+    return completed;
+  }
+
+  @Override
   public boolean cancel(boolean mayInterruptIfRunning) {
-    boolean cancelled = super.cancel(mayInterruptIfRunning);
     TaskHandle h = handle;
+    boolean cancelled = super.cancel(mayInterruptIfRunning);
+    handle = null;
     if (cancelled && h != null) {
       h.cancel();
     }

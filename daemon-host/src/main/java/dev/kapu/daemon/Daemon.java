@@ -13,6 +13,8 @@ import dev.kapu.serial.SerialFilter;
 import dev.kapu.serial.TaskEnvelope;
 import dev.kapu.daemon.internal.DaemonCalls;
 import dev.kapu.daemon.internal.DaemonStreams;
+import dev.kapu.daemon.internal.DatabaseErrors;
+import dev.kapu.daemon.internal.DatabaseThreads;
 import dev.kapu.daemon.internal.OpenTransactions;
 import dev.kapu.daemon.internal.ResourceRegistry;
 import dev.kapu.daemon.internal.TableStore;
@@ -91,8 +93,8 @@ public final class Daemon implements AutoCloseable {
     this.host = localHostName();
     this.daemonId = options.daemonId() != null ? options.daemonId() : host + ":" + ProcessHandle.current().pid();
     this.tables = new TableStore(allocator, tableMemoryLimit(options.resources()), names -> announceHosting());
-    this.runners = Executors.newCachedThreadPool(threads("kapu-task"));
-    this.setupRunner = Executors.newSingleThreadExecutor(threads("kapu-setup"));
+    this.runners = Executors.newCachedThreadPool(new DatabaseThreads("kapu-task"));
+    this.setupRunner = Executors.newSingleThreadExecutor(new DatabaseThreads("kapu-setup"));
     ScheduledThreadPoolExecutor t = new ScheduledThreadPoolExecutor(1, threads("kapu-timer"));
     t.setRemoveOnCancelPolicy(true);
     this.timer = t;
@@ -499,7 +501,7 @@ public final class Daemon implements AutoCloseable {
         if (t instanceof VirtualMachineError && !(t instanceof StackOverflowError)) {
           throw (VirtualMachineError) t; // out of memory: the daemon cannot vouch for itself
         }
-        result.addError(itemTimedOut == index ? RemoteError.timedOut(late) : RemoteError.of(t));
+        result.addError(itemTimedOut == index ? RemoteError.timedOut(late) : DatabaseErrors.remoteError(t));
         return false;
       } finally {
         synchronized (this) {

@@ -6,6 +6,9 @@ import dev.kapu.daemon.internal.ResourceRegistry;
 import dev.kapu.daemon.spi.HostedResource;
 import dev.kapu.daemon.spi.ReadOnlyException;
 import dev.kapu.daemon.spi.TaskScope;
+import dev.kapu.flight.ErrorStatuses;
+import dev.kapu.flight.ForwardingReader;
+import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -134,15 +137,13 @@ final class DaemonContexts {
       try {
         HostedResource hosted = services.resources().get(resource);
         List<Object> values = List.of(nullSafe(parameters));
-        reader = readOnly ? hosted.queryReadOnly(sql, values, allocator()) : hosted.query(sql, values, allocator());
+        reader = new NamingFailures(resource,
+            readOnly ? hosted.queryReadOnly(sql, values, allocator()) : hosted.query(sql, values, allocator()));
       } catch (Exception e) {
         if (readOnly) {
           ReadOnlyException.throwIfDatabaseRefusal(e);
         }
-        if (e instanceof RuntimeException r) {
-          throw r;
-        }
-        throw new QueryException(resource, e);
+        throw statementFailed(resource, e);
       }
       scope.add(reader);
       return reader;
@@ -250,13 +251,41 @@ final class DaemonContexts {
     return ((Context) ctx).park(reader);
   }
 
-  /** A query the database refused; the message is the database's. */
+  /** A statement the database refused: the database's message, after the resource's name. */
   static final class QueryException extends RuntimeException {
     private static final long serialVersionUID = 1L;
 
     QueryException(String resource, Exception cause) {
-      super("query on '" + resource + "' failed: " + cause.getMessage(), cause);
+      super("statement on '" + resource + "' failed: " + cause.getMessage(), cause);
     }
+  }
+
+  /**
+   * A statement's result that names its resource when reading it fails: the database may compute
+   * as the result is read (DuckDB streams), so its errors can come after the statement started.
+   */
+  private static final class NamingFailures extends ForwardingReader {
+    private final String resource;
+
+    NamingFailures(String resource, ArrowReader source) {
+      super(source);
+      this.resource = resource;
+    }
+
+    @Override
+    public boolean loadNextBatch() throws IOException {
+      try {
+        return source.loadNextBatch();
+      } catch (IOException | RuntimeException e) {
+        throw new IOException("statement on '" + resource + "' failed as its result was read: "
+            + ErrorStatuses.message(e), e);
+      }
+    }
+  }
+
+  /** {@code failure} of a statement on {@code resource}, naming it; Kapu's own exceptions pass as they are. */
+  static RuntimeException statementFailed(String resource, Exception failure) {
+    return failure instanceof RuntimeException r ? r : new QueryException(resource, failure);
   }
 
   /** Mixes the three coordinates so that neighbouring streams are unrelated (SplitMix64's finaliser). */

@@ -68,7 +68,7 @@ public record DescribeTask(String resource, String sql, boolean readOnly) implem
       if (readOnly) {
         ReadOnlyException.throwIfDatabaseRefusal(e);
       }
-      throw e;
+      throw DaemonContexts.statementFailed(resource, e);
     } finally {
       AutoCloseables.close(exposed);
     }
@@ -192,7 +192,7 @@ public record DescribeTask(String resource, String sql, boolean readOnly) implem
       }
       try (ResultSet result = statement.executeQuery()) {
         if (result instanceof DuckDBResultSet duck) {
-          try (ArrowReader reader = (ArrowReader) duck.arrowExportStream(ctx.allocator(), 1)) {
+          try (ArrowReader reader = DuckDbKind.export(duck, ctx.allocator(), 1)) {
             return reader.getVectorSchemaRoot().getSchema();
           }
         }

@@ -2,6 +2,7 @@ package dev.kapu.daemon;
 
 import java.sql.Connection;
 import java.sql.PreparedStatement;
+import java.sql.SQLException;
 import dev.kapu.daemon.internal.DuckDbKind;
 import java.util.ArrayList;
 import java.util.List;
@@ -34,6 +35,8 @@ public record UpdateTask(String resource, String sql, List<Object> parameters) i
         }
         return Math.max(0L, statement.executeLargeUpdate());
       }
+    } catch (SQLException e) {
+      throw DaemonContexts.statementFailed(resource, e);
     } finally {
       AutoCloseables.close(exposed);
     }

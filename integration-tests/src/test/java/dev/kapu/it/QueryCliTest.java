@@ -289,7 +289,8 @@ class QueryCliTest {
 
     Run sql = remote("SELECT * FROM no_such_table");
     assertThat(sql.exit()).isEqualTo(1);
-    assertThat(sql.stderr()).startsWith("kapu query: Catalog Error: Table with name no_such_table does not exist")
+    assertThat(sql.stderr())
+        .startsWith("kapu query: statement on 'duckdb' failed: Catalog Error: Table with name no_such_table does not exist")
         .hasLineCount(1);
 
     Run verbose = remote("--verbose", "SELECT * FROM no_such_table");

@@ -8,10 +8,12 @@ import java.util.List;
 
 /**
  * An exception as it was thrown in another process: its class name, message, stack trace and
- * causes. It travels as data, so the exception's class need not exist on the receiving side.
+ * causes, and the category the process that threw it judged it to be (null: a fault of Kapu's own,
+ * or a task's own exception). It travels as data, so the exception's class need not exist on the
+ * receiving side.
  */
-public record RemoteError(
-    String className, String message, List<StackTraceElement> stackTrace, RemoteError cause) {
+public record RemoteError(String className, String message, List<StackTraceElement> stackTrace, RemoteError cause,
+    ErrorCategory category) {
 
   private static final int MAX_CAUSES = 16;
 
@@ -20,7 +22,7 @@ public record RemoteError(
 
   /** The error recorded for a call that was stopped at its timeout. */
   public static RemoteError timedOut(String message) {
-    return new RemoteError(TIMED_OUT, message, List.of(), null);
+    return new RemoteError(TIMED_OUT, message, List.of(), null, null);
   }
 
   /** Whether this records a timeout rather than a thrown exception. */
@@ -32,15 +34,23 @@ public record RemoteError(
     return of(t, 0);
   }
 
+  /** {@code t} as its source judged it: in {@code category}, with {@code message} for its own. */
+  public static RemoteError of(Throwable t, ErrorCategory category, String message) {
+    RemoteError error = of(t);
+    return new RemoteError(error.className, message, error.stackTrace, error.cause, category);
+  }
+
   private static RemoteError of(Throwable t, int depth) {
     Throwable cause = t.getCause();
     return new RemoteError(
         t.getClass().getName(),
         t.getMessage(),
         List.of(t.getStackTrace()),
-        cause != null && cause != t && depth < MAX_CAUSES ? of(cause, depth + 1) : null);
+        cause != null && cause != t && depth < MAX_CAUSES ? of(cause, depth + 1) : null,
+        null);
   }
 
+  /** The category alone travels in the envelope's entry tag, so an uncategorized error is written as before. */
   void write(DataOutput out) throws IOException {
     out.writeUTF(className);
     writeNullable(out, message);
@@ -57,7 +67,7 @@ public record RemoteError(
     }
   }
 
-  static RemoteError read(DataInput in) throws IOException {
+  static RemoteError read(DataInput in, ErrorCategory category) throws IOException {
     String className = in.readUTF();
     String message = readNullable(in);
     int frames = in.readInt();
@@ -69,8 +79,8 @@ public record RemoteError(
       int line = in.readInt();
       stack.add(new StackTraceElement(declaring, method, file, line));
     }
-    RemoteError cause = in.readBoolean() ? read(in) : null;
-    return new RemoteError(className, message, List.copyOf(stack), cause);
+    RemoteError cause = in.readBoolean() ? read(in, null) : null;
+    return new RemoteError(className, message, List.copyOf(stack), cause, category);
   }
 
   // Messages may exceed writeUTF's 64 KiB; they are cut rather than failing the whole result.

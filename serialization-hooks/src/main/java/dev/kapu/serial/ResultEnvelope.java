@@ -27,6 +27,8 @@ public final class ResultEnvelope {
   private static final int VERSION = 1;
   private static final int VALUE = 0;
   private static final int ERROR = 1;
+  /** An error with its category's name ahead of it; readers of version 1 before it read the others. */
+  private static final int CATEGORIZED_ERROR = 2;
 
   private ResultEnvelope() {}
 
@@ -71,7 +73,12 @@ public final class ResultEnvelope {
 
     public void addError(RemoteError error) {
       try {
-        out.writeByte(ERROR);
+        if (error.category() == null) {
+          out.writeByte(ERROR);
+        } else {
+          out.writeByte(CATEGORIZED_ERROR);
+          out.writeUTF(error.category().name());
+        }
         error.write(out);
         count++;
       } catch (IOException e) {
@@ -87,6 +94,15 @@ public final class ResultEnvelope {
     public EncodedBytes encode() {
       bytes.putInt(COUNT_AT, count);
       return bytes.finish();
+    }
+  }
+
+  /** A category this side does not know (a newer sender's) still says the database failed. */
+  private static ErrorCategory category(String name) {
+    try {
+      return ErrorCategory.valueOf(name);
+    } catch (IllegalArgumentException unknown) {
+      return ErrorCategory.DATABASE_FAILURE;
     }
   }
 
@@ -110,7 +126,9 @@ public final class ResultEnvelope {
         if (tag == VALUE) {
           entries.add(new Entry(reader.read(), null));
         } else if (tag == ERROR) {
-          entries.add(new Entry(null, RemoteError.read(in)));
+          entries.add(new Entry(null, RemoteError.read(in, null)));
+        } else if (tag == CATEGORIZED_ERROR) {
+          entries.add(new Entry(null, RemoteError.read(in, category(in.readUTF()))));
         } else {
           throw new CodecException("corrupt result: entry tag " + tag);
         }

@@ -5,7 +5,9 @@ import com.google.protobuf.Any;
 import com.google.protobuf.InvalidProtocolBufferException;
 import dev.kapu.daemon.spi.ColumnarFunction;
 import dev.kapu.daemon.spi.HostedResource;
+import dev.kapu.flight.ErrorStatuses;
 import dev.kapu.flight.FlightStreamReader;
+import dev.kapu.serial.ErrorCategory;
 import java.io.IOException;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -232,9 +234,10 @@ public final class DaemonCalls {
         if (own) {
           connection.rollback();
         }
-        throw CallStatus.INVALID_ARGUMENT.withDescription("bulk ingest into " + target + " failed, nothing"
-            + " was written" + (own ? "" : " (and DuckDB aborted the transaction: roll it back)") + ": "
-            + e.getMessage()).withCause(e).toRuntimeException();
+        ErrorCategory category = DatabaseErrors.categorize(e);
+        throw ErrorStatuses.of(category != null ? category : ErrorCategory.INVALID_STATEMENT,
+            "bulk ingest into " + target + " failed, nothing was written"
+                + (own ? "" : " (and DuckDB aborted the transaction: roll it back)") + ": " + ErrorStatuses.message(e), e);
       }
     }
     log.info("ingested {} rows into '{}'.{}", reader.rows(), command.getCatalog(), target);
@@ -324,7 +327,8 @@ public final class DaemonCalls {
       log.debug("columnar function '{}' failed", name, e);
       FlightRuntimeException status = e instanceof FlightRuntimeException f ? f
           : (e instanceof IllegalArgumentException ? CallStatus.INVALID_ARGUMENT : CallStatus.INTERNAL)
-              .withDescription("columnar function '" + name + "' failed: " + e).withCause(e).toRuntimeException();
+              .withDescription("columnar function '" + name + "' failed: " + ErrorStatuses.message(e))
+              .withCause(e).toRuntimeException();
       writer.error(status);
     }
   }
@@ -342,10 +346,6 @@ public final class DaemonCalls {
   }
 
   private static FlightRuntimeException status(Exception e) {
-    if (e instanceof FlightRuntimeException f) {
-      return f;
-    }
-    return CallStatus.INTERNAL.withDescription(e.getMessage() != null ? e.getMessage() : e.toString())
-        .withCause(e).toRuntimeException();
+    return ErrorStatuses.of(DatabaseErrors.categorize(e), ErrorStatuses.message(e), e);
   }
 }

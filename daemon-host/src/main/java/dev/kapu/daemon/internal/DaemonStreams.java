@@ -9,9 +9,12 @@ import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import dev.kapu.flight.ErrorStatuses;
 import dev.kapu.flight.Outbound;
 import dev.kapu.flight.internal.Hosts;
 import io.grpc.netty.NettyServerBuilder;
@@ -83,6 +86,8 @@ public final class DaemonStreams implements AutoCloseable {
   private final ScheduledExecutorService timer;
   private final long expiryMillis;
   private final DaemonCalls calls;
+  /** Runs the endpoint's calls: bulk ingest and table queries run DuckDB on them. */
+  private final ExecutorService callRunners = Executors.newCachedThreadPool(new DatabaseThreads("kapu-daemon-call"));
 
   /**
    * @param bindHost the address to listen on
@@ -96,6 +101,7 @@ public final class DaemonStreams implements AutoCloseable {
     this.server = FlightServer.builder(allocator, Location.forGrpcInsecure(bindHost, 0), new Producer())
         .middleware(ACCESS, new AccessFactory(token))
         .transportHint("grpc.builderConsumer", (Consumer<NettyServerBuilder>) DaemonStreams::keepAlive)
+        .executor(callRunners)
         .build()
         .start();
     this.url = "grpc://" + Hosts.forUri(advertisedHost) + ":" + server.getPort();
@@ -218,8 +224,9 @@ public final class DaemonStreams implements AutoCloseable {
           listener.error(CallStatus.CANCELLED.withDescription(CANCELLED + " while it streamed").toRuntimeException());
         }
       } catch (Exception e) {
-        listener.error(CallStatus.INTERNAL.withDescription("the result stream failed: " + e.getMessage())
-            .withCause(e).toRuntimeException());
+        // a statement can fail as its result streams (DuckDB computes as it is read): its error says whose fault
+        listener.error(ErrorStatuses.of(DatabaseErrors.categorize(e),
+            "the result stream failed: " + ErrorStatuses.message(e), e));
       } finally {
         streaming.remove(id);
         bury(id, stream.cancelled ? CANCELLED + " while it streamed"
@@ -345,5 +352,6 @@ public final class DaemonStreams implements AutoCloseable {
     if (!server.awaitTermination(2, TimeUnit.SECONDS)) {
       server.close();
     }
+    callRunners.shutdown();
   }
 }

@@ -7,6 +7,7 @@ import dev.kapu.daemon.spi.ReadOnlyException;
 import dev.kapu.daemon.spi.ResourceEnvironment;
 import dev.kapu.daemon.spi.ResourceKind;
 import dev.kapu.daemon.spi.TaskScope;
+import java.io.IOException;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Proxy;
 import java.sql.Connection;
@@ -14,6 +15,7 @@ import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.SQLFeatureNotSupportedException;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
@@ -74,6 +76,33 @@ public final class DuckDbKind implements ResourceKind {
     return new DuckDb(root, environment.tables(), environment.allocator(),
         Integer.parseInt(spec.option("batchRows", "65536")),
         Boolean.parseBoolean(spec.option("streamResults", "true")));
+  }
+
+  /**
+   * DuckDB's Arrow export of {@code result}, its schema imported at once. Arrow Java imports a
+   * schema nested at most 64 levels deep (DuckDB allows about 1,000); a deeper result is refused
+   * here with a message that says so (SQLSTATE 0A000, not supported), not with Arrow's internal
+   * check somewhere down the stream.
+   */
+  public static ArrowReader export(DuckDBResultSet result, BufferAllocator allocator, long batchRows)
+      throws SQLException {
+    ArrowReader reader = (ArrowReader) result.arrowExportStream(allocator, batchRows);
+    try {
+      reader.getVectorSchemaRoot();
+      return reader;
+    } catch (IOException | RuntimeException e) {
+      try {
+        reader.close();
+      } catch (IOException | RuntimeException suppressed) {
+        e.addSuppressed(suppressed);
+      }
+      if (String.valueOf(e.getMessage()).contains("Recursion level in ArrowSchema")) {
+        throw new SQLFeatureNotSupportedException("the result's types nest deeper than Arrow's C Data"
+            + " interface imports (64 levels), so it cannot travel as Arrow; return less deeply nested"
+            + " values, for example as JSON (to_json)", "0A000", e);
+      }
+      throw new SQLException("reading the schema of DuckDB's Arrow export failed: " + e.getMessage(), e);
+    }
   }
 
   /**
@@ -183,8 +212,7 @@ public final class DuckDbKind implements ResourceKind {
         }
         DuckDBResultSet result = (DuckDBResultSet) statement.executeQuery();
         owned.add(result);
-        ArrowReader reader = (ArrowReader) result.arrowExportStream(allocator, batchRows);
-        return new OwningReader(reader, owned);
+        return new OwningReader(export(result, allocator, batchRows), owned);
       } catch (Exception e) {
         OwningReader.abandon(owned, e, null);
         throw e;

@@ -69,8 +69,7 @@ public final class ReadAheadReader extends ArrowReader {
     this.schema = from.getSchema();
     this.ready = new ArrayBlockingQueue<>(depth);
     this.currentDictionaries = Dictionaries.share(schema, source);
-    this.loader = new Thread(() -> load(from), "read-ahead");
-    loader.setDaemon(true);
+    this.loader = DatabaseThreads.thread(() -> load(from), "read-ahead"); // DuckDB computes as it exports
   }
 
   /**

@@ -21,7 +21,8 @@ import dev.kapu.flight.internal.wire.Submit;
 import dev.kapu.flight.internal.wire.ToClient;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
-import io.grpc.stub.StreamObserver;
+import io.grpc.stub.ClientCallStreamObserver;
+import io.grpc.stub.ClientResponseObserver;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -54,7 +55,8 @@ import org.apache.arrow.vector.ipc.ArrowReader;
 public final class RemoteGateway implements TaskGateway {
   private final Endpoint endpoint;
   private final ManagedChannel channel;
-  private final StreamObserver<FlightData> out;
+  /** The task stream, written only while gRPC says it is ready. */
+  private final ReadySender out;
   private final AtomicLong ids = new AtomicLong();
   private final Map<Long, OutcomeListener> open = new ConcurrentHashMap<>();
   private final Map<Long, CompletableFuture<ClusterStatus>> statusRequests = new ConcurrentHashMap<>();
@@ -69,7 +71,14 @@ public final class RemoteGateway implements TaskGateway {
   private RemoteGateway(Endpoint endpoint, Liveness liveness) {
     this.endpoint = endpoint;
     this.channel = Channels.open(endpoint, liveness.keepAliveTime(), liveness.keepAliveTimeout());
-    this.out = Channels.stub(channel, endpoint, Wire.CLIENT).doExchange(new StreamObserver<>() {
+    ReadySender[] sender = new ReadySender[1]; // made as the call starts, before it can be written
+    Channels.stub(channel, endpoint, Wire.CLIENT).doExchange(new ClientResponseObserver<FlightData, FlightData>() {
+      @Override
+      public void beforeStart(ClientCallStreamObserver<FlightData> stream) {
+        sender[0] = new ReadySender(stream);
+        stream.setOnReadyHandler(sender[0]::writeWaiting);
+      }
+
       @Override
       public void onNext(FlightData data) {
         ToClient message = Wire.unframe(data, ToClient.parser());
@@ -101,6 +110,7 @@ public final class RemoteGateway implements TaskGateway {
         lost("the dispatcher at " + endpoint + " closed the connection");
       }
     });
+    this.out = sender[0];
   }
 
   /** Connects and makes one status round trip, so a refused token or a dead server fails here. */
@@ -124,6 +134,9 @@ public final class RemoteGateway implements TaskGateway {
 
   private void lost(String why) {
     lostBecause = why;
+    if (out != null) { // null if the call failed as it started
+      out.drop();
+    }
     List<OutcomeListener> listeners = new ArrayList<>(open.values());
     open.clear();
     for (OutcomeListener l : listeners) {
@@ -134,9 +147,7 @@ public final class RemoteGateway implements TaskGateway {
   }
 
   private void send(FromClient message) {
-    synchronized (out) {
-      out.onNext(Wire.frame(message));
-    }
+    out.send(Wire.frame(message));
   }
 
   @Override
@@ -293,9 +304,7 @@ public final class RemoteGateway implements TaskGateway {
   public void close() {
     uploads.shutdownNow();
     try {
-      synchronized (out) {
-        out.onCompleted();
-      }
+      out.complete();
     } catch (RuntimeException e) {
       // already closed
     }

@@ -11,6 +11,7 @@ import com.google.protobuf.ByteString;
 import com.google.protobuf.InvalidProtocolBufferException;
 import dev.kapu.flight.AccessControl;
 import dev.kapu.flight.AccessControl.Right;
+import dev.kapu.flight.ErrorStatuses;
 import dev.kapu.flight.Outbound;
 import dev.kapu.flight.ResultStreams;
 import dev.kapu.flight.internal.Recent;
@@ -327,7 +328,11 @@ public final class KapuFlightProducer implements FlightProducer, AutoCloseable {
       access.check(context.peerIdentity(), resource, Right.READ);
       boolean readOnly = !access.right(context.peerIdentity(), resource).covers(Right.WRITE);
       String sql = node.get("sql").asText();
-      return backend.query(resource, sql, mentioned(sql), readOnly);
+      try {
+        return backend.query(resource, sql, mentioned(sql), readOnly);
+      } catch (SecurityException refused) {
+        throw ErrorStatuses.of(refused, context.peerIdentity(), resource);
+      }
     }
     throw malformed("expected {\"table\": NAME} or {\"sql\": SQL, \"resource\": NAME}, got fields " + fields);
   }

@@ -6,6 +6,7 @@ import com.google.protobuf.InvalidProtocolBufferException;
 import java.net.URI;
 import dev.kapu.flight.AccessControl;
 import dev.kapu.flight.AccessControl.Right;
+import dev.kapu.flight.ErrorStatuses;
 import dev.kapu.flight.KapuServer;
 import dev.kapu.flight.Outbound;
 import dev.kapu.flight.internal.Recent;
@@ -104,7 +105,8 @@ import org.slf4j.LoggerFactory;
  * <p>Statement queries, prepared statements (with parameters bound by DoPut), updates, and the
  * metadata calls ({@link FlightSqlMetadata}): GetSqlInfo, catalogs, schemas, tables, table types,
  * primary and foreign keys, XDBC type info. A ticket is good for one DoGet. A database error
- * reaches the client as a Flight status carrying the database's message.
+ * reaches the client as a Flight status that says whose fault it is ({@link ErrorStatuses}),
+ * carrying the database's message.
  *
  * <p>Transactions ({@link FlightSqlTransactions}): Flight SQL's BeginTransaction, EndTransaction
  * and savepoints, and BEGIN, COMMIT, ROLLBACK and SAVEPOINT sent as SQL ({@link
@@ -306,25 +308,14 @@ public final class KapuFlightSqlProducer extends NoOpFlightSqlProducer {
 
   // ---- errors -------------------------------------------------------------------------------
 
-  /** A Flight status for {@code e}, keeping the database's message (a Flight status passes through). */
+  /** A Flight status for {@code e}: see {@link ErrorStatuses}. */
   public static FlightRuntimeException status(Throwable e) {
-    if (e instanceof FlightRuntimeException f) {
-      return f;
-    }
-    String message = e.getMessage() != null ? e.getMessage() : e.getClass().getName();
-    CallStatus code = e instanceof IllegalArgumentException ? CallStatus.INVALID_ARGUMENT
-        : e instanceof ResourceUnavailableException ? CallStatus.UNAVAILABLE : CallStatus.INTERNAL;
-    return code.withDescription(message).withCause(e).toRuntimeException();
+    return ErrorStatuses.of(e);
   }
 
   /** As {@link #status(Throwable)}; a statement refused because its user may only read names both. */
   private static FlightRuntimeException status(Throwable e, String user, String catalog) {
-    if (e instanceof SecurityException) {
-      return CallStatus.UNAUTHORIZED
-          .withDescription("user '" + user + "' may only read '" + catalog + "': " + e.getMessage())
-          .withCause(e).toRuntimeException();
-    }
-    return status(e);
+    return ErrorStatuses.of(e, user, catalog);
   }
 
   // ---- statements ---------------------------------------------------------------------------

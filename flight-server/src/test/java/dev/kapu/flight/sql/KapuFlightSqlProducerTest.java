@@ -6,6 +6,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.kapu.flight.AccessControl;
 import dev.kapu.flight.AccessControl.Right;
 import dev.kapu.flight.KapuServer;
+import dev.kapu.flight.StatementFailure;
+import dev.kapu.serial.ErrorCategory;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.sql.SQLException;
@@ -69,7 +71,11 @@ class KapuFlightSqlProducerTest {
     @Override
     public Description describe(String catalog, String text, boolean readOnly) throws Exception {
       if (text.startsWith("BAD")) {
-        throw new SQLException("Parser Error: syntax error at or near \"BAD\"");
+        throw new StatementFailure(ErrorCategory.INVALID_STATEMENT, "Parser Error: syntax error at or near \"BAD\"",
+            new SQLException("Parser Error: syntax error at or near \"BAD\""));
+      }
+      if (text.startsWith("BUG")) {
+        throw new IllegalStateException("the backend's own fault");
       }
       if (readOnly && text.startsWith("INSERT")) {
         throw new SecurityException("DuckDB runs one SELECT statement");
@@ -159,11 +165,20 @@ class KapuFlightSqlProducerTest {
   }
 
   @Test
-  void databaseErrorKeepsItsMessage() {
+  void databaseErrorKeepsItsMessageAndGetsItsCategorysStatus() {
     assertThatThrownBy(() -> sql.execute("BAD SQL", bearer))
         .isInstanceOfSatisfying(FlightRuntimeException.class, e -> {
+          assertThat(e.status().code()).isEqualTo(FlightStatusCode.INVALID_ARGUMENT);
+          assertThat(e.getMessage()).isEqualTo("Parser Error: syntax error at or near \"BAD\"");
+        });
+  }
+
+  @Test
+  void aBackendsOwnFaultIsInternalWithoutItsClassName() {
+    assertThatThrownBy(() -> sql.execute("BUG", bearer))
+        .isInstanceOfSatisfying(FlightRuntimeException.class, e -> {
           assertThat(e.status().code()).isEqualTo(FlightStatusCode.INTERNAL);
-          assertThat(e.getMessage()).contains("Parser Error: syntax error at or near \"BAD\"");
+          assertThat(e.getMessage()).isEqualTo("the backend's own fault");
         });
   }
 
