@@ -60,6 +60,8 @@ public final class Daemon implements AutoCloseable {
   private final Map<Long, Run> running = new ConcurrentHashMap<>();
   private final ExecutorService runners;
   private final ExecutorService setupRunner;
+  /** Runs queries whose results Flight SQL clients fetch (ParkQueryTask), as many at once as there are slots. */
+  private final ExecutorService queries;
   private final ScheduledExecutorService timer;
   private final CompletableFuture<Exit> exit = new CompletableFuture<>();
   private final AtomicLong accepted = new AtomicLong();
@@ -90,6 +92,7 @@ public final class Daemon implements AutoCloseable {
     this.tables = new TableStore(allocator, tableMemoryLimit(options.resources()), names -> announceHosting());
     this.runners = Executors.newCachedThreadPool(threads("kapu-task"));
     this.setupRunner = Executors.newSingleThreadExecutor(threads("kapu-setup"));
+    this.queries = Executors.newFixedThreadPool(options.slots(), threads("kapu-query"));
     ScheduledThreadPoolExecutor t = new ScheduledThreadPoolExecutor(1, threads("kapu-timer"));
     t.setRemoveOnCancelPolicy(true);
     this.timer = t;
@@ -123,7 +126,7 @@ public final class Daemon implements AutoCloseable {
       throw e instanceof RuntimeException r ? r : new IllegalStateException(e.getMessage(), e);
     }
     this.services = new DaemonContexts.Services(daemonId, state, resources, tables, allocator, streams,
-        this::fetchParked);
+        this::fetchParked, queries);
     WorkerConnection.Identity identity = new WorkerConnection.Identity(daemonId, host,
         ProcessHandle.current().pid(), options.slots(), hostedNames(), streams.url());
     this.connection = WorkerConnection.open(options.endpoint(), identity, new Handler());
@@ -303,7 +306,7 @@ public final class Daemon implements AutoCloseable {
     long now = System.nanoTime();
     if (!options.wall().isZero() && now - startedAt >= options.wall().toNanos()) {
       drain("it reached its wall time of " + options.wall().toSeconds() + " s");
-    } else if (!options.idle().isZero() && running.isEmpty() && setupsRunning.get() == 0
+    } else if (!options.idle().isZero() && running.isEmpty() && setupsRunning.get() == 0 && !streams.busy()
         && now - lastActivity >= options.idle().toNanos()) {
       drain("it was idle for " + options.idle().toSeconds() + " s");
     }
@@ -342,6 +345,7 @@ public final class Daemon implements AutoCloseable {
     timer.shutdownNow();
     runners.shutdown();
     setupRunner.shutdown();
+    queries.shutdownNow();
     connection.close();
     closeQuietly(streams);
     closeQuietly(resources);
@@ -364,6 +368,8 @@ public final class Daemon implements AutoCloseable {
     final WorkerConnection.Assignment assignment;
     final AtomicBoolean reported = new AtomicBoolean();
     volatile Thread thread;
+    /** The context of the call under way, whose resources' work a stop must end (interrupts do not reach it). */
+    volatile DaemonContexts.Context context;
     volatile TaskOutcome.Kind stopKind;
     volatile long currentItem = -1;
     volatile long itemTimedOut = -1;
@@ -441,6 +447,10 @@ public final class Daemon implements AutoCloseable {
           },
           assignment.timeoutMillis(), TimeUnit.MILLISECONDS);
       currentItem = index;
+      context = ctx;
+      if (stopKind != null) {
+        ctx.stopWork(); // stopped while this call was being set up: what it starts stops at once
+      }
       DaemonContexts.CURRENT.set(ctx);
       try {
         Object value = envelope.map() ? body.call() : ctx.parkIfArrow(body.call());
@@ -458,6 +468,7 @@ public final class Daemon implements AutoCloseable {
       } finally {
         synchronized (this) {
           currentItem = -1;
+          context = null;
           if (itemTimedOut == index) {
             Thread.interrupted(); // the item's interrupt must not reach the next item
           }
@@ -478,6 +489,7 @@ public final class Daemon implements AutoCloseable {
           return; // the item ended meanwhile
         }
         itemTimedOut = index;
+        stopWork();
         t.interrupt();
       }
       timer.schedule(() -> {
@@ -499,6 +511,7 @@ public final class Daemon implements AutoCloseable {
         report(kind, new byte[0], message); // not started yet: it never will be
         return;
       }
+      stopWork();
       t.interrupt();
       timer.schedule(() -> {
         if (!reported.get() && thread == t) {
@@ -509,6 +522,14 @@ public final class Daemon implements AutoCloseable {
               + " was abandoned");
         }
       }, options.stopGrace().toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    /** Stops what the call under way runs in its resources (a statement: DuckDB's interrupt, PostgreSQL's cancel). */
+    private void stopWork() {
+      DaemonContexts.Context ctx = context;
+      if (ctx != null) {
+        ctx.stopWork();
+      }
     }
 
     private void report(TaskOutcome.Kind kind, byte[] payload, String message) {

@@ -9,15 +9,12 @@ import java.nio.charset.StandardCharsets;
 import dev.kapu.flight.AccessControl;
 import dev.kapu.flight.AccessControl.Right;
 import dev.kapu.flight.KapuServer;
-import dev.kapu.flight.Outbound;
 import dev.kapu.flight.internal.Recent;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.arrow.flight.CallStatus;
 import org.apache.arrow.flight.CancelFlightInfoRequest;
 import org.apache.arrow.flight.CancelStatus;
@@ -25,7 +22,6 @@ import org.apache.arrow.flight.CloseSessionRequest;
 import org.apache.arrow.flight.CloseSessionResult;
 import org.apache.arrow.flight.GetSessionOptionsRequest;
 import org.apache.arrow.flight.GetSessionOptionsResult;
-import org.apache.arrow.flight.NoOpSessionOptionValueVisitor;
 import org.apache.arrow.flight.ServerSessionMiddleware;
 import org.apache.arrow.flight.SessionOptionValue;
 import org.apache.arrow.flight.SetSessionOptionsRequest;
@@ -66,7 +62,6 @@ import org.apache.arrow.vector.VarCharVector;
 import org.apache.arrow.vector.VectorSchemaRoot;
 import org.apache.arrow.vector.ipc.ArrowReader;
 import org.apache.arrow.vector.types.pojo.Schema;
-import org.apache.arrow.vector.util.Text;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -75,47 +70,41 @@ import org.slf4j.LoggerFactory;
  * a {@link SqlBackend}. Query results reach clients one of two ways ({@link Delivery}):
  *
  * <ul>
- *   <li>{@link Delivery#DIRECT} (the default): {@code GetFlightInfo} runs the query on a daemon,
- *       which keeps the result; the {@code FlightInfo}'s endpoint names that daemon's own Flight
- *       URL and its one-time ticket, and the client fetches the batches from there. The ticket is
- *       the capability: the daemon needs no credentials for that {@code DoGet} (it knows no
- *       passwords), so it goes only to a client this server authenticated, and is random, good
- *       for one fetch and dropped within minutes. Daemons' endpoints are plaintext, so serve
- *       {@link Delivery#RELAY} over TLS.
+ *   <li>{@link Delivery#DIRECT} (the default): {@code GetFlightInfo} starts the query on a daemon
+ *       and returns at once; the {@code FlightInfo}'s endpoint names that daemon's own Flight URL
+ *       and its one-time ticket, and the client fetches the batches from there, its {@code DoGet}
+ *       waiting for the first. The ticket is the capability: the daemon needs no credentials for
+ *       that {@code DoGet} (it knows no passwords), so it goes only to a client this server
+ *       authenticated, and is random, good for one fetch and dropped within minutes. Daemons'
+ *       endpoints are plaintext, so serve {@link Delivery#RELAY} over TLS.
  *   <li>{@link Delivery#RELAY}: the endpoint carries no location, so clients fetch from this
- *       server, which runs the query at {@code DoGet} and passes the daemon's batches on; for
+ *       server, which starts the query at {@code DoGet} and passes the daemon's batches on; for
  *       clients that cannot reach daemons.
  * </ul>
  *
  * <p>A client chooses its catalog with the session option {@code catalog} (the Flight SQL JDBC
  * driver's {@code catalog} property); without one, statements run on the first catalog its user
- * may use.
+ * may use. Dictionary-encoded columns reach clients as their values unless the session option
+ * {@value SqlSessionOptions#KEEP_DICTIONARIES} keeps them ({@link SqlSessionOptions}).
  *
  * <p>An {@link AccessControl} decides what each user may do: a catalog its user holds no right on
  * is neither listed nor choosable, as an unknown one; a user who may only read is refused updates
  * (UNAUTHORIZED, gRPC's PERMISSION_DENIED) and their statements run read-only on the daemons.
  *
- * <p>Statement queries, prepared statements (with parameters bound by DoPut), updates, GetSqlInfo,
- * catalogs, schemas, tables and table types. A ticket is good for one DoGet. A database error
- * reaches the client as a Flight status carrying the database's message.
+ * <p>Statement queries, prepared statements (with parameters bound by DoPut: {@link
+ * BoundParameters}), updates, GetSqlInfo, catalogs, schemas, tables and table types. A ticket is
+ * good for one DoGet. A database error reaches the client as a Flight status carrying the
+ * database's message.
  *
- * <p>{@code CancelFlightInfo} (and the older {@code CancelQuery}) stops a query whose result waits
- * or streams: its daemon drops it, or ends its stream at the next batch with CANCELLED (closing
- * the database's result, which stops its work), and a later DoGet of its ticket is answered
- * CANCELLED. A query still running on its daemon when cancelled (before its first batch) runs to
- * that point, then is dropped.
+ * <p>{@code CancelFlightInfo} (and the older {@code CancelQuery}) stops a query that runs, waits
+ * or streams, and so does a client dropping its {@code DoGet} (the JDBC driver's {@code
+ * Statement.cancel()} and query timeout): its daemon cancels the database's work (DuckDB's
+ * interrupt, PostgreSQL's cancel), before its first batch too, and a later DoGet of its ticket is
+ * answered CANCELLED.
  */
 public final class KapuFlightSqlProducer extends NoOpFlightSqlProducer {
   private static final Logger log = LoggerFactory.getLogger(KapuFlightSqlProducer.class);
   private static final List<String> TABLE_TYPES = List.of("LOCAL TEMPORARY", "TABLE", "VIEW");
-  /** The session option that chooses the catalog (hosted resource) statements run on. */
-  private static final String CATALOG = "catalog";
-  private static final NoOpSessionOptionValueVisitor<String> STRING = new NoOpSessionOptionValueVisitor<>() {
-    @Override
-    public String visit(String value) {
-      return value;
-    }
-  };
 
   /** Where clients fetch query results from. */
   public enum Delivery {
@@ -131,12 +120,7 @@ public final class KapuFlightSqlProducer extends NoOpFlightSqlProducer {
   private final Delivery delivery;
   private final SqlInfoBuilder sqlInfo;
   private final Map<ByteString, Prepared> prepared = new ConcurrentHashMap<>();
-  /** Relay: queries whose ticket was handed out and not yet fetched. */
-  private final Recent<Pending> pending = new Recent<>();
-  /** Relay: queries being relayed, with the flag a cancel raises. */
-  private final Map<ByteString, AtomicBoolean> relaying = new ConcurrentHashMap<>();
-  /** Relay: tickets whose query was cancelled. */
-  private final Recent<Boolean> cancelled = new Recent<>();
+  private final RelayedQueries relayed;
   /** Direct: the tickets handed out, by ticket, and where each result waits. */
   private final Recent<SqlBackend.Parked> issued = new Recent<>();
 
@@ -145,26 +129,30 @@ public final class KapuFlightSqlProducer extends NoOpFlightSqlProducer {
     return delivery;
   }
 
-  /** A prepared statement: whose, where and what, and the parameters last bound to it. */
+  /** A prepared statement: whose, where and what (no parameters bound), and the parameters last bound to it. */
   private static final class Prepared {
-    final String user;
-    final boolean readOnly;
-    final String catalog;
-    final String sql;
+    final SqlBackend.Statement statement;
     final SqlBackend.Description description;
-    volatile List<List<Object>> parameters = List.of();
+    volatile BoundParameters parameters = BoundParameters.NONE;
 
-    Prepared(String user, boolean readOnly, String catalog, String sql, SqlBackend.Description description) {
-      this.user = user;
-      this.readOnly = readOnly;
-      this.catalog = catalog;
-      this.sql = sql;
+    Prepared(SqlBackend.Statement statement, SqlBackend.Description description) {
+      this.statement = statement;
       this.description = description;
+    }
+
+    String user() {
+      return statement.user();
+    }
+
+    /** The statement with the first row bound (Flight SQL queries take one). */
+    SqlBackend.Statement bound() {
+      return withParameters(statement, parameters.first());
     }
   }
 
-  /** A query a ticket stands for, until its user fetches it. */
-  private record Pending(String user, boolean readOnly, String catalog, String sql, List<Object> parameters) {}
+  private static SqlBackend.Statement withParameters(SqlBackend.Statement s, List<Object> parameters) {
+    return new SqlBackend.Statement(s.user(), s.catalog(), s.sql(), parameters, s.readOnly(), s.keepDictionaries());
+  }
 
   /** Every authenticated user may do everything; clients fetch results straight from daemons. */
   public KapuFlightSqlProducer(SqlBackend backend, BufferAllocator allocator, String version) {
@@ -181,6 +169,7 @@ public final class KapuFlightSqlProducer extends NoOpFlightSqlProducer {
     this.access = access;
     this.allocator = allocator;
     this.delivery = delivery;
+    this.relayed = new RelayedQueries(backend);
     this.sqlInfo = new SqlInfoBuilder()
         .withFlightSqlServerName("Kapu")
         .withFlightSqlServerVersion(version)
@@ -220,12 +209,14 @@ public final class KapuFlightSqlProducer extends NoOpFlightSqlProducer {
 
   /** The catalog this client's session chose with the session option {@code catalog}; null if none. */
   public static String sessionCatalog(CallContext context) {
-    ServerSessionMiddleware sessions = context.getMiddleware(KapuServer.SESSIONS);
-    if (sessions != null && sessions.hasSession()) {
-      SessionOptionValue value = sessions.getSession().getSessionOption(CATALOG);
-      return value == null ? null : value.acceptVisitor(STRING);
-    }
-    return null;
+    return SqlSessionOptions.get(context, SqlSessionOptions.CATALOG);
+  }
+
+  /** What this call's client asks to run, as its user, on its catalog, with its session's options. */
+  private SqlBackend.Statement statement(CallContext context, String sql) {
+    String catalog = catalog(context);
+    return new SqlBackend.Statement(context.peerIdentity(), catalog, sql, List.of(), readOnly(context, catalog),
+        SqlSessionOptions.keepDictionaries(context));
   }
 
   /** Whether this call's user may only read {@code catalog}; NOT_FOUND if they may not even read it. */
@@ -239,27 +230,14 @@ public final class KapuFlightSqlProducer extends NoOpFlightSqlProducer {
   @Override
   public void setSessionOptions(SetSessionOptionsRequest request, CallContext context,
       StreamListener<SetSessionOptionsResult> listener) {
-    ServerSessionMiddleware sessions = context.getMiddleware(KapuServer.SESSIONS);
-    if (sessions == null) {
-      listener.onError(CallStatus.UNIMPLEMENTED.withDescription("this server keeps no sessions").toRuntimeException());
-      return;
+    try {
+      listener.onNext(SqlSessionOptions.apply(request, context, visibleCatalogs(context)));
+      listener.onCompleted();
+    } catch (FlightRuntimeException e) {
+      log.info("refused session options {} to user '{}': {}", request.getSessionOptions().keySet(),
+          context.peerIdentity(), e.getMessage());
+      listener.onError(e);
     }
-    Map<String, SetSessionOptionsResult.Error> errors = new HashMap<>();
-    request.getSessionOptions().forEach((name, value) -> {
-      if (!CATALOG.equals(name)) {
-        errors.put(name, new SetSessionOptionsResult.Error(SetSessionOptionsResult.ErrorValue.INVALID_NAME));
-        return;
-      }
-      String catalog = value.acceptVisitor(STRING);
-      if (catalog == null || !visibleCatalogs(context).contains(catalog)) {
-        log.info("refused catalog '{}' to user '{}'", catalog, context.peerIdentity());
-        errors.put(name, new SetSessionOptionsResult.Error(SetSessionOptionsResult.ErrorValue.INVALID_VALUE));
-        return;
-      }
-      sessions.getSession().setSessionOption(CATALOG, value);
-    });
-    listener.onNext(new SetSessionOptionsResult(errors));
-    listener.onCompleted();
   }
 
   @Override
@@ -297,7 +275,7 @@ public final class KapuFlightSqlProducer extends NoOpFlightSqlProducer {
   }
 
   /** As {@link #status(Throwable)}; a statement refused because its user may only read names both. */
-  private static FlightRuntimeException status(Throwable e, String user, String catalog) {
+  public static FlightRuntimeException status(Throwable e, String user, String catalog) {
     if (e instanceof SecurityException) {
       return CallStatus.UNAUTHORIZED
           .withDescription("user '" + user + "' may only read '" + catalog + "': " + e.getMessage())
@@ -333,101 +311,65 @@ public final class KapuFlightSqlProducer extends NoOpFlightSqlProducer {
     super.getStream(context, ticket, listener);
   }
 
-  private SqlBackend.Description describe(String user, String catalog, String sql, boolean readOnly) {
+  private SqlBackend.Description describe(SqlBackend.Statement statement) {
     try {
-      return backend.describe(catalog, sql, readOnly);
+      return backend.describe(statement);
     } catch (Exception e) {
-      throw status(e, user, catalog);
+      throw status(e, statement.user(), statement.catalog());
     }
   }
 
-  private FlightInfo ticketFor(Pending query, Schema schema, FlightDescriptor descriptor) {
+  /**
+   * A FlightInfo whose ticket fetches the statement's result. Direct: the query starts on a daemon
+   * now and the ticket is fetched from there, while it runs; relay: it starts when the ticket is
+   * fetched from this server.
+   */
+  private FlightInfo ticketFor(SqlBackend.Statement statement, Schema schema, FlightDescriptor descriptor) {
     if (delivery == Delivery.DIRECT) {
       SqlBackend.Parked parked;
       try {
-        parked = backend.park(query.catalog(), query.sql(), query.parameters(), query.readOnly());
+        parked = backend.park(statement, schema);
       } catch (Exception e) {
-        throw status(e, query.user(), query.catalog());
+        throw status(e, statement.user(), statement.catalog());
       }
       issued.put(ByteString.copyFrom(parked.ticket()), parked);
       FlightEndpoint endpoint = new FlightEndpoint(new Ticket(parked.ticket()), new Location(URI.create(parked.location())));
       return new FlightInfo(schema, descriptor, List.of(endpoint), -1, -1);
     }
-    ByteString handle = ByteString.copyFromUtf8(UUID.randomUUID().toString());
-    pending.put(handle, query);
-    Ticket ticket = new Ticket(Any.pack(TicketStatementQuery.newBuilder().setStatementHandle(handle).build()).toByteArray());
-    return new FlightInfo(schema, descriptor, List.of(new FlightEndpoint(ticket)), -1, -1);
+    return new FlightInfo(schema, descriptor, List.of(new FlightEndpoint(relayed.issue(statement, schema))), -1, -1);
   }
 
   @Override
   public FlightInfo getFlightInfoStatement(CommandStatementQuery command, CallContext context,
       FlightDescriptor descriptor) {
-    String catalog = catalog(context);
-    boolean readOnly = readOnly(context, catalog);
-    SqlBackend.Description d = describe(context.peerIdentity(), catalog, command.getQuery(), readOnly);
+    SqlBackend.Statement statement = statement(context, command.getQuery());
+    SqlBackend.Description d = describe(statement);
     if (d.result() == null) {
       throw CallStatus.INVALID_ARGUMENT.withDescription("not a query (it returns no rows): use an update").toRuntimeException();
     }
-    return ticketFor(new Pending(context.peerIdentity(), readOnly, catalog, command.getQuery(), List.of()),
-        d.result(), descriptor);
+    return ticketFor(statement, d.result(), descriptor);
   }
 
   @Override
   public SchemaResult getSchemaStatement(CommandStatementQuery command, CallContext context,
       FlightDescriptor descriptor) {
-    String catalog = catalog(context);
-    SqlBackend.Description d = describe(context.peerIdentity(), catalog, command.getQuery(), readOnly(context, catalog));
+    SqlBackend.Description d = describe(statement(context, command.getQuery()));
     return new SchemaResult(d.result() != null ? d.result() : new Schema(List.of()));
   }
 
   @Override
   public void getStreamStatement(TicketStatementQuery ticket, CallContext context, ServerStreamListener listener) {
-    ByteString handle = ticket.getStatementHandle();
-    Pending query = pending.remove(handle);
-    if (query == null || !query.user().equals(context.peerIdentity())) {
-      listener.error(query == null && cancelled.get(handle) != null ? cancelledStatus()
-          : CallStatus.NOT_FOUND.withDescription("unknown or already used ticket").toRuntimeException());
-      return;
-    }
-    AtomicBoolean stop = new AtomicBoolean();
-    relaying.put(handle, stop);
-    try {
-      relay(query, stop, listener);
-    } finally {
-      relaying.remove(handle);
-    }
-  }
-
-  private static FlightRuntimeException cancelledStatus() {
-    return CallStatus.CANCELLED.withDescription("its query was cancelled").toRuntimeException();
-  }
-
-  /**
-   * Runs the query on a daemon and streams its batches on through this server, until the end or
-   * until {@code stop} is raised (then closing the reader cancels the daemon's stream, which
-   * closes the database's result there).
-   */
-  private void relay(Pending query, AtomicBoolean stop, ServerStreamListener listener) {
-    try (ArrowReader reader = backend.query(query.catalog(), query.sql(), query.parameters(), query.readOnly())) {
-      if (Outbound.sendBatches(reader, listener, stop::get)) {
-        listener.completed();
-      } else if (stop.get()) {
-        listener.error(cancelledStatus());
-      }
-    } catch (Exception e) {
-      listener.error(status(e, query.user(), query.catalog()));
-    }
+    relayed.stream(ticket.getStatementHandle(), context.peerIdentity(), listener);
   }
 
   @Override
   public void createPreparedStatement(ActionCreatePreparedStatementRequest request, CallContext context,
       StreamListener<Result> listener) {
     try {
-      String catalog = catalog(context);
-      boolean readOnly = readOnly(context, catalog);
-      SqlBackend.Description d = describe(context.peerIdentity(), catalog, request.getQuery(), readOnly);
+      SqlBackend.Statement statement = statement(context, request.getQuery());
+      SqlBackend.Description d = describe(statement);
       ByteString handle = ByteString.copyFromUtf8(UUID.randomUUID().toString());
-      prepared.put(handle, new Prepared(context.peerIdentity(), readOnly, catalog, request.getQuery(), d));
+      prepared.put(handle, new Prepared(statement, d));
       ActionCreatePreparedStatementResult.Builder result = ActionCreatePreparedStatementResult.newBuilder()
           .setPreparedStatementHandle(handle)
           .setParameterSchema(ByteString.copyFrom(SqlSchemas.toBytes(d.parameters())));
@@ -445,14 +387,14 @@ public final class KapuFlightSqlProducer extends NoOpFlightSqlProducer {
   public void closePreparedStatement(ActionClosePreparedStatementRequest request, CallContext context,
       StreamListener<Result> listener) {
     prepared.computeIfPresent(request.getPreparedStatementHandle(),
-        (handle, p) -> p.user.equals(context.peerIdentity()) ? null : p);
+        (handle, p) -> p.user().equals(context.peerIdentity()) ? null : p);
     listener.onCompleted();
   }
 
   /** This user's prepared statement; another user's is as unknown as one that never was. */
   private Prepared lookup(ByteString handle, CallContext context) {
     Prepared p = prepared.get(handle);
-    if (p == null || !p.user.equals(context.peerIdentity())) {
+    if (p == null || !p.user().equals(context.peerIdentity())) {
       throw CallStatus.NOT_FOUND.withDescription("unknown prepared statement handle").toRuntimeException();
     }
     return p;
@@ -465,8 +407,13 @@ public final class KapuFlightSqlProducer extends NoOpFlightSqlProducer {
     if (p.description.result() == null) {
       throw CallStatus.INVALID_ARGUMENT.withDescription("not a query (it returns no rows): use an update").toRuntimeException();
     }
-    List<Object> parameters = p.parameters.isEmpty() ? List.of() : p.parameters.get(0);
-    return ticketFor(new Pending(p.user, p.readOnly, p.catalog, p.sql, parameters), p.description.result(), descriptor);
+    SqlBackend.Statement bound = p.bound();
+    // Values bound as other types than announced (ADBC binds its own) may give the result other
+    // types: the database describes it again with them, so that the schema announced is the one sent.
+    Schema result = p.parameters.typedOtherThan(p.description.parameters())
+        ? describe(bound).result()
+        : p.description.result();
+    return ticketFor(bound, result, descriptor);
   }
 
   @Override
@@ -486,8 +433,7 @@ public final class KapuFlightSqlProducer extends NoOpFlightSqlProducer {
       listener.error(e);
       return;
     }
-    relay(new Pending(p.user, p.readOnly, p.catalog, p.sql, p.parameters.isEmpty() ? List.of() : p.parameters.get(0)),
-        new AtomicBoolean(), listener);
+    relayed.stream(p.bound(), p.description.result(), listener);
   }
 
   @Override
@@ -496,7 +442,7 @@ public final class KapuFlightSqlProducer extends NoOpFlightSqlProducer {
     return () -> {
       try {
         Prepared p = lookup(command.getPreparedStatementHandle(), context);
-        p.parameters = rows(stream);
+        p.parameters = BoundParameters.read(stream);
         ack.onCompleted();
       } catch (Exception e) {
         ack.onError(status(e));
@@ -510,14 +456,15 @@ public final class KapuFlightSqlProducer extends NoOpFlightSqlProducer {
     return () -> {
       try {
         Prepared p = lookup(command.getPreparedStatementHandle(), context);
-        access.check(p.user, p.catalog, Right.WRITE);
-        List<List<Object>> rows = rows(stream);
+        SqlBackend.Statement statement = p.statement;
+        access.check(statement.user(), statement.catalog(), Right.WRITE);
+        List<List<Object>> rows = BoundParameters.read(stream).rows();
         long count = 0;
         if (rows.isEmpty()) {
-          count = backend.update(p.catalog, p.sql, List.of());
+          count = backend.update(statement.catalog(), statement.sql(), List.of());
         }
         for (List<Object> row : rows) {
-          count += backend.update(p.catalog, p.sql, row);
+          count += backend.update(statement.catalog(), statement.sql(), row);
         }
         sendCount(count, ack);
       } catch (Exception e) {
@@ -547,23 +494,6 @@ public final class KapuFlightSqlProducer extends NoOpFlightSqlProducer {
       ack.onNext(PutResult.metadata(buffer));
     }
     ack.onCompleted();
-  }
-
-  /** Parameter rows bound by a DoPut, as plain Java values. */
-  private static List<List<Object>> rows(FlightStream stream) {
-    List<List<Object>> rows = new ArrayList<>();
-    while (stream.next()) {
-      VectorSchemaRoot root = stream.getRoot();
-      for (int r = 0; r < root.getRowCount(); r++) {
-        List<Object> row = new ArrayList<>();
-        for (FieldVector v : root.getFieldVectors()) {
-          Object value = v.getObject(r);
-          row.add(value instanceof Text t ? t.toString() : value);
-        }
-        rows.add(row);
-      }
-    }
-    return rows;
   }
 
   // ---- cancellation -------------------------------------------------------------------------
@@ -600,42 +530,12 @@ public final class KapuFlightSqlProducer extends NoOpFlightSqlProducer {
     for (FlightEndpoint endpoint : info.getEndpoints()) {
       byte[] ticket = endpoint.getTicket().getBytes();
       SqlBackend.Parked parked = issued.get(ByteString.copyFrom(ticket));
-      boolean stopped;
-      if (parked != null) {
-        stopped = backend.cancel(parked);
-      } else {
-        ByteString handle = relayHandle(ticket);
-        stopped = handle != null && cancelRelayed(handle);
-      }
+      boolean stopped = parked != null ? backend.cancel(parked) : relayed.cancel(ticket);
       if (stopped) {
         result = CancelStatus.CANCELLED;
       }
     }
     return result;
-  }
-
-  /** The statement handle of a relay ticket; null for any other bytes. */
-  private static ByteString relayHandle(byte[] ticket) {
-    try {
-      Any any = Any.parseFrom(ticket);
-      return any.is(TicketStatementQuery.class) ? any.unpack(TicketStatementQuery.class).getStatementHandle() : null;
-    } catch (InvalidProtocolBufferException e) {
-      return null;
-    }
-  }
-
-  private boolean cancelRelayed(ByteString handle) {
-    if (pending.remove(handle) != null) {
-      cancelled.put(handle, Boolean.TRUE);
-      return true;
-    }
-    AtomicBoolean stop = relaying.get(handle);
-    if (stop != null) {
-      stop.set(true);
-      cancelled.put(handle, Boolean.TRUE);
-      return true;
-    }
-    return cancelled.get(handle) != null;
   }
 
   // ---- metadata -----------------------------------------------------------------------------
@@ -804,8 +704,7 @@ public final class KapuFlightSqlProducer extends NoOpFlightSqlProducer {
   @Override
   public void close() {
     prepared.clear();
-    pending.clear();
-    cancelled.clear();
+    relayed.close();
     issued.clear();
   }
 }
