@@ -97,7 +97,8 @@ public final class RemoteSql implements AutoCloseable {
    * Sets the Flight SQL session option {@code catalog}: later statements run on that catalog (for
    * {@code kapu serve}, a hosted resource).
    *
-   * @throws IllegalArgumentException if the server refuses it
+   * @throws IllegalArgumentException if the server refuses it in its answer
+   * @throws org.apache.arrow.flight.FlightRuntimeException if it fails the call, with its reason (Kapu does)
    */
   public void catalog(String name) {
     SetSessionOptionsResult result = sql.setSessionOptions(new SetSessionOptionsRequest(

@@ -60,8 +60,8 @@ final class SqlSessionOptions {
       switch (name) {
         case CATALOG -> {
           if (text == null || !visible.contains(text)) {
-            throw CallStatus.NOT_FOUND.withDescription("no catalog '" + text + "' for user '"
-                + context.peerIdentity() + "'; the catalogs are " + visible).toRuntimeException();
+            throw CallStatus.NOT_FOUND.withDescription("unknown catalog '" + text + "'; user '"
+                + context.peerIdentity() + "' may use: " + String.join(", ", visible)).toRuntimeException();
           }
           accepted.put(name, value);
         }
