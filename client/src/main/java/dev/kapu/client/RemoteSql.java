@@ -1,6 +1,7 @@
 package dev.kapu.client;
 
 import dev.kapu.flight.Dictionaries;
+import dev.kapu.flight.sql.SqlSessionOptions;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Files;
@@ -102,11 +103,22 @@ public final class RemoteSql implements AutoCloseable {
    */
   public void catalog(String name) {
     SetSessionOptionsResult result = sql.setSessionOptions(new SetSessionOptionsRequest(
-        Map.of("catalog", SessionOptionValueFactory.makeSessionOptionValue(name))), auth);
+        Map.of(SqlSessionOptions.CATALOG, SessionOptionValueFactory.makeSessionOptionValue(name))), auth);
     if (result.hasErrors()) {
       throw new IllegalArgumentException("the server refused catalog '" + name + "' ("
-          + result.getErrors().get("catalog").value + ")");
+          + result.getErrors().get(SqlSessionOptions.CATALOG).value + ")");
     }
+  }
+
+  /**
+   * Asks for dictionary-encoded columns (DuckDB's ENUMs) as they are, with their dictionaries:
+   * {@code kapu serve} sends Flight SQL clients their values unless its session option {@value
+   * SqlSessionOptions#KEEP_DICTIONARIES} says otherwise. A server that does not know the option keeps sending what
+   * it sends.
+   */
+  public void keepDictionaries() {
+    sql.setSessionOptions(new SetSessionOptionsRequest(
+        Map.of(SqlSessionOptions.KEEP_DICTIONARIES, SessionOptionValueFactory.makeSessionOptionValue(true))), auth);
   }
 
   /**

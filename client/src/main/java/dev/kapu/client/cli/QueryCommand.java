@@ -158,6 +158,9 @@ final class QueryCommand implements Callable<Integer> {
       if (catalog != null) {
         remote.catalog(catalog);
       }
+      if (chosen == Format.arrow) {
+        remote.keepDictionaries(); // an Arrow file keeps an ENUM encoded; the other formats show values
+      }
       if (remote.returnsRows(sql)) {
         write(chosen, remote.query(sql), allocator, progress);
       } else { // CREATE, INSERT, ...: nothing to format, say what it did

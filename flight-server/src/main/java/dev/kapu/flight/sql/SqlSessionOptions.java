@@ -20,13 +20,13 @@ import org.apache.arrow.flight.SetSessionOptionsResult;
  * fails the whole call with Kapu's reason: the per-option errors of the protocol carry no text,
  * and the 18.3 JDBC driver turns them into "Check log for details".
  */
-final class SqlSessionOptions {
-  static final String CATALOG = "catalog";
+public final class SqlSessionOptions {
+  public static final String CATALOG = "catalog";
   /**
    * {@code true} keeps dictionary-encoded columns (DuckDB's ENUMs) encoded, for clients that read
    * dictionaries; by default they go out as their values, since the JDBC driver would read indices.
    */
-  static final String KEEP_DICTIONARIES = "kapu.keep_dictionaries";
+  public static final String KEEP_DICTIONARIES = "kapu.keep_dictionaries";
 
   private static final NoOpSessionOptionValueVisitor<String> TEXT = new NoOpSessionOptionValueVisitor<>() {
     @Override
