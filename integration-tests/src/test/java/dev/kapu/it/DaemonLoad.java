@@ -17,6 +17,9 @@ final class DaemonLoad {
   private static final Duration WINDOW = Duration.ofMillis(1000);
   private static final Duration BUSY = Duration.ofMillis(100);
   private static final Duration IDLE = Duration.ofMillis(30);
+  /** Samples this often while waiting for idleness; more CPU than {@link #WORKING_STEP} in one is work. */
+  private static final Duration STEP = Duration.ofMillis(100);
+  private static final Duration WORKING_STEP = Duration.ofMillis(20);
 
   private DaemonLoad() {}
 
@@ -38,17 +41,25 @@ final class DaemonLoad {
   }
 
   /**
-   * Waits until the daemon is idle and returns how long after {@code since} (System.nanoTime) its
-   * first idle window began: when its work stopped, give or take a window.
+   * Waits until the daemon is idle (a second with almost no CPU) and returns how long after
+   * {@code since} (System.nanoTime) it last worked, to a tenth of a second: when its work stopped.
    */
   static Duration awaitIdle(ProcessHandle daemon, long since) throws InterruptedException {
     long deadline = since + TimeUnit.SECONDS.toNanos(120);
+    long lastWorked = since;
+    Duration atLastWork = cpu(daemon);
+    Duration previous = atLastWork;
     while (System.nanoTime() < deadline) {
-      long start = System.nanoTime();
-      Duration before = cpu(daemon);
-      Thread.sleep(WINDOW.toMillis());
-      if (cpu(daemon).minus(before).compareTo(IDLE) < 0) {
-        return Duration.ofNanos(Math.max(0, start - since));
+      Thread.sleep(STEP.toMillis());
+      Duration now = cpu(daemon);
+      long t = System.nanoTime();
+      if (now.minus(previous).compareTo(WORKING_STEP) >= 0) {
+        lastWorked = t;
+        atLastWork = now;
+      }
+      previous = now;
+      if (t - lastWorked >= WINDOW.toNanos() && now.minus(atLastWork).compareTo(IDLE) < 0) {
+        return Duration.ofNanos(lastWorked - since);
       }
     }
     throw new AssertionError("the daemon still works 120 s after its query was cancelled");
