@@ -77,15 +77,9 @@ class FlightSqlParametersServeTest {
   /** {@code kapu serve} with one catalog, a DuckDB or the PostgreSQL database. */
   private static ServeProcess serve(String database) throws Exception {
     Path config = dir.resolve(database + ".yaml");
-    Files.writeString(config, database.equals("duckdb")
-        ? "resources:\n  duckdb: { kind: duckdb, placement: pinned }\n"
-        : String.join("\n",
-            "resources:",
-            "  pg:",
-            "    kind: jdbc",
-            "    options: { url: \"" + postgres.jdbcUrl() + "\", user: \"" + postgres.user() + "\", password: \""
-                + postgres.password() + "\" }",
-            ""));
+    Files.writeString(config, "resources:\n" + (database.equals("duckdb")
+        ? "  duckdb: { kind: duckdb, placement: pinned }\n"
+        : postgres.kapuResource("pg")));
     return ServeProcess.start("--config", config.toString(), "--port", "0", "--daemons", "1");
   }
 
