@@ -51,9 +51,9 @@ public final class PendingResult implements TaskScope {
     this.announced = announced;
   }
 
-  /** A result that is there already. */
+  /** A result that is there already (it cannot fail to open). */
   public static PendingResult ready(ArrowReader reader) {
-    PendingResult result = new PendingResult(e -> CallStatus.INTERNAL.withCause(e).toRuntimeException(), null); // never fails
+    PendingResult result = new PendingResult(e -> CallStatus.INTERNAL.withCause(e).toRuntimeException(), null);
     result.reader.complete(reader);
     return result;
   }
@@ -64,8 +64,8 @@ public final class PendingResult implements TaskScope {
    * @param failure the status a client gets for the query's failure (not for a stop: CANCELLED)
    * @param announced the schema its client was told the result has; null if none
    */
-  public static PendingResult open(Executor executor, Opening opening, Function<Throwable, FlightRuntimeException> failure,
-      Schema announced) {
+  public static PendingResult open(Executor executor, Opening opening,
+      Function<Throwable, FlightRuntimeException> failure, Schema announced) {
     PendingResult result = new PendingResult(failure, announced);
     try {
       executor.execute(() -> result.run(opening));
