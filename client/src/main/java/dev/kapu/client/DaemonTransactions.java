@@ -12,6 +12,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.apache.arrow.vector.ipc.ArrowReader;
+import org.apache.arrow.vector.types.pojo.Schema;
 
 /**
  * Flight SQL transactions as {@link TransactionTasks}: {@code begin} runs on a daemon hosting the
@@ -140,9 +141,10 @@ final class DaemonTransactions {
     }
 
     @Override
-    public Description describe(String catalog, String sql, boolean readOnly) throws Exception {
-      check(catalog, readOnly);
-      DescribeTask.Description d = await(new TransactionTasks.Describe(t.id(), sql), t);
+    public Description describe(Statement s) throws Exception {
+      check(s.catalog(), s.readOnly());
+      DescribeTask.Description d = await(new TransactionTasks.Describe(t.id(), s.sql(), s.parameters(),
+          !s.keepDictionaries()), t);
       return new Description(d.result() == null ? null : SqlSchemas.fromBytes(d.result()),
           SqlSchemas.fromBytes(d.parameters()));
     }
@@ -153,10 +155,12 @@ final class DaemonTransactions {
       return await(new TransactionTasks.Query(t.id(), sql, parameters), t);
     }
 
+    /** Runs the query now, in its place among the transaction's statements; its result waits on the daemon. */
     @Override
-    public Parked park(String catalog, String sql, List<Object> parameters, boolean readOnly) throws Exception {
-      check(catalog, readOnly);
-      ParkQueryTask.Parked p = await(new TransactionTasks.Park(t.id(), sql, parameters), t);
+    public Parked park(Statement s, Schema result) throws Exception {
+      check(s.catalog(), s.readOnly());
+      ParkQueryTask.Parked p = await(new TransactionTasks.Park(t.id(), s.sql(), s.parameters(),
+          !s.keepDictionaries()), t);
       return new Parked(p.location(), p.ticket());
     }
 

@@ -17,6 +17,7 @@ import java.util.List;
 import java.util.concurrent.ExecutionException;
 import java.util.function.Function;
 import org.apache.arrow.vector.ipc.ArrowReader;
+import org.apache.arrow.vector.types.pojo.Schema;
 
 /**
  * Flight SQL's {@link SqlBackend} on a Kapu session: every statement is a task ({@link
@@ -25,9 +26,10 @@ import org.apache.arrow.vector.ipc.ArrowReader;
  * hosting the resource the catalog names. A read-only caller's statements carry the flag to the
  * daemon, whose resource refuses or confines them; its refusal ({@link ReadOnlyException}) becomes
  * a {@link SecurityException}. Cancelling a parked result calls its daemon's endpoint with the
- * session's token, so that needs a session Kapu made ({@code Kapu.builder()}, as a producer factory
- * is given), not another {@link Kapu}. A statement whose daemon died, or whose resource has no
- * daemon now, fails with a {@link ResourceUnavailableException} saying what became of the data.
+ * session's token, and so does relaying one, so those need a session Kapu made ({@code
+ * Kapu.builder()}, as a producer factory is given), not another {@link Kapu}. A statement whose
+ * daemon died, or whose resource has no daemon now, fails with a {@link
+ * ResourceUnavailableException} saying what became of the data.
  *
  * <p>Transactions hold a connection on one daemon ({@link dev.kapu.daemon.TransactionTasks}), as
  * {@link TransactionSettings} say: rolled back after an idle timeout, and each query's result read
@@ -101,9 +103,10 @@ public final class KapuSqlBackend implements SqlBackend {
   }
 
   @Override
-  public Description describe(String catalog, String sql, boolean readOnly) throws Exception {
-    check(catalog);
-    DescribeTask.Description d = run(catalog, new DescribeTask(catalog, sql, readOnly));
+  public Description describe(Statement s) throws Exception {
+    check(s.catalog());
+    DescribeTask.Description d = run(s.catalog(),
+        new DescribeTask(s.catalog(), s.sql(), s.readOnly(), s.parameters(), !s.keepDictionaries()));
     return new Description(d.result() == null ? null : SqlSchemas.fromBytes(d.result()),
         SqlSchemas.fromBytes(d.parameters()));
   }
@@ -115,10 +118,16 @@ public final class KapuSqlBackend implements SqlBackend {
   }
 
   @Override
-  public Parked park(String catalog, String sql, List<Object> parameters, boolean readOnly) throws Exception {
-    check(catalog);
-    ParkQueryTask.Parked p = run(catalog, new ParkQueryTask(catalog, sql, parameters, readOnly));
+  public Parked park(Statement s, Schema result) throws Exception {
+    check(s.catalog());
+    ParkQueryTask.Parked p = run(s.catalog(), new ParkQueryTask(s.catalog(), s.sql(), s.parameters(), s.readOnly(),
+        !s.keepDictionaries(), s.user(), SqlSchemas.toBytes(result)));
     return new Parked(p.location(), p.ticket());
+  }
+
+  @Override
+  public ArrowReader fetch(Parked parked) {
+    return session("relaying").streams().open(parked.location(), parked.ticket());
   }
 
   @Override
@@ -126,11 +135,7 @@ public final class KapuSqlBackend implements SqlBackend {
     return session("cancelling").streams().cancel(parked.location(), parked.ticket());
   }
 
-  @Override
-  public ArrowReader fetch(Parked parked) {
-    return session("relaying a result left on a daemon").streams().open(parked.location(), parked.ticket());
-  }
-
+  /** The session's own streams reach daemons' endpoints with its token. */
   private Session session(String what) {
     if (!(kapu instanceof Session session)) {
       throw new UnsupportedOperationException(what + " needs a session made by Kapu.builder(), not a "

@@ -3,6 +3,7 @@ package dev.kapu.client;
 import dev.kapu.flight.Dictionaries;
 import dev.kapu.flight.FlightClients;
 import dev.kapu.flight.Liveness;
+import dev.kapu.flight.sql.SqlSessionOptions;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Files;
@@ -114,17 +115,33 @@ public final class RemoteSql implements RemoteStatements, AutoCloseable {
    * Sets the Flight SQL session option {@code catalog}: later statements run on that catalog (for
    * {@code kapu serve}, a hosted resource).
    *
-   * @throws IllegalArgumentException if the server refuses it
+   * @throws IllegalArgumentException if the server refuses it in its answer
+   * @throws org.apache.arrow.flight.FlightRuntimeException if it fails the call, with its reason (Kapu does)
    */
   public void catalog(String name) {
     SetSessionOptionsResult result = sql.setSessionOptions(new SetSessionOptionsRequest(
-        Map.of("catalog", SessionOptionValueFactory.makeSessionOptionValue(name))), auth);
+        Map.of(SqlSessionOptions.CATALOG, SessionOptionValueFactory.makeSessionOptionValue(name))), auth);
     if (result.hasErrors()) {
       throw new IllegalArgumentException("the server refused catalog '" + name + "' ("
-          + result.getErrors().get("catalog").value + ")");
+          + result.getErrors().get(SqlSessionOptions.CATALOG).value + ")");
     }
   }
 
+  /**
+   * Asks for dictionary-encoded columns (DuckDB's ENUMs) as they are, with their dictionaries:
+   * {@code kapu serve} sends Flight SQL clients their values unless its session option {@value
+   * SqlSessionOptions#KEEP_DICTIONARIES} says otherwise. A server that does not know the option keeps sending what
+   * it sends.
+   */
+  public void keepDictionaries() {
+    sql.setSessionOptions(new SetSessionOptionsRequest(
+        Map.of(SqlSessionOptions.KEEP_DICTIONARIES, SessionOptionValueFactory.makeSessionOptionValue(true))), auth);
+  }
+
+  /**
+   * Whether {@code statement} returns rows, as the server describes it when preparing it (a
+   * prepared statement whose result schema has no columns is an update, as the JDBC driver reads it).
+   */
   @Override
   public boolean returnsRows(String statement) {
     return returnsRows(statement, null);

@@ -24,6 +24,7 @@ import dev.kapu.serial.TaskEnvelope;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -89,7 +90,7 @@ class Session implements Kapu {
   @Override
   public ArrowReader query(String resource, String sql, Object... parameters) {
     TaskOptions options = new TaskOptions(defaults.timeout(), defaults.retries(), List.of(resource));
-    TaskFuture<ArrowReader> result = submit(new QueryTask(resource, sql, List.of(parameters)), options);
+    TaskFuture<ArrowReader> result = submit(new QueryTask(resource, sql, Arrays.asList(parameters)), options); // null: SQL NULL
     try {
       return result.get();
     } catch (ExecutionException e) {

@@ -23,13 +23,14 @@ public record CatalogMetadataTask(String resource, CatalogRequest request, boole
         ? DaemonContexts.of(ctx).readOnlyConnection(resource)
         : ctx.resource(resource, Connection.class);
     try {
-      return new CatalogReader(connection, resource, sql -> DescribeTask.schema(connection, sql, 0, ctx))
-          .answer(request);
+      // a table's columns as Flight SQL queries stream them: dictionary-encoded ones as their values
+      return new CatalogReader(connection, resource,
+          sql -> DescribeTask.resultSchema(connection, sql, List.of(), true, ctx)).answer(request);
     } catch (Exception e) {
       if (readOnly) {
         ReadOnlyException.throwIfDatabaseRefusal(e);
       }
-      throw e;
+      throw DaemonContexts.statementFailed(resource, e);
     }
   }
 }

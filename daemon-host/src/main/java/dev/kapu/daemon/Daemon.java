@@ -64,6 +64,8 @@ public final class Daemon implements AutoCloseable {
   private final Map<Long, Run> running = new ConcurrentHashMap<>();
   private final ExecutorService runners;
   private final ExecutorService setupRunner;
+  /** Runs queries whose results Flight SQL clients fetch (ParkQueryTask), as many at once as there are slots. */
+  private final ExecutorService queries;
   private final ScheduledExecutorService timer;
   private final CompletableFuture<Exit> exit = new CompletableFuture<>();
   private final AtomicLong accepted = new AtomicLong();
@@ -95,6 +97,7 @@ public final class Daemon implements AutoCloseable {
     this.tables = new TableStore(allocator, tableMemoryLimit(options.resources()), names -> announceHosting());
     this.runners = Executors.newCachedThreadPool(new DatabaseThreads("kapu-task"));
     this.setupRunner = Executors.newSingleThreadExecutor(new DatabaseThreads("kapu-setup"));
+    this.queries = Executors.newFixedThreadPool(options.slots(), new DatabaseThreads("kapu-query"));
     ScheduledThreadPoolExecutor t = new ScheduledThreadPoolExecutor(1, threads("kapu-timer"));
     t.setRemoveOnCancelPolicy(true);
     this.timer = t;
@@ -129,7 +132,7 @@ public final class Daemon implements AutoCloseable {
       throw e instanceof RuntimeException r ? r : new IllegalStateException(e.getMessage(), e);
     }
     this.services = new DaemonContexts.Services(daemonId, state, resources, tables, allocator, streams,
-        this::fetchParked, transactions);
+        this::fetchParked, transactions, queries);
     WorkerConnection.Identity identity = new WorkerConnection.Identity(daemonId, host,
         ProcessHandle.current().pid(), options.slots(), hostedNames(), streams.url());
     this.connection = WorkerConnection.open(options.endpoint(), identity, new Handler(), timer);
@@ -319,7 +322,8 @@ public final class Daemon implements AutoCloseable {
     if (!options.wall().isZero() && now - startedAt >= options.wall().toNanos()) {
       drain("it reached its wall time of " + options.wall().toSeconds() + " s");
     } else if (!options.idle().isZero() && running.isEmpty() && setupsRunning.get() == 0 && transactions.isEmpty()
-        && now - lastActivity >= options.idle().toNanos()) { // an open transaction is not idle: it ends by its own timeout
+        && !streams.busy() && now - lastActivity >= options.idle().toNanos()) {
+      // an open transaction is not idle (it ends by its own timeout), nor is a result waiting or streaming
       drain("it was idle for " + options.idle().toSeconds() + " s");
     }
   }
@@ -374,6 +378,7 @@ public final class Daemon implements AutoCloseable {
     timer.shutdownNow();
     runners.shutdown();
     setupRunner.shutdown();
+    queries.shutdownNow();
     connection.close();
     closeQuietly(streams);
     if (options.ownProcess() && runaways.count() > 0) {
@@ -403,6 +408,8 @@ public final class Daemon implements AutoCloseable {
     final WorkerConnection.Assignment assignment;
     final AtomicBoolean reported = new AtomicBoolean();
     volatile Thread thread;
+    /** The context of the call under way, whose resources' work a stop must end (interrupts do not reach it). */
+    volatile DaemonContexts.Context context;
     volatile TaskOutcome.Kind stopKind;
     volatile long currentItem = -1;
     volatile long itemTimedOut = -1;
@@ -489,6 +496,10 @@ public final class Daemon implements AutoCloseable {
           },
           assignment.timeoutMillis(), TimeUnit.MILLISECONDS);
       currentItem = index;
+      context = ctx;
+      if (stopKind != null) {
+        ctx.stopWork(); // stopped while this call was being set up: what it starts stops at once
+      }
       DaemonContexts.CURRENT.set(ctx);
       try {
         Object value = envelope.map() ? body.call() : ctx.parkIfArrow(body.call());
@@ -506,6 +517,7 @@ public final class Daemon implements AutoCloseable {
       } finally {
         synchronized (this) {
           currentItem = -1;
+          context = null;
           if (itemTimedOut == index) {
             Thread.interrupted(); // the item's interrupt must not reach the next item
           }
@@ -526,6 +538,7 @@ public final class Daemon implements AutoCloseable {
           return; // the item ended meanwhile
         }
         itemTimedOut = index;
+        stopWork();
         t.interrupt();
       }
       timer.schedule(() -> {
@@ -547,6 +560,7 @@ public final class Daemon implements AutoCloseable {
         report(kind, new byte[0], message); // not started yet: it never will be
         return;
       }
+      stopWork();
       t.interrupt();
       timer.schedule(() -> {
         synchronized (this) {
@@ -557,6 +571,14 @@ public final class Daemon implements AutoCloseable {
         }
         report(kind, new byte[0], message + runaways.ranAway(assignment.taskId(), message, options.stopGrace()));
       }, options.stopGrace().toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    /** Stops what the call under way runs in its resources (a statement: DuckDB's interrupt, PostgreSQL's cancel). */
+    private void stopWork() {
+      DaemonContexts.Context ctx = context;
+      if (ctx != null) {
+        ctx.stopWork();
+      }
     }
 
     private void report(TaskOutcome.Kind kind, byte[] payload, String message) {

@@ -2,30 +2,38 @@ package dev.kapu.daemon;
 
 import dev.kapu.daemon.internal.DaemonStreams;
 import dev.kapu.daemon.internal.OpenTransactions;
+import dev.kapu.daemon.internal.OwningReader;
+import dev.kapu.daemon.internal.PendingResult;
 import dev.kapu.daemon.internal.ResourceRegistry;
+import dev.kapu.daemon.internal.ResultSetArrowReader;
+import dev.kapu.daemon.internal.SingleRootReader;
+import dev.kapu.daemon.internal.StopActions;
 import dev.kapu.daemon.spi.HostedResource;
 import dev.kapu.daemon.spi.ReadOnlyException;
 import dev.kapu.daemon.spi.TaskScope;
+import dev.kapu.flight.DecodedReader;
+import dev.kapu.flight.Dictionaries;
 import dev.kapu.flight.ErrorStatuses;
 import dev.kapu.flight.ForwardingReader;
 import java.io.IOException;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.Statement;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.concurrent.ConcurrentMap;
+import java.util.concurrent.Executor;
 import java.util.function.BooleanSupplier;
 import java.util.function.Function;
 import java.util.random.RandomGenerator;
+import org.apache.arrow.flight.FlightRuntimeException;
 import org.apache.arrow.memory.BufferAllocator;
-import dev.kapu.daemon.internal.OwningReader;
-import dev.kapu.daemon.internal.ResultSetArrowReader;
-import dev.kapu.daemon.internal.SingleRootReader;
-import java.sql.Connection;
-import java.sql.ResultSet;
-import java.sql.Statement;
 import org.apache.arrow.vector.VectorSchemaRoot;
 import org.apache.arrow.vector.ipc.ArrowReader;
+import org.apache.arrow.vector.types.pojo.Schema;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -53,7 +61,8 @@ final class DaemonContexts {
       BufferAllocator allocator,
       DaemonStreams streams,
       Function<String, ArrowReader> parked,
-      OpenTransactions transactions) {}
+      OpenTransactions transactions,
+      Executor queries) {}
 
   /** One call's context; what it opens is closed by {@link #close()}. */
   static final class Context implements TaskContext, TaskScope, AutoCloseable {
@@ -63,6 +72,7 @@ final class DaemonContexts {
     private final long index;
     private final BooleanSupplier stopRequested;
     private final List<AutoCloseable> scope = new ArrayList<>();
+    private final StopActions stops = new StopActions();
     private static final int JDBC_BATCH_ROWS = 65_536;
     private RandomGenerator random;
     private BufferAllocator allocator;
@@ -133,29 +143,20 @@ final class DaemonContexts {
     }
 
     private ArrowReader query(String resource, String sql, Object[] parameters, boolean readOnly) {
-      ArrowReader reader;
-      try {
-        HostedResource hosted = services.resources().get(resource);
-        List<Object> values = List.of(nullSafe(parameters));
-        reader = new NamingFailures(resource,
-            readOnly ? hosted.queryReadOnly(sql, values, allocator()) : hosted.query(sql, values, allocator()));
-      } catch (Exception e) {
-        if (readOnly) {
-          ReadOnlyException.throwIfDatabaseRefusal(e);
-        }
-        throw statementFailed(resource, e);
-      }
+      ArrowReader reader = DaemonContexts.query(services.resources().get(resource), resource, sql,
+          Arrays.asList(parameters), readOnly, allocator(), this);
       scope.add(reader);
       return reader;
     }
 
-    private static Object[] nullSafe(Object[] parameters) {
-      for (Object p : parameters) {
-        if (p == null) {
-          throw new IllegalArgumentException("null query parameters are not supported; write NULL in the SQL");
-        }
-      }
-      return parameters;
+    @Override
+    public void onStop(StopAction action) {
+      stops.add(action);
+    }
+
+    /** Stops the work this task started in its resources (a statement under way), as it is cancelled. */
+    void stopWork() {
+      stops.stop();
     }
 
     @Override
@@ -233,6 +234,7 @@ final class DaemonContexts {
 
     @Override
     public void close() {
+      stops.end();
       List<AutoCloseable> lastFirst = new ArrayList<>(scope);
       Collections.reverse(lastFirst);
       scope.clear();
@@ -243,6 +245,59 @@ final class DaemonContexts {
           log.warn("closing a task's {} failed: {}", c.getClass().getSimpleName(), e.toString());
         }
       }
+    }
+  }
+
+  /**
+   * Runs a query on {@code hosted} within {@code scope}; a database's refusal to write for a
+   * read-only caller becomes a {@link ReadOnlyException}, any other checked failure a {@link
+   * QueryException} with the database's message.
+   */
+  static ArrowReader query(HostedResource hosted, String resource, String sql, List<?> parameters, boolean readOnly,
+      BufferAllocator allocator, TaskScope scope) {
+    try {
+      return new NamingFailures(resource, readOnly
+          ? hosted.queryReadOnly(sql, parameters, allocator, scope)
+          : hosted.query(sql, parameters, allocator, scope));
+    } catch (Exception e) {
+      if (readOnly) {
+        ReadOnlyException.throwIfDatabaseRefusal(e);
+      }
+      throw statementFailed(resource, e);
+    }
+  }
+
+  /**
+   * Starts a query on one of the daemon's query threads and parks its result on the daemon's
+   * endpoint at once, before the query produces anything: the ticket's {@code DoGet} waits for it,
+   * and a cancel stops the database's work (see {@link PendingResult}).
+   *
+   * @param decodeDictionaries dictionary-encoded columns go out as their values ({@link DecodedReader})
+   * @param failure the status a client fetching the result gets for the query's failure
+   * @param announced the result's schema as its client was told it
+   */
+  static ParkQueryTask.Parked parkOpening(TaskContext ctx, String resource, String sql, List<Object> parameters,
+      boolean readOnly, boolean decodeDictionaries, Function<Throwable, FlightRuntimeException> failure,
+      Schema announced) {
+    Services services = ((Context) ctx).services;
+    HostedResource hosted = services.resources().get(resource);
+    PendingResult result = PendingResult.open(services.queries(), scope -> {
+      ArrowReader reader = query(hosted, resource, sql, parameters, readOnly, services.allocator(), scope);
+      return decodeDictionaries ? decoded(reader) : reader;
+    }, failure, announced);
+    return new ParkQueryTask.Parked(services.streams().url(), services.streams().park(result));
+  }
+
+  /** {@code reader} with its dictionary-encoded columns decoded to their values; itself if it has none. */
+  static ArrowReader decoded(ArrowReader reader) throws IOException {
+    if (!Dictionaries.used(reader.getVectorSchemaRoot().getSchema())) {
+      return reader;
+    }
+    try {
+      return new DecodedReader(reader);
+    } catch (IOException | RuntimeException e) {
+      reader.close();
+      throw e;
     }
   }
 

@@ -1,5 +1,10 @@
 package dev.kapu.daemon;
 
+import dev.kapu.daemon.internal.ColumnMetadata;
+import dev.kapu.daemon.internal.DuckDbKind;
+import dev.kapu.daemon.internal.ResultSetArrowReader;
+import dev.kapu.daemon.spi.ReadOnlyException;
+import dev.kapu.flight.Dictionaries;
 import dev.kapu.flight.sql.SqlSchemas;
 import java.io.Serializable;
 import java.sql.Connection;
@@ -7,23 +12,18 @@ import java.sql.ParameterMetaData;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.ResultSetMetaData;
+import java.sql.SQLException;
 import java.sql.Savepoint;
 import java.sql.Types;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.Callable;
+import org.apache.arrow.util.AutoCloseables;
 import org.apache.arrow.vector.ipc.ArrowReader;
-import org.apache.arrow.vector.types.DateUnit;
-import org.apache.arrow.vector.types.FloatingPointPrecision;
-import org.apache.arrow.vector.types.TimeUnit;
 import org.apache.arrow.vector.types.pojo.ArrowType;
 import org.apache.arrow.vector.types.pojo.Field;
 import org.apache.arrow.vector.types.pojo.Schema;
-import dev.kapu.daemon.internal.ColumnMetadata;
-import dev.kapu.daemon.internal.ResultSetArrowReader;
-import dev.kapu.daemon.internal.DuckDbKind;
-import dev.kapu.daemon.spi.ReadOnlyException;
-import org.apache.arrow.util.AutoCloseables;
 import org.duckdb.DuckDBConnection;
 import org.duckdb.DuckDBResultSet;
 import org.duckdb.DuckDBResultSetMetaData;
@@ -33,17 +33,23 @@ import org.duckdb.StatementReturnType;
  * Prepares SQL on a hosted resource that offers a {@link Connection} (duckdb, jdbc) without
  * running it for real, for Flight SQL's prepared statements: whether it returns rows, the Arrow
  * schema of those rows (as a query would stream them: the statement runs wrapped in {@code LIMIT
- * 0}, parameters null) and the types of its parameters, each field carrying what the database
- * declared about it ({@link ColumnMetadata}). A syntax error is the task's error, with the
- * database's message.
+ * 0}) and the types to announce for its parameters ({@link ParameterTypes}), each field carrying
+ * what the database declared about it ({@link ColumnMetadata}). A parameter the database cannot
+ * type is tried with a value of each candidate type, in that wrapping, to find the one its
+ * statement accepts. A syntax error is the task's error, with the database's message.
  *
  * @param resource the hosted resource
  * @param sql the statement
  * @param readOnly the caller may only read: everything runs on the resource's read-only connection
  *     ({@link dev.kapu.daemon.spi.HostedResource#readOnlyConnection}), which may refuse the
  *     statement with a {@link dev.kapu.daemon.spi.ReadOnlyException}
+ * @param parameters values bound to the statement, whose types the result's schema then follows;
+ *     empty to describe it as it is prepared (known parameters null, untyped ones as announced)
+ * @param decodeDictionaries the result's dictionary-encoded columns are described as their values,
+ *     as {@link ParkQueryTask} sends them
  */
-public record DescribeTask(String resource, String sql, boolean readOnly) implements Task<DescribeTask.Description> {
+public record DescribeTask(String resource, String sql, boolean readOnly, List<Object> parameters,
+    boolean decodeDictionaries) implements Task<DescribeTask.Description> {
 
   /**
    * The answer, schemas as Flight SQL's IPC bytes.
@@ -63,7 +69,7 @@ public record DescribeTask(String resource, String sql, boolean readOnly) implem
       if (connection instanceof DuckDBConnection duck) {
         DuckDbKind.exposeTables(sql, duck, ctx.tables(), ctx.allocator(), exposed); // the daemon's Arrow tables
       }
-      return describe(connection, resource, sql, readOnly, false, ctx);
+      return describe(connection, false, ctx);
     } catch (Exception e) {
       if (readOnly) {
         ReadOnlyException.throwIfDatabaseRefusal(e);
@@ -75,19 +81,19 @@ public record DescribeTask(String resource, String sql, boolean readOnly) implem
   }
 
   /**
-   * Describes {@code sql} on a transaction's connection ({@link TransactionTasks.Describe}): what it
-   * tries is undone to a savepoint, and where the database has none (DuckDB) it tries nothing that
-   * could fail, since a failed statement aborts the transaction the client holds.
+   * Describes the statement on a transaction's connection ({@link TransactionTasks.Describe}):
+   * what it tries is undone to a savepoint, and where the database has none (DuckDB) it tries
+   * nothing that could fail, since a failed statement aborts the transaction the client holds (so
+   * a parameter the database cannot type is announced as text there).
    */
-  static Description describeHeld(Connection connection, String resource, String sql, boolean readOnly,
-      TaskContext ctx) throws Exception {
-    return describe(connection, resource, sql, readOnly, true, ctx);
+  Description describeHeld(Connection connection, TaskContext ctx) throws Exception {
+    return describe(connection, true, ctx);
   }
 
-  private static Description describe(Connection connection, String resource, String sql, boolean readOnly,
-      boolean held, TaskContext ctx) throws Exception {
+  private Description describe(Connection connection, boolean held, TaskContext ctx) throws Exception {
     boolean rows;
-    List<Field> parameters = new ArrayList<>();
+    List<ArrowType> types = new ArrayList<>();
+    List<Integer> untyped = new ArrayList<>();
     ColumnMetadata resultColumns;
     ColumnMetadata parameterColumns;
     try (PreparedStatement statement = connection.prepareStatement(sql)) {
@@ -101,16 +107,14 @@ public record DescribeTask(String resource, String sql, boolean readOnly) implem
       ParameterMetaData pm = statement.getParameterMetaData();
       parameterColumns = ColumnMetadata.ofParameters(pm);
       for (int i = 1; i <= pm.getParameterCount(); i++) {
-        int type;
-        try {
-          type = pm.getParameterType(i);
-        } catch (Exception e) {
-          type = Types.VARCHAR;
+        types.add(announced(pm, i));
+        if (types.get(i - 1) == null) {
+          untyped.add(i - 1);
+          types.set(i - 1, ParameterTypes.ANY);
         }
-        parameters.add(Field.nullable("p" + i, arrowType(type)));
       }
     }
-    byte[] parameterSchema = SqlSchemas.toBytes(annotated(new Schema(parameters), parameterColumns));
+    byte[] parameterSchema = SqlSchemas.toBytes(annotated(parameterSchema(types), parameterColumns));
     if (!rows) {
       return new Description(null, parameterSchema);
     }
@@ -119,43 +123,55 @@ public record DescribeTask(String resource, String sql, boolean readOnly) implem
       body = body.substring(0, body.length() - 1).strip();
     }
     String wrapped = "SELECT * FROM (" + body + ") AS kapu_describe LIMIT 0";
-    if (held) {
-      return new Description(SqlSchemas.toBytes(annotated(heldSchema(connection, sql, wrapped, parameters.size(), ctx),
-          resultColumns)), parameterSchema);
-    }
-    Schema schema;
-    try {
-      schema = schema(connection, wrapped, parameters.size(), ctx);
-    } catch (Exception notWrappable) {
-      // SHOW, DESCRIBE, PRAGMA, INSERT ... RETURNING: run it as it is and keep only the schema, in a
-      // transaction rolled back at once, so that describing a statement changes nothing (it runs
-      // for real when the client executes it).
-      if (readOnly) {
-        connection.rollback(); // the failure aborted the read-only transaction: begin another
-        schema = schema(connection, sql, parameters.size(), ctx);
-      } else {
-        schema = rolledBack(connection, () -> schema(connection, sql, parameters.size(), ctx));
-      }
-    }
+    List<Object> values = parameters.isEmpty() ? Arrays.asList(new Object[types.size()]) : parameters;
+    Schema schema = held
+        ? heldSchema(connection, wrapped, values, ctx)
+        : schema(connection, wrapped, types, untyped, values, ctx);
     return new Description(SqlSchemas.toBytes(annotated(schema, resultColumns)), parameterSchema);
   }
 
-  /** {@code schema} carrying what the database declared about its columns (Flight SQL's column metadata). */
-  private static Schema annotated(Schema schema, ColumnMetadata columns) {
-    return columns == null ? schema : columns.annotate(schema);
+  /**
+   * The result's schema on a connection of the describe's own; untyped parameters are given the
+   * type their statement accepts on the way (in {@code types} and {@code values}).
+   */
+  private Schema schema(Connection connection, String wrapped, List<ArrowType> types, List<Integer> untyped,
+      List<Object> values, TaskContext ctx) throws Exception {
+    try {
+      if (parameters.isEmpty()) {
+        for (int i : untyped) {
+          ParameterTypes.Candidate accepted = accepted(connection, wrapped, values, i, ctx);
+          if (accepted != null) {
+            types.set(i, accepted.type());
+            values.set(i, accepted.value()); // the result as a value of that type gives it
+          }
+        }
+      }
+      return schema(connection, wrapped, values, ctx);
+    } catch (Exception notWrappable) {
+      if (readOnly) {
+        connection.rollback(); // the failure aborted the read-only transaction: begin another
+      }
+      // SHOW, DESCRIBE, PRAGMA, INSERT ... RETURNING: run it as it is and keep only the schema, in a
+      // transaction rolled back at once, so that describing a statement changes nothing (it runs
+      // for real when the client executes it).
+      List<Object> asIs = parameters.isEmpty() ? Arrays.asList(new Object[types.size()]) : parameters;
+      return readOnly
+          ? schema(connection, sql, asIs, ctx)
+          : rolledBack(connection, () -> schema(connection, sql, asIs, ctx));
+    }
   }
 
-  /** The result schema of {@code sql} on a transaction's connection; see {@link #describeHeld}. */
-  private static Schema heldSchema(Connection connection, String sql, String wrapped, int parameters, TaskContext ctx)
+  /** The result's schema on a transaction's connection; see {@link #describeHeld}. */
+  private Schema heldSchema(Connection connection, String wrapped, List<Object> values, TaskContext ctx)
       throws Exception {
     if (connection.getMetaData().supportsSavepoints()) {
       Savepoint mark = connection.setSavepoint();
       try {
         try {
-          return schema(connection, wrapped, parameters, ctx);
+          return schema(connection, wrapped, values, ctx);
         } catch (Exception notWrappable) {
           connection.rollback(mark); // the failure aborted the transaction back to here
-          return schema(connection, sql, parameters, ctx); // runs it, undone below
+          return schema(connection, sql, values, ctx); // runs it, undone below
         }
       } finally {
         connection.rollback(mark);
@@ -164,13 +180,80 @@ public record DescribeTask(String resource, String sql, boolean readOnly) implem
     }
     // DuckDB: a statement that fails aborts the transaction, except on a parser error
     if (DuckDbKind.isOneSelect(connection, sql)) {
-      return schema(connection, wrapped, parameters, ctx);
+      return schema(connection, wrapped, values, ctx);
     }
     // INSERT ... RETURNING, PRAGMA, EXPLAIN, CALL: running it would do it twice, so the types
     // come from the prepared statement (arrow-jdbc's mapping of them, which its simple columns share)
     try (PreparedStatement statement = connection.prepareStatement(sql)) {
       return ResultSetArrowReader.schemaOf(statement.getMetaData(), ctx.allocator());
     }
+  }
+
+  /** The type to announce for parameter {@code i}; null if the database could not type it. */
+  private static ArrowType announced(ParameterMetaData pm, int i) {
+    int type;
+    String name;
+    int precision = 0;
+    int scale = 0;
+    try {
+      type = pm.getParameterType(i);
+      name = pm.getParameterTypeName(i);
+    } catch (SQLException e) {
+      return null;
+    }
+    if (ParameterTypes.unknown(type, name)) {
+      return null;
+    }
+    if (type == Types.DECIMAL || type == Types.NUMERIC) {
+      try {
+        precision = pm.getPrecision(i);
+        scale = pm.getScale(i);
+      } catch (SQLException e) {
+        // unknown precision: announced as a double
+      }
+    }
+    return ParameterTypes.announced(type, name, precision, scale);
+  }
+
+  /**
+   * The first candidate the statement accepts for untyped parameter {@code i}, the others bound as
+   * they are; null if it accepts every one (any value goes) or none.
+   */
+  private ParameterTypes.Candidate accepted(Connection connection, String wrapped, List<Object> values, int i,
+      TaskContext ctx) throws SQLException {
+    ParameterTypes.Candidate first = null;
+    int accepted = 0;
+    for (ParameterTypes.Candidate candidate : ParameterTypes.CANDIDATES) {
+      List<Object> trial = new ArrayList<>(values);
+      trial.set(i, candidate.value());
+      try {
+        schema(connection, wrapped, trial, ctx);
+        accepted++;
+        if (first == null) {
+          first = candidate;
+        }
+      } catch (SQLException refused) {
+        if (readOnly) {
+          connection.rollback(); // the refusal aborted the read-only transaction: begin another
+        }
+      } catch (Exception e) {
+        throw e instanceof SQLException s ? s : new SQLException(e.getMessage(), e);
+      }
+    }
+    return accepted == ParameterTypes.CANDIDATES.size() ? null : first;
+  }
+
+  private static Schema parameterSchema(List<ArrowType> types) {
+    List<Field> fields = new ArrayList<>();
+    for (int i = 0; i < types.size(); i++) {
+      fields.add(Field.nullable("p" + (i + 1), types.get(i)));
+    }
+    return new Schema(fields);
+  }
+
+  /** {@code schema} carrying what the database declared about its columns (Flight SQL's column metadata). */
+  private static Schema annotated(Schema schema, ColumnMetadata columns) {
+    return columns == null ? schema : columns.annotate(schema);
   }
 
   private static Schema rolledBack(Connection connection, Callable<Schema> describe) throws Exception {
@@ -184,37 +267,30 @@ public record DescribeTask(String resource, String sql, boolean readOnly) implem
     }
   }
 
-  /** The Arrow schema {@code sql} streams with null parameters, as the resource's query would. */
-  static Schema schema(Connection connection, String sql, int parameters, TaskContext ctx) throws Exception {
+  /** The Arrow schema {@code sql} streams with {@code values} bound, as the resource's query would. */
+  private Schema schema(Connection connection, String sql, List<Object> values, TaskContext ctx) throws Exception {
+    return resultSchema(connection, sql, values, decodeDictionaries, ctx);
+  }
+
+  /**
+   * The Arrow schema {@code sql} streams with {@code values} bound, as the resource's query would;
+   * with {@code decodeDictionaries}, dictionary-encoded columns as the values they stand for.
+   */
+  static Schema resultSchema(Connection connection, String sql, List<Object> values, boolean decodeDictionaries,
+      TaskContext ctx) throws Exception {
     try (PreparedStatement statement = connection.prepareStatement(sql)) {
-      for (int i = 1; i <= parameters; i++) {
-        statement.setObject(i, null);
+      for (int i = 0; i < values.size(); i++) {
+        statement.setObject(i + 1, values.get(i));
       }
       try (ResultSet result = statement.executeQuery()) {
         if (result instanceof DuckDBResultSet duck) {
           try (ArrowReader reader = DuckDbKind.export(duck, ctx.allocator(), 1)) {
-            return reader.getVectorSchemaRoot().getSchema();
+            Schema schema = reader.getVectorSchemaRoot().getSchema();
+            return decodeDictionaries ? Dictionaries.decoded(schema, reader) : schema;
           }
         }
         return ResultSetArrowReader.schemaOf(result.getMetaData(), ctx.allocator());
       }
     }
-  }
-
-  /** The Arrow type a client should bind a JDBC-typed parameter as. */
-  static ArrowType arrowType(int jdbcType) {
-    return switch (jdbcType) {
-      case Types.BOOLEAN, Types.BIT -> ArrowType.Bool.INSTANCE;
-      case Types.TINYINT -> new ArrowType.Int(8, true);
-      case Types.SMALLINT -> new ArrowType.Int(16, true);
-      case Types.INTEGER -> new ArrowType.Int(32, true);
-      case Types.BIGINT -> new ArrowType.Int(64, true);
-      case Types.REAL, Types.FLOAT -> new ArrowType.FloatingPoint(FloatingPointPrecision.SINGLE);
-      case Types.DOUBLE, Types.NUMERIC, Types.DECIMAL -> new ArrowType.FloatingPoint(FloatingPointPrecision.DOUBLE);
-      case Types.DATE -> new ArrowType.Date(DateUnit.DAY);
-      case Types.TIMESTAMP -> new ArrowType.Timestamp(TimeUnit.MICROSECOND, null);
-      case Types.BINARY, Types.VARBINARY, Types.LONGVARBINARY, Types.BLOB -> ArrowType.Binary.INSTANCE;
-      default -> ArrowType.Utf8.INSTANCE;
-    };
   }
 }

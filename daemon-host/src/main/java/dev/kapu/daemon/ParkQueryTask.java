@@ -1,20 +1,29 @@
 package dev.kapu.daemon;
 
+import dev.kapu.daemon.spi.ReadOnlyException;
+import dev.kapu.flight.ErrorStatuses;
+import dev.kapu.flight.sql.SqlSchemas;
 import java.io.Serializable;
 import java.util.List;
 
 /**
- * The task behind Flight SQL's direct endpoints: runs SQL like {@link QueryTask}, but the caller
- * gets back where the result waits instead of the stream itself, so that another process (the
- * Flight SQL client the server answers) fetches it from the daemon with {@code DoGet}.
+ * The task behind Flight SQL's results: starts SQL like {@link QueryTask}, but on a query thread
+ * of the daemon's, and returns at once where its result will wait, so that another process (the
+ * Flight SQL client the server answers) fetches it from the daemon with {@code DoGet}. The client
+ * gets its ticket while the query still works towards its first batch, which lets a cancel stop
+ * the database's work; the query's failure reaches that {@code DoGet}.
  *
  * @param resource the hosted resource
  * @param sql the statement
- * @param parameters bound in order to the statement's {@code ?} markers
+ * @param parameters bound in order to the statement's {@code ?} markers; null binds SQL NULL
  * @param readOnly the caller may only read, as for {@link QueryTask}
+ * @param decodeDictionaries dictionary-encoded columns go out as the values they stand for
+ * @param caller who asked, for the message of a read-only refusal
+ * @param announced the result's schema as the client was told it (IPC bytes, {@link SqlSchemas}):
+ *     the daemon sends it before the first batch exists
  */
-public record ParkQueryTask(String resource, String sql, List<Object> parameters, boolean readOnly)
-    implements Task<ParkQueryTask.Parked> {
+public record ParkQueryTask(String resource, String sql, List<Object> parameters, boolean readOnly,
+    boolean decodeDictionaries, String caller, byte[] announced) implements Task<ParkQueryTask.Parked> {
 
   /**
    * A result parked on its daemon's Flight endpoint. The ticket is the capability to fetch it:
@@ -27,6 +36,9 @@ public record ParkQueryTask(String resource, String sql, List<Object> parameters
 
   @Override
   public Parked run(TaskContext ctx) {
-    return DaemonContexts.park(ctx, new QueryTask(resource, sql, parameters, readOnly).run(ctx));
+    return DaemonContexts.parkOpening(ctx, resource, sql, parameters, readOnly, decodeDictionaries,
+        failure -> ErrorStatuses.of(failure instanceof ReadOnlyException refusal
+            ? new SecurityException(refusal.getMessage(), refusal) : failure, caller, resource),
+        SqlSchemas.fromBytes(announced));
   }
 }

@@ -3,6 +3,7 @@ package dev.kapu.daemon;
 import dev.kapu.daemon.internal.OpenTransactions;
 import java.io.Serializable;
 import java.time.Duration;
+import java.io.IOException;
 import java.util.List;
 import org.apache.arrow.vector.ipc.ArrowReader;
 
@@ -87,12 +88,18 @@ public final class TransactionTasks {
     }
   }
 
-  /** {@link DescribeTask} inside the transaction: nothing it tries ends or aborts the transaction. */
-  public record Describe(String transaction, String sql) implements Task<DescribeTask.Description> {
+  /**
+   * {@link DescribeTask} inside the transaction: nothing it tries ends or aborts the transaction.
+   *
+   * @param parameters values bound, whose types the result's schema follows; empty for none yet
+   * @param decodeDictionaries the result's dictionary-encoded columns are described as their values
+   */
+  public record Describe(String transaction, String sql, List<Object> parameters, boolean decodeDictionaries)
+      implements Task<DescribeTask.Description> {
     @Override
     public DescribeTask.Description run(TaskContext ctx) throws Exception {
-      return open(ctx).use(transaction, held -> DescribeTask.describeHeld(held.connection(), held.resource(), sql,
-          held.readOnly(), ctx));
+      return open(ctx).use(transaction, held -> new DescribeTask(held.resource(), sql, held.readOnly(), parameters,
+          decodeDictionaries).describeHeld(held.connection(), ctx));
     }
   }
 
@@ -104,14 +111,20 @@ public final class TransactionTasks {
     }
   }
 
-  /** {@link ParkQueryTask} inside the transaction: the result waits on the daemon for a Flight SQL client. */
-  public record Park(String transaction, String sql, List<Object> parameters) implements Task<ParkQueryTask.Parked> {
+  /**
+   * {@link ParkQueryTask} inside the transaction: the query runs now, in its place among the
+   * transaction's statements, and its result waits on the daemon for a Flight SQL client.
+   *
+   * @param decodeDictionaries dictionary-encoded columns go out as the values they stand for
+   */
+  public record Park(String transaction, String sql, List<Object> parameters, boolean decodeDictionaries)
+      implements Task<ParkQueryTask.Parked> {
     @Override
     public ParkQueryTask.Parked run(TaskContext ctx) throws Exception {
       ArrowReader result = new Query(transaction, sql, parameters).run(ctx);
       try {
-        return DaemonContexts.park(ctx, result);
-      } catch (RuntimeException e) {
+        return DaemonContexts.park(ctx, decodeDictionaries ? DaemonContexts.decoded(result) : result);
+      } catch (IOException | RuntimeException e) {
         result.close();
         throw e;
       }

@@ -16,7 +16,7 @@ import org.duckdb.DuckDBConnection;
  *
  * @param resource the hosted resource
  * @param sql the statement
- * @param parameters bound in order to the statement's {@code ?} markers
+ * @param parameters bound in order to the statement's {@code ?} markers; null binds SQL NULL
  */
 public record UpdateTask(String resource, String sql, List<Object> parameters) implements Task<Long> {
 
@@ -33,6 +33,7 @@ public record UpdateTask(String resource, String sql, List<Object> parameters) i
         for (int i = 0; i < parameters.size(); i++) {
           statement.setObject(i + 1, parameters.get(i));
         }
+        DaemonContexts.of(ctx).onStop(statement::cancel); // a cancelled task stops the database too
         return Math.max(0L, statement.executeLargeUpdate());
       }
     } catch (SQLException e) {

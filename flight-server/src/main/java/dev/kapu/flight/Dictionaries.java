@@ -13,6 +13,7 @@ import org.apache.arrow.vector.dictionary.Dictionary;
 import org.apache.arrow.vector.dictionary.DictionaryProvider;
 import org.apache.arrow.vector.dictionary.DictionaryProvider.MapDictionaryProvider;
 import org.apache.arrow.vector.types.pojo.Field;
+import org.apache.arrow.vector.types.pojo.FieldType;
 import org.apache.arrow.vector.types.pojo.Schema;
 import org.apache.arrow.vector.util.TransferPair;
 
@@ -59,6 +60,35 @@ public final class Dictionaries {
       throw e;
     }
     return shared;
+  }
+
+  /**
+   * {@code schema} with every dictionary-encoded field replaced by the values it stands for (the
+   * dictionary's value type), as {@link DecodedReader} streams them; {@code provider} holds the
+   * dictionaries (a reader has them from its schema on, before its first batch).
+   *
+   * @throws IllegalStateException if {@code provider} lacks a dictionary the schema names
+   */
+  public static Schema decoded(Schema schema, DictionaryProvider provider) {
+    return new Schema(schema.getFields().stream().map(f -> decoded(f, provider)).toList(), schema.getCustomMetadata());
+  }
+
+  static Field decoded(Field field, DictionaryProvider provider) {
+    if (field.getDictionary() != null) {
+      Dictionary dictionary = provider.lookup(field.getDictionary().getId());
+      if (dictionary == null) {
+        throw new IllegalStateException("no dictionary " + field.getDictionary().getId() + " for column '"
+            + field.getName() + "'");
+      }
+      Field values = decoded(dictionary.getVector().getField(), provider);
+      return new Field(field.getName(),
+          new FieldType(field.isNullable(), values.getType(), null, field.getMetadata()), values.getChildren());
+    }
+    if (!used(new Schema(field.getChildren()))) {
+      return field;
+    }
+    return new Field(field.getName(), field.getFieldType(),
+        field.getChildren().stream().map(c -> decoded(c, provider)).toList());
   }
 
   /** {@code provider}'s dictionaries by id, as {@link org.apache.arrow.vector.ipc.ArrowReader#getDictionaryVectors} gives them. */

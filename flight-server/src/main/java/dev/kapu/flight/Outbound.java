@@ -1,5 +1,6 @@
 package dev.kapu.flight;
 
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import org.apache.arrow.flight.CallStatus;
@@ -7,6 +8,7 @@ import org.apache.arrow.flight.FlightProducer.ServerStreamListener;
 import org.apache.arrow.flight.OutboundStreamListener;
 import org.apache.arrow.vector.VectorSchemaRoot;
 import org.apache.arrow.vector.ipc.ArrowReader;
+import org.apache.arrow.vector.types.pojo.Field;
 
 /**
  * Flow control for streams Kapu writes: a slow reader holds the writer back instead of filling
@@ -85,5 +87,45 @@ public final class Outbound {
       }
     }
     return !stop.getAsBoolean();
+  }
+
+  /**
+   * As {@link #sendBatches}, on a listener already started with {@code started}: a root of the
+   * schema announced to the client before the result existed, so that the client had it while the
+   * query still ran. Each of {@code reader}'s batches is moved into it (its buffers transferred,
+   * not copied) and sent.
+   *
+   * @throws IllegalStateException if the reader's columns are not of the announced types
+   */
+  public static boolean sendInto(VectorSchemaRoot started, ArrowReader reader, ServerStreamListener listener,
+      BooleanSupplier stop) throws java.io.IOException, InterruptedException {
+    VectorSchemaRoot from = reader.getVectorSchemaRoot();
+    if (!sameTypes(from.getSchema().getFields(), started.getSchema().getFields())) {
+      throw new IllegalStateException("the result's columns " + from.getSchema() + " are not those announced, "
+          + started.getSchema());
+    }
+    while (!stop.getAsBoolean() && reader.loadNextBatch()) {
+      if (stop.getAsBoolean() || !awaitReady(listener)) {
+        return false;
+      }
+      for (int i = 0; i < from.getFieldVectors().size(); i++) {
+        from.getVector(i).makeTransferPair(started.getVector(i)).transfer();
+      }
+      started.setRowCount(from.getRowCount());
+      listener.putNext();
+    }
+    return !stop.getAsBoolean();
+  }
+
+  private static boolean sameTypes(List<Field> a, List<Field> b) {
+    if (a.size() != b.size()) {
+      return false;
+    }
+    for (int i = 0; i < a.size(); i++) {
+      if (!a.get(i).getType().equals(b.get(i).getType()) || !sameTypes(a.get(i).getChildren(), b.get(i).getChildren())) {
+        return false;
+      }
+    }
+    return true;
   }
 }

@@ -131,6 +131,13 @@ public final class ThrowawayPostgres implements AutoCloseable {
     return password;
   }
 
+  /** This database as a {@code jdbc} resource named {@code name}, lines of a kapu.yaml's {@code resources:}. */
+  public String kapuResource(String name) {
+    return "  " + name + ":\n"
+        + "    kind: jdbc\n"
+        + "    options: { url: \"" + jdbcUrl() + "\", user: \"" + user() + "\", password: \"" + password() + "\" }\n";
+  }
+
   public String database() {
     return database;
   }

@@ -30,7 +30,7 @@ public final class BrokenKind implements ResourceKind {
       }
 
       @Override
-      public ArrowReader query(String sql, List<?> parameters, BufferAllocator allocator) {
+      public ArrowReader query(String sql, List<?> parameters, BufferAllocator allocator, TaskScope scope) {
         throw new IllegalStateException(FAILURE);
       }
 

@@ -19,6 +19,19 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import org.apache.arrow.flight.FlightEndpoint;
+import org.apache.arrow.flight.FlightInfo;
+import org.apache.arrow.flight.SessionOptionValueFactory;
+import org.apache.arrow.flight.SetSessionOptionsRequest;
+import org.apache.arrow.flight.SetSessionOptionsResult;
+import org.apache.arrow.flight.client.ClientCookieMiddleware;
+import org.apache.arrow.flight.sql.FlightSqlClient;
+import org.apache.arrow.vector.FieldVector;
+import org.apache.arrow.vector.ValueVector;
+import org.apache.arrow.vector.dictionary.Dictionary;
+import org.apache.arrow.vector.dictionary.DictionaryEncoder;
+import org.apache.arrow.vector.types.pojo.ArrowType;
+import org.apache.arrow.vector.types.pojo.Field;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -87,6 +100,9 @@ class FlightSqlServeTest {
     assertThat(printed.get("user")).isEqualTo("kapu");
     assertThat(printed.get("password")).hasSizeGreaterThan(20); // generated
     assertThat(printed.get("jdbc_url")).contains("useEncryption=false", "user=kapu", "password=");
+    // the JVM option the JDBC driver needs on JDK 17+, next to its URL
+    int url = serve.output.indexOf("jdbc_url=" + printed.get("jdbc_url"));
+    assertThat(serve.output.get(url + 1)).contains("--add-opens=java.base/java.nio=ALL-UNNAMED", "DBeaver");
   }
 
   /** Describing a statement the server cannot wrap runs it, but in a transaction rolled back: it runs once. */
@@ -374,6 +390,78 @@ class FlightSqlServeTest {
       }
     } finally {
       pool.shutdownNow();
+    }
+  }
+
+  /** DuckDB sends an ENUM dictionary-encoded, and the JDBC driver would read its indices: Kapu sends its values. */
+  @Test
+  @Order(13)
+  void enumColumnsReachJdbcAsTheirValues() throws SQLException {
+    try (Statement s = connection.createStatement()) {
+      s.executeUpdate("CREATE TYPE mood AS ENUM ('sad', 'ok', 'happy')");
+      s.executeUpdate("CREATE TABLE moods (id INTEGER, m mood, ms mood[])");
+      s.executeUpdate("INSERT INTO moods VALUES (1, 'happy', ['sad', 'ok']), (2, 'sad', []), (3, NULL, NULL)");
+      try (ResultSet rs = s.executeQuery("SELECT id, m, ms FROM moods ORDER BY id")) {
+        assertThat(rs.getMetaData().getColumnType(2)).isEqualTo(java.sql.Types.VARCHAR);
+        assertThat(rs.next()).isTrue();
+        assertThat(rs.getString(2)).isEqualTo("happy");
+        assertThat(rs.getObject(2)).hasToString("happy");
+        assertThat(rs.getObject(3)).hasToString("[\"sad\",\"ok\"]");
+        assertThat(rs.next()).isTrue();
+        assertThat(rs.getString("m")).isEqualTo("sad");
+        assertThat(rs.next()).isTrue();
+        assertThat(rs.getString(2)).isNull();
+        assertThat(rs.getObject(2)).isNull();
+        assertThat(rs.next()).isFalse();
+      }
+    }
+    try (PreparedStatement p = connection.prepareStatement("SELECT m FROM moods WHERE m = ?")) {
+      p.setString(1, "sad");
+      try (ResultSet rs = p.executeQuery()) {
+        assertThat(rs.getMetaData().getColumnType(1)).isEqualTo(java.sql.Types.VARCHAR);
+        assertThat(rs.next()).isTrue();
+        assertThat(rs.getString(1)).isEqualTo("sad");
+        assertThat(rs.next()).isFalse();
+      }
+    }
+  }
+
+  /** A client that reads dictionaries keeps them with the session option kapu.keep_dictionaries. */
+  @Test
+  @Order(14)
+  void aSessionOptionKeepsDictionaries() throws Exception {
+    try (BufferAllocator allocator = new RootAllocator();
+        FlightClient client = FlightClient.builder(allocator, new Location(printed.get("flight_url")))
+            .intercept(new ClientCookieMiddleware.Factory()) // the session is a cookie
+            .build()) {
+      CredentialCallOption bearer = client.authenticateBasicToken(printed.get("user"), printed.get("password")).orElseThrow();
+      FlightSqlClient sql = new FlightSqlClient(client);
+      String query = "SELECT m FROM moods ORDER BY id";
+      assertThat(sql.execute(query, bearer).getSchemaOptional().orElseThrow().getFields().get(0).getType())
+          .isEqualTo(ArrowType.Utf8.INSTANCE);
+
+      SetSessionOptionsResult set = sql.setSessionOptions(new SetSessionOptionsRequest(
+          Map.of("kapu.keep_dictionaries", SessionOptionValueFactory.makeSessionOptionValue(true))), bearer);
+      assertThat(set.hasErrors()).isFalse();
+      FlightInfo info = sql.execute(query, bearer);
+      Field announced = info.getSchemaOptional().orElseThrow().getFields().get(0);
+      assertThat(announced.getDictionary()).isNotNull();
+      FlightEndpoint endpoint = info.getEndpoints().get(0);
+      List<Object> values = new ArrayList<>();
+      try (FlightClient daemon = FlightClient.builder(allocator, endpoint.getLocations().get(0)).build();
+          FlightStream stream = daemon.getStream(endpoint.getTicket())) {
+        while (stream.next()) {
+          FieldVector indices = stream.getRoot().getVector(0);
+          assertThat(indices.getField().getDictionary()).isNotNull();
+          Dictionary dictionary = stream.getDictionaryProvider().lookup(indices.getField().getDictionary().getId());
+          try (ValueVector decoded = DictionaryEncoder.decode(indices, dictionary)) {
+            for (int i = 0; i < decoded.getValueCount(); i++) {
+              values.add(decoded.getObject(i) == null ? null : decoded.getObject(i).toString());
+            }
+          }
+        }
+      }
+      assertThat(values).containsExactly("happy", "sad", null);
     }
   }
 }

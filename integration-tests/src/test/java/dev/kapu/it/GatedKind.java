@@ -35,7 +35,7 @@ public final class GatedKind implements ResourceKind {
       }
 
       @Override
-      public ArrowReader query(String sql, List<?> parameters, BufferAllocator allocator) {
+      public ArrowReader query(String sql, List<?> parameters, BufferAllocator allocator, TaskScope scope) {
         throw new UnsupportedOperationException("resource '" + spec.name() + "' runs no SQL");
       }
 

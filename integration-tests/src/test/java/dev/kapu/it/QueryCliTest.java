@@ -272,7 +272,7 @@ class QueryCliTest {
     assertThat(run.stdout()).isEqualTo("answer\n42\n");
     Run unknown = remote("--catalog", "nope", "SELECT 42 AS answer");
     assertThat(unknown.exit()).isEqualTo(1);
-    assertThat(unknown.stderr()).isEqualTo("kapu query: the server refused catalog 'nope' (INVALID_VALUE)\n");
+    assertThat(unknown.stderr()).isEqualTo("kapu query: unknown catalog 'nope'; user 'kapu' may use: duckdb\n");
   }
 
   @Test

@@ -3,8 +3,12 @@ package dev.kapu.it;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -24,6 +28,7 @@ final class ServeProcess {
   final Map<String, String> printed = new ConcurrentHashMap<>();
   final List<String> output = Collections.synchronizedList(new ArrayList<>());
   final List<ProcessHandle> daemons;
+  private final List<InputStream> daemonLogs;
   private final Thread pump;
 
   private ServeProcess(Map<String, String> environment, List<String> args) throws Exception {
@@ -64,6 +69,7 @@ final class ServeProcess {
       throw e;
     }
     daemons = liveDaemons();
+    daemonLogs = daemons.stream().map(ServeProcess::logOf).toList();
   }
 
   /** Its daemon processes now (replacements included). */
@@ -122,6 +128,30 @@ final class ServeProcess {
 
   String jdbcUrl() {
     return printed.get("jdbc_url");
+  }
+
+  /**
+   * What the daemons logged, all of it: call after {@link #stop()} to see what they logged as they
+   * closed. Their log files are deleted with the server's temporary directory by then, but were
+   * opened while they ran, and an open file stays readable.
+   */
+  String daemonLogs() throws IOException {
+    StringBuilder all = new StringBuilder();
+    for (InputStream log : daemonLogs) {
+      all.append(new String(log.readAllBytes(), StandardCharsets.UTF_8));
+    }
+    return all.toString();
+  }
+
+  /** Opens a daemon's log: beside the token file it was started with, named after its id. */
+  private static InputStream logOf(ProcessHandle daemon) {
+    List<String> args = List.of(daemon.info().arguments().orElseThrow());
+    Path tokenFile = Path.of(args.get(args.indexOf("--token-file") + 1));
+    try {
+      return Files.newInputStream(tokenFile.resolveSibling("daemon-" + args.get(args.indexOf("--id") + 1) + ".log"));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
   }
 
   /** SIGTERM, then: the process exits, its daemons are gone, it said it was shutting down. */

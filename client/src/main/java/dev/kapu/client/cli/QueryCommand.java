@@ -176,6 +176,9 @@ final class QueryCommand implements Callable<Integer> {
       if (catalog != null) {
         remote.catalog(catalog);
       }
+      if (chosen == Format.arrow) {
+        remote.keepDictionaries(); // an Arrow file keeps an ENUM encoded; the other formats show values
+      }
       if (!transaction) {
         for (String sql : statements) {
           run(remote, sql, chosen, allocator, progress);

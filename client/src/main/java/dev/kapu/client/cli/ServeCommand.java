@@ -275,6 +275,7 @@ final class ServeCommand implements Callable<Integer> {
       System.out.println("jdbc_url=" + jdbcUrl + "&user=" + encode(first.name()));
       System.out.println("  (add &password=... with user " + first.name() + "'s password; other users: change &user)");
     }
+    System.out.println("  " + JDBC_JVM_HINT);
     if (certificate != null) {
       System.out.println("certificate=" + certificate.toAbsolutePath());
     }
@@ -296,6 +297,13 @@ final class ServeCommand implements Callable<Integer> {
     closed.await();
     return 0;
   }
+
+  /**
+   * The Flight SQL JDBC driver's Arrow memory needs this JVM flag on JDK 17 and later; without it
+   * the first query fails with "Failed to initialize MemoryUtil" or "Failed to read message".
+   */
+  static final String JDBC_JVM_HINT = "(the JDBC driver needs the JVM option --add-opens=java.base/java.nio=ALL-UNNAMED"
+      + " on JDK 17+: java --add-opens=... -cp ..., or in DBeaver's dbeaver.ini after -vmargs)";
 
   /**
    * The resource uploaded tables go with: a pinned arrow or duckdb resource (so that the DuckDB

@@ -195,7 +195,8 @@ public final class AdbcKind implements ResourceKind {
     }
 
     @Override
-    public ArrowReader query(String sql, List<?> parameters, BufferAllocator allocator) throws Exception {
+    public ArrowReader query(String sql, List<?> parameters, BufferAllocator allocator, TaskScope scope)
+        throws Exception {
       List<AutoCloseable> owned = new ArrayList<>();
       AutoCloseable commit = null;
       try {
@@ -213,6 +214,7 @@ public final class AdbcKind implements ResourceKind {
         }
         AdbcStatement statement = connection.createStatement();
         owned.add(statement);
+        scope.onStop(statement::cancel);
         statement.setSqlQuery(sql);
         if (bound != null) {
           statement.prepare();

@@ -41,7 +41,7 @@ public final class ArrowKind implements ResourceKind {
       }
 
       @Override
-      public ArrowReader query(String sql, List<?> parameters, BufferAllocator allocator) {
+      public ArrowReader query(String sql, List<?> parameters, BufferAllocator allocator, TaskScope scope) {
         throw new IllegalArgumentException("resource '" + spec.name() + "' holds Arrow tables and runs"
             + " no SQL: query them through a duckdb resource on the same daemon");
       }

@@ -15,6 +15,8 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import dev.kapu.flight.ErrorStatuses;
+import dev.kapu.flight.ClientCancellation;
+import dev.kapu.flight.Dictionaries;
 import dev.kapu.flight.Outbound;
 import dev.kapu.flight.internal.Hosts;
 import io.grpc.netty.NettyServerBuilder;
@@ -45,7 +47,9 @@ import org.apache.arrow.flight.Result;
 import org.apache.arrow.flight.SetSessionOptionsResult;
 import org.apache.arrow.flight.Ticket;
 import org.apache.arrow.memory.BufferAllocator;
+import org.apache.arrow.vector.VectorSchemaRoot;
 import org.apache.arrow.vector.ipc.ArrowReader;
+import org.apache.arrow.vector.types.pojo.Schema;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -76,7 +80,7 @@ public final class DaemonStreams implements AutoCloseable {
 
   private static final String CANCELLED = "its query was cancelled";
 
-  private final Map<String, ArrowReader> parked = new ConcurrentHashMap<>();
+  private final Map<String, PendingResult> parked = new ConcurrentHashMap<>();
   /** Tickets being streamed, with a flag a cancel raises; the stream ends at its next batch. */
   private final Map<String, Streaming> streaming = new ConcurrentHashMap<>();
   /** Why a ticket no longer fetches anything (fetched, expired, cancelled), for one more expiry. */
@@ -88,6 +92,7 @@ public final class DaemonStreams implements AutoCloseable {
   private final DaemonCalls calls;
   /** Runs the endpoint's calls: bulk ingest and table queries run DuckDB on them. */
   private final ExecutorService callRunners = Executors.newCachedThreadPool(new DatabaseThreads("kapu-daemon-call"));
+  private final BufferAllocator allocator;
 
   /**
    * @param bindHost the address to listen on
@@ -98,6 +103,7 @@ public final class DaemonStreams implements AutoCloseable {
     this.timer = timer;
     this.expiryMillis = expiryMillis;
     this.calls = calls;
+    this.allocator = allocator;
     this.server = FlightServer.builder(allocator, Location.forGrpcInsecure(bindHost, 0), new Producer())
         .middleware(ACCESS, new AccessFactory(token))
         .transportHint("grpc.builderConsumer", (Consumer<NettyServerBuilder>) DaemonStreams::keepAlive)
@@ -126,17 +132,30 @@ public final class DaemonStreams implements AutoCloseable {
 
   /** Parks {@code reader}; the returned ticket fetches it once. */
   public byte[] park(ArrowReader reader) {
+    return park(PendingResult.ready(reader));
+  }
+
+  /**
+   * Parks a result that may still be opening: its {@code DoGet} waits for it, and a cancel stops
+   * the database's work at once. The returned ticket fetches it once.
+   */
+  public byte[] park(PendingResult result) {
     String id = UUID.randomUUID().toString();
-    parked.put(id, reader);
+    parked.put(id, result);
     timer.schedule(() -> {
-      ArrowReader unclaimed = parked.remove(id);
+      PendingResult unclaimed = parked.remove(id);
       if (unclaimed != null) {
         log.warn("closing a result stream nobody fetched within {} ms", expiryMillis);
-        closeQuietly(unclaimed);
+        unclaimed.discard();
         bury(id, "it expired: nobody fetched it within " + expiryMillis / 1000 + " s");
       }
     }, expiryMillis, TimeUnit.MILLISECONDS);
     return id.getBytes(StandardCharsets.UTF_8);
+  }
+
+  /** Whether a result is being opened, waits or streams here: work that is no task's. */
+  public boolean busy() {
+    return !parked.isEmpty() || !streaming.isEmpty();
   }
 
   /** Remembers why {@code id} fetches nothing any more, for one expiry period. */
@@ -150,35 +169,37 @@ public final class DaemonStreams implements AutoCloseable {
   }
 
   /**
-   * Stops the result behind {@code id}: a parked one is closed at once; a streaming one ends at
-   * its next batch with CANCELLED, and its reader (and the database work behind it) is closed.
+   * Stops the result behind {@code id}: one not fetched yet is stopped (its query, if it still
+   * opens) and closed at once; a fetched one stops its database work and ends with CANCELLED.
    */
   private CancelStatus cancel(String id) {
-    ArrowReader waiting = parked.remove(id);
+    PendingResult waiting = parked.remove(id);
     if (waiting != null) {
-      closeQuietly(waiting);
+      waiting.discard();
       bury(id, CANCELLED);
       return CancelStatus.CANCELLED;
     }
     Streaming stream = streaming.get(id);
     if (stream != null) {
-      stream.cancelled = true;
+      stream.cancel();
       return CancelStatus.CANCELLING;
     }
     String why = gone.get(id);
     return why != null && why.startsWith(CANCELLED) ? CancelStatus.CANCELLED : CancelStatus.NOT_CANCELLABLE;
   }
 
-  /** A stream being sent; {@code cancelled} is raised by {@link #cancel}. */
+  /** A result being fetched; {@link #cancel} (from CancelFlightInfo or the client's going away) stops it. */
   private static final class Streaming {
+    final PendingResult result;
     volatile boolean cancelled;
-  }
 
-  private static void closeQuietly(ArrowReader reader) {
-    try {
-      reader.close();
-    } catch (Exception e) {
-      log.debug("closing a result stream failed: {}", e.toString());
+    Streaming(PendingResult result) {
+      this.result = result;
+    }
+
+    void cancel() {
+      cancelled = true;
+      result.stop();
     }
   }
 
@@ -201,8 +222,8 @@ public final class DaemonStreams implements AutoCloseable {
     @Override
     public void getStream(CallContext context, Ticket ticket, ServerStreamListener listener) {
       String id = new String(ticket.getBytes(), StandardCharsets.UTF_8);
-      ArrowReader reader = parked.remove(id);
-      if (reader == null) {
+      PendingResult result = parked.remove(id);
+      if (result == null) {
         String why = gone.get(id);
         CallStatus status = why == null
             ? CallStatus.NOT_FOUND.withDescription("no result stream for this ticket on this daemon (never issued"
@@ -213,24 +234,73 @@ public final class DaemonStreams implements AutoCloseable {
         listener.error(status.toRuntimeException());
         return;
       }
-      Streaming stream = new Streaming();
+      Streaming stream = new Streaming(result);
       streaming.put(id, stream);
+      // the client dropping its DoGet (the JDBC driver's Statement.cancel(), a query timeout) stops the work
+      try (ClientCancellation watch = ClientCancellation.watch(stream::cancel, timer)) {
+        send(result, stream, listener);
+      } finally {
+        streaming.remove(id);
+        bury(id, stream.cancelled ? CANCELLED + " while it streamed"
+            : "it was fetched already (a ticket is good for one DoGet)");
+      }
+    }
+
+    /**
+     * Streams a result once it has opened; a cancel ends it with CANCELLED. With an announced
+     * schema (and no dictionaries, which go out with the first batch), the stream starts at once:
+     * the JDBC driver waits for a stream's schema before it can cancel it or time it out.
+     */
+    private void send(PendingResult result, Streaming stream, ServerStreamListener listener) {
+      Schema announced = result.announced();
+      if (announced == null || Dictionaries.used(announced)) {
+        ArrowReader reader = await(result, listener);
+        if (reader != null) {
+          stream(reader, stream, listener, null);
+        }
+        return;
+      }
+      try (VectorSchemaRoot started = VectorSchemaRoot.create(announced, allocator)) {
+        listener.start(started);
+        ArrowReader reader = await(result, listener);
+        if (reader != null) {
+          stream(reader, stream, listener, started);
+        }
+      }
+    }
+
+    /** The opened result; null once the listener has the failure. */
+    private ArrowReader await(PendingResult result, ServerStreamListener listener) {
+      try {
+        return result.await();
+      } catch (FlightRuntimeException e) {
+        listener.error(e);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        result.discard();
+        listener.error(CallStatus.CANCELLED.withDescription("the daemon is closing").toRuntimeException());
+      }
+      return null;
+    }
+
+    /** Sends {@code reader}'s batches, on a listener started with {@code started} if not null. */
+    private void stream(ArrowReader reader, Streaming stream, ServerStreamListener listener, VectorSchemaRoot started) {
       try (ArrowReader ahead = ReadAheadReader.start(reader, 2)) { // DuckDB exports while we send
         listener.setUseZeroCopy(true); // safe: each batch of a ReadAheadReader has buffers of its own
         // a slow client holds the daemon back
-        if (Outbound.sendBatches(ahead, listener, () -> stream.cancelled)) {
+        boolean sent = started == null
+            ? Outbound.sendBatches(ahead, listener, () -> stream.cancelled)
+            : Outbound.sendInto(started, ahead, listener, () -> stream.cancelled);
+        if (sent) {
           listener.completed();
         } else if (stream.cancelled) {
           listener.error(CallStatus.CANCELLED.withDescription(CANCELLED + " while it streamed").toRuntimeException());
         }
       } catch (Exception e) {
-        // a statement can fail as its result streams (DuckDB computes as it is read): its error says whose fault
-        listener.error(ErrorStatuses.of(DatabaseErrors.categorize(e),
-            "the result stream failed: " + ErrorStatuses.message(e), e));
-      } finally {
-        streaming.remove(id);
-        bury(id, stream.cancelled ? CANCELLED + " while it streamed"
-            : "it was fetched already (a ticket is good for one DoGet)");
+        listener.error(stream.cancelled
+            ? CallStatus.CANCELLED.withDescription(CANCELLED + " while it streamed").toRuntimeException()
+            // a statement can fail as its result streams (DuckDB computes as it is read): its error says whose fault
+            : ErrorStatuses.of(DatabaseErrors.categorize(e), "the result stream failed: " + ErrorStatuses.message(e), e));
       }
     }
 
@@ -346,7 +416,7 @@ public final class DaemonStreams implements AutoCloseable {
 
   @Override
   public void close() throws InterruptedException {
-    parked.values().forEach(DaemonStreams::closeQuietly);
+    parked.values().forEach(PendingResult::discard);
     parked.clear();
     server.shutdown();
     if (!server.awaitTermination(2, TimeUnit.SECONDS)) {

@@ -10,12 +10,15 @@ import dev.kapu.daemon.spi.TaskScope;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import javax.sql.DataSource;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.vector.ipc.ArrowReader;
+import org.postgresql.PGConnection;
 
 /**
  * {@code kind: jdbc}: a HikariCP pool on any JDBC URL (the PostgreSQL driver ships with Kapu).
@@ -85,13 +88,15 @@ public final class JdbcKind implements ResourceKind {
     }
 
     @Override
-    public ArrowReader query(String sql, List<?> parameters, BufferAllocator allocator) throws Exception {
-      return query(sql, parameters, allocator, false);
+    public ArrowReader query(String sql, List<?> parameters, BufferAllocator allocator, TaskScope scope)
+        throws Exception {
+      return query(sql, parameters, allocator, false, scope);
     }
 
     @Override
-    public ArrowReader queryReadOnly(String sql, List<?> parameters, BufferAllocator allocator) throws Exception {
-      return query(sql, parameters, allocator, true);
+    public ArrowReader queryReadOnly(String sql, List<?> parameters, BufferAllocator allocator, TaskScope scope)
+        throws Exception {
+      return query(sql, parameters, allocator, true, scope);
     }
 
     @Override
@@ -102,8 +107,8 @@ public final class JdbcKind implements ResourceKind {
       return connection;
     }
 
-    private ArrowReader query(String sql, List<?> parameters, BufferAllocator allocator, boolean readOnly)
-        throws Exception {
+    private ArrowReader query(String sql, List<?> parameters, BufferAllocator allocator, boolean readOnly,
+        TaskScope scope) throws Exception {
       List<AutoCloseable> owned = new ArrayList<>();
       AutoCloseable commit = null;
       try {
@@ -126,6 +131,7 @@ public final class JdbcKind implements ResourceKind {
         for (int i = 0; i < parameters.size(); i++) {
           statement.setObject(i + 1, parameters.get(i));
         }
+        scope.onStop(canceller(connection, statement));
         ResultSet result = statement.executeQuery();
         owned.add(result);
         return new OwningReader(ResultSetArrowReader.of(result, allocator, batchRows), owned);
@@ -134,6 +140,21 @@ public final class JdbcKind implements ResourceKind {
         OwningReader.abandon(owned, e, commit);
         throw e;
       }
+    }
+
+    /**
+     * What cancels the statement while it runs and while its result is fetched. pgJDBC's {@code
+     * Statement.cancel()} does nothing once {@code executeQuery} has returned, though a cursor
+     * ({@code fetchSize}) keeps the server working at each fetch, so PostgreSQL's connection
+     * cancels whatever its backend runs; the scope never calls it once the connection is back in
+     * the pool.
+     */
+    private static TaskScope.StopAction canceller(Connection connection, Statement statement) throws SQLException {
+      if (connection.isWrapperFor(PGConnection.class)) {
+        PGConnection postgres = connection.unwrap(PGConnection.class);
+        return postgres::cancelQuery;
+      }
+      return statement::cancel;
     }
 
     /**

@@ -19,9 +19,13 @@ public interface HostedResource extends AutoCloseable {
 
   /**
    * Runs SQL and returns its result as Arrow batches, never rows. The reader owns whatever it
-   * needs (a connection, a statement) and releases it when closed.
+   * needs (a connection, a statement) and releases it when closed. A kind whose statements can be
+   * stopped while they run registers how with {@code scope} ({@link TaskScope#onStop}), so that a
+   * cancel stops the database's work, before the first batch as well as while the reader is read.
+   *
+   * @param parameters bound in order to the statement's markers; null binds SQL NULL
    */
-  ArrowReader query(String sql, List<?> parameters, BufferAllocator allocator) throws Exception;
+  ArrowReader query(String sql, List<?> parameters, BufferAllocator allocator, TaskScope scope) throws Exception;
 
   /**
    * {@link #query} for a caller who may only read: the database itself must refuse to change
@@ -29,7 +33,8 @@ public interface HostedResource extends AutoCloseable {
    * statement it cannot confine so is refused with {@link ReadOnlyException}. A kind that cannot
    * promise this refuses every such query, which is what this default does.
    */
-  default ArrowReader queryReadOnly(String sql, List<?> parameters, BufferAllocator allocator) throws Exception {
+  default ArrowReader queryReadOnly(String sql, List<?> parameters, BufferAllocator allocator, TaskScope scope)
+      throws Exception {
     throw cannotPromiseReadOnly();
   }
 

@@ -131,7 +131,7 @@ class AdbcKindTest {
         BufferAllocator allocator = environment.allocator().newChildAllocator("adbc-query", 0, Long.MAX_VALUE)) {
       List<String> labels = new ArrayList<>();
       try (ArrowReader reader = adbc.query("SELECT id, label FROM numbers WHERE id >= ? AND id < ? ORDER BY id",
-          List.of(5L, 8L), allocator)) {
+          List.of(5L, 8L), allocator, TestResources.SCOPE)) {
         while (reader.loadNextBatch()) {
           VectorSchemaRoot root = reader.getVectorSchemaRoot();
           for (int r = 0; r < root.getRowCount(); r++) {
@@ -143,7 +143,7 @@ class AdbcKindTest {
 
       long rows = 0;
       long sum = 0;
-      try (ArrowReader reader = adbc.query("SELECT id FROM numbers", List.of(), allocator)) {
+      try (ArrowReader reader = adbc.query("SELECT id FROM numbers", List.of(), allocator, TestResources.SCOPE)) {
         while (reader.loadNextBatch()) {
           BigIntVector ids = (BigIntVector) reader.getVectorSchemaRoot().getVector(0);
           rows += ids.getValueCount();
@@ -158,7 +158,7 @@ class AdbcKindTest {
       assertThat(((com.zaxxer.hikari.HikariDataSource) adbc.get(DataSource.class, null)).getHikariPoolMXBean()
           .getActiveConnections()).isZero();
 
-      assertThatThrownBy(() -> adbc.query("SELECT ?", java.util.Arrays.asList((Object) null), allocator))
+      assertThatThrownBy(() -> adbc.query("SELECT ?", java.util.Arrays.asList((Object) null), allocator, TestResources.SCOPE))
           .hasMessageContaining("parameter 1 is null");
       assertThat(allocator.getAllocatedMemory()).isZero();
     }
@@ -199,7 +199,7 @@ class AdbcKindTest {
             Map.of("driver", "flight-sql", "uri", server.uri()))), environment)) {
       HostedResource remote = registry.get("remote");
       long sum = 0;
-      try (ArrowReader reader = remote.query("SELECT range AS n FROM range(10000)", List.of(), environment.allocator())) {
+      try (ArrowReader reader = remote.query("SELECT range AS n FROM range(10000)", List.of(), environment.allocator(), TestResources.SCOPE)) {
         while (reader.loadNextBatch()) {
           BigIntVector n = (BigIntVector) reader.getVectorSchemaRoot().getVector("n");
           for (int r = 0; r < n.getValueCount(); r++) {

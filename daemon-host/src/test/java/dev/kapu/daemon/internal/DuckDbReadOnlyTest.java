@@ -48,7 +48,7 @@ class DuckDbReadOnlyTest {
   }
 
   private long count(String sql) throws Exception {
-    try (ArrowReader reader = duckdb.query(sql, List.of(), environment.allocator())) {
+    try (ArrowReader reader = duckdb.query(sql, List.of(), environment.allocator(), TestResources.SCOPE)) {
       reader.loadNextBatch();
       return ((Number) reader.getVectorSchemaRoot().getVector(0).getObject(0)).longValue();
     }
@@ -66,9 +66,9 @@ class DuckDbReadOnlyTest {
 
   @Test
   void selectsRunWithParameters() throws Exception {
-    assertThat(rows(duckdb.queryReadOnly("SELECT * FROM t WHERE x = ?", List.of(1), environment.allocator()))).isEqualTo(1);
-    assertThat(rows(duckdb.queryReadOnly("SHOW TABLES", List.of(), environment.allocator()))).isEqualTo(1);
-    assertThat(rows(duckdb.queryReadOnly("WITH a AS (SELECT 2) FROM a", List.of(), environment.allocator()))).isEqualTo(1);
+    assertThat(rows(duckdb.queryReadOnly("SELECT * FROM t WHERE x = ?", List.of(1), environment.allocator(), TestResources.SCOPE))).isEqualTo(1);
+    assertThat(rows(duckdb.queryReadOnly("SHOW TABLES", List.of(), environment.allocator(), TestResources.SCOPE))).isEqualTo(1);
+    assertThat(rows(duckdb.queryReadOnly("WITH a AS (SELECT 2) FROM a", List.of(), environment.allocator(), TestResources.SCOPE))).isEqualTo(1);
   }
 
   @Test
@@ -84,13 +84,13 @@ class DuckDbReadOnlyTest {
         "EXPLAIN ANALYZE INSERT INTO t VALUES (3)",
         "SET threads = 1",
         "SELECT 1; SELECT 2")) {
-      assertThatThrownBy(() -> duckdb.queryReadOnly(sql, List.of(), environment.allocator()).close())
+      assertThatThrownBy(() -> duckdb.queryReadOnly(sql, List.of(), environment.allocator(), TestResources.SCOPE).close())
           .as(sql).isInstanceOf(ReadOnlyException.class).hasMessageContaining("one SELECT statement");
     }
     // a write hidden in a SELECT meets the read-only transaction
     assertThatThrownBy(() -> rows(duckdb.queryReadOnly("WITH a AS (INSERT INTO t VALUES (4) RETURNING x) SELECT * FROM a",
-        List.of(), environment.allocator()))).isInstanceOf(SQLException.class).hasMessageContaining("read-only");
-    assertThatThrownBy(() -> rows(duckdb.queryReadOnly("SELECT nextval('seq')", List.of(), environment.allocator())))
+        List.of(), environment.allocator(), TestResources.SCOPE))).isInstanceOf(SQLException.class).hasMessageContaining("read-only");
+    assertThatThrownBy(() -> rows(duckdb.queryReadOnly("SELECT nextval('seq')", List.of(), environment.allocator(), TestResources.SCOPE)))
         .isInstanceOf(SQLException.class).hasMessageContaining("read-only");
     assertThat(count("SELECT count(*) FROM t")).isEqualTo(1);
     assertThat(count("SELECT count(*) FROM information_schema.tables")).isEqualTo(1);
@@ -102,7 +102,7 @@ class DuckDbReadOnlyTest {
 
   @Test
   void aTyposMessageIsTheParsers() {
-    assertThatThrownBy(() -> duckdb.queryReadOnly("SELEC 1", List.of(), environment.allocator()))
+    assertThatThrownBy(() -> duckdb.queryReadOnly("SELEC 1", List.of(), environment.allocator(), TestResources.SCOPE))
         .isInstanceOf(SQLException.class).hasMessageContaining("Parser Error: syntax error at or near \"SELEC\"");
   }
 

@@ -40,7 +40,7 @@ class DuckDbStreamingTest {
   @Test
   void aQueryStreams() throws Exception {
     try (ArrowReader reader = duckdb.query("SELECT current_setting('jdbc_stream_results')", List.of(),
-        environment.allocator())) {
+        environment.allocator(), TestResources.SCOPE)) {
       assertThat(reader.loadNextBatch()).isTrue();
       assertThat(reader.getVectorSchemaRoot().getVector(0).getObject(0)).isEqualTo(true);
     }
@@ -48,9 +48,9 @@ class DuckDbStreamingTest {
 
   @Test
   void aStreamedQueryThatFailsBeforeItsFirstRowReportsDuckDbsError() {
-    assertThatThrownBy(() -> duckdb.query(FAILS_AT_ONCE, List.of(), environment.allocator()).close())
+    assertThatThrownBy(() -> duckdb.query(FAILS_AT_ONCE, List.of(), environment.allocator(), TestResources.SCOPE).close())
         .hasMessageContaining("Conversion Error: Could not convert string 'x' to INT32");
-    assertThatThrownBy(() -> duckdb.queryReadOnly(FAILS_AT_ONCE, List.of(), environment.allocator()).close())
+    assertThatThrownBy(() -> duckdb.queryReadOnly(FAILS_AT_ONCE, List.of(), environment.allocator(), TestResources.SCOPE).close())
         .hasMessageContaining("Conversion Error: Could not convert string 'x' to INT32");
   }
 
@@ -58,7 +58,7 @@ class DuckDbStreamingTest {
   void aStreamedQueryThatFailsMidwayReportsDuckDbsError() {
     assertThatThrownBy(() -> {
       try (ArrowReader reader = duckdb.query("SELECT CAST(CASE WHEN range = 5000000 THEN 'x' ELSE range::VARCHAR END"
-          + " AS INTEGER) FROM range(10000000)", List.of(), environment.allocator())) {
+          + " AS INTEGER) FROM range(10000000)", List.of(), environment.allocator(), TestResources.SCOPE)) {
         while (reader.loadNextBatch()) {
           // reads up to the failing row
         }

@@ -116,7 +116,7 @@ class JdbcKindTest {
     String sql = "SELECT id FROM numbers WHERE id <= ?";
     if (way == 2) {
       long sum = 0;
-      try (ArrowReader reader = pg.query(sql, List.of(upTo), environment.allocator())) {
+      try (ArrowReader reader = pg.query(sql, List.of(upTo), environment.allocator(), TestResources.SCOPE)) {
         while (reader.loadNextBatch()) {
           BigIntVector ids = (BigIntVector) reader.getVectorSchemaRoot().getVector("id");
           for (int r = 0; r < ids.getValueCount(); r++) {
@@ -178,7 +178,7 @@ class JdbcKindTest {
       long sum = 0;
       double halves = 0;
       String first = null;
-      try (ArrowReader reader = pg.query("SELECT id, half, label FROM numbers ORDER BY id", List.of(), allocator)) {
+      try (ArrowReader reader = pg.query("SELECT id, half, label FROM numbers ORDER BY id", List.of(), allocator, TestResources.SCOPE)) {
         VectorSchemaRoot root = reader.getVectorSchemaRoot();
         assertThat(root.getSchema().getFields()).extracting(f -> f.getType().getTypeID())
             .containsExactly(ArrowType.ArrowTypeID.Int, ArrowType.ArrowTypeID.FloatingPoint, ArrowType.ArrowTypeID.Utf8);
@@ -209,7 +209,7 @@ class JdbcKindTest {
   void aReaderClosedEarlyReleasesItsConnectionAndMemory() throws Exception {
     try (HostedResource pg = new JdbcKind().open(spec("pg", "batchRows", "1000"), environment);
         BufferAllocator allocator = environment.allocator().newChildAllocator("early", 0, Long.MAX_VALUE)) {
-      try (ArrowReader reader = pg.query("SELECT * FROM numbers", List.of(), allocator)) {
+      try (ArrowReader reader = pg.query("SELECT * FROM numbers", List.of(), allocator, TestResources.SCOPE)) {
         assertThat(reader.loadNextBatch()).isTrue();
         assertThat(reader.getVectorSchemaRoot().getRowCount()).isEqualTo(1000);
       }
@@ -224,7 +224,7 @@ class JdbcKindTest {
         ArrowReader reader = pg.query("SELECT 1.5::numeric AS n, 12.34::numeric(10,2) AS money,"
             + " '{\"a\": 1}'::json AS j, 'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11'::uuid AS u, true AS b,"
             + " DATE '2024-01-02' AS d, TIMESTAMP '2024-01-02 03:04:05' AS ts, NULL::bigint AS missing,"
-            + " ARRAY[1, 2] AS arr, ?::text AS param", List.of("hello"), environment.allocator())) {
+            + " ARRAY[1, 2] AS arr, ?::text AS param", List.of("hello"), environment.allocator(), TestResources.SCOPE)) {
       assertThat(reader.loadNextBatch()).isTrue();
       VectorSchemaRoot root = reader.getVectorSchemaRoot();
       assertThat(root.getVector("n").getField().getType()).isEqualTo(ArrowType.Utf8.INSTANCE);
@@ -267,7 +267,7 @@ class JdbcKindTest {
   @Test
   void aFailingQuerySaysWhyAndReleasesItsConnection() throws Exception {
     try (HostedResource pg = new JdbcKind().open(spec("pg"), environment)) {
-      assertThatThrownBy(() -> pg.query("SELECT * FROM no_such_table", List.of(), environment.allocator()))
+      assertThatThrownBy(() -> pg.query("SELECT * FROM no_such_table", List.of(), environment.allocator(), TestResources.SCOPE))
           .isInstanceOf(SQLException.class).hasMessageContaining("no_such_table");
       assertThat(pg.get(HikariPoolMXBean.class, null).getActiveConnections()).isZero();
     }
@@ -290,13 +290,13 @@ class JdbcKindTest {
         for (String write : List.of("INSERT INTO guarded VALUES (2) RETURNING x", "SELECT nextval('guarded_seq')",
             "CREATE TABLE made AS SELECT 1")) {
           assertThatThrownBy(() -> {
-            try (ArrowReader reader = pg.queryReadOnly(write, List.of(), environment.allocator())) {
+            try (ArrowReader reader = pg.queryReadOnly(write, List.of(), environment.allocator(), TestResources.SCOPE)) {
               reader.loadNextBatch();
             }
           }).as(write).isInstanceOf(SQLException.class).hasMessageContaining("read-only transaction");
         }
         try (ArrowReader reader = pg.queryReadOnly("SELECT x FROM guarded WHERE x = ?", List.of(1),
-            environment.allocator())) {
+            environment.allocator(), TestResources.SCOPE)) {
           assertThat(reader.loadNextBatch()).isTrue();
           assertThat(reader.getVectorSchemaRoot().getRowCount()).isEqualTo(1);
         }
@@ -312,7 +312,7 @@ class JdbcKindTest {
         }
         // the one pooled connection, writable again for a caller who may write
         try (ArrowReader reader = pg.query("INSERT INTO guarded VALUES (" + (10 + fetchSize.length()) + ") RETURNING x",
-            List.of(), environment.allocator())) {
+            List.of(), environment.allocator(), TestResources.SCOPE)) {
           assertThat(reader.loadNextBatch()).isTrue();
         }
       }

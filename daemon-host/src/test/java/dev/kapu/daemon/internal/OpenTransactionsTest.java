@@ -65,7 +65,7 @@ class OpenTransactionsTest {
 
   /** What a statement outside any transaction sees. */
   private long countOutside() throws Exception {
-    try (ArrowReader reader = duckdb.query("SELECT count(*) FROM t", List.of(), environment.allocator())) {
+    try (ArrowReader reader = duckdb.query("SELECT count(*) FROM t", List.of(), environment.allocator(), TestResources.SCOPE)) {
       reader.loadNextBatch();
       return ((Number) reader.getVectorSchemaRoot().getVector(0).getObject(0)).longValue();
     }

@@ -40,6 +40,9 @@ final class TestResources {
     }
   }
 
+  /** A scope for queries whose readers own all they open, and that nobody stops. */
+  static final TaskScope SCOPE = new Scope();
+
   /** One task's lifetime. */
   static final class Scope implements TaskScope, AutoCloseable {
     private final List<AutoCloseable> resources = Collections.synchronizedList(new ArrayList<>());

@@ -8,15 +8,12 @@ import dev.kapu.flight.AccessControl;
 import dev.kapu.flight.AccessControl.Right;
 import dev.kapu.flight.ErrorStatuses;
 import dev.kapu.flight.KapuServer;
-import dev.kapu.flight.Outbound;
 import dev.kapu.flight.internal.Recent;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.arrow.flight.CallStatus;
 import org.apache.arrow.flight.CancelFlightInfoRequest;
 import org.apache.arrow.flight.CancelStatus;
@@ -24,7 +21,6 @@ import org.apache.arrow.flight.CloseSessionRequest;
 import org.apache.arrow.flight.CloseSessionResult;
 import org.apache.arrow.flight.GetSessionOptionsRequest;
 import org.apache.arrow.flight.GetSessionOptionsResult;
-import org.apache.arrow.flight.NoOpSessionOptionValueVisitor;
 import org.apache.arrow.flight.ServerSessionMiddleware;
 import org.apache.arrow.flight.SessionOptionValue;
 import org.apache.arrow.flight.SetSessionOptionsRequest;
@@ -73,7 +69,6 @@ import org.apache.arrow.vector.FieldVector;
 import org.apache.arrow.vector.VectorSchemaRoot;
 import org.apache.arrow.vector.ipc.ArrowReader;
 import org.apache.arrow.vector.types.pojo.Schema;
-import org.apache.arrow.vector.util.Text;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -82,27 +77,29 @@ import org.slf4j.LoggerFactory;
  * a {@link SqlBackend}. Query results reach clients one of two ways ({@link Delivery}):
  *
  * <ul>
- *   <li>{@link Delivery#DIRECT} (the default): {@code GetFlightInfo} runs the query on a daemon,
- *       which keeps the result; the {@code FlightInfo}'s endpoint names that daemon's own Flight
- *       URL and its one-time ticket, and the client fetches the batches from there. The ticket is
- *       the capability: the daemon needs no credentials for that {@code DoGet} (it knows no
- *       passwords), so it goes only to a client this server authenticated, and is random, good
- *       for one fetch and dropped within minutes. Daemons' endpoints are plaintext, so serve
- *       {@link Delivery#RELAY} over TLS.
+ *   <li>{@link Delivery#DIRECT} (the default): {@code GetFlightInfo} starts the query on a daemon
+ *       and returns at once; the {@code FlightInfo}'s endpoint names that daemon's own Flight URL
+ *       and its one-time ticket, and the client fetches the batches from there, its {@code DoGet}
+ *       waiting for the first. The ticket is the capability: the daemon needs no credentials for
+ *       that {@code DoGet} (it knows no passwords), so it goes only to a client this server
+ *       authenticated, and is random, good for one fetch and dropped within minutes. Daemons'
+ *       endpoints are plaintext, so serve {@link Delivery#RELAY} over TLS.
  *   <li>{@link Delivery#RELAY}: the endpoint carries no location, so clients fetch from this
- *       server, which runs the query at {@code DoGet} and passes the daemon's batches on; for
- *       clients that cannot reach daemons.
+ *       server, which starts the query at {@code DoGet} and passes the daemon's batches on; for
+ *       clients that cannot reach daemons ({@link RelayedQueries}).
  * </ul>
  *
  * <p>A client chooses its catalog with the session option {@code catalog} (the Flight SQL JDBC
  * driver's {@code catalog} property); without one, statements run on the first catalog its user
- * may use.
+ * may use. Dictionary-encoded columns reach clients as their values unless the session option
+ * {@value SqlSessionOptions#KEEP_DICTIONARIES} keeps them ({@link SqlSessionOptions}).
  *
  * <p>An {@link AccessControl} decides what each user may do: a catalog its user holds no right on
  * is neither listed nor choosable, as an unknown one; a user who may only read is refused updates
  * (UNAUTHORIZED, gRPC's PERMISSION_DENIED) and their statements run read-only on the daemons.
  *
- * <p>Statement queries, prepared statements (with parameters bound by DoPut), updates, and the
+ * <p>Statement queries, prepared statements (with parameters bound by DoPut: {@link
+ * BoundParameters}), updates, and the
  * metadata calls ({@link FlightSqlMetadata}): GetSqlInfo, catalogs, schemas, tables, table types,
  * primary and foreign keys, XDBC type info. A ticket is good for one DoGet. A database error
  * reaches the client as a Flight status that says whose fault it is ({@link ErrorStatuses}),
@@ -115,23 +112,14 @@ import org.slf4j.LoggerFactory;
  * when asked for (its result waits on the daemon, relayed or not), in its place among the
  * transaction's statements.
  *
- * <p>{@code CancelFlightInfo} (and the older {@code CancelQuery}) stops a query whose result waits
- * or streams: its daemon drops it, or ends its stream at the next batch with CANCELLED (closing
- * the database's result, which stops its work), and a later DoGet of its ticket is answered
- * CANCELLED. A query still running on its daemon when cancelled (before its first batch) runs to
- * that point, then is dropped.
+ * <p>{@code CancelFlightInfo} (and the older {@code CancelQuery}) stops a query that runs, waits
+ * or streams, and so does a client dropping its {@code DoGet} (the JDBC driver's {@code
+ * Statement.cancel()} and query timeout): its daemon cancels the database's work (DuckDB's
+ * interrupt, PostgreSQL's cancel), before its first batch too, and a later DoGet of its ticket is
+ * answered CANCELLED.
  */
 public final class KapuFlightSqlProducer extends NoOpFlightSqlProducer {
   private static final Logger log = LoggerFactory.getLogger(KapuFlightSqlProducer.class);
-  /** The session option that chooses the catalog (hosted resource) statements run on. */
-  private static final String CATALOG = "catalog";
-  private static final NoOpSessionOptionValueVisitor<String> STRING = new NoOpSessionOptionValueVisitor<>() {
-    @Override
-    public String visit(String value) {
-      return value;
-    }
-  };
-
   /** Where clients fetch query results from. */
   public enum Delivery {
     /** From the daemon that ran the query (the endpoint's location). */
@@ -147,12 +135,7 @@ public final class KapuFlightSqlProducer extends NoOpFlightSqlProducer {
   private final FlightSqlMetadata metadata;
   private final FlightSqlTransactions transactions;
   private final Map<ByteString, Prepared> prepared = new ConcurrentHashMap<>();
-  /** Relay: queries whose ticket was handed out and not yet fetched. */
-  private final Recent<Pending> pending = new Recent<>();
-  /** Relay: queries being relayed, with the flag a cancel raises. */
-  private final Map<ByteString, AtomicBoolean> relaying = new ConcurrentHashMap<>();
-  /** Relay: tickets whose query was cancelled. */
-  private final Recent<Boolean> cancelled = new Recent<>();
+  private final RelayedQueries relayed;
   /** Direct: the tickets handed out, by ticket, and where each result waits. */
   private final Recent<SqlBackend.Parked> issued = new Recent<>();
 
@@ -162,38 +145,39 @@ public final class KapuFlightSqlProducer extends NoOpFlightSqlProducer {
   }
 
   /**
-   * A prepared statement: whose, where and what, and the parameters last bound to it. It runs in
-   * the transaction it was prepared with ({@code transaction}), else in its session's at the time.
+   * A prepared statement: whose, where and what (no parameters bound), and the parameters last
+   * bound to it. It runs in the transaction it was prepared with ({@code transaction}), else in its
+   * session's at the time.
    */
   private static final class Prepared {
-    final String user;
-    final boolean readOnly;
-    final String catalog;
-    final String sql;
+    final SqlBackend.Statement statement;
     final SqlBackend.Description description;
     final ByteString transaction;
     /** Non-null for BEGIN, COMMIT, ...: run by {@link FlightSqlTransactions} when executed. */
     final TransactionStatement control;
-    volatile List<List<Object>> parameters = List.of();
+    volatile BoundParameters parameters = BoundParameters.NONE;
 
-    Prepared(String user, boolean readOnly, String catalog, String sql, SqlBackend.Description description,
-        ByteString transaction, TransactionStatement control) {
-      this.user = user;
-      this.readOnly = readOnly;
-      this.catalog = catalog;
-      this.sql = sql;
+    Prepared(SqlBackend.Statement statement, SqlBackend.Description description, ByteString transaction,
+        TransactionStatement control) {
+      this.statement = statement;
       this.description = description;
       this.transaction = transaction;
       this.control = control;
     }
+
+    String user() {
+      return statement.user();
+    }
+
+    /** The statement with the first row bound (Flight SQL queries take one). */
+    SqlBackend.Statement bound() {
+      return withParameters(statement, parameters.first());
+    }
   }
 
-  /**
-   * A query a ticket stands for, until its user fetches it. One inside a transaction ran when it
-   * was asked for, and its result waits on its daemon ({@code parked}); others run when fetched.
-   */
-  private record Pending(String user, boolean readOnly, String catalog, String sql, List<Object> parameters,
-      SqlBackend.Parked parked) {}
+  private static SqlBackend.Statement withParameters(SqlBackend.Statement s, List<Object> parameters) {
+    return new SqlBackend.Statement(s.user(), s.catalog(), s.sql(), parameters, s.readOnly(), s.keepDictionaries());
+  }
 
   /**
    * Where a statement runs: {@code backend} is the producer's own, or its view inside {@code
@@ -218,6 +202,7 @@ public final class KapuFlightSqlProducer extends NoOpFlightSqlProducer {
     this.delivery = delivery;
     this.metadata = new FlightSqlMetadata(backend, access, allocator, version);
     this.transactions = new FlightSqlTransactions(backend);
+    this.relayed = new RelayedQueries(backend);
   }
 
   /** The catalogs this call's user may see, the default first. */
@@ -241,12 +226,13 @@ public final class KapuFlightSqlProducer extends NoOpFlightSqlProducer {
 
   /** The catalog this client's session chose with the session option {@code catalog}; null if none. */
   public static String sessionCatalog(CallContext context) {
-    ServerSessionMiddleware sessions = context.getMiddleware(KapuServer.SESSIONS);
-    if (sessions != null && sessions.hasSession()) {
-      SessionOptionValue value = sessions.getSession().getSessionOption(CATALOG);
-      return value == null ? null : value.acceptVisitor(STRING);
-    }
-    return null;
+    return SqlSessionOptions.get(context, SqlSessionOptions.CATALOG);
+  }
+
+  /** What this call's client asks to run where {@code target} says, as its user, with its session's options. */
+  private static SqlBackend.Statement statement(CallContext context, Target target, String sql) {
+    return new SqlBackend.Statement(context.peerIdentity(), target.catalog(), sql, List.of(), target.readOnly(),
+        SqlSessionOptions.keepDictionaries(context));
   }
 
   /** Whether this call's user may only read {@code catalog}; NOT_FOUND if they may not even read it. */
@@ -260,27 +246,14 @@ public final class KapuFlightSqlProducer extends NoOpFlightSqlProducer {
   @Override
   public void setSessionOptions(SetSessionOptionsRequest request, CallContext context,
       StreamListener<SetSessionOptionsResult> listener) {
-    ServerSessionMiddleware sessions = context.getMiddleware(KapuServer.SESSIONS);
-    if (sessions == null) {
-      listener.onError(CallStatus.UNIMPLEMENTED.withDescription("this server keeps no sessions").toRuntimeException());
-      return;
+    try {
+      listener.onNext(SqlSessionOptions.apply(request, context, visibleCatalogs(context)));
+      listener.onCompleted();
+    } catch (FlightRuntimeException e) {
+      log.info("refused session options {} to user '{}': {}", request.getSessionOptions().keySet(),
+          context.peerIdentity(), e.getMessage());
+      listener.onError(e);
     }
-    Map<String, SetSessionOptionsResult.Error> errors = new HashMap<>();
-    request.getSessionOptions().forEach((name, value) -> {
-      if (!CATALOG.equals(name)) {
-        errors.put(name, new SetSessionOptionsResult.Error(SetSessionOptionsResult.ErrorValue.INVALID_NAME));
-        return;
-      }
-      String catalog = value.acceptVisitor(STRING);
-      if (catalog == null || !visibleCatalogs(context).contains(catalog)) {
-        log.info("refused catalog '{}' to user '{}'", catalog, context.peerIdentity());
-        errors.put(name, new SetSessionOptionsResult.Error(SetSessionOptionsResult.ErrorValue.INVALID_VALUE));
-        return;
-      }
-      sessions.getSession().setSessionOption(CATALOG, value);
-    });
-    listener.onNext(new SetSessionOptionsResult(errors));
-    listener.onCompleted();
   }
 
   @Override
@@ -314,7 +287,7 @@ public final class KapuFlightSqlProducer extends NoOpFlightSqlProducer {
   }
 
   /** As {@link #status(Throwable)}; a statement refused because its user may only read names both. */
-  private static FlightRuntimeException status(Throwable e, String user, String catalog) {
+  public static FlightRuntimeException status(Throwable e, String user, String catalog) {
     return ErrorStatuses.of(e, user, catalog);
   }
 
@@ -345,11 +318,11 @@ public final class KapuFlightSqlProducer extends NoOpFlightSqlProducer {
     super.getStream(context, ticket, listener);
   }
 
-  private SqlBackend.Description describe(Target target, String user, String sql) {
+  private static SqlBackend.Description describe(Target target, SqlBackend.Statement statement) {
     try {
-      return target.backend().describe(target.catalog(), sql, target.readOnly());
+      return target.backend().describe(statement);
     } catch (Exception e) {
-      throw status(e, user, target.catalog());
+      throw status(e, statement.user(), statement.catalog());
     }
   }
 
@@ -365,20 +338,26 @@ public final class KapuFlightSqlProducer extends NoOpFlightSqlProducer {
       throw status(e);
     }
     if (t == null) {
-      String catalog = catalog(context);
-      return new Target(backend, catalog, readOnly(context, catalog), null);
+      return sessionTarget(context);
     }
     return new Target(backend.in(t), t.catalog(), t.readOnly(), t);
+  }
+
+  /** The session's catalog, outside any transaction. */
+  private Target sessionTarget(CallContext context) {
+    String catalog = catalog(context);
+    return new Target(backend, catalog, readOnly(context, catalog), null);
   }
 
   /** Where a prepared statement runs; one prepared on another catalog than the transaction's is refused. */
   private Target target(CallContext context, Prepared p) {
     Target target = target(context, p.transaction);
+    String catalog = p.statement.catalog();
     if (target.transaction() == null) {
-      return new Target(backend, p.catalog, p.readOnly, null);
+      return new Target(backend, catalog, p.statement.readOnly(), null);
     }
-    if (!target.catalog().equals(p.catalog)) {
-      throw CallStatus.INVALID_ARGUMENT.withDescription("this statement was prepared on catalog '" + p.catalog
+    if (!target.catalog().equals(catalog)) {
+      throw CallStatus.INVALID_ARGUMENT.withDescription("this statement was prepared on catalog '" + catalog
           + "', and the transaction runs on '" + target.catalog() + "'").toRuntimeException();
     }
     return target;
@@ -393,37 +372,44 @@ public final class KapuFlightSqlProducer extends NoOpFlightSqlProducer {
     }
   }
 
-  /** A query to fetch later; inside a transaction it runs now, in its place among the transaction's statements. */
-  private Pending pending(Target target, String user, String sql, List<Object> parameters) {
-    SqlBackend.Parked parked = null;
-    if (target.transaction() != null) {
-      try {
-        parked = target.backend().park(target.catalog(), sql, parameters, target.readOnly());
-      } catch (Exception e) {
-        throw status(e, user, target.catalog());
-      }
+  /**
+   * Inside a transaction, runs the query now, in its place among the transaction's statements,
+   * and returns where its result waits; outside one, null: the query starts when its ticket is
+   * issued (direct) or fetched (relay).
+   */
+  private static SqlBackend.Parked runInTransaction(Target target, SqlBackend.Statement statement, Schema schema) {
+    if (target.transaction() == null) {
+      return null;
     }
-    return new Pending(user, target.readOnly(), target.catalog(), sql, parameters, parked);
+    try {
+      return target.backend().park(statement, schema);
+    } catch (Exception e) {
+      throw status(e, statement.user(), statement.catalog());
+    }
   }
 
-  private FlightInfo ticketFor(Pending query, Schema schema, FlightDescriptor descriptor) {
-    if (delivery == Delivery.DIRECT) {
-      SqlBackend.Parked parked = query.parked();
-      try {
-        if (parked == null) {
-          parked = backend.park(query.catalog(), query.sql(), query.parameters(), query.readOnly());
-        }
-      } catch (Exception e) {
-        throw status(e, query.user(), query.catalog());
-      }
-      issued.put(ByteString.copyFrom(parked.ticket()), parked);
-      FlightEndpoint endpoint = new FlightEndpoint(new Ticket(parked.ticket()), new Location(URI.create(parked.location())));
-      return new FlightInfo(schema, descriptor, List.of(endpoint), -1, -1);
+  /**
+   * A FlightInfo whose ticket fetches the statement's result. Direct: the query starts on a daemon
+   * now (unless a transaction ran it) and the ticket is fetched from there, while it runs; relay:
+   * it starts when the ticket is fetched from this server.
+   */
+  private FlightInfo ticketFor(Target target, SqlBackend.Statement statement, Schema schema,
+      FlightDescriptor descriptor) {
+    SqlBackend.Parked parked = runInTransaction(target, statement, schema);
+    if (delivery == Delivery.RELAY) {
+      return new FlightInfo(schema, descriptor, List.of(new FlightEndpoint(relayed.issue(statement, schema, parked))),
+          -1, -1);
     }
-    ByteString handle = ByteString.copyFromUtf8(UUID.randomUUID().toString());
-    pending.put(handle, query);
-    Ticket ticket = new Ticket(Any.pack(TicketStatementQuery.newBuilder().setStatementHandle(handle).build()).toByteArray());
-    return new FlightInfo(schema, descriptor, List.of(new FlightEndpoint(ticket)), -1, -1);
+    try {
+      if (parked == null) {
+        parked = backend.park(statement, schema);
+      }
+    } catch (Exception e) {
+      throw status(e, statement.user(), statement.catalog());
+    }
+    issued.put(ByteString.copyFrom(parked.ticket()), parked);
+    FlightEndpoint endpoint = new FlightEndpoint(new Ticket(parked.ticket()), new Location(URI.create(parked.location())));
+    return new FlightInfo(schema, descriptor, List.of(endpoint), -1, -1);
   }
 
   @Override
@@ -433,11 +419,12 @@ public final class KapuFlightSqlProducer extends NoOpFlightSqlProducer {
       throw CallStatus.INVALID_ARGUMENT.withDescription("not a query (it returns no rows): use an update").toRuntimeException();
     }
     Target target = target(context, command.getTransactionId());
-    SqlBackend.Description d = describe(target, context.peerIdentity(), command.getQuery());
+    SqlBackend.Statement statement = statement(context, target, command.getQuery());
+    SqlBackend.Description d = describe(target, statement);
     if (d.result() == null) {
       throw CallStatus.INVALID_ARGUMENT.withDescription("not a query (it returns no rows): use an update").toRuntimeException();
     }
-    return ticketFor(pending(target, context.peerIdentity(), command.getQuery(), List.of()), d.result(), descriptor);
+    return ticketFor(target, statement, d.result(), descriptor);
   }
 
   @Override
@@ -446,49 +433,14 @@ public final class KapuFlightSqlProducer extends NoOpFlightSqlProducer {
     if (control(command.getQuery()) != null) {
       return new SchemaResult(new Schema(List.of()));
     }
-    SqlBackend.Description d = describe(target(context, command.getTransactionId()), context.peerIdentity(),
-        command.getQuery());
+    Target target = target(context, command.getTransactionId());
+    SqlBackend.Description d = describe(target, statement(context, target, command.getQuery()));
     return new SchemaResult(d.result() != null ? d.result() : new Schema(List.of()));
   }
 
   @Override
   public void getStreamStatement(TicketStatementQuery ticket, CallContext context, ServerStreamListener listener) {
-    ByteString handle = ticket.getStatementHandle();
-    Pending query = pending.remove(handle);
-    if (query == null || !query.user().equals(context.peerIdentity())) {
-      listener.error(query == null && cancelled.get(handle) != null ? cancelledStatus()
-          : CallStatus.NOT_FOUND.withDescription("unknown or already used ticket").toRuntimeException());
-      return;
-    }
-    AtomicBoolean stop = new AtomicBoolean();
-    relaying.put(handle, stop);
-    try {
-      relay(query, stop, listener);
-    } finally {
-      relaying.remove(handle);
-    }
-  }
-
-  private static FlightRuntimeException cancelledStatus() {
-    return CallStatus.CANCELLED.withDescription("its query was cancelled").toRuntimeException();
-  }
-
-  /**
-   * Runs the query on a daemon and streams its batches on through this server, until the end or
-   * until {@code stop} is raised (then closing the reader cancels the daemon's stream, which
-   * closes the database's result there).
-   */
-  private void relay(Pending query, AtomicBoolean stop, ServerStreamListener listener) {
-    try (ArrowReader reader = query.parked() != null ? backend.fetch(query.parked())
-        : backend.query(query.catalog(), query.sql(), query.parameters(), query.readOnly())) {
-      if (Outbound.sendBatches(reader, listener, stop::get)) {
-        listener.completed();
-      } else if (stop.get()) {
-        listener.error(cancelledStatus());
-      }
-    } catch (Exception e) {
-      listener.error(status(e, query.user(), query.catalog()));
-    }
+    relayed.stream(ticket.getStatementHandle(), context.peerIdentity(), listener);
   }
 
   @Override
@@ -496,14 +448,12 @@ public final class KapuFlightSqlProducer extends NoOpFlightSqlProducer {
       StreamListener<Result> listener) {
     try {
       TransactionStatement control = control(request.getQuery());
-      Target target = control != null ? null : target(context, request.getTransactionId());
-      String catalog = target != null ? target.catalog() : catalog(context);
-      boolean readOnly = target != null ? target.readOnly() : readOnly(context, catalog);
+      Target target = control != null ? sessionTarget(context) : target(context, request.getTransactionId());
+      SqlBackend.Statement statement = statement(context, target, request.getQuery());
       SqlBackend.Description d = control != null ? new SqlBackend.Description(null, new Schema(List.of()))
-          : describe(target, context.peerIdentity(), request.getQuery());
+          : describe(target, statement);
       ByteString handle = ByteString.copyFromUtf8(UUID.randomUUID().toString());
-      prepared.put(handle, new Prepared(context.peerIdentity(), readOnly, catalog, request.getQuery(), d,
-          request.getTransactionId(), control));
+      prepared.put(handle, new Prepared(statement, d, request.getTransactionId(), control));
       ActionCreatePreparedStatementResult.Builder result = ActionCreatePreparedStatementResult.newBuilder()
           .setPreparedStatementHandle(handle)
           .setParameterSchema(ByteString.copyFrom(SqlSchemas.toBytes(d.parameters())));
@@ -521,14 +471,14 @@ public final class KapuFlightSqlProducer extends NoOpFlightSqlProducer {
   public void closePreparedStatement(ActionClosePreparedStatementRequest request, CallContext context,
       StreamListener<Result> listener) {
     prepared.computeIfPresent(request.getPreparedStatementHandle(),
-        (handle, p) -> p.user.equals(context.peerIdentity()) ? null : p);
+        (handle, p) -> p.user().equals(context.peerIdentity()) ? null : p);
     listener.onCompleted();
   }
 
   /** This user's prepared statement; another user's is as unknown as one that never was. */
   private Prepared lookup(ByteString handle, CallContext context) {
     Prepared p = prepared.get(handle);
-    if (p == null || !p.user.equals(context.peerIdentity())) {
+    if (p == null || !p.user().equals(context.peerIdentity())) {
       throw CallStatus.NOT_FOUND.withDescription("unknown prepared statement handle").toRuntimeException();
     }
     return p;
@@ -541,8 +491,14 @@ public final class KapuFlightSqlProducer extends NoOpFlightSqlProducer {
     if (p.description.result() == null) {
       throw CallStatus.INVALID_ARGUMENT.withDescription("not a query (it returns no rows): use an update").toRuntimeException();
     }
-    List<Object> parameters = p.parameters.isEmpty() ? List.of() : p.parameters.get(0);
-    return ticketFor(pending(target(context, p), p.user, p.sql, parameters), p.description.result(), descriptor);
+    Target target = target(context, p);
+    SqlBackend.Statement bound = p.bound();
+    // Values bound as other types than announced (ADBC binds its own) may give the result other
+    // types: the database describes it again with them, so that the schema announced is the one sent.
+    Schema result = p.parameters.typedOtherThan(p.description.parameters())
+        ? describe(target, bound).result()
+        : p.description.result();
+    return ticketFor(target, bound, result, descriptor);
   }
 
   @Override
@@ -563,8 +519,10 @@ public final class KapuFlightSqlProducer extends NoOpFlightSqlProducer {
       return;
     }
     try {
-      relay(pending(target(context, p), p.user, p.sql, p.parameters.isEmpty() ? List.of() : p.parameters.get(0)),
-          new AtomicBoolean(), listener);
+      Target target = target(context, p);
+      SqlBackend.Statement bound = p.bound();
+      Schema result = p.description.result();
+      relayed.stream(bound, result, runInTransaction(target, bound, result), listener);
     } catch (FlightRuntimeException e) {
       listener.error(e);
     }
@@ -576,7 +534,7 @@ public final class KapuFlightSqlProducer extends NoOpFlightSqlProducer {
     return () -> {
       try {
         Prepared p = lookup(command.getPreparedStatementHandle(), context);
-        p.parameters = rows(stream);
+        p.parameters = BoundParameters.read(stream);
         ack.onCompleted();
       } catch (Exception e) {
         ack.onError(status(e));
@@ -590,21 +548,21 @@ public final class KapuFlightSqlProducer extends NoOpFlightSqlProducer {
     return () -> {
       try {
         Prepared p = lookup(command.getPreparedStatementHandle(), context);
+        SqlBackend.Statement statement = p.statement;
+        List<List<Object>> rows = BoundParameters.read(stream).rows();
         if (p.control != null) {
-          rows(stream);
-          transactions.execute(context, p.control, p.transaction, p.catalog, p.readOnly);
+          transactions.execute(context, p.control, p.transaction, statement.catalog(), statement.readOnly());
           sendCount(0, ack);
           return;
         }
-        access.check(p.user, p.catalog, Right.WRITE);
+        access.check(statement.user(), statement.catalog(), Right.WRITE);
         Target target = writable(target(context, p));
-        List<List<Object>> rows = rows(stream);
         long count = 0;
         if (rows.isEmpty()) {
-          count = target.backend().update(p.catalog, p.sql, List.of());
+          count = target.backend().update(statement.catalog(), statement.sql(), List.of());
         }
         for (List<Object> row : rows) {
-          count += target.backend().update(p.catalog, p.sql, row);
+          count += target.backend().update(statement.catalog(), statement.sql(), row);
         }
         sendCount(count, ack);
       } catch (Exception e) {
@@ -620,8 +578,8 @@ public final class KapuFlightSqlProducer extends NoOpFlightSqlProducer {
       try {
         TransactionStatement control = control(command.getQuery());
         if (control != null) {
-          String catalog = catalog(context);
-          transactions.execute(context, control, command.getTransactionId(), catalog, readOnly(context, catalog));
+          Target session = sessionTarget(context);
+          transactions.execute(context, control, command.getTransactionId(), session.catalog(), session.readOnly());
           sendCount(0, ack);
           return;
         }
@@ -652,31 +610,14 @@ public final class KapuFlightSqlProducer extends NoOpFlightSqlProducer {
     ack.onCompleted();
   }
 
-  /** Parameter rows bound by a DoPut, as plain Java values. */
-  private static List<List<Object>> rows(FlightStream stream) {
-    List<List<Object>> rows = new ArrayList<>();
-    while (stream.next()) {
-      VectorSchemaRoot root = stream.getRoot();
-      for (int r = 0; r < root.getRowCount(); r++) {
-        List<Object> row = new ArrayList<>();
-        for (FieldVector v : root.getFieldVectors()) {
-          Object value = v.getObject(r);
-          row.add(value instanceof Text t ? t.toString() : value);
-        }
-        rows.add(row);
-      }
-    }
-    return rows;
-  }
-
   // ---- transactions -------------------------------------------------------------------------
 
   @Override
   public void beginTransaction(ActionBeginTransactionRequest request, CallContext context,
       StreamListener<ActionBeginTransactionResult> listener) {
     try {
-      String catalog = catalog(context);
-      transactions.begin(context, catalog, readOnly(context, catalog), listener);
+      Target session = sessionTarget(context);
+      transactions.begin(context, session.catalog(), session.readOnly(), listener);
     } catch (RuntimeException e) {
       listener.onError(status(e));
     }
@@ -737,46 +678,12 @@ public final class KapuFlightSqlProducer extends NoOpFlightSqlProducer {
     for (FlightEndpoint endpoint : info.getEndpoints()) {
       byte[] ticket = endpoint.getTicket().getBytes();
       SqlBackend.Parked parked = issued.get(ByteString.copyFrom(ticket));
-      boolean stopped;
-      if (parked != null) {
-        stopped = backend.cancel(parked);
-      } else {
-        ByteString handle = relayHandle(ticket);
-        stopped = handle != null && cancelRelayed(handle);
-      }
+      boolean stopped = parked != null ? backend.cancel(parked) : relayed.cancel(ticket);
       if (stopped) {
         result = CancelStatus.CANCELLED;
       }
     }
     return result;
-  }
-
-  /** The statement handle of a relay ticket; null for any other bytes. */
-  private static ByteString relayHandle(byte[] ticket) {
-    try {
-      Any any = Any.parseFrom(ticket);
-      return any.is(TicketStatementQuery.class) ? any.unpack(TicketStatementQuery.class).getStatementHandle() : null;
-    } catch (InvalidProtocolBufferException e) {
-      return null;
-    }
-  }
-
-  private boolean cancelRelayed(ByteString handle) throws Exception {
-    Pending query = pending.remove(handle);
-    if (query != null) {
-      cancelled.put(handle, Boolean.TRUE);
-      if (query.parked() != null) {
-        backend.cancel(query.parked());
-      }
-      return true;
-    }
-    AtomicBoolean stop = relaying.get(handle);
-    if (stop != null) {
-      stop.set(true);
-      cancelled.put(handle, Boolean.TRUE);
-      return true;
-    }
-    return cancelled.get(handle) != null;
   }
 
   // ---- metadata (FlightSqlMetadata answers) -------------------------------------------------
@@ -913,8 +820,7 @@ public final class KapuFlightSqlProducer extends NoOpFlightSqlProducer {
   @Override
   public void close() {
     prepared.clear();
-    pending.clear();
-    cancelled.clear();
+    relayed.close();
     issued.clear();
   }
 }

@@ -19,11 +19,11 @@ public interface SqlBackend {
   List<String> sqlCatalogs();
 
   /**
-   * Parses {@code sql} on the catalog without running it for real: result and parameter types.
-   *
-   * @param readOnly the caller may only read: see {@link #query}
+   * Parses a statement on its catalog without running it for real: result and parameter types.
+   * Without parameters bound, a parameter the database cannot type gets the type it accepts (see
+   * the implementation); with values bound, the result's schema is the one they give.
    */
-  Description describe(String catalog, String sql, boolean readOnly) throws Exception;
+  Description describe(Statement statement) throws Exception;
 
   /**
    * Runs a query; the reader streams its result. Close it.
@@ -35,22 +35,26 @@ public interface SqlBackend {
   ArrowReader query(String catalog, String sql, List<Object> parameters, boolean readOnly) throws Exception;
 
   /**
-   * Runs a query on a daemon and leaves its result waiting there, unopened, for a Flight SQL
-   * client to fetch straight from the daemon (direct endpoints).
+   * Starts a query on a daemon and returns at once where its result will wait, for a Flight SQL
+   * client to fetch it (straight from the daemon, or through {@link #fetch}): the query runs while
+   * the client already holds the ticket, so that a {@link #cancel} reaches it before its first
+   * batch. Its failure reaches that fetch.
    *
-   * @param readOnly the caller may only read, as for {@link #query}
+   * @param result the result's schema as {@link #describe} announced it to the client: the daemon
+   *     sends it before the first batch exists (a client such as the JDBC driver waits for it
+   *     before it can cancel)
    */
-  default Parked park(String catalog, String sql, List<Object> parameters, boolean readOnly) throws Exception {
-    throw new UnsupportedOperationException("this backend cannot leave results on daemons: serve with relay");
-  }
+  Parked park(Statement statement, Schema result) throws Exception;
+
+  /** Fetches a result {@link #park} left on a daemon, for this server to relay it. */
+  ArrowReader fetch(Parked parked) throws Exception;
 
   /**
-   * Stops a result {@link #park} left waiting, or that is streaming, and frees it on its daemon;
-   * true if there was one to stop (false once it was fetched to the end, expired or stopped).
+   * Stops a result {@link #park} left waiting, running or streaming, with the database's work
+   * for it, and frees it on its daemon; true if there was one to stop (false once it was fetched
+   * to the end, expired or stopped).
    */
-  default boolean cancel(Parked parked) throws Exception {
-    throw new UnsupportedOperationException("this backend cannot leave results on daemons: serve with relay");
-  }
+  boolean cancel(Parked parked) throws Exception;
 
   /** Runs a statement that changes data or schema; returns the number of rows changed. */
   long update(String catalog, String sql, List<Object> parameters) throws Exception;
@@ -63,14 +67,6 @@ public interface SqlBackend {
    */
   default List<List<Object>> metadata(String catalog, CatalogRequest request, boolean readOnly) throws Exception {
     throw new UnsupportedOperationException("this backend answers no metadata questions");
-  }
-
-  /**
-   * Fetches a result {@link #park} left waiting on a daemon, for a server that relays it to its
-   * client (a query that ran inside a transaction runs when it is asked for, not when it is fetched).
-   */
-  default ArrowReader fetch(Parked parked) throws Exception {
-    throw new UnsupportedOperationException("this backend cannot leave results on daemons");
   }
 
   // ---- transactions -----------------------------------------------------------------------
@@ -110,8 +106,9 @@ public interface SqlBackend {
   /**
    * This backend's statements, run inside {@code transaction} on its connection: {@link
    * #describe}, {@link #query}, {@link #park} and {@link #update} take the transaction's catalog.
-   * A query's result is read whole before the call returns, so the connection is free for the
-   * next statement. A transaction that is no longer open fails them with {@link
+   * A query runs in its place among the transaction's statements, not while its client already
+   * holds the ticket, and its result is read whole before the call returns, so the connection is
+   * free for the next statement. A transaction that is no longer open fails them with {@link
    * TransactionEndedException}.
    */
   default SqlBackend in(Transaction transaction) {
@@ -128,6 +125,21 @@ public interface SqlBackend {
    * @param idleTimeout it is rolled back after this long without a statement
    */
   record Transaction(String id, String catalog, boolean readOnly, String holder, Duration idleTimeout) {}
+
+  /**
+   * A statement as a client sent it.
+   *
+   * @param user who sent it, for messages
+   * @param catalog the catalog (hosted resource) it runs on
+   * @param sql its text
+   * @param parameters the values bound to its markers, null for SQL NULL; empty before any are bound
+   * @param readOnly the caller may only read, as for {@link #query}
+   * @param keepDictionaries dictionary-encoded columns stay encoded (the session option {@value
+   *     SqlSessionOptions#KEEP_DICTIONARIES}); otherwise results, and the schemas announcing them,
+   *     carry the values they stand for
+   */
+  record Statement(String user, String catalog, String sql, List<Object> parameters, boolean readOnly,
+      boolean keepDictionaries) {}
 
   /**
    * What a statement returns and takes.

@@ -10,10 +10,12 @@ import dev.kapu.flight.StatementFailure;
 import dev.kapu.serial.ErrorCategory;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import org.apache.arrow.flight.FlightClient;
 import org.apache.arrow.flight.FlightInfo;
@@ -47,6 +49,7 @@ class KapuFlightSqlProducerTest {
   private final BufferAllocator allocator = new RootAllocator();
   private final Map<String, List<Object>> updates = new ConcurrentHashMap<>();
   private final Map<String, Boolean> readOnlyQueries = new ConcurrentHashMap<>();
+  private final Map<String, SqlBackend.Statement> parked = new ConcurrentHashMap<>();
   private KapuServer server;
   private FlightClient flight;
   private FlightSqlClient sql;
@@ -69,7 +72,8 @@ class KapuFlightSqlProducerTest {
     }
 
     @Override
-    public Description describe(String catalog, String text, boolean readOnly) throws Exception {
+    public Description describe(Statement statement) throws Exception {
+      String text = statement.sql();
       if (text.startsWith("BAD")) {
         throw new StatementFailure(ErrorCategory.INVALID_STATEMENT, "Parser Error: syntax error at or near \"BAD\"",
             new SQLException("Parser Error: syntax error at or near \"BAD\""));
@@ -77,10 +81,29 @@ class KapuFlightSqlProducerTest {
       if (text.startsWith("BUG")) {
         throw new IllegalStateException("the backend's own fault");
       }
-      if (readOnly && text.startsWith("INSERT")) {
+      if (statement.readOnly() && text.startsWith("INSERT")) {
         throw new SecurityException("DuckDB runs one SELECT statement");
       }
       return new Description(text.startsWith("SELECT") ? NUMBERS : null, new Schema(List.of()));
+    }
+
+    /** The statement waits under its ticket until fetched, as a daemon's result does. */
+    @Override
+    public Parked park(Statement statement, Schema result) {
+      byte[] ticket = UUID.randomUUID().toString().getBytes(StandardCharsets.UTF_8);
+      parked.put(new String(ticket, StandardCharsets.UTF_8), statement);
+      return new Parked("grpc://127.0.0.1:1", ticket);
+    }
+
+    @Override
+    public ArrowReader fetch(Parked ticket) throws Exception {
+      Statement statement = parked.remove(new String(ticket.ticket(), StandardCharsets.UTF_8));
+      return query(statement.catalog(), statement.sql(), statement.parameters(), statement.readOnly());
+    }
+
+    @Override
+    public boolean cancel(Parked ticket) {
+      return parked.remove(new String(ticket.ticket(), StandardCharsets.UTF_8)) != null;
     }
 
     @Override

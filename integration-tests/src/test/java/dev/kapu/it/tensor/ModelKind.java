@@ -57,7 +57,7 @@ public final class ModelKind implements ResourceKind {
     }
 
     @Override
-    public ArrowReader query(String sql, List<?> parameters, BufferAllocator allocator) {
+    public ArrowReader query(String sql, List<?> parameters, BufferAllocator allocator, TaskScope scope) {
       throw new UnsupportedOperationException("resource '" + name + "' (" + NAME
           + ") is a model, not a database: run inference in a task with ctx.resource(\"" + name
           + "\", OnnxModel.class).predict(x)");
