@@ -114,9 +114,8 @@ public record DescribeTask(String resource, String sql, boolean readOnly, List<O
         }
       }
     }
-    byte[] parameterSchema = SqlSchemas.toBytes(annotated(parameterSchema(types), parameterColumns));
     if (!rows) {
-      return new Description(null, parameterSchema);
+      return new Description(null, parameterSchema(types, parameterColumns));
     }
     String body = sql.strip();
     while (body.endsWith(";")) {
@@ -127,7 +126,9 @@ public record DescribeTask(String resource, String sql, boolean readOnly, List<O
     Schema schema = held
         ? heldSchema(connection, wrapped, values, ctx)
         : schema(connection, wrapped, types, untyped, values, ctx);
-    return new Description(SqlSchemas.toBytes(annotated(schema, resultColumns)), parameterSchema);
+    // after the result's: describing it gives untyped parameters the types their statement accepts
+    return new Description(SqlSchemas.toBytes(annotated(schema, resultColumns)),
+        parameterSchema(types, parameterColumns));
   }
 
   /**
@@ -243,12 +244,12 @@ public record DescribeTask(String resource, String sql, boolean readOnly, List<O
     return accepted == ParameterTypes.CANDIDATES.size() ? null : first;
   }
 
-  private static Schema parameterSchema(List<ArrowType> types) {
+  private static byte[] parameterSchema(List<ArrowType> types, ColumnMetadata columns) {
     List<Field> fields = new ArrayList<>();
     for (int i = 0; i < types.size(); i++) {
       fields.add(Field.nullable("p" + (i + 1), types.get(i)));
     }
-    return new Schema(fields);
+    return SqlSchemas.toBytes(annotated(new Schema(fields), columns));
   }
 
   /** {@code schema} carrying what the database declared about its columns (Flight SQL's column metadata). */

@@ -1,5 +1,6 @@
 package dev.kapu.daemon;
 
+import dev.kapu.daemon.internal.DatabaseErrors;
 import dev.kapu.daemon.spi.ReadOnlyException;
 import dev.kapu.flight.ErrorStatuses;
 import dev.kapu.flight.sql.SqlSchemas;
@@ -37,8 +38,9 @@ public record ParkQueryTask(String resource, String sql, List<Object> parameters
   @Override
   public Parked run(TaskContext ctx) {
     return DaemonContexts.parkOpening(ctx, resource, sql, parameters, readOnly, decodeDictionaries,
-        failure -> ErrorStatuses.of(failure instanceof ReadOnlyException refusal
-            ? new SecurityException(refusal.getMessage(), refusal) : failure, caller, resource),
+        failure -> failure instanceof ReadOnlyException refusal
+            ? ErrorStatuses.of(new SecurityException(refusal.getMessage(), refusal), caller, resource)
+            : DatabaseErrors.status("", failure),
         SqlSchemas.fromBytes(announced));
   }
 }

@@ -346,6 +346,6 @@ public final class DaemonCalls {
   }
 
   private static FlightRuntimeException status(Exception e) {
-    return ErrorStatuses.of(DatabaseErrors.categorize(e), ErrorStatuses.message(e), e);
+    return DatabaseErrors.status("", e);
   }
 }

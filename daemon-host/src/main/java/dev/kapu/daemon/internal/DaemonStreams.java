@@ -14,7 +14,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
-import dev.kapu.flight.ErrorStatuses;
 import dev.kapu.flight.ClientCancellation;
 import dev.kapu.flight.Dictionaries;
 import dev.kapu.flight.Outbound;
@@ -300,7 +299,7 @@ public final class DaemonStreams implements AutoCloseable {
         listener.error(stream.cancelled
             ? CallStatus.CANCELLED.withDescription(CANCELLED + " while it streamed").toRuntimeException()
             // a statement can fail as its result streams (DuckDB computes as it is read): its error says whose fault
-            : ErrorStatuses.of(DatabaseErrors.categorize(e), "the result stream failed: " + ErrorStatuses.message(e), e));
+            : DatabaseErrors.status("the result stream failed: ", e));
       }
     }
 

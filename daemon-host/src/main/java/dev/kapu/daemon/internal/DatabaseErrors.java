@@ -2,6 +2,7 @@ package dev.kapu.daemon.internal;
 
 import dev.kapu.daemon.spi.ReadOnlyException;
 import dev.kapu.flight.ErrorStatuses;
+import org.apache.arrow.flight.FlightRuntimeException;
 import dev.kapu.serial.ErrorCategory;
 import dev.kapu.serial.RemoteError;
 import java.sql.SQLException;
@@ -110,6 +111,14 @@ public final class DatabaseErrors {
     ErrorCategory category = categorize(failure);
     return category == null ? RemoteError.of(failure)
         : RemoteError.of(failure, category, ErrorStatuses.message(failure));
+  }
+
+  /**
+   * A failure on the daemon's own Flight endpoint as the client gets it: a status that says whose
+   * fault it is, with {@code context} before the database's own words.
+   */
+  public static FlightRuntimeException status(String context, Throwable failure) {
+    return ErrorStatuses.of(categorize(failure), context + ErrorStatuses.message(failure), failure);
   }
 
   /** What the database that raised {@code failure} (or one of its causes) says it is; null if none did. */

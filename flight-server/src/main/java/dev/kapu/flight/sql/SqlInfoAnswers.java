@@ -32,7 +32,8 @@ final class SqlInfoAnswers {
     s.put(FLIGHT_SQL_SERVER_SUBSTRAIT_VALUE, false);
     s.put(FLIGHT_SQL_SERVER_CANCEL_VALUE, true);
     s.put(FLIGHT_SQL_SERVER_BULK_INGESTION_VALUE, true); // CommandStatementIngest, served by KapuFlightProducer
-    s.put(FLIGHT_SQL_SERVER_INGEST_TRANSACTIONS_SUPPORTED_VALUE, false);
+    // ingest goes into DuckDB only, and there it joins the transaction it names
+    s.put(FLIGHT_SQL_SERVER_INGEST_TRANSACTIONS_SUPPORTED_VALUE, true);
     s.put(FLIGHT_SQL_SERVER_STATEMENT_TIMEOUT_VALUE, 0); // none of Kapu's own
     s.put(FLIGHT_SQL_SERVER_TRANSACTION_TIMEOUT_VALUE, 0);
     // A Kapu catalog is a hosted resource, not a name the database knows: SQL cannot name it.
