@@ -1,6 +1,5 @@
 package dev.kapu.flight.internal;
 
-import com.google.protobuf.ByteString;
 import dev.kapu.flight.ClusterStatus;
 import dev.kapu.flight.DaemonLossListener;
 import dev.kapu.flight.Liveness;
@@ -9,28 +8,18 @@ import dev.kapu.flight.TaskGateway;
 import dev.kapu.flight.TaskHandle;
 import dev.kapu.flight.TaskOutcome;
 import dev.kapu.flight.TaskRequest;
-import dev.kapu.flight.internal.wire.Assignment;
-import dev.kapu.flight.internal.wire.Cancel;
+import dev.kapu.flight.internal.Job.State;
 import dev.kapu.flight.internal.wire.DrainAccepted;
-import dev.kapu.flight.internal.wire.Heartbeat;
-import dev.kapu.flight.internal.wire.Leave;
 import dev.kapu.flight.internal.wire.TaskDone;
 import dev.kapu.flight.internal.wire.ToWorker;
-import dev.kapu.flight.internal.wire.Welcome;
 import dev.kapu.flight.internal.wire.WorkerHello;
 import java.time.Duration;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.HashMap;
-import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
-import java.util.TreeSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
 import java.util.function.LongSupplier;
 import org.apache.arrow.vector.ipc.ArrowReader;
@@ -38,35 +27,29 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The queue between clients and daemons. Tasks wait in FIFO order and go to a daemon with a free
- * slot; everywhere() setups go to every daemon, and to each newcomer before its first task.
+ * The queue between clients and daemons. Tasks wait in FIFO order ({@link JobQueue}) and go to a
+ * daemon of the {@link WorkerPool} with a free slot; everywhere() setups ({@link EverywhereSetups})
+ * go to every daemon, and to each newcomer before its first task.
  *
- * <p>All state is guarded by one lock. Messages to daemons are sent under it (so each daemon's
- * stream sees them in order); listeners are called after it is released.
+ * <p>All state is guarded by one lock, the dispatcher's: its parts are not thread-safe and are
+ * called under it. Messages to daemons are sent under it (so each daemon's stream sees them in
+ * order); listeners are called after it is released.
  *
- * <p>Liveness is observed, not assumed: {@link #tick()}, run every few tens of milliseconds, sends
- * heartbeats, declares lost the daemons it has not heard a heartbeat from for the {@link Liveness}
- * bound, and completes timed tasks whose daemon has not reported by their deadline.
+ * <p>Liveness is observed, not assumed: {@link #tick()}, run every few tens of milliseconds, runs
+ * the {@link LivenessSweep}: heartbeats to daemons, daemons silent for the {@link Liveness} bound
+ * declared lost, timed tasks whose daemon has not reported by their deadline completed.
  */
 public final class Dispatcher implements TaskGateway {
   private static final Logger log = LoggerFactory.getLogger(Dispatcher.class);
 
   private final Object lock = new Object();
   private final ParkedStreams parked;
-  /** One FIFO per set of required names; across them, the oldest runnable task goes first. */
-  private final Map<List<String>, ArrayDeque<Job>> queues = new LinkedHashMap<>();
-  private final List<Worker> workers = new ArrayList<>();
-  private final List<Job> setups = new ArrayList<>();
-  private final ArrayDeque<ClusterStatus.Departure> departed = new ArrayDeque<>();
-  private final SupervisedResources supervised = new SupervisedResources();
-  private static final int DEPARTURES_KEPT = 256;
-  private static final ToWorker HEARTBEAT = ToWorker.newBuilder().setHeartbeat(Heartbeat.getDefaultInstance()).build();
-  private final Liveness liveness;
+  private final JobQueue queue;
+  private final WorkerPool pool = new WorkerPool();
+  private final EverywhereSetups setups = new EverywhereSetups();
+  private final LivenessSweep sweep;
   private final LongSupplier clock;
-  private final List<DaemonLossListener> lossListeners = new CopyOnWriteArrayList<>();
-  private long lastHeartbeat;
   private long nextId = 1;
-  private long queued;
   private long completed;
   private int cursor;
   private boolean closed;
@@ -83,14 +66,14 @@ public final class Dispatcher implements TaskGateway {
    */
   public Dispatcher(ParkedStreams parked, Liveness liveness, LongSupplier clock) {
     this.parked = parked;
-    this.liveness = liveness;
     this.clock = clock;
-    this.lastHeartbeat = clock.getAsLong();
+    this.queue = new JobQueue(clock);
+    this.sweep = new LivenessSweep(liveness, clock.getAsLong(), this::remove);
   }
 
   /** {@code listener} hears of every daemon declared lost from now on. */
   public void onDeclaredLost(DaemonLossListener listener) {
-    lossListeners.add(listener);
+    sweep.onDeclaredLost(listener);
   }
 
   @Override
@@ -100,96 +83,6 @@ public final class Dispatcher implements TaskGateway {
       return CompletableFuture.completedFuture(null);
     } catch (RuntimeException e) {
       return CompletableFuture.failedFuture(e);
-    }
-  }
-
-  private enum State {
-    QUEUED,
-    RUNNING,
-    DONE
-  }
-
-  private final class Job implements TaskHandle {
-    final long id;
-    final TaskRequest request;
-    final OutcomeListener listener;
-    final boolean everywhere;
-    final Set<Worker> awaitedWorkers = new LinkedHashSet<>();
-    final List<String> needs;
-    State state = State.QUEUED;
-    int attempts;
-    long queuedAt;
-    /** Whether the caller waits at most until {@link #deadline} (clock nanoseconds) for this attempt. */
-    boolean timed;
-    long deadline;
-
-    Job(long id, TaskRequest request, OutcomeListener listener, boolean everywhere) {
-      this.id = id;
-      this.request = request;
-      this.listener = listener;
-      this.everywhere = everywhere;
-      this.needs = List.copyOf(new TreeSet<>(request.resources()));
-    }
-
-    @Override
-    public void cancel() {
-      Dispatcher.this.cancel(this);
-    }
-
-    Assignment assignment(boolean setup) {
-      return Assignment.newBuilder()
-          .setTaskId(id)
-          .setPayload(ByteString.copyFrom(request.payload()))
-          .setTimeoutMillis(request.timeoutMillis())
-          .setSetup(setup)
-          .build();
-    }
-  }
-
-  /** A connected daemon, as the dispatcher sees it. */
-  public final class Worker {
-    final WorkerHello hello;
-    final Consumer<ToWorker> out;
-    final Runnable end;
-    final long connectedAt = System.currentTimeMillis();
-    /** When its last heartbeat arrived (clock nanoseconds). */
-    volatile long lastHeard = clock.getAsLong();
-    final Map<Long, Job> running = new HashMap<>();
-    final Map<Long, Job> setupsRunning = new HashMap<>();
-    Set<String> hosting;
-    boolean draining;
-    String drainReason;
-    boolean gone;
-    int runawayThreads;
-    long completedHere;
-    long failedHere;
-
-    Worker(WorkerHello hello, Consumer<ToWorker> out, Runnable end) {
-      this.hello = hello;
-      this.out = out;
-      this.end = end;
-      this.hosting = Set.copyOf(hello.getResourcesList());
-    }
-
-    boolean hosts(List<String> needs) {
-      return hosting.containsAll(needs);
-    }
-
-    boolean free() {
-      return !draining && !gone && setupsRunning.isEmpty() && running.size() < hello.getSlots();
-    }
-
-    void send(ToWorker message) {
-      try {
-        out.accept(message);
-      } catch (RuntimeException e) {
-        // The stream is closing; its close callback reports the loss.
-        log.debug("could not send to daemon {}: {}", hello.getDaemonId(), e.toString());
-      }
-    }
-
-    String describe() {
-      return "daemon " + hello.getDaemonId() + " (" + hello.getHost() + ", pid " + hello.getPid() + ")";
     }
   }
 
@@ -205,7 +98,7 @@ public final class Dispatcher implements TaskGateway {
     }
     Job job;
     synchronized (lock) {
-      job = new Job(nextId++, request, listener, false);
+      job = new Job(this, nextId++, request, listener, false);
       if (unclaimed != null) {
         job.state = State.DONE;
         after.add(() -> listener.onOutcome(TaskOutcome.of(TaskOutcome.Kind.CANCELLED,
@@ -215,15 +108,15 @@ public final class Dispatcher implements TaskGateway {
         after.add(() -> listener.onOutcome(
             TaskOutcome.of(TaskOutcome.Kind.CANCELLED, "the dispatcher is closed", ""), true));
       } else {
-        boolean hosted = workers.stream().anyMatch(w -> w.hosts(job.needs));
-        if (!hosted && !workers.isEmpty() && !supervised.awaits(job.needs)) {
+        boolean hosted = pool.hosts(job.needs);
+        if (!hosted && !pool.isEmpty() && !queue.awaitsHost(job.needs)) {
           job.state = State.DONE;
-          after.add(() -> listener.onOutcome(unroutable(job), true));
+          after.add(() -> listener.onOutcome(pool.unroutable(job.needs), true));
         } else {
-          enqueue(job, false);
+          queue.add(job);
           pump();
           if (!hosted) {
-            settleUnhosted(after);
+            queue.settleUnhosted(pool, after);
           }
         }
       }
@@ -245,24 +138,6 @@ public final class Dispatcher implements TaskGateway {
     };
   }
 
-  private void enqueue(Job job, boolean first) {
-    ArrayDeque<Job> queue = queues.computeIfAbsent(job.needs, k -> new ArrayDeque<>());
-    if (first) {
-      queue.addFirst(job);
-    } else {
-      queue.addLast(job);
-    }
-    job.queuedAt = clock.getAsLong();
-    queued++;
-  }
-
-  private TaskOutcome unroutable(Job job) {
-    Set<String> hosted = new TreeSet<>();
-    workers.forEach(w -> hosted.addAll(w.hosting));
-    return TaskOutcome.of(TaskOutcome.Kind.UNROUTABLE, "no connected daemon hosts " + job.needs
-        + " (the daemons host " + hosted + ")", "");
-  }
-
   @Override
   public TaskHandle everywhere(TaskRequest request, OutcomeListener listener) {
     if (!request.parked().isEmpty()) {
@@ -272,17 +147,8 @@ public final class Dispatcher implements TaskGateway {
     List<Runnable> after = new ArrayList<>();
     Job job;
     synchronized (lock) {
-      job = new Job(nextId++, request, listener, true);
-      job.state = State.RUNNING;
-      setups.add(job);
-      for (Worker w : workers) {
-        if (!w.draining) {
-          job.awaitedWorkers.add(w);
-          w.setupsRunning.put(job.id, job);
-          w.send(ToWorker.newBuilder().setAssign(job.assignment(true)).build());
-        }
-      }
-      if (job.awaitedWorkers.isEmpty()) {
+      job = new Job(this, nextId++, request, listener, true);
+      if (!setups.start(job, pool)) {
         job.state = State.DONE;
         after.add(() -> listener.onOutcome(
             TaskOutcome.of(TaskOutcome.Kind.SUCCEEDED, "no daemon connected yet", ""), true));
@@ -303,25 +169,23 @@ public final class Dispatcher implements TaskGateway {
     }
   }
 
-  private void cancel(Job job) {
+  /** What {@link Job#cancel()} does. */
+  void cancel(Job job) {
     List<Runnable> after = new ArrayList<>();
     synchronized (lock) {
       if (job.everywhere) {
-        setups.remove(job);
-        for (Worker w : job.awaitedWorkers) {
-          w.send(cancelMessage(job.id));
-        }
+        setups.cancel(job);
       }
       if (job.state == State.DONE) {
         return;
       }
       if (job.state == State.QUEUED) {
-        queued--; // removed lazily: pump() skips jobs that are no longer QUEUED
+        queue.withdrawn();
       } else if (!job.everywhere) {
         // Stays in the worker's running map until the daemon confirms, so its slot stays taken.
-        for (Worker w : workers) {
+        for (Worker w : pool) {
           if (w.running.get(job.id) == job) {
-            w.send(cancelMessage(job.id));
+            w.cancel(job.id);
           }
         }
       }
@@ -332,10 +196,6 @@ public final class Dispatcher implements TaskGateway {
     deliver(after);
   }
 
-  private static ToWorker cancelMessage(long id) {
-    return ToWorker.newBuilder().setCancel(Cancel.newBuilder().setTaskId(id)).build();
-  }
-
   /**
    * A daemon said hello; it gets every setup so far, then tasks.
    *
@@ -344,18 +204,13 @@ public final class Dispatcher implements TaskGateway {
    */
   public Worker join(WorkerHello hello, Consumer<ToWorker> out, Runnable end) {
     synchronized (lock) {
-      Worker w = new Worker(hello, out, end);
-      workers.add(w);
-      w.send(ToWorker.newBuilder().setWelcome(Welcome.newBuilder()
-          .setHeartbeatMillis(liveness.heartbeat().toMillis())
-          .setLivenessMillis(liveness.bound().toMillis())).build());
-      for (Job setup : setups) {
-        w.setupsRunning.put(setup.id, setup);
-        w.send(ToWorker.newBuilder().setAssign(setup.assignment(true)).build());
-      }
+      Worker w = new Worker(hello, out, end, clock.getAsLong());
+      pool.add(w);
+      w.send(sweep.welcome());
+      setups.replayTo(w);
       log.info("{} joined with {} slot(s)", w.describe(), hello.getSlots());
       pump();
-      observeHosting();
+      queue.observeHosting(pool);
       return w;
     }
   }
@@ -374,20 +229,7 @@ public final class Dispatcher implements TaskGateway {
               done.getPayload().toByteArray(),
               done.getMessage(),
               w.hello.getDaemonId());
-      Job setup = w.setupsRunning.remove(done.getTaskId());
-      if (setup != null) {
-        if (outcome.kind() != TaskOutcome.Kind.SUCCEEDED) {
-          w.failedHere++;
-          log.warn("everywhere() setup {} ended {} on {}", setup.id, outcome.kind(), w.describe());
-        }
-        if (setup.awaitedWorkers.remove(w) && setup.state != State.DONE) {
-          boolean last = setup.awaitedWorkers.isEmpty();
-          if (last) {
-            setup.state = State.DONE;
-          }
-          after.add(() -> setup.listener.onOutcome(outcome, last));
-        }
-      } else {
+      if (!setups.done(w, done.getTaskId(), outcome, after)) {
         Job job = w.running.remove(done.getTaskId());
         if (job != null) {
           completed++;
@@ -413,7 +255,7 @@ public final class Dispatcher implements TaskGateway {
       if (job != null && job.state == State.RUNNING) {
         job.state = State.QUEUED;
         job.attempts--;
-        enqueue(job, true);
+        queue.putBack(job);
       }
       pump();
     }
@@ -438,7 +280,7 @@ public final class Dispatcher implements TaskGateway {
       if (!remove(w, cause, after)) {
         return;
       }
-      settleUnhosted(after);
+      queue.settleUnhosted(pool, after);
       pump();
     }
     deliver(after);
@@ -453,17 +295,7 @@ public final class Dispatcher implements TaskGateway {
       return false;
     }
     w.gone = true;
-    workers.remove(w);
-    if (departed.size() == DEPARTURES_KEPT) {
-      departed.removeFirst();
-    }
-    // Clean: it drained and held nothing when its stream ended.
-    boolean clean = w.draining && w.running.isEmpty() && w.setupsRunning.isEmpty();
-    String reason = w.drainReason == null ? cause
-        : clean ? w.drainReason
-        : cause + " while it was leaving (" + w.drainReason + ")";
-    departed.addLast(new ClusterStatus.Departure(w.hello.getDaemonId(), clean, reason,
-        System.currentTimeMillis()));
+    pool.remove(w, cause);
     if (w.running.isEmpty() && w.setupsRunning.isEmpty()) {
       log.info("{} left", w.describe());
     } else {
@@ -476,7 +308,7 @@ public final class Dispatcher implements TaskGateway {
       }
       if (job.attempts <= job.request.maxRetries()) {
         job.state = State.QUEUED;
-        enqueue(job, true);
+        queue.putBack(job);
       } else {
         job.state = State.DONE;
         completed++;
@@ -485,97 +317,29 @@ public final class Dispatcher implements TaskGateway {
       }
     }
     w.running.clear();
-    for (Job setup : w.setupsRunning.values()) {
-      if (setup.awaitedWorkers.remove(w) && setup.state != State.DONE) {
-        boolean last = setup.awaitedWorkers.isEmpty();
-        if (last) {
-          setup.state = State.DONE;
-        }
-        after.add(() -> setup.listener.onOutcome(
-            TaskOutcome.of(TaskOutcome.Kind.DAEMON_LOST, message, w.hello.getDaemonId()), last));
-      }
-    }
-    w.setupsRunning.clear();
+    setups.lost(w, message, after);
     return true;
   }
 
-  /**
-   * The sweep: heartbeats to daemons when one is due, daemons silent for the liveness bound
-   * declared lost, and timed tasks past their deadline completed. Runs every few tens of
-   * milliseconds (on a timer of {@code KapuServer}'s), so no task pays for a timer of its own.
-   */
+  /** Runs the {@link LivenessSweep}; {@code KapuServer} calls it every few tens of milliseconds. */
   public void tick() {
     long now = clock.getAsLong();
     List<Runnable> after = new ArrayList<>();
-    Map<String, String> lost = new LinkedHashMap<>();
+    Map<String, String> lost;
     synchronized (lock) {
       if (closed) {
         return;
       }
-      boolean beat = now - lastHeartbeat >= liveness.heartbeat().toNanos();
-      if (beat) {
-        lastHeartbeat = now;
-      }
-      for (Worker w : List.copyOf(workers)) {
-        if (liveness.silent(w.lastHeard, now)) {
-          String reason = "no heartbeat from it for " + (now - w.lastHeard) / 1_000_000 + " ms (the liveness bound is "
-              + liveness.bound().toMillis() + " ms): it is frozen, cut off or gone";
-          declareLost(w, reason, after);
-          lost.put(w.hello.getDaemonId(), reason);
-        } else {
-          if (beat) {
-            w.send(HEARTBEAT);
-          }
-          expireOverdue(w, now, after);
-        }
-      }
+      lost = sweep.sweep(pool, now, after);
       if (!lost.isEmpty()) {
-        settleUnhosted(after);
+        queue.settleUnhosted(pool, after);
         pump();
-      } else if (supervised.waiting()) {
-        settleUnhosted(after); // tasks waiting for a supervised resource may have run out of patience
+      } else if (queue.waitingForHost()) {
+        queue.settleUnhosted(pool, after); // tasks waiting for a supervised resource may have run out of patience
       }
     }
     deliver(after);
-    lost.forEach((id, reason) -> lossListeners.forEach(l -> {
-      try {
-        l.declaredLost(id, reason);
-      } catch (RuntimeException e) {
-        log.error("a daemon-loss listener threw", e);
-      }
-    }));
-  }
-
-  /** Tells the daemon to leave, ends its stream, and takes it out of the pool with its tasks. */
-  private void declareLost(Worker w, String reason, List<Runnable> after) {
-    log.warn("{} declared lost: {}", w.describe(), reason);
-    w.send(ToWorker.newBuilder().setLeave(Leave.newBuilder().setReason(reason)).build());
-    end(w);
-    remove(w, "it was declared lost: " + reason, after);
-  }
-
-  /**
-   * Timed tasks on {@code w} past their deadline complete TIMED_OUT and the daemon is told to stop
-   * them; each keeps its slot until the daemon confirms or is declared lost, as a cancelled one does.
-   */
-  private void expireOverdue(Worker w, long now, List<Runnable> after) {
-    for (Job job : w.running.values()) {
-      if (job.timed && job.state == State.RUNNING && Deadlines.passed(job.deadline, now)) {
-        job.state = State.DONE;
-        w.send(cancelMessage(job.id));
-        TaskOutcome outcome = TaskOutcome.of(TaskOutcome.Kind.TIMED_OUT, Deadlines.message(job.request),
-            w.hello.getDaemonId());
-        after.add(() -> job.listener.onOutcome(outcome, true));
-      }
-    }
-  }
-
-  private static void end(Worker w) {
-    try {
-      w.end.run();
-    } catch (RuntimeException e) {
-      log.debug("ending the stream of {} failed: {}", w.describe(), e.toString());
-    }
+    sweep.tell(lost);
   }
 
   /**
@@ -585,7 +349,7 @@ public final class Dispatcher implements TaskGateway {
   public void exited(String daemonId, String how) {
     Worker gone;
     synchronized (lock) {
-      gone = workers.stream().filter(w -> w.hello.getDaemonId().equals(daemonId)).findFirst().orElse(null);
+      gone = pool.find(daemonId);
     }
     if (gone != null) {
       left(gone, how);
@@ -598,58 +362,8 @@ public final class Dispatcher implements TaskGateway {
    */
   public void supervise(Collection<String> resources, Duration patience) {
     synchronized (lock) {
-      supervised.add(resources, patience);
-      observeHosting();
-    }
-  }
-
-  /**
-   * Queued tasks that no connected daemon can run: those that {@link #supervise supervised}
-   * resources cover wait until their patience runs out (the sweep looks again), the others fail
-   * now, unless no daemon is connected at all (a controller may be starting daemons; an empty pool
-   * is not a verdict).
-   */
-  private void settleUnhosted(List<Runnable> after) {
-    long now = clock.getAsLong();
-    boolean waiting = false;
-    for (var entry : queues.entrySet()) {
-      List<String> needs = entry.getKey();
-      boolean hosted = workers.stream().anyMatch(w -> w.hosts(needs));
-      supervised.observe(needs, hosted, now);
-      boolean waits = supervised.awaits(needs);
-      if (hosted || (!waits && workers.isEmpty())) {
-        continue;
-      }
-      for (Job job : entry.getValue()) {
-        if (job.state != State.QUEUED) {
-          continue;
-        }
-        if (waits && supervised.deadline(needs, job.queuedAt) - now > 0) {
-          waiting = true;
-          continue;
-        }
-        job.state = State.DONE;
-        queued--;
-        TaskOutcome outcome = waits
-            ? TaskOutcome.of(TaskOutcome.Kind.UNROUTABLE, supervised.waitedTooLong(needs), "")
-            : unroutable(job);
-        after.add(() -> job.listener.onOutcome(outcome, true));
-      }
-      if (!waits) {
-        entry.getValue().clear();
-      }
-    }
-    supervised.waiting(waiting);
-  }
-
-  /** Under the lock: supervised resources that have a host again start a fresh patience when they lose it. */
-  private void observeHosting() {
-    if (!supervised.active()) {
-      return;
-    }
-    long now = clock.getAsLong();
-    for (List<String> needs : queues.keySet()) {
-      supervised.observe(needs, workers.stream().anyMatch(w -> w.hosts(needs)), now);
+      queue.supervise(resources, patience);
+      queue.observeHosting(pool);
     }
   }
 
@@ -658,7 +372,7 @@ public final class Dispatcher implements TaskGateway {
     synchronized (lock) {
       w.hosting = Set.copyOf(resources);
       pump();
-      observeHosting();
+      queue.observeHosting(pool);
     }
   }
 
@@ -672,25 +386,25 @@ public final class Dispatcher implements TaskGateway {
     }
   }
 
+  /** Under the lock: sends queued tasks to free daemons until none can take one. */
   private void pump() {
-    if (queued == 0) {
+    if (queue.isEmpty()) {
       return;
     }
     boolean sent = true;
-    while (sent && queued > 0) {
+    while (sent && !queue.isEmpty()) {
       sent = false;
-      int n = workers.size();
+      int n = pool.size();
       for (int i = 0; i < n; i++) {
         // Round robin, so load spreads when many daemons are idle.
-        Worker w = workers.get((cursor + i) % n);
+        Worker w = pool.get((cursor + i) % n);
         if (!w.free()) {
           continue;
         }
-        Job job = nextJobFor(w);
+        Job job = queue.takeFor(w);
         if (job == null) {
           continue;
         }
-        queued--;
         job.state = State.RUNNING;
         job.attempts++;
         job.timed = Deadlines.timed(job.request);
@@ -706,36 +420,18 @@ public final class Dispatcher implements TaskGateway {
     }
   }
 
-  /** The oldest queued task this worker can run, taken off its queue; null if none. */
-  private Job nextJobFor(Worker w) {
-    ArrayDeque<Job> best = null;
-    for (ArrayDeque<Job> queue : queues.values()) {
-      while (!queue.isEmpty() && queue.peekFirst().state != State.QUEUED) {
-        queue.pollFirst(); // cancelled while queued
-      }
-      if (!queue.isEmpty() && w.hosts(queue.peekFirst().needs)
-          && (best == null || queue.peekFirst().id < best.peekFirst().id)) {
-        best = queue;
-      }
-    }
-    return best == null ? null : best.pollFirst();
-  }
-
   @Override
   public CompletableFuture<ClusterStatus> status() {
     synchronized (lock) {
       List<ClusterStatus.Daemon> daemons = new ArrayList<>();
       long executing = 0;
-      for (Worker w : workers) {
-        long here = w.running.values().stream().filter(j -> j.state == State.RUNNING).count();
+      for (Worker w : pool) {
+        long here = w.executing();
         executing += here;
-        daemons.add(new ClusterStatus.Daemon(
-            w.hello.getDaemonId(), w.hello.getHost(), w.hello.getPid(), w.hello.getSlots(),
-            here, w.completedHere, w.failedHere, w.connectedAt, w.draining,
-            List.copyOf(new TreeSet<>(w.hosting)), w.hello.getFlightUrl(), w.runawayThreads));
+        daemons.add(w.status(here));
       }
-      return CompletableFuture.completedFuture(
-          new ClusterStatus(queued, executing, completed, List.copyOf(daemons), List.copyOf(departed)));
+      return CompletableFuture.completedFuture(new ClusterStatus(
+          queue.size(), executing, completed, List.copyOf(daemons), pool.departures()));
     }
   }
 
@@ -748,15 +444,15 @@ public final class Dispatcher implements TaskGateway {
     List<Job> open = new ArrayList<>();
     synchronized (lock) {
       closed = true;
-      queues.values().forEach(open::addAll);
-      for (Worker w : workers) {
+      queue.addAllTo(open);
+      for (Worker w : pool) {
         open.addAll(w.running.values());
       }
-      open.addAll(setups);
+      setups.addAllTo(open);
     }
     open.forEach(Job::cancel);
     synchronized (lock) {
-      workers.forEach(Dispatcher::end);
+      pool.forEach(Worker::endStream);
     }
   }
 }

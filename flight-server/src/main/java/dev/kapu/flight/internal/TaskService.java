@@ -149,7 +149,7 @@ public final class TaskService {
   }
 
   private final class WorkerStream extends FrameStream {
-    private Dispatcher.Worker worker;
+    private Worker worker;
     /** The dispatcher (declaring the daemon lost, or closing) and the daemon may both end the stream. */
     private final AtomicBoolean ended = new AtomicBoolean();
 
@@ -186,7 +186,7 @@ public final class TaskService {
       }
     }
 
-    private Dispatcher.Worker requireWorker() {
+    private Worker requireWorker() {
       if (worker == null) {
         throw Status.FAILED_PRECONDITION.withDescription("a daemon must say hello first").asRuntimeException();
       }

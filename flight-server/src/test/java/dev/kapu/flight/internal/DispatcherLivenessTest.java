@@ -61,7 +61,7 @@ class DispatcherLivenessTest {
 
   private static final class FakeWorker {
     final List<ToWorker> received = new ArrayList<>();
-    Dispatcher.Worker handle;
+    Worker handle;
     boolean ended;
 
     List<Long> assigned() {

@@ -91,7 +91,7 @@ class DispatcherTest {
 
   private static final class FakeWorker {
     final List<ToWorker> received = new ArrayList<>();
-    Dispatcher.Worker handle;
+    Worker handle;
 
     List<Long> assigned() {
       return received.stream().filter(ToWorker::hasAssign).map(m -> m.getAssign().getTaskId()).toList();

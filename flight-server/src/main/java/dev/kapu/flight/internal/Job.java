@@ -1,0 +1,62 @@
+package dev.kapu.flight.internal;
+
+import com.google.protobuf.ByteString;
+import dev.kapu.flight.OutcomeListener;
+import dev.kapu.flight.TaskHandle;
+import dev.kapu.flight.TaskRequest;
+import dev.kapu.flight.internal.wire.Assignment;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * A task or an everywhere() setup, as the dispatcher tracks it from submission to its last
+ * outcome. Its mutable fields are guarded by the dispatcher's lock.
+ */
+final class Job implements TaskHandle {
+  enum State {
+    QUEUED,
+    RUNNING,
+    DONE
+  }
+
+  private final Dispatcher dispatcher;
+  final long id;
+  final TaskRequest request;
+  final OutcomeListener listener;
+  final boolean everywhere;
+  /** For a setup: the daemons it was sent to that have not reported on it yet. */
+  final Set<Worker> awaitedWorkers = new LinkedHashSet<>();
+  /** The resources it names, sorted and without repeats: the key of its queue. */
+  final List<String> needs;
+  State state = State.QUEUED;
+  int attempts;
+  long queuedAt;
+  /** Whether the caller waits at most until {@link #deadline} (clock nanoseconds) for this attempt. */
+  boolean timed;
+  long deadline;
+
+  Job(Dispatcher dispatcher, long id, TaskRequest request, OutcomeListener listener, boolean everywhere) {
+    this.dispatcher = dispatcher;
+    this.id = id;
+    this.request = request;
+    this.listener = listener;
+    this.everywhere = everywhere;
+    this.needs = List.copyOf(new TreeSet<>(request.resources()));
+  }
+
+  @Override
+  public void cancel() {
+    dispatcher.cancel(this);
+  }
+
+  Assignment assignment(boolean setup) {
+    return Assignment.newBuilder()
+        .setTaskId(id)
+        .setPayload(ByteString.copyFrom(request.payload()))
+        .setTimeoutMillis(request.timeoutMillis())
+        .setSetup(setup)
+        .build();
+  }
+}

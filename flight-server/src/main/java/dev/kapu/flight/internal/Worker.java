@@ -1,0 +1,96 @@
+package dev.kapu.flight.internal;
+
+import dev.kapu.flight.ClusterStatus;
+import dev.kapu.flight.internal.wire.Cancel;
+import dev.kapu.flight.internal.wire.ToWorker;
+import dev.kapu.flight.internal.wire.WorkerHello;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A connected daemon, as the dispatcher sees it. Guarded by the dispatcher's lock, except
+ * {@link #lastHeard}, which heartbeats write without it.
+ */
+final class Worker {
+  // The dispatcher's logger, so that these lines keep the name operators know them by.
+  private static final Logger log = LoggerFactory.getLogger(Dispatcher.class);
+
+  final WorkerHello hello;
+  final Consumer<ToWorker> out;
+  final Runnable end;
+  final long connectedAt = System.currentTimeMillis();
+  /** When its last heartbeat arrived (clock nanoseconds). */
+  volatile long lastHeard;
+  final Map<Long, Job> running = new HashMap<>();
+  final Map<Long, Job> setupsRunning = new HashMap<>();
+  Set<String> hosting;
+  boolean draining;
+  String drainReason;
+  boolean gone;
+  int runawayThreads;
+  long completedHere;
+  long failedHere;
+
+  /** @param now when it said hello (clock nanoseconds): its silence is counted from then */
+  Worker(WorkerHello hello, Consumer<ToWorker> out, Runnable end, long now) {
+    this.hello = hello;
+    this.out = out;
+    this.end = end;
+    this.lastHeard = now;
+    this.hosting = Set.copyOf(hello.getResourcesList());
+  }
+
+  boolean hosts(List<String> needs) {
+    return hosting.containsAll(needs);
+  }
+
+  boolean free() {
+    return !draining && !gone && setupsRunning.isEmpty() && running.size() < hello.getSlots();
+  }
+
+  void send(ToWorker message) {
+    try {
+      out.accept(message);
+    } catch (RuntimeException e) {
+      // The stream is closing; its close callback reports the loss.
+      log.debug("could not send to daemon {}: {}", hello.getDaemonId(), e.toString());
+    }
+  }
+
+  /** Tells the daemon to stop task {@code taskId}. */
+  void cancel(long taskId) {
+    send(ToWorker.newBuilder().setCancel(Cancel.newBuilder().setTaskId(taskId)).build());
+  }
+
+  /** Ends the daemon's stream; the daemon then leaves. */
+  void endStream() {
+    try {
+      end.run();
+    } catch (RuntimeException e) {
+      log.debug("ending the stream of {} failed: {}", describe(), e.toString());
+    }
+  }
+
+  /** How many of its tasks still run: a cancelled or timed-out one keeps its slot but is not counted. */
+  long executing() {
+    return running.values().stream().filter(j -> j.state == Job.State.RUNNING).count();
+  }
+
+  /** How it shows in the cluster's status, {@code executing} of its tasks still running. */
+  ClusterStatus.Daemon status(long executing) {
+    return new ClusterStatus.Daemon(
+        hello.getDaemonId(), hello.getHost(), hello.getPid(), hello.getSlots(),
+        executing, completedHere, failedHere, connectedAt, draining,
+        List.copyOf(new TreeSet<>(hosting)), hello.getFlightUrl(), runawayThreads);
+  }
+
+  String describe() {
+    return "daemon " + hello.getDaemonId() + " (" + hello.getHost() + ", pid " + hello.getPid() + ")";
+  }
+}
