@@ -1,6 +1,6 @@
 package dev.kapu.client;
 
-import dev.kapu.daemon.ResourceSpec;
+import dev.kapu.api.ResourceSpec;
 import dev.kapu.flight.ClusterStatus;
 import dev.kapu.flight.KapuServer;
 import java.time.Duration;

@@ -1,10 +1,13 @@
 package dev.kapu.client;
 
-import dev.kapu.daemon.ArrowTask;
-import dev.kapu.daemon.KapuConfig;
-import dev.kapu.daemon.MapFunction;
-import dev.kapu.daemon.ResourceSpec;
-import dev.kapu.daemon.Task;
+import dev.kapu.api.MapOptions;
+import dev.kapu.api.TaskOptions;
+
+import dev.kapu.api.ArrowTask;
+import dev.kapu.api.KapuConfig;
+import dev.kapu.api.MapFunction;
+import dev.kapu.api.ResourceSpec;
+import dev.kapu.api.Task;
 import dev.kapu.flight.ClusterStatus;
 import dev.kapu.flight.Liveness;
 import dev.kapu.serial.Codec;

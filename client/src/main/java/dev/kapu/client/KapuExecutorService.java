@@ -1,6 +1,8 @@
 package dev.kapu.client;
 
-import dev.kapu.daemon.Task;
+import dev.kapu.api.QueueFullException;
+
+import dev.kapu.api.Task;
 import java.io.Serializable;
 import java.util.List;
 import java.util.Set;

@@ -1,11 +1,13 @@
 package dev.kapu.client;
 
-import dev.kapu.daemon.ParkQueryTask;
-import dev.kapu.daemon.ParkTableTask;
-import dev.kapu.daemon.QueryTask;
-import dev.kapu.daemon.ReadTableTask;
-import dev.kapu.daemon.Task;
-import dev.kapu.daemon.TransactionTasks;
+import dev.kapu.api.TaskOptions;
+
+import dev.kapu.api.builtin.ParkQueryTask;
+import dev.kapu.api.builtin.ParkTableTask;
+import dev.kapu.api.builtin.QueryTask;
+import dev.kapu.api.builtin.ReadTableTask;
+import dev.kapu.api.Task;
+import dev.kapu.api.builtin.TransactionTasks;
 import dev.kapu.flight.ClusterStatus;
 import dev.kapu.flight.plain.FlightBackend;
 import dev.kapu.flight.sql.SqlBackend;

@@ -1,14 +1,20 @@
 package dev.kapu.client;
 
-import dev.kapu.daemon.CatalogMetadataTask;
-import dev.kapu.daemon.DescribeTask;
-import dev.kapu.daemon.ParkQueryTask;
-import dev.kapu.daemon.QueryTask;
-import dev.kapu.daemon.Task;
-import dev.kapu.daemon.UpdateTask;
-import dev.kapu.daemon.spi.ReadOnlyException;
+import dev.kapu.api.RemoteTaskException;
+
+import dev.kapu.api.DaemonLostException;
+import dev.kapu.api.TaskOptions;
+import dev.kapu.api.UnknownResourceException;
+
+import dev.kapu.api.builtin.CatalogMetadataTask;
+import dev.kapu.api.builtin.DescribeTask;
+import dev.kapu.api.builtin.ParkQueryTask;
+import dev.kapu.api.builtin.QueryTask;
+import dev.kapu.api.Task;
+import dev.kapu.api.builtin.UpdateTask;
+import dev.kapu.api.ReadOnlyException;
 import dev.kapu.flight.StatementFailure;
-import dev.kapu.flight.sql.CatalogRequest;
+import dev.kapu.api.builtin.CatalogRequest;
 import dev.kapu.flight.sql.ResourceUnavailableException;
 import dev.kapu.flight.sql.SqlBackend;
 import dev.kapu.flight.sql.SqlSchemas;
@@ -31,7 +37,7 @@ import org.apache.arrow.vector.types.pojo.Schema;
  * daemon died, or whose resource has no daemon now, fails with a {@link
  * ResourceUnavailableException} saying what became of the data.
  *
- * <p>Transactions hold a connection on one daemon ({@link dev.kapu.daemon.TransactionTasks}), as
+ * <p>Transactions hold a connection on one daemon ({@link dev.kapu.api.builtin.TransactionTasks}), as
  * {@link TransactionSettings} say: rolled back after an idle timeout, and each query's result read
  * whole on the daemon, up to a limit.
  */

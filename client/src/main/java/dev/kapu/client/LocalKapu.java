@@ -1,6 +1,6 @@
 package dev.kapu.client;
 
-import dev.kapu.flight.Endpoint;
+import dev.kapu.api.Endpoint;
 
 /** A session that runs its own dispatcher: other daemons and clients may join it. */
 public interface LocalKapu extends Kapu {

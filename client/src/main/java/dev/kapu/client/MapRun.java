@@ -1,6 +1,12 @@
 package dev.kapu.client;
 
-import dev.kapu.daemon.MapFunction;
+import dev.kapu.api.MapException;
+import dev.kapu.api.RemoteTaskException;
+import dev.kapu.api.TaskTimeoutException;
+
+import dev.kapu.api.MapOptions;
+
+import dev.kapu.api.MapFunction;
 import dev.kapu.flight.TaskHandle;
 import dev.kapu.flight.TaskOutcome;
 import dev.kapu.serial.EncodedBytes;

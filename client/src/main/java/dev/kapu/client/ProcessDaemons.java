@@ -1,10 +1,13 @@
 package dev.kapu.client;
 
+import dev.kapu.api.spi.DaemonRuntime;
+import dev.kapu.api.KapuException;
+
 import dev.kapu.client.internal.SessionDirectories;
 import dev.kapu.client.launch.WorkerCommand;
-import dev.kapu.daemon.KapuConfig;
-import dev.kapu.daemon.ResourceSpec;
-import dev.kapu.flight.Endpoint;
+import dev.kapu.api.KapuConfig;
+import dev.kapu.api.ResourceSpec;
+import dev.kapu.api.Endpoint;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -72,6 +75,7 @@ final class ProcessDaemons implements Sessions.DaemonStarter {
 
   private synchronized String classpath() {
     if (classpath == null) {
+      DaemonRuntime.require("Kapu.local(n)"); // a daemon process runs from this class path
       classpath = WorkerCommand.classpathArgumentFile(directory.resolve("classpath.args"));
     }
     return classpath;

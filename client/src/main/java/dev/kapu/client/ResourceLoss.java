@@ -1,6 +1,6 @@
 package dev.kapu.client;
 
-import dev.kapu.daemon.ResourceSpec;
+import dev.kapu.api.ResourceSpec;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;

@@ -1,11 +1,21 @@
 package dev.kapu.client;
 
-import dev.kapu.daemon.ArrowInputTask;
-import dev.kapu.daemon.ArrowTask;
-import dev.kapu.daemon.MapFunction;
-import dev.kapu.daemon.QueryTask;
-import dev.kapu.daemon.StreamTicket;
-import dev.kapu.daemon.Task;
+import dev.kapu.api.ConnectionLostException;
+import dev.kapu.api.DaemonLostException;
+import dev.kapu.api.KapuException;
+import dev.kapu.api.MapOptions;
+import dev.kapu.api.RemoteTaskException;
+import dev.kapu.api.TaskTimeoutException;
+import dev.kapu.api.UnknownResourceException;
+
+import dev.kapu.api.TaskOptions;
+
+import dev.kapu.api.builtin.ArrowInputTask;
+import dev.kapu.api.ArrowTask;
+import dev.kapu.api.MapFunction;
+import dev.kapu.api.builtin.QueryTask;
+import dev.kapu.api.StreamTicket;
+import dev.kapu.api.Task;
 import dev.kapu.flight.ByteStreams;
 import dev.kapu.flight.ClusterStatus;
 import dev.kapu.flight.Liveness;

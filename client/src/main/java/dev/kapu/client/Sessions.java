@@ -1,10 +1,12 @@
 package dev.kapu.client;
 
+import dev.kapu.api.KapuException;
+
 import dev.kapu.client.internal.SessionDirectories;
-import dev.kapu.daemon.Daemon;
-import dev.kapu.daemon.DaemonOptions;
-import dev.kapu.daemon.ResourceSpec;
-import dev.kapu.flight.Endpoint;
+import dev.kapu.api.spi.DaemonOptions;
+import dev.kapu.api.spi.DaemonRuntime;
+import dev.kapu.api.ResourceSpec;
+import dev.kapu.api.Endpoint;
 import dev.kapu.flight.KapuServer;
 import dev.kapu.flight.TaskGateway;
 import dev.kapu.serial.Codec;
@@ -233,7 +235,8 @@ final class Sessions {
   static final class ThreadDaemons implements DaemonStarter {
     private final Endpoint endpoint;
     private final Kapu.Builder b;
-    private final Map<String, Daemon> daemons = new LinkedHashMap<>();
+    private final DaemonRuntime runtime = DaemonRuntime.require("Kapu.builder().inProcess()");
+    private final Map<String, DaemonRuntime.RunningDaemon> daemons = new LinkedHashMap<>();
 
     ThreadDaemons(Endpoint endpoint, Kapu.Builder b) {
       this.endpoint = endpoint;
@@ -242,7 +245,7 @@ final class Sessions {
 
     @Override
     public synchronized void start(String id, List<ResourceSpec> resources) {
-      daemons.put(id, Daemon.start(new DaemonOptions(endpoint, id, b.slots, Duration.ZERO, Duration.ZERO,
+      daemons.put(id, runtime.start(new DaemonOptions(endpoint, id, b.slots, Duration.ZERO, Duration.ZERO,
           0, b.allow, DaemonOptions.DEFAULT_STOP_GRACE, resources, false)));
     }
 
@@ -257,7 +260,7 @@ final class Sessions {
      */
     @Override
     public synchronized void kill(String id) {
-      Daemon daemon = daemons.remove(id);
+      DaemonRuntime.RunningDaemon daemon = daemons.remove(id);
       if (daemon != null) {
         Thread closer = new Thread(daemon::close, "kapu-kill-" + id);
         closer.setDaemon(true);
@@ -267,7 +270,7 @@ final class Sessions {
 
     @Override
     public synchronized void close() {
-      daemons.values().forEach(Daemon::close);
+      daemons.values().forEach(DaemonRuntime.RunningDaemon::close);
     }
   }
 }

@@ -1,5 +1,8 @@
 package dev.kapu.client;
 
+import dev.kapu.api.KapuException;
+import dev.kapu.api.QueueFullException;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 

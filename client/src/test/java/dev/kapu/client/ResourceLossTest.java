@@ -2,7 +2,7 @@ package dev.kapu.client;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.kapu.daemon.ResourceSpec;
+import dev.kapu.api.ResourceSpec;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Function;

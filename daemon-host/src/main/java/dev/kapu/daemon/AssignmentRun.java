@@ -1,5 +1,10 @@
 package dev.kapu.daemon;
 
+import dev.kapu.api.MapFunction;
+import dev.kapu.api.Task;
+import dev.kapu.api.TaskContext;
+
+import dev.kapu.api.builtin.CurrentTask;
 import dev.kapu.daemon.internal.DatabaseErrors;
 import dev.kapu.flight.TaskOutcome;
 import dev.kapu.flight.WorkerConnection;
@@ -147,7 +152,7 @@ final class AssignmentRun implements Runnable {
     if (stopKind != null) {
       ctx.stopWork(); // stopped while this call was being set up: what it starts stops at once
     }
-    DaemonContexts.CURRENT.set(ctx);
+    CurrentTask.bind(ctx);
     try {
       Object value = envelope.map() ? body.call() : ctx.parkIfArrow(body.call());
       if (itemTimedOut == index) {
@@ -169,7 +174,7 @@ final class AssignmentRun implements Runnable {
           Thread.interrupted(); // the item's interrupt must not reach the next item
         }
       }
-      DaemonContexts.CURRENT.remove();
+      CurrentTask.unbind();
       ctx.close();
       if (watchdog != null) {
         watchdog.cancel(false);

@@ -2,8 +2,8 @@ package dev.kapu.daemon;
 
 import dev.kapu.daemon.internal.ColumnMetadata;
 import dev.kapu.daemon.internal.DatabaseSqlInfo;
-import dev.kapu.flight.sql.CatalogRequest;
-import dev.kapu.flight.sql.CatalogRequest.ForeignKeys;
+import dev.kapu.api.builtin.CatalogRequest;
+import dev.kapu.api.builtin.CatalogRequest.ForeignKeys;
 import dev.kapu.flight.sql.SqlSchemas;
 import java.sql.Connection;
 import java.sql.DatabaseMetaData;

@@ -1,5 +1,7 @@
 package dev.kapu.daemon;
 
+import dev.kapu.api.spi.DaemonOptions;
+
 import dev.kapu.flight.TaskOutcome;
 import dev.kapu.flight.WorkerConnection;
 import dev.kapu.serial.CodecRegistry;

@@ -1,6 +1,9 @@
 package dev.kapu.daemon;
 
-import dev.kapu.flight.Endpoint;
+import dev.kapu.api.KapuConfig;
+import dev.kapu.api.spi.DaemonOptions;
+
+import dev.kapu.api.Endpoint;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;

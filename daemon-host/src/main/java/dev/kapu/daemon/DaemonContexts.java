@@ -1,5 +1,11 @@
 package dev.kapu.daemon;
 
+import dev.kapu.api.StreamTicket;
+import dev.kapu.api.builtin.ParkQueryTask;
+
+import dev.kapu.api.ArrowTables;
+import dev.kapu.api.TaskContext;
+
 import dev.kapu.daemon.internal.DaemonStreams;
 import dev.kapu.daemon.internal.OpenTransactions;
 import dev.kapu.daemon.internal.OwningReader;
@@ -9,7 +15,7 @@ import dev.kapu.daemon.internal.ResultSetArrowReader;
 import dev.kapu.daemon.internal.SingleRootReader;
 import dev.kapu.daemon.internal.StopActions;
 import dev.kapu.daemon.spi.HostedResource;
-import dev.kapu.daemon.spi.ReadOnlyException;
+import dev.kapu.api.ReadOnlyException;
 import dev.kapu.daemon.spi.TaskScope;
 import dev.kapu.flight.DecodedReader;
 import dev.kapu.flight.Dictionaries;
@@ -40,7 +46,6 @@ import org.slf4j.LoggerFactory;
 /** The task context implementation and the thread's current one. */
 final class DaemonContexts {
   private static final Logger log = LoggerFactory.getLogger(DaemonContexts.class);
-  static final ThreadLocal<TaskContext> CURRENT = new ThreadLocal<>();
 
   private DaemonContexts() {}
 

@@ -1,5 +1,11 @@
 package dev.kapu.daemon;
 
+import dev.kapu.api.ResourceSpec;
+
+import dev.kapu.api.spi.DaemonOptions;
+
+import dev.kapu.api.ArrowTables;
+
 import dev.kapu.daemon.internal.DaemonCalls;
 import dev.kapu.daemon.internal.DaemonStreams;
 import dev.kapu.daemon.internal.OpenTransactions;

@@ -1,5 +1,7 @@
 package dev.kapu.daemon;
 
+import dev.kapu.api.spi.DaemonOptions;
+
 import java.time.Duration;
 
 /**

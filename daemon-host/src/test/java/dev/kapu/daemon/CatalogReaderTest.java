@@ -3,8 +3,8 @@ package dev.kapu.daemon;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.kapu.daemon.internal.ColumnMetadata;
-import dev.kapu.flight.sql.CatalogRequest;
-import dev.kapu.flight.sql.CatalogRequest.ForeignKeys.Direction;
+import dev.kapu.api.builtin.CatalogRequest;
+import dev.kapu.api.builtin.CatalogRequest.ForeignKeys.Direction;
 import dev.kapu.flight.sql.SqlSchemas;
 import java.sql.Connection;
 import java.sql.DriverManager;

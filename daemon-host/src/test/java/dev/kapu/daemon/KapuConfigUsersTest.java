@@ -1,9 +1,13 @@
 package dev.kapu.daemon;
 
+import dev.kapu.api.ResourceSpec;
+
+import dev.kapu.api.KapuConfig;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.kapu.flight.AccessControl.Right;
+import dev.kapu.api.AccessRight;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -36,8 +40,8 @@ class KapuConfigUsersTest {
     List<KapuConfig.User> users = KapuConfig.readUsers(file);
     assertThat(users).extracting(KapuConfig.User::name).containsExactly("analyst", "etl");
     assertThat(users.get(0).access()).containsExactly(
-        Map.entry("warehouse", Right.READ), Map.entry("scratch", Right.WRITE));
-    assertThat(users.get(1).access()).containsExactly(Map.entry("*", Right.WRITE));
+        Map.entry("warehouse", AccessRight.READ), Map.entry("scratch", AccessRight.WRITE));
+    assertThat(users.get(1).access()).containsExactly(Map.entry("*", AccessRight.WRITE));
     assertThat(users.get(0).passwordInFile()).isFalse();
     // daemons read the same file for its resources and leave the users alone
     assertThat(KapuConfig.readResources(file)).extracting(ResourceSpec::name).containsExactly("warehouse", "scratch");

@@ -1,5 +1,6 @@
 package dev.kapu.flight;
 
+import dev.kapu.api.AccessRight;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -13,21 +14,8 @@ import org.apache.arrow.flight.CallStatus;
  */
 public interface AccessControl {
 
-  /** What a user may do with a resource. */
-  enum Right {
-    /** Query it and read its metadata; never change it. */
-    READ,
-    /** Everything, changing data included. */
-    WRITE;
-
-    /** Whether holding this right allows what {@code needed} allows. */
-    public boolean covers(Right needed) {
-      return compareTo(needed) >= 0;
-    }
-  }
-
   /** The right {@code user} holds on {@code resource}, or null for none. */
-  Right right(String user, String resource);
+  AccessRight right(String user, String resource);
 
   /** Of {@code resources}, those {@code user} holds a right on, in the same order. */
   default List<String> visible(String user, List<String> resources) {
@@ -39,8 +27,8 @@ public interface AccessControl {
    * right on it (as for a resource that does not exist), UNAUTHORIZED (gRPC's PERMISSION_DENIED) if they
    * may only read.
    */
-  default void check(String user, String resource, Right needed) {
-    Right held = right(user, resource);
+  default void check(String user, String resource, AccessRight needed) {
+    AccessRight held = right(user, resource);
     if (held == null) {
       throw unknown(resource);
     }
@@ -58,22 +46,22 @@ public interface AccessControl {
 
   /** Every user may do everything: one user, or no authentication at all. */
   static AccessControl allowAll() {
-    return (user, resource) -> Right.WRITE;
+    return (user, resource) -> AccessRight.WRITE;
   }
 
   /**
    * Rights by user, then by resource; the resource {@code "*"} stands for every resource that
    * has no entry of its own. Users not listed hold no right.
    */
-  static AccessControl of(Map<String, Map<String, Right>> rights) {
-    Map<String, Map<String, Right>> copy = new HashMap<>();
+  static AccessControl of(Map<String, Map<String, AccessRight>> rights) {
+    Map<String, Map<String, AccessRight>> copy = new HashMap<>();
     rights.forEach((user, byResource) -> copy.put(user, Map.copyOf(byResource)));
     return (user, resource) -> {
-      Map<String, Right> byResource = copy.get(user);
+      Map<String, AccessRight> byResource = copy.get(user);
       if (byResource == null) {
         return null;
       }
-      Right own = byResource.get(resource);
+      AccessRight own = byResource.get(resource);
       return own != null ? own : byResource.get("*");
     };
   }

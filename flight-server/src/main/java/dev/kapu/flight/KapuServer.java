@@ -1,5 +1,7 @@
 package dev.kapu.flight;
 
+import dev.kapu.api.Endpoint;
+
 import com.google.common.util.concurrent.MoreExecutors;
 import dev.kapu.flight.internal.Dispatcher;
 import dev.kapu.flight.internal.Hosts;

@@ -1,5 +1,7 @@
 package dev.kapu.flight;
 
+import dev.kapu.api.Endpoint;
+
 import java.util.concurrent.CompletableFuture;
 import org.apache.arrow.vector.ipc.ArrowReader;
 

@@ -1,5 +1,7 @@
 package dev.kapu.flight;
 
+import dev.kapu.api.Endpoint;
+
 import com.google.protobuf.ByteString;
 import dev.kapu.flight.internal.Channels;
 import dev.kapu.flight.internal.Wire;

@@ -2,8 +2,8 @@ package dev.kapu.bench;
 
 import dev.kapu.client.Kapu;
 import dev.kapu.client.LocalKapu;
-import dev.kapu.client.MapOptions;
-import dev.kapu.client.TaskOptions;
+import dev.kapu.api.MapOptions;
+import dev.kapu.api.TaskOptions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;

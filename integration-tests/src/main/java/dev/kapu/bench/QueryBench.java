@@ -1,7 +1,7 @@
 package dev.kapu.bench;
 
 import dev.kapu.client.Kapu;
-import dev.kapu.daemon.ResourceSpec;
+import dev.kapu.api.ResourceSpec;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;

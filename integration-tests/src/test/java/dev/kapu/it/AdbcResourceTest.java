@@ -5,11 +5,11 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.kapu.bench.ThrowawayPostgres;
 import dev.kapu.client.Kapu;
-import dev.kapu.client.KapuException;
+import dev.kapu.api.KapuException;
 import dev.kapu.client.LocalKapu;
 import dev.kapu.client.TaskFuture;
-import dev.kapu.client.TaskOptions;
-import dev.kapu.daemon.ResourceSpec;
+import dev.kapu.api.TaskOptions;
+import dev.kapu.api.ResourceSpec;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.sql.Connection;

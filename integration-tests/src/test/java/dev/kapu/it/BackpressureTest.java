@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.kapu.bench.ChildJvm;
 import dev.kapu.client.Kapu;
-import dev.kapu.client.QueueFullException;
+import dev.kapu.api.QueueFullException;
 import dev.kapu.client.TaskFuture;
 import java.time.Duration;
 import java.util.ArrayList;

@@ -11,7 +11,7 @@ import static dev.kapu.it.ControllerTesting.worker;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.kapu.client.RemoteTaskException;
+import dev.kapu.api.RemoteTaskException;
 import dev.kapu.client.controller.Controller;
 import dev.kapu.client.controller.ControllerGroup;
 import dev.kapu.client.controller.ControllerSummary;

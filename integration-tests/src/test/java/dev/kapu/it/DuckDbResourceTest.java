@@ -4,12 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.kapu.client.Kapu;
-import dev.kapu.client.KapuException;
+import dev.kapu.api.KapuException;
 import dev.kapu.client.LocalKapu;
-import dev.kapu.client.RemoteTaskException;
-import dev.kapu.client.TaskOptions;
-import dev.kapu.client.UnknownResourceException;
-import dev.kapu.daemon.ResourceSpec;
+import dev.kapu.api.RemoteTaskException;
+import dev.kapu.api.TaskOptions;
+import dev.kapu.api.UnknownResourceException;
+import dev.kapu.api.ResourceSpec;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;

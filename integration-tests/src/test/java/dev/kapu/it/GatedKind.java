@@ -1,6 +1,6 @@
 package dev.kapu.it;
 
-import dev.kapu.daemon.ResourceSpec;
+import dev.kapu.api.ResourceSpec;
 import dev.kapu.daemon.spi.HostedResource;
 import dev.kapu.daemon.spi.ResourceEnvironment;
 import dev.kapu.daemon.spi.ResourceKind;

@@ -5,13 +5,13 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.kapu.bench.ThrowawayPostgres;
 import dev.kapu.client.Kapu;
-import dev.kapu.client.KapuException;
+import dev.kapu.api.KapuException;
 import dev.kapu.client.LocalKapu;
-import dev.kapu.client.RemoteTaskException;
+import dev.kapu.api.RemoteTaskException;
 import dev.kapu.client.TaskFuture;
-import dev.kapu.client.TaskOptions;
-import dev.kapu.daemon.ResourceSpec;
-import dev.kapu.daemon.TaskContext;
+import dev.kapu.api.TaskOptions;
+import dev.kapu.api.ResourceSpec;
+import dev.kapu.api.TaskContext;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.file.Files;

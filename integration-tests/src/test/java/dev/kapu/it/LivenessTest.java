@@ -6,13 +6,13 @@ import static dev.kapu.it.Faults.failure;
 import static dev.kapu.it.Faults.requireDaemon;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.kapu.client.ConnectionLostException;
-import dev.kapu.client.DaemonLostException;
+import dev.kapu.api.ConnectionLostException;
+import dev.kapu.api.DaemonLostException;
 import dev.kapu.client.Kapu;
 import dev.kapu.client.LocalKapu;
 import dev.kapu.client.TaskFuture;
-import dev.kapu.client.TaskOptions;
-import dev.kapu.client.TaskTimeoutException;
+import dev.kapu.api.TaskOptions;
+import dev.kapu.api.TaskTimeoutException;
 import dev.kapu.flight.ClusterStatus;
 import dev.kapu.flight.Liveness;
 import java.nio.file.Files;

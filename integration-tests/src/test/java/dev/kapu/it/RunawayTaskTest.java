@@ -6,7 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.kapu.client.Kapu;
 import dev.kapu.client.TaskFuture;
-import dev.kapu.daemon.DaemonOptions;
+import dev.kapu.api.spi.DaemonOptions;
 import dev.kapu.flight.ClusterStatus;
 import java.nio.file.Path;
 import java.time.Duration;

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.kapu.client.Kapu;
-import dev.kapu.client.KapuException;
+import dev.kapu.api.KapuException;
 import dev.kapu.client.LocalKapu;
 import dev.kapu.daemon.DaemonCommand;
 import java.io.IOException;

@@ -16,7 +16,7 @@ import dev.kapu.client.launch.LaunchException;
 import dev.kapu.client.launch.Launcher;
 import dev.kapu.client.launch.Launchers;
 import dev.kapu.client.launch.SlurmLauncher;
-import dev.kapu.daemon.TaskContext;
+import dev.kapu.api.TaskContext;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;

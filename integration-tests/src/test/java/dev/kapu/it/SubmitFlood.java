@@ -68,7 +68,7 @@ public final class SubmitFlood {
     }
   }
 
-  private static int pause(dev.kapu.daemon.TaskContext ctx) throws InterruptedException {
+  private static int pause(dev.kapu.api.TaskContext ctx) throws InterruptedException {
     Thread.sleep(3_000);
     return 0;
   }

@@ -5,10 +5,10 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.kapu.client.Kapu;
 import dev.kapu.client.LocalKapu;
-import dev.kapu.client.MapException;
-import dev.kapu.client.MapOptions;
-import dev.kapu.client.RemoteTaskException;
-import dev.kapu.daemon.TaskContext;
+import dev.kapu.api.MapException;
+import dev.kapu.api.MapOptions;
+import dev.kapu.api.RemoteTaskException;
+import dev.kapu.api.TaskContext;
 import dev.kapu.flight.ClusterStatus;
 import dev.kapu.serial.CodecException;
 import java.io.Serializable;

@@ -1,8 +1,8 @@
 package dev.kapu.client.controller;
 
-import dev.kapu.client.TaskOptions;
-import dev.kapu.daemon.MapFunction;
-import dev.kapu.daemon.Task;
+import dev.kapu.api.TaskOptions;
+import dev.kapu.api.MapFunction;
+import dev.kapu.api.Task;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;

@@ -1,6 +1,6 @@
 package dev.kapu.client.controller;
 
-import dev.kapu.client.DaemonLostException;
+import dev.kapu.api.DaemonLostException;
 import java.util.List;
 
 /** A pushed task's workers died more often than the controller's crash limit allows. */

@@ -9,8 +9,8 @@ import java.util.List;
  * @param name the name it was pushed under
  * @param status how it ended
  * @param value its value if it succeeded, else null
- * @param error why it did not succeed: a {@link dev.kapu.client.RemoteTaskException}, a {@link
- *     dev.kapu.client.TaskTimeoutException}, a {@link CrashLimitException}, a cancellation; null
+ * @param error why it did not succeed: a {@link dev.kapu.api.RemoteTaskException}, a {@link
+ *     dev.kapu.api.TaskTimeoutException}, a {@link CrashLimitException}, a cancellation; null
  *     if it succeeded
  * @param controller the controller whose worker ran it last (a backup's name if it was handed on)
  * @param crashes how many times a worker died while running it

@@ -1,6 +1,6 @@
 package dev.kapu.client.launch;
 
-import dev.kapu.client.KapuException;
+import dev.kapu.api.KapuException;
 
 /** A launcher could not start workers: the message says what it ran and what came back. */
 public class LaunchException extends KapuException {

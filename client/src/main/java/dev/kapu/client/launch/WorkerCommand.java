@@ -1,6 +1,5 @@
 package dev.kapu.client.launch;
 
-import dev.kapu.daemon.DaemonCommand;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
@@ -13,7 +12,7 @@ import java.util.List;
 import java.util.Objects;
 
 /**
- * How to start one Kapu daemon: a Java command line for {@link DaemonCommand} and the daemon's
+ * How to start one Kapu daemon: a Java command line for {@code kapu daemon} and the daemon's
  * limits. The token never appears on it (anyone may read a command line in {@code ps}): the daemon
  * reads it from {@link #tokenFile()}, a file only its owner can read, or, when {@code tokenFile}
  * is null, from the {@code KAPU_TOKEN} environment variable, which launchers that cannot share a
@@ -48,8 +47,11 @@ public record WorkerCommand(
     List<String> allow,
     Path config) {
 
-  /** The class workers run. */
-  public static final String MAIN_CLASS = DaemonCommand.class.getName();
+  /**
+   * The class workers run, from {@code kapu-daemon-host}. Named rather than linked: the worker may
+   * start on another machine, from a class path this process does not have.
+   */
+  public static final String MAIN_CLASS = "dev.kapu.daemon.DaemonCommand";
 
   /**
    * The JVM flags every Kapu process is started with, before {@link #jvmOptions()}: Arrow needs

@@ -1,7 +1,7 @@
 package dev.kapu.daemon.internal;
 
 import com.zaxxer.hikari.HikariDataSource;
-import dev.kapu.daemon.ResourceSpec;
+import dev.kapu.api.ResourceSpec;
 import dev.kapu.daemon.spi.HostedResource;
 import dev.kapu.daemon.spi.ResourceEnvironment;
 import dev.kapu.daemon.spi.ResourceKind;

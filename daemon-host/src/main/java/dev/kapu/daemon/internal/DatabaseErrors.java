@@ -1,6 +1,6 @@
 package dev.kapu.daemon.internal;
 
-import dev.kapu.daemon.spi.ReadOnlyException;
+import dev.kapu.api.ReadOnlyException;
 import dev.kapu.flight.ErrorStatuses;
 import org.apache.arrow.flight.FlightRuntimeException;
 import dev.kapu.serial.ErrorCategory;

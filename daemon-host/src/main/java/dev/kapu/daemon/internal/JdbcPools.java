@@ -2,7 +2,7 @@ package dev.kapu.daemon.internal;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
-import dev.kapu.daemon.ResourceSpec;
+import dev.kapu.api.ResourceSpec;
 import java.sql.SQLException;
 import java.util.Locale;
 import java.util.Map;

@@ -1,7 +1,8 @@
 package dev.kapu.daemon.internal;
 
+import dev.kapu.api.builtin.TransactionTasks;
 import dev.kapu.daemon.spi.HostedResource;
-import dev.kapu.daemon.spi.ReadOnlyException;
+import dev.kapu.api.ReadOnlyException;
 import dev.kapu.flight.sql.TransactionEndedException;
 import java.sql.Connection;
 import java.sql.DatabaseMetaData;
@@ -35,14 +36,12 @@ import org.slf4j.LoggerFactory;
  */
 public final class OpenTransactions implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(OpenTransactions.class);
-  /** A daemon's address starts so; a table's name is an identifier, and a resource's is not this. */
-  public static final String PREFIX = "kapu.daemon.";
   /** Open transactions a daemon holds at most: each holds a connection. */
   private static final int MOST_OPEN = 256;
   private static final int ENDED_REMEMBERED = 4096;
 
   private final ResourceLookup resources;
-  private final String address = PREFIX + UUID.randomUUID();
+  private final String address = TransactionTasks.ADDRESS_PREFIX + UUID.randomUUID();
   private final Runnable announce;
   private final AtomicBoolean announced = new AtomicBoolean();
   private final Map<String, Open> open = new ConcurrentHashMap<>();
@@ -102,12 +101,6 @@ public final class OpenTransactions implements AutoCloseable {
   /** Whether the address is hosted: once a transaction has begun here. */
   public boolean announced() {
     return announced.get();
-  }
-
-  /** The address a transaction's id routes to. */
-  public static String address(String transaction) {
-    int slash = transaction.indexOf('/');
-    return slash < 0 ? transaction : transaction.substring(0, slash);
   }
 
   public boolean isEmpty() {

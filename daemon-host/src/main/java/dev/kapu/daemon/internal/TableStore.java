@@ -1,6 +1,6 @@
 package dev.kapu.daemon.internal;
 
-import dev.kapu.daemon.ArrowTables;
+import dev.kapu.api.ArrowTables;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;

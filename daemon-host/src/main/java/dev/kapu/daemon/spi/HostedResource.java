@@ -1,5 +1,7 @@
 package dev.kapu.daemon.spi;
 
+import dev.kapu.api.ReadOnlyException;
+
 import java.sql.Connection;
 import java.util.List;
 import org.apache.arrow.memory.BufferAllocator;

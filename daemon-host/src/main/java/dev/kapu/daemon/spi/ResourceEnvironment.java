@@ -1,6 +1,6 @@
 package dev.kapu.daemon.spi;
 
-import dev.kapu.daemon.ArrowTables;
+import dev.kapu.api.ArrowTables;
 import org.apache.arrow.memory.BufferAllocator;
 
 /** What a daemon offers the resources it opens. */

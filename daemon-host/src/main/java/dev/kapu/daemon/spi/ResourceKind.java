@@ -1,6 +1,6 @@
 package dev.kapu.daemon.spi;
 
-import dev.kapu.daemon.ResourceSpec;
+import dev.kapu.api.ResourceSpec;
 
 /**
  * Opens one kind of resource ({@code duckdb}, {@code jdbc}, ...). Implementations are found with

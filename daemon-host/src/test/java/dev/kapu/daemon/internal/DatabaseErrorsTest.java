@@ -2,7 +2,7 @@ package dev.kapu.daemon.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.kapu.daemon.spi.ReadOnlyException;
+import dev.kapu.api.ReadOnlyException;
 import dev.kapu.serial.ErrorCategory;
 import dev.kapu.serial.RemoteError;
 import java.io.IOException;

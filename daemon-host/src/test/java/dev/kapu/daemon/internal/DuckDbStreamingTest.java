@@ -3,7 +3,7 @@ package dev.kapu.daemon.internal;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.kapu.daemon.ResourceSpec;
+import dev.kapu.api.ResourceSpec;
 import dev.kapu.daemon.spi.HostedResource;
 import java.sql.Connection;
 import java.sql.ResultSet;

@@ -3,9 +3,9 @@ package dev.kapu.daemon.internal;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.kapu.daemon.ResourceSpec;
+import dev.kapu.api.ResourceSpec;
 import dev.kapu.daemon.spi.HostedResource;
-import dev.kapu.daemon.spi.ReadOnlyException;
+import dev.kapu.api.ReadOnlyException;
 import dev.kapu.flight.sql.TransactionEndedException;
 import java.io.IOException;
 import java.sql.Connection;
@@ -88,7 +88,7 @@ class OpenTransactionsTest {
   void aTransactionSeesItsChangesWhichOthersSeeOnceItCommits() throws Exception {
     String id = open.begin("db", false, Connection.TRANSACTION_NONE, LONG, NO_LIMIT);
     assertThat(id).startsWith(open.address() + "/");
-    assertThat(OpenTransactions.address(id)).isEqualTo(open.address());
+    assertThat(dev.kapu.api.builtin.TransactionTasks.address(id)).isEqualTo(open.address());
     assertThat(open.announced()).isTrue();
     long inserted = open.use(id, held -> held.update("INSERT INTO t VALUES (?)", List.of(7)));
     assertThat(inserted).isEqualTo(1);

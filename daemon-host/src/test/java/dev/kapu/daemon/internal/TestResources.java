@@ -1,6 +1,6 @@
 package dev.kapu.daemon.internal;
 
-import dev.kapu.daemon.ArrowTables;
+import dev.kapu.api.ArrowTables;
 import dev.kapu.daemon.spi.ResourceEnvironment;
 import dev.kapu.daemon.spi.TaskScope;
 import java.util.ArrayList;

@@ -1,7 +1,7 @@
 package dev.kapu.flight.internal;
 
 import com.google.common.util.concurrent.MoreExecutors;
-import dev.kapu.flight.Endpoint;
+import dev.kapu.api.Endpoint;
 import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
 import io.grpc.inprocess.InProcessChannelBuilder;

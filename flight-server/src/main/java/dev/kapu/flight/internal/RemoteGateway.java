@@ -3,7 +3,7 @@ package dev.kapu.flight.internal;
 import dev.kapu.flight.Outbound;
 import com.google.protobuf.ByteString;
 import dev.kapu.flight.ClusterStatus;
-import dev.kapu.flight.Endpoint;
+import dev.kapu.api.Endpoint;
 import dev.kapu.flight.Liveness;
 import dev.kapu.flight.OutcomeListener;
 import dev.kapu.flight.TaskGateway;

@@ -10,7 +10,7 @@ import com.google.protobuf.Any;
 import com.google.protobuf.ByteString;
 import com.google.protobuf.InvalidProtocolBufferException;
 import dev.kapu.flight.AccessControl;
-import dev.kapu.flight.AccessControl.Right;
+import dev.kapu.api.AccessRight;
 import dev.kapu.flight.ErrorStatuses;
 import dev.kapu.flight.Outbound;
 import dev.kapu.flight.ResultStreams;
@@ -136,7 +136,7 @@ public final class KapuFlightProducer implements FlightProducer, AutoCloseable {
 
   /** Every write path (upload, bulk ingest) asks here: NOT_FOUND or UNAUTHORIZED unless the user may write. */
   private void checkWrite(CallContext context, String resource) {
-    access.check(context.peerIdentity(), resource, Right.WRITE);
+    access.check(context.peerIdentity(), resource, AccessRight.WRITE);
   }
 
   private boolean mayRead(CallContext context, String resource) {
@@ -325,8 +325,8 @@ public final class KapuFlightProducer implements FlightProducer, AutoCloseable {
         throw CallStatus.NOT_FOUND.withDescription("no resource '" + resource + "' (served: "
             + backend.resources() + ")").toRuntimeException();
       }
-      access.check(context.peerIdentity(), resource, Right.READ);
-      boolean readOnly = !access.right(context.peerIdentity(), resource).covers(Right.WRITE);
+      access.check(context.peerIdentity(), resource, AccessRight.READ);
+      boolean readOnly = !access.right(context.peerIdentity(), resource).covers(AccessRight.WRITE);
       String sql = node.get("sql").asText();
       try {
         return backend.query(resource, sql, mentioned(sql), readOnly);

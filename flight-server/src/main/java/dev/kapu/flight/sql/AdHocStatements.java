@@ -1,7 +1,7 @@
 package dev.kapu.flight.sql;
 
 import dev.kapu.flight.AccessControl;
-import dev.kapu.flight.AccessControl.Right;
+import dev.kapu.api.AccessRight;
 import dev.kapu.flight.ErrorStatuses;
 import dev.kapu.flight.sql.StatementRouting.Target;
 import java.util.List;
@@ -70,7 +70,7 @@ final class AdHocStatements {
           return;
         }
         Target target = routing.target(context, command.getTransactionId());
-        access.check(context.peerIdentity(), target.catalog(), Right.WRITE);
+        access.check(context.peerIdentity(), target.catalog(), AccessRight.WRITE);
         updates.run(target, command.getQuery(), List.of(), ack);
       } catch (Exception e) {
         ack.onError(ErrorStatuses.of(e));

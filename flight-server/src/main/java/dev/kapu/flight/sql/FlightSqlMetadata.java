@@ -3,8 +3,9 @@ package dev.kapu.flight.sql;
 import com.google.protobuf.Any;
 import com.google.protobuf.Message;
 import dev.kapu.flight.AccessControl;
-import dev.kapu.flight.AccessControl.Right;
-import dev.kapu.flight.sql.CatalogRequest.ForeignKeys.Direction;
+import dev.kapu.api.AccessRight;
+import dev.kapu.api.builtin.CatalogRequest;
+import dev.kapu.api.builtin.CatalogRequest.ForeignKeys.Direction;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -177,7 +178,7 @@ final class FlightSqlMetadata {
     try {
       List<List<Object>> rows = new ArrayList<>();
       for (String catalog : sqlCatalogs(user, requestedCatalog)) {
-        boolean mayOnlyRead = !access.right(user, catalog).covers(Right.WRITE);
+        boolean mayOnlyRead = !access.right(user, catalog).covers(AccessRight.WRITE);
         rows.addAll(backend.metadata(catalog, request, mayOnlyRead));
       }
       MetadataRows.send(schema, rows, allocator, listener);

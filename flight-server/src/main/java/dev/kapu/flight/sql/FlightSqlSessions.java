@@ -1,7 +1,7 @@
 package dev.kapu.flight.sql;
 
 import dev.kapu.flight.AccessControl;
-import dev.kapu.flight.AccessControl.Right;
+import dev.kapu.api.AccessRight;
 import dev.kapu.flight.ErrorStatuses;
 import dev.kapu.flight.KapuServer;
 import java.util.List;
@@ -111,8 +111,8 @@ final class FlightSqlSessions {
 
   /** Whether this call's user may only read {@code catalog}; NOT_FOUND if they may not even read it. */
   boolean readOnly(CallContext context, String catalog) {
-    access.check(context.peerIdentity(), catalog, Right.READ);
-    return !access.right(context.peerIdentity(), catalog).covers(Right.WRITE);
+    access.check(context.peerIdentity(), catalog, AccessRight.READ);
+    return !access.right(context.peerIdentity(), catalog).covers(AccessRight.WRITE);
   }
 
   /** The session's catalog and this user's right on it; null once {@code listener} has the refusal. */

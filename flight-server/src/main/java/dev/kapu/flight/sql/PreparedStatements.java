@@ -3,7 +3,7 @@ package dev.kapu.flight.sql;
 import com.google.protobuf.Any;
 import com.google.protobuf.ByteString;
 import dev.kapu.flight.AccessControl;
-import dev.kapu.flight.AccessControl.Right;
+import dev.kapu.api.AccessRight;
 import dev.kapu.flight.ErrorStatuses;
 import dev.kapu.flight.sql.StatementRouting.Target;
 import java.util.List;
@@ -189,7 +189,7 @@ final class PreparedStatements implements AutoCloseable {
           updates.control(context, p.control, p.transaction, statement.catalog(), statement.readOnly(), ack);
           return;
         }
-        access.check(statement.user(), statement.catalog(), Right.WRITE);
+        access.check(statement.user(), statement.catalog(), AccessRight.WRITE);
         updates.run(target(context, p), statement.sql(), rows, ack);
       } catch (Exception e) {
         ack.onError(ErrorStatuses.of(e));

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.kapu.flight.AccessControl;
-import dev.kapu.flight.AccessControl.Right;
+import dev.kapu.api.AccessRight;
 import dev.kapu.flight.KapuServer;
 import dev.kapu.flight.StatementFailure;
 import dev.kapu.serial.ErrorCategory;
@@ -142,7 +142,7 @@ class KapuFlightSqlProducerTest {
     server = KapuServer.builder()
         .port(0)
         .producer(new KapuFlightSqlProducer(backend,
-            AccessControl.of(Map.of("ann", Map.of("*", Right.WRITE), "rob", Map.of("db", Right.READ))),
+            AccessControl.of(Map.of("ann", Map.of("*", AccessRight.WRITE), "rob", Map.of("db", AccessRight.READ))),
             allocator, "test", KapuFlightSqlProducer.Delivery.RELAY))
         .headerAuthenticator(FlightSqlAuth.users(Map.of("ann", "pw", "rob", "pw2")))
         .build();

@@ -6,12 +6,12 @@ import static org.assertj.core.api.Assertions.within;
 
 import dev.kapu.client.Kapu;
 import dev.kapu.client.LocalKapu;
-import dev.kapu.client.MapException;
-import dev.kapu.client.MapOptions;
-import dev.kapu.client.RemoteTaskException;
-import dev.kapu.client.TaskOptions;
-import dev.kapu.daemon.ResourceSpec;
-import dev.kapu.daemon.TaskContext;
+import dev.kapu.api.MapException;
+import dev.kapu.api.MapOptions;
+import dev.kapu.api.RemoteTaskException;
+import dev.kapu.api.TaskOptions;
+import dev.kapu.api.ResourceSpec;
+import dev.kapu.api.TaskContext;
 import dev.kapu.serial.CodecException;
 import dev.kapu.serial.CodecRegistry;
 import dev.kapu.serial.SerialFilter;
