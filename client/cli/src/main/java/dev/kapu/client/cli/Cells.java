@@ -1,7 +1,10 @@
 package dev.kapu.client.cli;
 
+import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import java.io.IOException;
+import java.io.StringWriter;
+import java.io.UncheckedIOException;
 import java.math.BigDecimal;
 import java.math.BigInteger;
 import java.time.Instant;
@@ -16,6 +19,7 @@ import java.time.format.DateTimeFormatterBuilder;
 import java.time.temporal.TemporalAccessor;
 import java.util.ArrayList;
 import java.util.HexFormat;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -29,7 +33,11 @@ import org.apache.arrow.vector.TimeMilliVector;
 import org.apache.arrow.vector.TimeNanoVector;
 import org.apache.arrow.vector.TimeSecVector;
 import org.apache.arrow.vector.TimeStampVector;
+import org.apache.arrow.vector.UInt4Vector;
+import org.apache.arrow.vector.UInt8Vector;
 import org.apache.arrow.vector.VectorSchemaRoot;
+import org.apache.arrow.vector.complex.BaseListVector;
+import org.apache.arrow.vector.complex.NonNullableStructVector;
 import org.apache.arrow.vector.dictionary.DictionaryProvider;
 import org.apache.arrow.vector.types.pojo.ArrowType;
 import org.apache.arrow.vector.types.pojo.DictionaryEncoding;
@@ -37,7 +45,8 @@ import org.apache.arrow.vector.util.Text;
 
 /**
  * The values of an Arrow column as {@code kapu query} writes them: as text (table and CSV) and as
- * JSON (numbers as numbers, booleans as booleans, null as null, lists and structs nested). Arrow
+ * JSON (numbers as numbers, booleans as booleans, null as null, lists and structs nested; in text,
+ * a list or struct is its JSON). Unsigned integers are their values, not Java's signed view. Arrow
  * Java hands dates, times and zoned timestamps out as bare numbers; they become SQL-style text
  * here ({@code 2024-05-01}, {@code 13:45:00}, {@code 2024-05-01 13:45:00}, with the offset when
  * the column has a time zone). Binary values are hex ({@code \x0a1b}) in text, base64 in JSON. A
@@ -47,6 +56,7 @@ final class Cells {
   private static final DateTimeFormatter LOCAL = new DateTimeFormatterBuilder()
       .append(DateTimeFormatter.ISO_LOCAL_DATE).appendLiteral(' ').append(DateTimeFormatter.ISO_LOCAL_TIME)
       .toFormatter();
+  private static final JsonFactory JSON = new JsonFactory();
   private static final DateTimeFormatter ZONED = new DateTimeFormatterBuilder()
       .append(LOCAL).appendOffsetId().toFormatter();
 
@@ -92,10 +102,46 @@ final class Cells {
             ? LocalDateTime.ofInstant(instant, ZoneOffset.UTC)
             : OffsetDateTime.ofInstant(instant, ZoneId.of(timestamp.getTimezone()));
       }
+      case Int:
+        return ((ArrowType.Int) type).getIsSigned() ? vector.getObject(row) : unsigned(vector, row);
+      case List, FixedSizeList, Map, Struct:
+        return nested(vector, row);
       default:
         Object value = vector.getObject(row);
         return value instanceof Text text ? text.toString() : value;
     }
+  }
+
+  /** Arrow Java's getObject reads unsigned integers as Java's signed types (and a UINT16 as a char). */
+  private static Object unsigned(FieldVector vector, int row) {
+    if (vector instanceof UInt8Vector v) {
+      return v.getObjectNoOverflow(row);
+    } else if (vector instanceof UInt4Vector v) {
+      return v.getObjectNoOverflow(row);
+    }
+    return ((BaseIntVector) vector).getValueAsLong(row); // one or two bytes: read unsigned here
+  }
+
+  /**
+   * A list's items or a struct's fields, each read as {@link #value} reads a column (Arrow Java's
+   * own getObject leaves nested dates and times as numbers).
+   */
+  private static Object nested(FieldVector vector, int row) {
+    if (vector instanceof BaseListVector list) { // also a map: a list of key-value structs
+      FieldVector items = vector.getChildrenFromFields().get(0);
+      List<Object> values = new ArrayList<>();
+      for (int i = list.getElementStartIndex(row); i < list.getElementEndIndex(row); i++) {
+        values.add(value(items, i));
+      }
+      return values;
+    } else if (vector instanceof NonNullableStructVector struct) {
+      Map<String, Object> fields = new LinkedHashMap<>();
+      for (FieldVector child : struct.getChildrenFromFields()) {
+        fields.put(child.getName(), value(child, row));
+      }
+      return fields;
+    }
+    return vector.getObject(row);
   }
 
   private static long timeNanos(FieldVector vector, int row) {
@@ -132,6 +178,14 @@ final class Cells {
       return ZONED.format(zoned);
     } else if (value instanceof LocalTime time) {
       return DateTimeFormatter.ISO_LOCAL_TIME.format(time);
+    } else if (value instanceof List<?> || value instanceof Map<?, ?>) {
+      StringWriter text = new StringWriter();
+      try (JsonGenerator json = JSON.createGenerator(text)) {
+        json(json, value);
+      } catch (IOException e) {
+        throw new UncheckedIOException(e); // a StringWriter does not fail
+      }
+      return text.toString();
     }
     return value.toString();
   }
@@ -142,8 +196,10 @@ final class Cells {
       json.writeNull();
     } else if (value instanceof Boolean b) {
       json.writeBoolean(b);
-    } else if (value instanceof Double || value instanceof Float) {
-      json.writeNumber(((Number) value).doubleValue());
+    } else if (value instanceof Float f) {
+      json.writeNumber(f); // as the float it is, not the double nearest it (1.1, not 1.100000023841858)
+    } else if (value instanceof Double d) {
+      json.writeNumber(d);
     } else if (value instanceof BigDecimal decimal) {
       json.writeNumber(decimal);
     } else if (value instanceof BigInteger integer) {
@@ -155,14 +211,14 @@ final class Cells {
     } else if (value instanceof List<?> list) {
       json.writeStartArray();
       for (Object item : list) {
-        json(json, item instanceof Text t ? t.toString() : item);
+        json(json, item);
       }
       json.writeEndArray();
     } else if (value instanceof Map<?, ?> map) {
       json.writeStartObject();
       for (Map.Entry<?, ?> entry : map.entrySet()) {
         json.writeFieldName(String.valueOf(entry.getKey()));
-        json(json, entry.getValue() instanceof Text t ? t.toString() : entry.getValue());
+        json(json, entry.getValue());
       }
       json.writeEndObject();
     } else if (value instanceof TemporalAccessor) {
