@@ -117,7 +117,7 @@ class QueryCliTest {
     assertThat(run.exit()).as(run.stderr()).isZero();
     assertThat(run.stdout()).isEqualTo("comma,quote,newline,nothing,n\n"
         + "\"a,b\",\"say \"\"hi\"\"\",\"two\nlines\",,7\n"
-        + "plain,,x,y,8\n");
+        + "plain,\"\",x,y,8\n"); // an empty string is "", NULL an empty field
 
     Run many = remote("--format", "csv", SQL);
     List<String> lines = many.stdout().lines().toList();

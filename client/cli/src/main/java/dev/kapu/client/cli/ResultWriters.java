@@ -45,7 +45,7 @@ final class ResultWriters {
       for (int r = 0; r < root.getRowCount() && rows.size() < maxRows; r++) {
         List<String> row = new ArrayList<>();
         for (IntFunction<Object> column : columns) {
-          row.add(Cells.text(column.apply(r), "NULL"));
+          row.add(oneLine(Cells.text(column.apply(r), "NULL")));
         }
         rows.add(row);
       }
@@ -71,6 +71,11 @@ final class ResultWriters {
     out.flush();
   }
 
+  /** A cell's line breaks and tabs, escaped: as they are, they would break the table's rows and columns. */
+  private static String oneLine(String text) {
+    return text.replace("\r", "\\r").replace("\n", "\\n").replace("\t", "\\t");
+  }
+
   private static String line(List<String> cells, int[] width) {
     StringBuilder s = new StringBuilder();
     for (int c = 0; c < cells.size(); c++) {
@@ -79,7 +84,10 @@ final class ResultWriters {
     return s.toString().stripTrailing();
   }
 
-  /** A header row, then a row per record; RFC 4180 quoting, LF line ends, NULL as an empty field. */
+  /**
+   * A header row, then a row per record; RFC 4180 quoting, LF line ends, NULL as an empty field and
+   * an empty string as {@code ""} (as DuckDB's and PostgreSQL's CSV tell them apart).
+   */
   static void csv(ArrowReader reader, OutputStream out) throws IOException {
     Writer w = new BufferedWriter(new OutputStreamWriter(out, StandardCharsets.UTF_8), 1 << 16);
     VectorSchemaRoot root = reader.getVectorSchemaRoot();
@@ -88,7 +96,7 @@ final class ResultWriters {
       if (c > 0) {
         w.write(',');
       }
-      csvField(w, fields.get(c).getName());
+      csvField(w, fields.get(c).getName(), true);
     }
     w.write('\n');
     while (reader.loadNextBatch()) {
@@ -98,7 +106,8 @@ final class ResultWriters {
           if (c > 0) {
             w.write(',');
           }
-          csvField(w, Cells.text(columns.get(c).apply(r), ""));
+          Object value = columns.get(c).apply(r);
+          csvField(w, Cells.text(value, ""), value != null);
         }
         w.write('\n');
       }
@@ -106,8 +115,8 @@ final class ResultWriters {
     w.flush();
   }
 
-  private static void csvField(Writer w, String text) throws IOException {
-    boolean quote = false;
+  private static void csvField(Writer w, String text, boolean quoteIfEmpty) throws IOException {
+    boolean quote = quoteIfEmpty && text.isEmpty();
     for (int i = 0; i < text.length() && !quote; i++) {
       char ch = text.charAt(i);
       quote = ch == ',' || ch == '"' || ch == '\n' || ch == '\r';
