@@ -21,7 +21,7 @@ final class ProgressReader extends ForwardingReader {
 
   private final PrintStream line;
   private final long start = System.nanoTime();
-  private long shownAt;
+  private long shownAt = start - EVERY_NANOS; // not 0: System.nanoTime's origin is arbitrary, may be negative
   private boolean shown;
   private boolean closed;
   private long rows;

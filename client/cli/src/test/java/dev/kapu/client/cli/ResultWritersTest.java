@@ -2,7 +2,6 @@ package dev.kapu.client.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -29,8 +28,6 @@ import org.apache.arrow.vector.dictionary.Dictionary;
 import org.apache.arrow.vector.dictionary.DictionaryProvider.MapDictionaryProvider;
 import org.apache.arrow.vector.ipc.ArrowFileReader;
 import org.apache.arrow.vector.ipc.ArrowReader;
-import org.apache.arrow.vector.ipc.ArrowStreamReader;
-import org.apache.arrow.vector.ipc.ArrowStreamWriter;
 import org.apache.arrow.vector.types.DateUnit;
 import org.apache.arrow.vector.types.pojo.ArrowType;
 import org.apache.arrow.vector.types.pojo.DictionaryEncoding;
@@ -110,7 +107,7 @@ class ResultWritersTest {
   void csvQuotesHeadersToo() throws IOException {
     Schema schema = new Schema(List.of(Field.nullable("a,b", new ArrowType.Int(32, true)),
         Field.nullable("say \"x\"", new ArrowType.Int(32, true)), Field.nullable("cr\rlf", new ArrowType.Int(32, true))));
-    try (ArrowReader reader = stream(schema, new MapDictionaryProvider(), List.of())) {
+    try (ArrowReader reader = ArrowStreams.of(allocator, schema, new MapDictionaryProvider(), List.of())) {
       assertThat(csv(reader)).isEqualTo("\"a,b\",\"say \"\"x\"\"\",\"cr\rlf\"\n");
     }
   }
@@ -149,7 +146,7 @@ class ResultWritersTest {
       items.setValueCount(2);
       root.setRowCount(2);
     };
-    try (ArrowReader reader = stream(schema, new MapDictionaryProvider(), List.of(lists))) {
+    try (ArrowReader reader = ArrowStreams.of(allocator, schema, new MapDictionaryProvider(), List.of(lists))) {
       assertThat(json(reader)).isEqualTo("[\n{\"l\":[1,2]},\n{\"l\":[]}\n]\n");
     }
   }
@@ -251,24 +248,7 @@ class ResultWritersTest {
     colors.setSafe(RED, "red".getBytes(StandardCharsets.UTF_8));
     colors.setSafe(GREEN, "green".getBytes(StandardCharsets.UTF_8));
     colors.setValueCount(2);
-    return stream(schema, new MapDictionaryProvider(new Dictionary(colors, COLORS)), List.of(batches));
-  }
-
-  /** The batches written as an Arrow IPC stream (dictionaries first), and a reader of it; closes {@code dictionaries}. */
-  private ArrowReader stream(Schema schema, MapDictionaryProvider dictionaries, List<Consumer<VectorSchemaRoot>> batches)
-      throws IOException {
-    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-    try (dictionaries;
-        VectorSchemaRoot root = VectorSchemaRoot.create(schema, allocator);
-        ArrowStreamWriter writer = new ArrowStreamWriter(root, dictionaries, bytes)) {
-      writer.start();
-      for (Consumer<VectorSchemaRoot> batch : batches) {
-        batch.accept(root);
-        writer.writeBatch();
-      }
-      writer.end();
-    }
-    return new ArrowStreamReader(new ByteArrayInputStream(bytes.toByteArray()), allocator);
+    return ArrowStreams.of(allocator, schema, new MapDictionaryProvider(new Dictionary(colors, COLORS)), List.of(batches));
   }
 
   /** Rows of (id, name, price, color index, day); a null is left unset, which is null. */
