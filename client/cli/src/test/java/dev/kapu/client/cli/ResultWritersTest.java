@@ -49,6 +49,19 @@ class ResultWritersTest {
   private static final int RED = 0;
   private static final int GREEN = 1;
 
+  /** The table's header, rule and first two rows: widths from the longest cell shown, escaped control characters. */
+  private static final String TABLE_TOP = String.join("\n",
+      "id | name            | price | color | day",
+      "--" + "-+-" + "-".repeat(15) + "-+-" + "-".repeat(5) + "-+-" + "-".repeat(5) + "-+-" + "-".repeat(10),
+      "1  | café\\tbar       | 1.50  | red   | 2024-05-01",
+      "2  | comma, \"quoted\" | NULL  | green | NULL");
+  private static final String CSV = "id,name,price,color,day\n"
+      + "1,café\tbar,1.50,red,2024-05-01\n"
+      + "2,\"comma, \"\"quoted\"\"\",,green,\n"
+      + "3,\"line\nbreak\",-0.25,,1999-12-31\n"
+      + "4,,10.00,red,2024-02-29\n"
+      + "5,\"\",0.00,green,2000-01-01\n";
+
   private final BufferAllocator allocator = new RootAllocator();
 
   @AfterEach
@@ -60,10 +73,7 @@ class ResultWritersTest {
   void tableAlignsTheCellsAndKeepsEachRowOnOneLine() throws IOException {
     try (ArrowReader reader = result()) {
       assertThat(table(reader, 100)).isEqualTo(String.join("\n",
-          "id | name            | price | color | day",
-          "--" + "-+-" + "-".repeat(15) + "-+-" + "-".repeat(5) + "-+-" + "-".repeat(5) + "-+-" + "-".repeat(10),
-          "1  | café\\tbar       | 1.50  | red   | 2024-05-01",
-          "2  | comma, \"quoted\" | NULL  | green | NULL",
+          TABLE_TOP,
           "3  | line\\nbreak     | -0.25 | NULL  | 1999-12-31",
           "4  | NULL            | 10.00 | red   | 2024-02-29",
           "5  |" + " ".repeat(17) + "| 0.00  | green | 2000-01-01",
@@ -76,10 +86,7 @@ class ResultWritersTest {
   void tableShowsTheFirstRowsAndCountsThemAll() throws IOException {
     try (ArrowReader reader = result()) {
       assertThat(table(reader, 2)).isEqualTo(String.join("\n",
-          "id | name            | price | color | day",
-          "--" + "-+-" + "-".repeat(15) + "-+-" + "-".repeat(5) + "-+-" + "-".repeat(5) + "-+-" + "-".repeat(10),
-          "1  | café\\tbar       | 1.50  | red   | 2024-05-01",
-          "2  | comma, \"quoted\" | NULL  | green | NULL",
+          TABLE_TOP,
           "(5 rows; first 2 shown, 3 more: --max-rows N, or --format csv)",
           ""));
     }
@@ -94,12 +101,7 @@ class ResultWritersTest {
   @Test
   void csvQuotesWhatItMustAndTellsEmptyFromNull() throws IOException {
     try (ArrowReader reader = result()) {
-      assertThat(csv(reader)).isEqualTo("id,name,price,color,day\n"
-          + "1,café\tbar,1.50,red,2024-05-01\n"
-          + "2,\"comma, \"\"quoted\"\"\",,green,\n"
-          + "3,\"line\nbreak\",-0.25,,1999-12-31\n"
-          + "4,,10.00,red,2024-02-29\n"
-          + "5,\"\",0.00,green,2000-01-01\n");
+      assertThat(csv(reader)).isEqualTo(CSV);
     }
   }
 
@@ -162,12 +164,7 @@ class ResultWritersTest {
         new ByteArrayReadableSeekableByteChannel(file.toByteArray()), allocator)) {
       assertThat(back.getVectorSchemaRoot().getSchema().findField("color").getDictionary()).isEqualTo(COLORS);
       assertThat(back.getRecordBlocks()).hasSize(3);
-      assertThat(csv(back)).isEqualTo("id,name,price,color,day\n"
-          + "1,café\tbar,1.50,red,2024-05-01\n"
-          + "2,\"comma, \"\"quoted\"\"\",,green,\n"
-          + "3,\"line\nbreak\",-0.25,,1999-12-31\n"
-          + "4,,10.00,red,2024-02-29\n"
-          + "5,\"\",0.00,green,2000-01-01\n");
+      assertThat(csv(back)).isEqualTo(CSV);
     }
   }
 
