@@ -19,9 +19,9 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 
 /**
- * {@code kapu serve} in a process of its own, with this JVM's class path: waits for "ready",
- * keeps what it printed as {@code key=value}, and on {@link #stop()} sends SIGTERM and checks that
- * it and its daemons are gone.
+ * {@code kapu serve} in a process of its own, with this JVM's class path (or another command, as
+ * the distribution's {@code bin/kapu}): waits for "ready", keeps what it printed as
+ * {@code key=value}, and on {@link #stop()} sends SIGTERM and checks that it and its daemons are gone.
  */
 final class ServeProcess {
   final Process process;
@@ -31,16 +31,8 @@ final class ServeProcess {
   private final List<InputStream> daemonLogs;
   private final Thread pump;
 
-  private ServeProcess(Map<String, String> environment, List<String> args) throws Exception {
-    List<String> command = new ArrayList<>(List.of(
-        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "--add-opens=java.base/java.nio=ALL-UNNAMED",
-        "-cp", System.getProperty("java.class.path"),
-        "dev.kapu.client.cli.KapuCli", "serve"));
-    command.addAll(args);
-    ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
-    builder.environment().putAll(environment);
-    process = builder.start();
+  private ServeProcess(ProcessBuilder builder) throws Exception {
+    process = builder.redirectErrorStream(true).start();
     CompletableFuture<Void> ready = new CompletableFuture<>();
     pump = new Thread(() -> {
       try (BufferedReader in = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
@@ -118,12 +110,25 @@ final class ServeProcess {
   }
 
   static ServeProcess start(String... args) throws Exception {
-    return new ServeProcess(Map.of(), List.of(args));
+    return start(Map.of(), args);
   }
 
   /** With these variables added to its environment. */
   static ServeProcess start(Map<String, String> environment, String... args) throws Exception {
-    return new ServeProcess(environment, List.of(args));
+    List<String> command = new ArrayList<>(List.of(
+        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        "--add-opens=java.base/java.nio=ALL-UNNAMED",
+        "-cp", System.getProperty("java.class.path"),
+        "dev.kapu.client.cli.KapuCli", "serve"));
+    command.addAll(List.of(args));
+    ProcessBuilder builder = new ProcessBuilder(command);
+    builder.environment().putAll(environment);
+    return new ServeProcess(builder);
+  }
+
+  /** A command that runs {@code kapu serve} its own way (its command line, directory and environment). */
+  static ServeProcess run(ProcessBuilder serve) throws Exception {
+    return new ServeProcess(serve);
   }
 
   String jdbcUrl() {
