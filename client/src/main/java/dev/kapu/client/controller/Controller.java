@@ -30,8 +30,9 @@ import org.slf4j.LoggerFactory;
  * launches workers through a {@link Launcher}: local processes, SSH hosts, SLURM jobs, or a
  * command template. Every round of autoscaling (100 ms by default, and at once when a task is
  * pushed) it compares demand with supply and launches only the missing workers (see {@link
- * ScalingDecision}). Workers leave on their own after {@code idle} without work, after {@code wall} in all, or after
- * {@code tasksMax} tasks, so a controller with nothing to do shrinks to zero workers.
+ * ScalingDecision}). Workers leave on their own after {@code idle} without work, after {@code
+ * wall} in all, or after {@code tasksMax} tasks, so a controller with nothing to do shrinks to
+ * zero workers.
  *
  * <p>Named tasks go through {@link #push}; their results wait for {@link #pop}, {@link #collect}
  * or {@link #waitAll}. If the worker running a pushed task dies, the task is sent again (a worker
