@@ -4,22 +4,14 @@ import dev.kapu.api.MapOptions;
 import dev.kapu.api.TaskOptions;
 
 import dev.kapu.api.ArrowTask;
-import dev.kapu.api.KapuConfig;
 import dev.kapu.api.MapFunction;
-import dev.kapu.api.ResourceSpec;
 import dev.kapu.api.Task;
 import dev.kapu.flight.ClusterStatus;
-import dev.kapu.flight.Liveness;
-import dev.kapu.serial.Codec;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
-import java.util.function.Function;
-import org.apache.arrow.flight.FlightProducer;
-import org.apache.arrow.flight.auth2.CallHeaderAuthenticator;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.vector.ipc.ArrowReader;
 
@@ -115,26 +107,15 @@ public interface Kapu extends AutoCloseable {
     FAIL
   }
 
-  /** Settings for a Kapu session. */
-  final class Builder {
+  /**
+   * Settings for a Kapu session: the options a dispatcher and its daemons share (see {@link
+   * SessionOptions}), and how this session gets its daemons.
+   */
+  final class Builder extends SessionOptions<Builder> {
     int daemons = 1;
-    int slots = 1;
-    final List<String> allow = new ArrayList<>();
-    final List<Codec<?>> codecs = new ArrayList<>();
-    Long seed;
-    TaskOptions taskOptions = TaskOptions.DEFAULT;
-    boolean tls;
-    String host = "127.0.0.1";
-    String advertise;
-    int port;
     String token;
     Path trustCertificate;
-    final List<String> jvmOptions = new ArrayList<>();
     Duration startTimeout = Duration.ofSeconds(60);
-    Liveness liveness = Liveness.DEFAULT;
-    final List<ResourceSpec> resources = new ArrayList<>();
-    Function<? super LocalKapu, ? extends FlightProducer> flightProducer;
-    CallHeaderAuthenticator flightAuthenticator;
     long queueBudget;
     QueueFull whenQueueFull = QueueFull.WAIT;
 
@@ -167,103 +148,12 @@ public interface Kapu extends AutoCloseable {
       return this;
     }
 
-    /**
-     * For {@link #local()}: serves the plain Flight and Flight SQL calls on the dispatcher's port
-     * with the producer {@code factory} makes from the started session (for example a {@code
-     * KapuFlightSqlProducer} over a {@link KapuSqlBackend}). Calls that arrive before the session
-     * is up are answered "unimplemented". A producer that is {@link AutoCloseable} closes with the
-     * session.
-     */
-    public Builder flightProducer(Function<? super LocalKapu, ? extends FlightProducer> factory) {
-      this.flightProducer = factory;
-      return this;
-    }
-
-    /**
-     * For {@link #local()}: authenticates the Flight calls the producer serves (for example {@code
-     * FlightSqlAuth.basic(user, password)}); task streams keep the session token.
-     */
-    public Builder flightAuthenticator(CallHeaderAuthenticator authenticator) {
-      this.flightAuthenticator = authenticator;
-      return this;
-    }
-
-    /**
-     * A resource for daemons this session starts: replicated ones open on every daemon, pinned
-     * ones on the first daemon started.
-     */
-    public Builder resource(ResourceSpec resource) {
-      resources.add(resource);
-      return this;
-    }
-
-    /** Every resource in a {@code kapu.yaml}. */
-    public Builder config(Path kapuYaml) {
-      resources.addAll(KapuConfig.readResources(kapuYaml));
-      return this;
-    }
-
     /** How many daemons {@link #local()} and {@link #inProcess()} start (default 1). */
     public Builder daemons(int n) {
       if (n < 0) {
         throw new IllegalArgumentException("daemons must not be negative");
       }
       this.daemons = n;
-      return this;
-    }
-
-    /** Tasks each daemon runs at once (default 1). */
-    public Builder slots(int slots) {
-      if (slots < 1) {
-        throw new IllegalArgumentException("a daemon needs at least one slot");
-      }
-      this.slots = slots;
-      return this;
-    }
-
-    /** Adds deserialization allow-list patterns, here and on daemons this session starts. */
-    public Builder allow(String... patterns) {
-      allow.addAll(List.of(patterns));
-      return this;
-    }
-
-    /** Registers a codec here; daemons find theirs through {@code ServiceLoader}. */
-    public Builder codec(Codec<?> codec) {
-      codecs.add(codec);
-      return this;
-    }
-
-    /** Fixes the seed of the per-task random streams (random by default). */
-    public Builder seed(long seed) {
-      this.seed = seed;
-      return this;
-    }
-
-    /** Default timeout and retries for every task. */
-    public Builder taskOptions(TaskOptions options) {
-      this.taskOptions = options;
-      return this;
-    }
-
-    /** Serve the dispatcher over TLS, with a self-signed certificate handed to the daemons. */
-    public Builder tls(boolean tls) {
-      this.tls = tls;
-      return this;
-    }
-
-    /** Where {@link #local()} listens; 127.0.0.1 unless daemons elsewhere must reach it. */
-    public Builder listen(String host, int port) {
-      this.host = host;
-      this.port = port;
-      return this;
-    }
-
-    /**
-     * For {@link #local()}: the host daemons and clients dial, when it is not the listen address.
-     * By default the listen address, or with 0.0.0.0 this machine's address on its network.
-     */
-    public Builder advertise(String host) {
-      this.advertise = host;
       return this;
     }
 
@@ -276,26 +166,6 @@ public interface Kapu extends AutoCloseable {
     /** With {@code grpc+tls}, the PEM certificate to trust. */
     public Builder trustCertificate(Path certificate) {
       this.trustCertificate = certificate;
-      return this;
-    }
-
-    /** Extra JVM options for daemon processes (for example {@code -Xmx4g}). */
-    public Builder jvmOptions(String... options) {
-      jvmOptions.addAll(List.of(options));
-      return this;
-    }
-
-    /**
-     * The liveness bound (default 10 s). With {@link #local()}: a daemon that sends no heartbeat
-     * for this long (frozen, cut off, gone) is declared lost, its tasks fail with {@link
-     * DaemonLostException} or are retried, and a daemon this session started is killed; daemons
-     * give up a dispatcher silent as long. With {@link #connect}: a dispatcher that stops answering
-     * is given up (every open future fails with {@link ConnectionLostException}) after gRPC keepalive
-     * pings it once the connection has been silent for this long (10 s at least) and waits half
-     * as long again for the answer.
-     */
-    public Builder liveness(Duration bound) {
-      this.liveness = Liveness.of(bound);
       return this;
     }
 

@@ -1,22 +1,15 @@
 package dev.kapu.client;
 
-import dev.kapu.api.MapException;
-import dev.kapu.api.RemoteTaskException;
-import dev.kapu.api.TaskTimeoutException;
-
 import dev.kapu.api.MapOptions;
 
 import dev.kapu.api.MapFunction;
 import dev.kapu.flight.TaskHandle;
 import dev.kapu.flight.TaskOutcome;
 import dev.kapu.serial.EncodedBytes;
-import dev.kapu.serial.ResultEnvelope;
 import dev.kapu.serial.TaskEnvelope;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import me.tongfei.progressbar.ProgressBar;
@@ -27,20 +20,13 @@ import me.tongfei.progressbar.ProgressBarBuilder;
  * a map over millions of items costs the client a few chunks' worth of encoded items, not all.
  */
 final class MapRun<R> extends MapJob<R> {
-  /** A chunk should take long enough to amortise a round trip, and there should be enough of them to balance. */
-  private static final int MAX_AUTO_CHUNK = 1024;
-  private static final int CHUNKS_PER_SLOT = 8;
-
   private final Session session;
   private final List<?> items;
   private final MapFunction<?, ?> fn;
   private final MapOptions options;
   private final long sequence;
-  private final int chunkSize;
-  private final int chunks;
-  private final int window;
-  private final Object[] results;
-  private final ConcurrentSkipListMap<Integer, Throwable> failures = new ConcurrentSkipListMap<>();
+  private final MapChunks chunks;
+  private final MapItems collected;
   private final Map<Integer, TaskHandle> inFlight = new ConcurrentHashMap<>();
   private final AtomicInteger nextChunk = new AtomicInteger();
   private final AtomicInteger finishedChunks = new AtomicInteger();
@@ -55,40 +41,36 @@ final class MapRun<R> extends MapJob<R> {
     this.options = options;
     this.sequence = sequence;
     int n = items.size();
-    this.chunkSize = options.chunkSize() > 0
-        ? options.chunkSize()
-        : (int) Math.max(1, Math.min(MAX_AUTO_CHUNK, (long) n / ((long) slots * CHUNKS_PER_SLOT)));
-    this.chunks = (int) ((n + (long) chunkSize - 1) / chunkSize);
-    this.window = Math.max(4, slots * 4);
-    this.results = new Object[n];
+    this.chunks = MapChunks.plan(n, options.chunkSize(), slots);
+    this.collected = new MapItems(n);
     this.progress = options.progress() && n > 0
         ? new ProgressBarBuilder().setTaskName("kapu map").setInitialMax(n).setUpdateIntervalMillis(250).build()
         : null;
   }
 
   void start() {
-    if (chunks == 0) {
+    if (chunks.count() == 0) {
       finish();
       return;
     }
-    for (int i = 0; i < Math.min(window, chunks); i++) {
+    for (int i = 0; i < Math.min(chunks.window(), chunks.count()); i++) {
       submitNext();
     }
   }
 
   private void submitNext() {
     int c = nextChunk.getAndIncrement();
-    if (c >= chunks || isDone()) {
+    if (c >= chunks.count() || isDone()) {
       return;
     }
-    int from = c * chunkSize;
-    int to = Math.min(items.size(), from + chunkSize);
+    int from = chunks.from(c);
+    int to = chunks.to(c);
     EncodedBytes envelope;
     try {
       envelope = TaskEnvelope.map(fn, items.subList(from, to), session.seed(), sequence, from)
           .encode(session.codecs());
     } catch (RuntimeException e) {
-      failures.put(from, e);
+      collected.fail(from, e);
       fail();
       return;
     }
@@ -108,31 +90,15 @@ final class MapRun<R> extends MapJob<R> {
     if (outcome.kind() == TaskOutcome.Kind.SUCCEEDED || outcome.kind() == TaskOutcome.Kind.FAILED) {
       session.results(outcome).whenComplete((entries, error) -> {
         if (error != null) {
-          failures.put(from, Session.unwrap(error));
+          collected.fail(from, Session.unwrap(error));
         } else {
-          record(entries, from);
+          collected.record(from, entries);
         }
         chunkDone(from, to);
       });
     } else {
-      Throwable error = Session.error(outcome);
-      for (int i = from; i < to; i++) {
-        failures.put(i, error);
-      }
+      collected.fail(from, to, Session.error(outcome));
       chunkDone(from, to);
-    }
-  }
-
-  private void record(List<ResultEnvelope.Entry> entries, int from) {
-    for (int i = 0; i < entries.size(); i++) {
-      ResultEnvelope.Entry e = entries.get(i);
-      if (e.failed()) {
-        failures.put(from + i, e.error().timedOut()
-            ? new TaskTimeoutException("item " + (from + i) + " " + e.error().message())
-            : new RemoteTaskException(e.error()));
-      } else {
-        results[from + i] = e.value();
-      }
     }
   }
 
@@ -141,9 +107,9 @@ final class MapRun<R> extends MapJob<R> {
     if (progress != null) {
       progress.stepBy(to - from);
     }
-    if (!failures.isEmpty() && options.stopOnFirstError()) {
+    if (collected.anyFailed() && options.stopOnFirstError()) {
       fail();
-    } else if (finishedChunks.incrementAndGet() == chunks) {
+    } else if (finishedChunks.incrementAndGet() == chunks.count()) {
       finish();
     } else {
       submitNext();
@@ -153,24 +119,17 @@ final class MapRun<R> extends MapJob<R> {
   @SuppressWarnings("unchecked")
   private void finish() {
     closeProgress();
-    if (failures.isEmpty()) {
-      complete((List<R>) Arrays.asList(results));
+    if (!collected.anyFailed()) {
+      complete((List<R>) collected.results());
     } else {
-      completeExceptionally(new MapException(describe(failures.size() + " of " + items.size()
-          + " items failed"), failures, Arrays.asList(results)));
+      completeExceptionally(collected.exception(collected.failed() + " of " + items.size() + " items failed"));
     }
   }
 
   private void fail() {
     closeProgress();
-    completeExceptionally(new MapException(describe("stopped at the first failure"), failures,
-        Arrays.asList(results)));
+    completeExceptionally(collected.exception("stopped at the first failure"));
     cancelInFlight();
-  }
-
-  private String describe(String what) {
-    Map.Entry<Integer, Throwable> first = failures.firstEntry();
-    return what + "; item " + first.getKey() + " failed: " + first.getValue().getMessage();
   }
 
   @Override

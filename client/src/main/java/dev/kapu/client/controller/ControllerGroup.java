@@ -29,7 +29,7 @@ public final class ControllerGroup implements AutoCloseable {
       if (controllers.putIfAbsent(c.name(), c) != null) {
         throw new IllegalArgumentException("two controllers are named '" + c.name() + "'");
       }
-      c.addResultListener(() -> {
+      c.crew().addResultListener(() -> {
         synchronized (signal) {
           signal.notifyAll();
         }
@@ -106,14 +106,14 @@ public final class ControllerGroup implements AutoCloseable {
 
   /** Waits until every task pushed to any controller has ended; false on timeout. */
   public boolean waitAll(Duration timeout) {
-    return await(timeout, () -> controllers.values().stream().allMatch(c -> c.unresolved() == 0));
+    return await(timeout, () -> controllers.values().stream().allMatch(c -> c.crew().unresolved() == 0));
   }
 
   /** Waits until some controller has an ended task to pop; false on timeout or if nothing is open. */
   public boolean waitOne(Duration timeout) {
-    await(timeout, () -> controllers.values().stream().anyMatch(Controller::hasResults)
-        || controllers.values().stream().allMatch(c -> c.unresolved() == 0));
-    return controllers.values().stream().anyMatch(Controller::hasResults);
+    await(timeout, () -> controllers.values().stream().anyMatch(c -> c.crew().hasResults())
+        || controllers.values().stream().allMatch(c -> c.crew().unresolved() == 0));
+    return controllers.values().stream().anyMatch(c -> c.crew().hasResults());
   }
 
   private boolean await(Duration timeout, BooleanSupplier done) {
