@@ -2,13 +2,11 @@ package dev.kapu.daemon;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.kapu.api.ArrowTables;
 import dev.kapu.api.ResourceSpec;
 import dev.kapu.daemon.internal.ColumnMetadata;
 import dev.kapu.daemon.internal.DuckDbKind;
-import dev.kapu.daemon.internal.TableStore;
+import dev.kapu.daemon.internal.TestResources;
 import dev.kapu.daemon.spi.HostedResource;
-import dev.kapu.daemon.spi.ResourceEnvironment;
 import dev.kapu.api.builtin.CatalogRequest;
 import dev.kapu.api.builtin.CatalogRequest.ForeignKeys.Direction;
 import dev.kapu.flight.sql.SqlSchemas;
@@ -16,7 +14,6 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.Statement;
 import java.sql.Types;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
@@ -25,8 +22,6 @@ import org.apache.arrow.flight.sql.FlightSqlColumnMetadata;
 import org.apache.arrow.flight.sql.impl.FlightSql.SqlInfo;
 import org.apache.arrow.flight.sql.impl.FlightSql.SqlSupportedCaseSensitivity;
 import org.apache.arrow.memory.BufferAllocator;
-import org.apache.arrow.memory.RootAllocator;
-import org.apache.arrow.util.AutoCloseables;
 import org.apache.arrow.vector.ipc.ArrowReader;
 import org.apache.arrow.vector.types.pojo.ArrowType;
 import org.apache.arrow.vector.types.pojo.Field;
@@ -38,32 +33,17 @@ import org.junit.jupiter.api.Test;
 
 /** Metadata answers from a real in-memory DuckDB resource, as the daemon gives them to the Flight SQL server. */
 class CatalogReaderTest {
-  private final BufferAllocator allocator = new RootAllocator();
-  private final TableStore tables = new TableStore(allocator, Long.MAX_VALUE, names -> {});
-  private final List<AutoCloseable> task = new ArrayList<>();
+  private final TestResources.Environment environment = new TestResources.Environment();
+  private final BufferAllocator allocator = environment.allocator();
+  private final TestResources.Scope task = new TestResources.Scope();
   private HostedResource hosted;
   private Connection duckdb;
   private CatalogReader reader;
 
   @BeforeEach
   void open() throws Exception {
-    hosted = new DuckDbKind().open(ResourceSpec.pinned("warehouse", "duckdb", Map.of()), new ResourceEnvironment() {
-      @Override
-      public BufferAllocator allocator() {
-        return allocator;
-      }
-
-      @Override
-      public ArrowTables tables() {
-        return tables;
-      }
-
-      @Override
-      public String daemonId() {
-        return "test-daemon";
-      }
-    });
-    duckdb = hosted.get(Connection.class, task::add);
+    hosted = new DuckDbKind().open(ResourceSpec.pinned("warehouse", "duckdb", Map.of()), environment);
+    duckdb = hosted.get(Connection.class, task);
     try (Statement s = duckdb.createStatement()) {
       s.execute("CREATE TABLE dept (id INTEGER PRIMARY KEY, name VARCHAR NOT NULL)");
       s.execute("CREATE TABLE emp (id INTEGER PRIMARY KEY, dept_id INTEGER REFERENCES dept(id),"
@@ -77,10 +57,9 @@ class CatalogReaderTest {
 
   @AfterEach
   void close() throws Exception {
-    AutoCloseables.close(task);
+    task.close();
     hosted.close();
-    tables.close();
-    allocator.close(); // fails on a leak
+    environment.close(); // fails on a leak
   }
 
   private Schema schemaOf(String sql) throws Exception {
