@@ -11,21 +11,24 @@ import org.junit.jupiter.api.Test;
 class ResourceLossTest {
   private final List<ResourceSpec> resources = List.of(
       ResourceSpec.pinned("memory", "duckdb", Map.of()),
-      ResourceSpec.pinned("file", "duckdb", Map.of("path", "/data/kept.duckdb")),
       ResourceSpec.pinned("tables", "arrow", Map.of()),
       ResourceSpec.replicated("pg", "jdbc", Map.of("url", "jdbc:postgresql://db/app")));
 
+  /** Stands for the kinds' own notes, which the server's assembly supplies. */
+  private final Function<ResourceSpec, String> kindsNote = r -> r.kind() + " note for " + r.name();
+
   @Test
-  void aReplacedDaemonBringsBackAnEmptyMemoryDatabaseAndAFileWithWhatWasCommitted() {
-    Function<String, String> loss = ResourceLoss.of(resources, true);
-    assertThat(loss.apply("memory")).isEqualTo("the in-memory database was lost and is being restarted empty");
-    assertThat(loss.apply("file")).startsWith("the database is being reopened from its file with what was committed");
-    assertThat(loss.apply("tables")).contains("tables were lost");
+  void aReplacedDaemonsPinnedResourceGetsItsKindsNote() {
+    Function<String, String> loss = ResourceLoss.of(resources, true, kindsNote);
+    assertThat(loss.apply("memory")).isEqualTo("duckdb note for memory");
+    assertThat(loss.apply("tables")).isEqualTo("arrow note for tables");
     assertThat(loss.apply("pg")).contains("untouched");
+    assertThat(loss.apply("unknown")).isEqualTo("run the statement again once a daemon hosts it");
   }
 
   @Test
   void withoutReplacementOnlyTheLossIsTold() {
-    assertThat(ResourceLoss.of(resources, false).apply("memory")).isEqualTo("what its daemon held in memory is gone");
+    assertThat(ResourceLoss.of(resources, false, kindsNote).apply("memory"))
+        .isEqualTo("what its daemon held in memory is gone");
   }
 }

@@ -2,6 +2,7 @@ package dev.kapu.daemon;
 
 import dev.kapu.daemon.internal.ColumnMetadata;
 import dev.kapu.daemon.internal.DatabaseSqlInfo;
+import dev.kapu.daemon.spi.HostedResource;
 import dev.kapu.api.builtin.CatalogRequest;
 import dev.kapu.api.builtin.CatalogRequest.ForeignKeys;
 import dev.kapu.flight.sql.SqlSchemas;
@@ -16,11 +17,11 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.HashMap;
 import org.apache.arrow.vector.types.pojo.Schema;
 
 /**
- * Answers {@link CatalogRequest}s from a connection to a SQL database (DuckDB, or any behind a
- * JDBC driver): schemas and tables from its {@code information_schema}, keys, columns and types
+ * Answers {@link CatalogRequest}s from a connection to a SQL database (any behind a JDBC driver): schemas and tables from its {@code information_schema}, keys, columns and types
  * from its JDBC driver's {@link DatabaseMetaData}, tables' Arrow schemas as Kapu's queries stream
  * them. Only the current database (the one {@code current_database()}
  * names) is the Kapu catalog, whose name fills the catalog columns.
@@ -39,15 +40,18 @@ final class CatalogReader {
 
   private final Connection connection;
   private final String catalog;
+  private final HostedResource hosted;
   private final QuerySchemas querySchemas;
 
   /**
    * @param connection a connection to the database, closed by its owner
    * @param catalog the Kapu catalog (hosted resource) the database is served as
+   * @param hosted that resource, whose kind may know better than the JDBC driver
    */
-  CatalogReader(Connection connection, String catalog, QuerySchemas querySchemas) {
+  CatalogReader(Connection connection, String catalog, HostedResource hosted, QuerySchemas querySchemas) {
     this.connection = connection;
     this.catalog = catalog;
+    this.hosted = hosted;
     this.querySchemas = querySchemas;
   }
 
@@ -70,7 +74,9 @@ final class CatalogReader {
 
   private List<List<Object>> info() throws SQLException {
     List<List<Object>> rows = new ArrayList<>();
-    for (Map.Entry<Integer, Object> e : DatabaseSqlInfo.read(connection).entrySet()) {
+    Map<Integer, Object> answers = new HashMap<>(DatabaseSqlInfo.read(connection));
+    answers.putAll(hosted.sqlInfo(connection));
+    for (Map.Entry<Integer, Object> e : answers.entrySet()) {
       rows.add(List.of(e.getKey(), e.getValue()));
     }
     return rows;
@@ -105,9 +111,10 @@ final class CatalogReader {
   }
 
   /**
-   * A table's columns as a query streams them, with what the database declares about each. DuckDB
-   * streams its own Arrow types, which only a query shows; through arrow-jdbc a column's JDBC type
-   * decides, so other databases' tables are not read (a user may see tables they may not read).
+   * A table's columns as a query streams them, with what the database declares about each. A kind
+   * that streams its own Arrow types (DuckDB) shows them only to a query; through arrow-jdbc a
+   * column's JDBC type decides, so other databases' tables are not read (a user may see tables
+   * they may not read). See {@link HostedResource#tableSchemasByQuery}.
    */
   private Schema tableSchema(String schema, String table) throws Exception {
     DatabaseMetaData meta = connection.getMetaData();
@@ -115,7 +122,7 @@ final class CatalogReader {
     try (ResultSet described = meta.getColumns(databaseName(), schema, table, "%")) {
       columns = ColumnMetadata.ofTable(described, catalog, schema, table);
     }
-    if (!"DuckDB".equals(meta.getDatabaseProductName())) {
+    if (!hosted.tableSchemasByQuery()) {
       return columns.declaredSchema();
     }
     return columns.annotateByName(querySchemas.of("SELECT * FROM " + quote(schema) + "." + quote(table) + " LIMIT 0"));

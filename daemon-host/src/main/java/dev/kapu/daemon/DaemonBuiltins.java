@@ -10,8 +10,8 @@ import dev.kapu.api.builtin.QueryTask;
 import dev.kapu.api.builtin.TransactionTasks;
 import dev.kapu.api.builtin.UpdateTask;
 import dev.kapu.daemon.internal.DatabaseErrors;
-import dev.kapu.daemon.internal.DuckDbKind;
 import dev.kapu.daemon.internal.OpenTransactions;
+import dev.kapu.daemon.spi.HostedResource;
 import dev.kapu.flight.ErrorStatuses;
 import dev.kapu.flight.sql.SqlSchemas;
 import java.io.IOException;
@@ -19,11 +19,8 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
-import org.apache.arrow.util.AutoCloseables;
 import org.apache.arrow.vector.ipc.ArrowReader;
-import org.duckdb.DuckDBConnection;
 
 /** Carries out Kapu's built-in tasks on this daemon (found by {@link Builtins#get} as a service). */
 public final class DaemonBuiltins implements Builtins {
@@ -54,12 +51,8 @@ public final class DaemonBuiltins implements Builtins {
   @Override
   public long update(TaskContext ctx, UpdateTask task) throws Exception {
     Connection connection = ctx.resource(task.resource(), Connection.class);
-    List<AutoCloseable> exposed = new ArrayList<>();
-    try {
-      if (connection instanceof DuckDBConnection duck) {
-        // CREATE TABLE ... AS SELECT * FROM an_uploaded_table keeps a copy in the database
-        DuckDbKind.exposeTables(task.sql(), duck, ctx.tables(), ctx.allocator(), exposed);
-      }
+    // CREATE TABLE ... AS SELECT * FROM an_uploaded_table keeps a copy in the database
+    try (AutoCloseable exposed = DaemonContexts.of(ctx).hosted(task.resource()).exposeTables(connection, task.sql())) {
       try (PreparedStatement statement = connection.prepareStatement(task.sql())) {
         for (int i = 0; i < task.parameters().size(); i++) {
           statement.setObject(i + 1, task.parameters().get(i));
@@ -69,26 +62,25 @@ public final class DaemonBuiltins implements Builtins {
       }
     } catch (SQLException e) {
       throw DaemonContexts.statementFailed(task.resource(), e);
-    } finally {
-      AutoCloseables.close(exposed);
     }
   }
 
   @Override
   public DescribeTask.Description describe(TaskContext ctx, DescribeTask task) throws Exception {
-    return new StatementDescriber(task).describe(ctx);
+    return new StatementDescriber(task, DaemonContexts.of(ctx).hosted(task.resource())).describe(ctx);
   }
 
   @Override
   public List<List<Object>> catalogMetadata(TaskContext ctx, CatalogMetadataTask task) throws Exception {
     String resource = task.resource();
+    HostedResource hosted = DaemonContexts.of(ctx).hosted(resource);
     Connection connection = task.readOnly()
         ? DaemonContexts.of(ctx).readOnlyConnection(resource)
         : ctx.resource(resource, Connection.class);
     try {
       // a table's columns as Flight SQL queries stream them: dictionary-encoded ones as their values
-      return new CatalogReader(connection, resource,
-          sql -> StatementDescriber.resultSchema(connection, sql, List.of(), true, ctx)).answer(task.request());
+      return new CatalogReader(connection, resource, hosted,
+          sql -> StatementDescriber.resultSchema(hosted, connection, sql, List.of(), true, ctx)).answer(task.request());
     } catch (Exception e) {
       if (task.readOnly()) {
         ReadOnlyException.throwIfDatabaseRefusal(e);
@@ -124,7 +116,8 @@ public final class DaemonBuiltins implements Builtins {
       return true;
     } else if (step instanceof TransactionTasks.Describe d) {
       return open.use(d.transaction(), held ->
-          new StatementDescriber(held.resource(), d.sql(), held.readOnly(), d.parameters(), d.decodeDictionaries())
+          new StatementDescriber(held.hosted(), held.resource(), d.sql(), held.readOnly(), d.parameters(),
+              d.decodeDictionaries())
               .describeHeld(held.connection(), ctx));
     } else if (step instanceof TransactionTasks.Query q) {
       return queryHeld(ctx, open, q.transaction(), q.sql(), q.parameters());

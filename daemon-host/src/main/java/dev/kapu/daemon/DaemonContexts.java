@@ -142,6 +142,11 @@ final class DaemonContexts {
       return services.transactions();
     }
 
+    /** The hosted resource called {@code name}, for what Kapu's SQL tasks ask of its kind. */
+    HostedResource hosted(String name) {
+      return services.resources().get(name);
+    }
+
     /** For a caller who may only read: the resource's read-only connection, closed when the task ends. */
     Connection readOnlyConnection(String resource) throws Exception {
       return services.resources().get(resource).readOnlyConnection(this);

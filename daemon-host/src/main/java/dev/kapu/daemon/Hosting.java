@@ -12,10 +12,9 @@ import dev.kapu.daemon.internal.OpenTransactions;
 import dev.kapu.daemon.internal.ResourceRegistry;
 import dev.kapu.daemon.internal.TableStore;
 import dev.kapu.daemon.spi.ResourceEnvironment;
-import dev.kapu.flight.internal.Hosts;
+import dev.kapu.flight.Hosts;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.apache.arrow.memory.BufferAllocator;
@@ -42,7 +41,7 @@ final class Hosting {
    * @param announce tells the dispatcher {@link #names()} again: tables or transactions changed
    */
   Hosting(DaemonOptions options, String daemonId, ScheduledExecutorService timer, Runnable announce) {
-    this.tables = new TableStore(allocator, tableMemoryLimit(options.resources()), names -> announce.run());
+    this.tables = new TableStore(allocator, ResourceKinds.tableMemoryLimit(options.resources()), names -> announce.run());
     try {
       this.resources = ResourceRegistry.open(options.resources(), new ResourceEnvironment() {
         @Override
@@ -123,34 +122,6 @@ final class Hosting {
     closeQuietly(resources);
     closeQuietly(tables);
     closeQuietly(allocator);
-  }
-
-  /** The {@code arrow} resource's {@code memoryLimit} bounds the daemon's tables (no limit without one). */
-  private static long tableMemoryLimit(List<ResourceSpec> specs) {
-    for (ResourceSpec spec : specs) {
-      if (spec.kind().equals("arrow") && spec.option("memoryLimit", null) != null) {
-        return parseBytes(spec.option("memoryLimit", null), spec.name());
-      }
-    }
-    return Long.MAX_VALUE;
-  }
-
-  private static long parseBytes(String text, String resource) {
-    String t = text.trim().toUpperCase(Locale.ROOT).replace("IB", "B");
-    long unit = 1;
-    for (String[] suffix : new String[][] {{"KB", "1024"}, {"MB", "1048576"}, {"GB", "1073741824"}, {"TB", "1099511627776"}, {"B", "1"}}) {
-      if (t.endsWith(suffix[0])) {
-        unit = Long.parseLong(suffix[1]);
-        t = t.substring(0, t.length() - suffix[0].length()).trim();
-        break;
-      }
-    }
-    try {
-      return Math.round(Double.parseDouble(t) * unit);
-    } catch (NumberFormatException e) {
-      throw new IllegalArgumentException("resource '" + resource + "': memoryLimit '" + text
-          + "' is not a size such as 512MB");
-    }
   }
 
   private static void closeQuietly(AutoCloseable c) {

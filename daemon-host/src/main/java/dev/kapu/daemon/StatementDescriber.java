@@ -5,8 +5,8 @@ import dev.kapu.api.builtin.DescribeTask.Description;
 import dev.kapu.api.TaskContext;
 
 import dev.kapu.daemon.internal.ColumnMetadata;
-import dev.kapu.daemon.internal.DuckDbKind;
 import dev.kapu.daemon.internal.ResultSetArrowReader;
+import dev.kapu.daemon.spi.HostedResource;
 import dev.kapu.api.ReadOnlyException;
 import dev.kapu.flight.Dictionaries;
 import dev.kapu.flight.sql.SqlSchemas;
@@ -14,7 +14,6 @@ import java.sql.Connection;
 import java.sql.ParameterMetaData;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
-import java.sql.ResultSetMetaData;
 import java.sql.SQLException;
 import java.sql.Savepoint;
 import java.sql.Types;
@@ -22,15 +21,10 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.Callable;
-import org.apache.arrow.util.AutoCloseables;
 import org.apache.arrow.vector.ipc.ArrowReader;
 import org.apache.arrow.vector.types.pojo.ArrowType;
 import org.apache.arrow.vector.types.pojo.Field;
 import org.apache.arrow.vector.types.pojo.Schema;
-import org.duckdb.DuckDBConnection;
-import org.duckdb.DuckDBResultSet;
-import org.duckdb.DuckDBResultSetMetaData;
-import org.duckdb.StatementReturnType;
 
 /**
  * Prepares SQL on a hosted resource that offers a {@link Connection} (duckdb, jdbc) without
@@ -40,17 +34,21 @@ import org.duckdb.StatementReturnType;
  * what the database declared about it ({@link ColumnMetadata}). A parameter the database cannot
  * type is tried with a value of each candidate type, in that wrapping, to find the one its
  * statement accepts. A syntax error is the task's error, with the database's message.
- * What it describes is a {@link DescribeTask}: its fields are this describer's.
+ * What it describes is a {@link DescribeTask}: its fields are this describer's. What only the
+ * database's kind knows (whether a statement returns rows, its own Arrow types, the daemon's
+ * tables in its SQL) is asked of the {@link HostedResource}.
  */
 final class StatementDescriber {
+  private final HostedResource hosted;
   private final String resource;
   private final String sql;
   private final boolean readOnly;
   private final List<Object> parameters;
   private final boolean decodeDictionaries;
 
-  StatementDescriber(String resource, String sql, boolean readOnly, List<Object> parameters,
+  StatementDescriber(HostedResource hosted, String resource, String sql, boolean readOnly, List<Object> parameters,
       boolean decodeDictionaries) {
+    this.hosted = hosted;
     this.resource = resource;
     this.sql = sql;
     this.readOnly = readOnly;
@@ -58,8 +56,8 @@ final class StatementDescriber {
     this.decodeDictionaries = decodeDictionaries;
   }
 
-  StatementDescriber(DescribeTask task) {
-    this(task.resource(), task.sql(), task.readOnly(), task.parameters(), task.decodeDictionaries());
+  StatementDescriber(DescribeTask task, HostedResource hosted) {
+    this(hosted, task.resource(), task.sql(), task.readOnly(), task.parameters(), task.decodeDictionaries());
   }
 
   /** Describes the statement on the resource's connection (the read-only one for a reader). */
@@ -67,19 +65,13 @@ final class StatementDescriber {
     Connection connection = readOnly
         ? DaemonContexts.of(ctx).readOnlyConnection(resource) // exposes the daemon's tables itself
         : ctx.resource(resource, Connection.class);
-    List<AutoCloseable> exposed = new ArrayList<>();
-    try {
-      if (connection instanceof DuckDBConnection duck) {
-        DuckDbKind.exposeTables(sql, duck, ctx.tables(), ctx.allocator(), exposed); // the daemon's Arrow tables
-      }
+    try (AutoCloseable exposed = hosted.exposeTables(connection, sql)) { // the daemon's Arrow tables
       return describe(connection, false, ctx);
     } catch (Exception e) {
       if (readOnly) {
         ReadOnlyException.throwIfDatabaseRefusal(e);
       }
       throw DaemonContexts.statementFailed(resource, e);
-    } finally {
-      AutoCloseables.close(exposed);
     }
   }
 
@@ -100,13 +92,8 @@ final class StatementDescriber {
     ColumnMetadata resultColumns;
     ColumnMetadata parameterColumns;
     try (PreparedStatement statement = connection.prepareStatement(sql)) {
-      ResultSetMetaData meta = statement.getMetaData();
-      resultColumns = ColumnMetadata.ofResult(meta, resource);
-      if (meta instanceof DuckDBResultSetMetaData duck) {
-        rows = duck.getReturnType() == StatementReturnType.QUERY_RESULT;
-      } else {
-        rows = meta != null && meta.getColumnCount() > 0;
-      }
+      resultColumns = ColumnMetadata.ofResult(statement.getMetaData(), resource);
+      rows = hosted.returnsRows(statement);
       ParameterMetaData pm = statement.getParameterMetaData();
       parameterColumns = ColumnMetadata.ofParameters(pm);
       for (int i = 1; i <= pm.getParameterCount(); i++) {
@@ -182,8 +169,8 @@ final class StatementDescriber {
         connection.releaseSavepoint(mark);
       }
     }
-    // DuckDB: a statement that fails aborts the transaction, except on a parser error
-    if (DuckDbKind.isOneSelect(connection, sql)) {
+    // without savepoints (DuckDB) a statement that fails aborts the transaction
+    if (hosted.isOneSelect(connection, sql)) {
       return schema(connection, wrapped, values, ctx);
     }
     // INSERT ... RETURNING, PRAGMA, EXPLAIN, CALL: running it would do it twice, so the types
@@ -273,25 +260,24 @@ final class StatementDescriber {
 
   /** The Arrow schema {@code sql} streams with {@code values} bound, as the resource's query would. */
   private Schema schema(Connection connection, String sql, List<Object> values, TaskContext ctx) throws Exception {
-    return resultSchema(connection, sql, values, decodeDictionaries, ctx);
+    return resultSchema(hosted, connection, sql, values, decodeDictionaries, ctx);
   }
 
   /**
    * The Arrow schema {@code sql} streams with {@code values} bound, as the resource's query would;
    * with {@code decodeDictionaries}, dictionary-encoded columns as the values they stand for.
    */
-  static Schema resultSchema(Connection connection, String sql, List<Object> values, boolean decodeDictionaries,
-      TaskContext ctx) throws Exception {
+  static Schema resultSchema(HostedResource hosted, Connection connection, String sql, List<Object> values,
+      boolean decodeDictionaries, TaskContext ctx) throws Exception {
     try (PreparedStatement statement = connection.prepareStatement(sql)) {
       for (int i = 0; i < values.size(); i++) {
         statement.setObject(i + 1, values.get(i));
       }
-      try (ResultSet result = statement.executeQuery()) {
-        if (result instanceof DuckDBResultSet duck) {
-          try (ArrowReader reader = DuckDbKind.export(duck, ctx.allocator(), 1)) {
-            Schema schema = reader.getVectorSchemaRoot().getSchema();
-            return decodeDictionaries ? Dictionaries.decoded(schema, reader) : schema;
-          }
+      try (ResultSet result = statement.executeQuery();
+          ArrowReader own = hosted.arrowResult(result, ctx.allocator(), 1)) { // the kind's own Arrow types
+        if (own != null) {
+          Schema schema = own.getVectorSchemaRoot().getSchema();
+          return decodeDictionaries ? Dictionaries.decoded(schema, own) : schema;
         }
         return ResultSetArrowReader.schemaOf(result.getMetaData(), ctx.allocator());
       }

@@ -2,12 +2,15 @@ package dev.kapu.daemon;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.kapu.api.ResourceSpec;
 import dev.kapu.daemon.internal.ColumnMetadata;
+import dev.kapu.daemon.internal.DuckDbKind;
+import dev.kapu.daemon.internal.TestResources;
+import dev.kapu.daemon.spi.HostedResource;
 import dev.kapu.api.builtin.CatalogRequest;
 import dev.kapu.api.builtin.CatalogRequest.ForeignKeys.Direction;
 import dev.kapu.flight.sql.SqlSchemas;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.Statement;
 import java.sql.Types;
@@ -19,7 +22,6 @@ import org.apache.arrow.flight.sql.FlightSqlColumnMetadata;
 import org.apache.arrow.flight.sql.impl.FlightSql.SqlInfo;
 import org.apache.arrow.flight.sql.impl.FlightSql.SqlSupportedCaseSensitivity;
 import org.apache.arrow.memory.BufferAllocator;
-import org.apache.arrow.memory.RootAllocator;
 import org.apache.arrow.vector.ipc.ArrowReader;
 import org.apache.arrow.vector.types.pojo.ArrowType;
 import org.apache.arrow.vector.types.pojo.Field;
@@ -29,15 +31,19 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-/** Metadata answers from a real in-memory DuckDB, as the daemon gives them to the Flight SQL server. */
+/** Metadata answers from a real in-memory DuckDB resource, as the daemon gives them to the Flight SQL server. */
 class CatalogReaderTest {
-  private final BufferAllocator allocator = new RootAllocator();
+  private final TestResources.Environment environment = new TestResources.Environment();
+  private final BufferAllocator allocator = environment.allocator();
+  private final TestResources.Scope task = new TestResources.Scope();
+  private HostedResource hosted;
   private Connection duckdb;
   private CatalogReader reader;
 
   @BeforeEach
   void open() throws Exception {
-    duckdb = DriverManager.getConnection("jdbc:duckdb:");
+    hosted = new DuckDbKind().open(ResourceSpec.pinned("warehouse", "duckdb", Map.of()), environment);
+    duckdb = hosted.get(Connection.class, task);
     try (Statement s = duckdb.createStatement()) {
       s.execute("CREATE TABLE dept (id INTEGER PRIMARY KEY, name VARCHAR NOT NULL)");
       s.execute("CREATE TABLE emp (id INTEGER PRIMARY KEY, dept_id INTEGER REFERENCES dept(id),"
@@ -46,13 +52,14 @@ class CatalogReaderTest {
       s.execute("CREATE TABLE myxt (x INTEGER)");
       s.execute("CREATE VIEW rich AS SELECT * FROM emp WHERE salary > 1000");
     }
-    reader = new CatalogReader(duckdb, "warehouse", this::schemaOf);
+    reader = new CatalogReader(duckdb, "warehouse", hosted, this::schemaOf);
   }
 
   @AfterEach
   void close() throws Exception {
-    duckdb.close();
-    allocator.close(); // fails on a leak
+    task.close();
+    hosted.close();
+    environment.close(); // fails on a leak
   }
 
   private Schema schemaOf(String sql) throws Exception {

@@ -4,7 +4,6 @@ import dev.kapu.api.Endpoint;
 
 import com.google.common.util.concurrent.MoreExecutors;
 import dev.kapu.flight.internal.Dispatcher;
-import dev.kapu.flight.internal.Hosts;
 import dev.kapu.flight.internal.ParkedStreams;
 import dev.kapu.flight.internal.TaskService;
 import dev.kapu.flight.internal.Wire;

@@ -368,6 +368,29 @@ class FlightSqlTransactionsServeTest {
     assertThat(countFromOutside("duckdb", "ingested_in_tx")).isEqualTo(200);
   }
 
+  /** Ingest is the kind's to carry out: a jdbc resource takes none, and says so, in a transaction or not. */
+  @Test
+  void bulkIngestIntoAKindThatTakesNoneIsRefusedPrecisely() throws Exception {
+    Schema schema = new Schema(List.of(Field.nullable("id", new ArrowType.Int(32, true))));
+    ExecuteIngestOptions create = new ExecuteIngestOptions("ingested_into_pg", TableDefinitionOptions.newBuilder()
+        .setIfNotExist(TableNotExistOption.TABLE_NOT_EXIST_OPTION_CREATE)
+        .setIfExists(TableExistsOption.TABLE_EXISTS_OPTION_FAIL).build(), "pg", null, Map.of());
+    try (SqlClients.Flight f = flight(ETL, ETL_PW, "pg");
+        VectorSchemaRoot root = VectorSchemaRoot.create(schema, allocator)) {
+      ((IntVector) root.getVector("id")).setSafe(0, 1);
+      root.setRowCount(1);
+      assertThatThrownBy(() -> f.sql.executeIngest(root, create, f.auth))
+          .satisfies(e -> assertThat(status(e)).isEqualTo(FlightStatusCode.INVALID_ARGUMENT))
+          .hasMessageContaining("a resource of kind jdbc does not");
+      FlightSqlClient.Transaction t = f.sql.beginTransaction(f.auth);
+      assertThatThrownBy(() -> f.sql.executeIngest(root, create, t, f.auth))
+          .satisfies(e -> assertThat(status(e)).isEqualTo(FlightStatusCode.INVALID_ARGUMENT))
+          .hasMessageContaining("a resource of kind jdbc does not");
+      f.sql.rollback(t, f.auth);
+    }
+    table("pg", "after_refused_ingest"); // the daemon serves on
+  }
+
   @ParameterizedTest
   @ValueSource(strings = {"duckdb", "pg"})
   void remoteSqlTransactions(String catalog) throws Exception {

@@ -2,7 +2,7 @@ package dev.kapu.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.kapu.flight.internal.Hosts;
+import dev.kapu.flight.Hosts;
 import java.net.URI;
 import java.sql.Connection;
 import java.sql.DriverManager;

@@ -7,22 +7,12 @@ import dev.kapu.daemon.spi.ColumnarFunction;
 import dev.kapu.daemon.spi.HostedResource;
 import dev.kapu.flight.ErrorStatuses;
 import dev.kapu.flight.FlightStreamReader;
-import dev.kapu.serial.ErrorCategory;
 import java.io.IOException;
-import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
-import java.sql.SQLException;
-import java.sql.Statement;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.ServiceLoader;
 import java.util.TreeMap;
-import java.util.UUID;
 import java.util.regex.Pattern;
-import org.apache.arrow.c.ArrowArrayStream;
-import org.apache.arrow.c.Data;
 import org.apache.arrow.flight.CallStatus;
 import org.apache.arrow.flight.Criteria;
 import org.apache.arrow.flight.FlightDescriptor;
@@ -33,14 +23,11 @@ import org.apache.arrow.flight.FlightRuntimeException;
 import org.apache.arrow.flight.FlightStream;
 import org.apache.arrow.flight.PutResult;
 import org.apache.arrow.flight.sql.impl.FlightSql.CommandStatementIngest;
-import org.apache.arrow.flight.sql.impl.FlightSql.CommandStatementIngest.TableDefinitionOptions;
 import org.apache.arrow.flight.sql.impl.FlightSql.DoPutUpdateResult;
 import org.apache.arrow.memory.ArrowBuf;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.memory.OutOfMemoryException;
-import org.apache.arrow.util.AutoCloseables;
 import org.apache.arrow.vector.VectorSchemaRoot;
-import org.duckdb.DuckDBConnection;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -53,8 +40,8 @@ import org.slf4j.LoggerFactory;
  *       rows, bytes).
  *   <li>{@code DoPut} with a path {@code [name]} or {@code [name, "replace"]}: a table into memory,
  *       visible only once the stream has completed; a failed or cut stream stores nothing.
- *   <li>{@code DoPut} with a Flight SQL {@code CommandStatementIngest} whose catalog names a duckdb
- *       resource: the batches go into a DuckDB table through its Arrow import, in one transaction:
+ *   <li>{@code DoPut} with a Flight SQL {@code CommandStatementIngest} whose catalog names a
+ *       resource whose kind takes ingest (duckdb): the batches go into a table, in one transaction:
  *       its own, or the open transaction the command names (held here).
  *   <li>{@code DoExchange} with a path {@code [function, argument...]}: a {@link ColumnarFunction}
  *       over the incoming batches, batch by batch.
@@ -84,8 +71,8 @@ public final class DaemonCalls {
   }
 
   /**
-   * Null if {@code name} may name an uploaded table (DuckDB finds it by name in SQL, so it must be
-   * a plain identifier), else why not.
+   * Null if {@code name} may name an uploaded table (SQL finds it by name, so it must be a plain
+   * identifier), else why not.
    */
   public static String invalidTableName(String name) {
     return TABLE_NAME.matcher(name).matches() ? null
@@ -164,7 +151,10 @@ public final class DaemonCalls {
         + ", \"" + REPLACE + "\"] to replace it").toRuntimeException();
   }
 
-  /** Bulk ingest into a DuckDB table: one statement reads the whole stream, in one transaction. */
+  /**
+   * Bulk ingest into a table of the resource the command's catalog names, which its kind carries
+   * out ({@link HostedResource#ingest}) in a transaction of its own or the open one the command names.
+   */
   private long ingest(FlightDescriptor descriptor, FlightStream stream) throws Exception {
     CommandStatementIngest command;
     try {
@@ -183,111 +173,27 @@ public final class DaemonCalls {
     } catch (IllegalArgumentException e) {
       throw CallStatus.NOT_FOUND.withDescription(e.getMessage()).toRuntimeException();
     }
-    if (!"duckdb".equals(resource.kind())) {
-      throw CallStatus.INVALID_ARGUMENT.withDescription("bulk ingest goes into a duckdb resource; '"
-          + command.getCatalog() + "' is a " + resource.kind() + " resource").toRuntimeException();
-    }
-    String target = (command.hasSchema() ? quote(command.getSchema()) + "." : "") + quote(command.getTable());
-    if (command.hasTransactionId()) {
-      return transactions.use(command.getTransactionId().toStringUtf8(), held -> {
-        if (!held.resource().equals(command.getCatalog()) || held.readOnly()
-            || !(held.connection() instanceof DuckDBConnection connection)) {
-          throw CallStatus.INVALID_ARGUMENT.withDescription("bulk ingest joins a read-write transaction on its"
-              + " catalog; this one " + (held.readOnly() ? "is read-only" : "runs on '" + held.resource() + "'"))
-              .toRuntimeException();
-        }
-        return ingest(connection, command, target, stream, false);
-      });
-    }
-    List<AutoCloseable> opened = new ArrayList<>();
+    FlightStreamReader batches = new FlightStreamReader(stream, false);
     try {
-      DuckDBConnection connection = resource.get(DuckDBConnection.class, opened::add);
-      connection.setAutoCommit(false);
-      return ingest(connection, command, target, stream, true);
-    } finally {
-      List<AutoCloseable> lastFirst = new ArrayList<>(opened);
-      java.util.Collections.reverse(lastFirst);
-      AutoCloseables.close(lastFirst);
-    }
-  }
-
-  /**
-   * One statement reads the whole stream into {@code target}. On a connection of its own ({@code
-   * own}) it commits, or rolls back on failure; in a client's transaction that is the client's to do.
-   */
-  private long ingest(DuckDBConnection connection, CommandStatementIngest command, String target, FlightStream stream,
-      boolean own) throws Exception {
-    String sql = ingestStatement(command, target, exists(connection, command));
-    FlightStreamReader reader = new FlightStreamReader(stream, false);
-    String view = "kapu_ingest_" + UUID.randomUUID().toString().replace("-", "");
-    try (ArrowArrayStream arrow = ArrowArrayStream.allocateNew(allocator)) {
-      Data.exportArrayStream(allocator, reader, arrow);
-      connection.registerArrowStream(view, arrow);
-      try (Statement statement = connection.createStatement()) {
-        statement.execute(sql + " SELECT * FROM " + view);
-        if (own) {
-          connection.commit();
-        } else {
-          statement.execute("DROP VIEW " + view); // the transaction goes on; the stream it reads does not
-        }
-      } catch (SQLException e) {
-        if (own) {
-          connection.rollback();
-        }
-        ErrorCategory category = DatabaseErrors.categorize(e);
-        throw ErrorStatuses.of(category != null ? category : ErrorCategory.INVALID_STATEMENT,
-            "bulk ingest into " + target + " failed, nothing was written"
-                + (own ? "" : " (and DuckDB aborted the transaction: roll it back)") + ": " + ErrorStatuses.message(e), e);
+      if (command.hasTransactionId()) {
+        transactions.use(command.getTransactionId().toStringUtf8(), held -> {
+          if (!held.resource().equals(command.getCatalog()) || held.readOnly()) {
+            throw CallStatus.INVALID_ARGUMENT.withDescription("bulk ingest joins a read-write transaction on its"
+                + " catalog; this one " + (held.readOnly() ? "is read-only" : "runs on '" + held.resource() + "'"))
+                .toRuntimeException();
+          }
+          resource.ingest(command, batches, held.connection());
+          return null;
+        });
+      } else {
+        resource.ingest(command, batches, null);
       }
+    } catch (IllegalArgumentException e) { // the kind takes no such ingest
+      throw CallStatus.INVALID_ARGUMENT.withDescription("catalog '" + command.getCatalog() + "': " + e.getMessage())
+          .withCause(e).toRuntimeException();
     }
-    log.info("ingested {} rows into '{}'.{}", reader.rows(), command.getCatalog(), target);
-    return reader.rows();
-  }
-
-  /** The statement, up to its {@code SELECT}, that the table definition options call for. */
-  private static String ingestStatement(CommandStatementIngest command, String target, boolean exists) {
-    TableDefinitionOptions options = command.getTableDefinitionOptions();
-    if (command.getTemporary()) {
-      throw CallStatus.INVALID_ARGUMENT.withDescription("temporary tables are not supported: one lives"
-          + " only as long as its connection, and each Kapu statement runs on a connection of its own")
-          .toRuntimeException();
-    }
-    if (exists) {
-      return switch (options.getIfExists()) {
-        case TABLE_EXISTS_OPTION_APPEND -> "INSERT INTO " + target + " BY NAME";
-        case TABLE_EXISTS_OPTION_REPLACE -> "CREATE OR REPLACE TABLE " + target + " AS";
-        case TABLE_EXISTS_OPTION_FAIL -> throw CallStatus.ALREADY_EXISTS.withDescription("table " + target
-            + " exists (the ingest's if-exists option is fail)").toRuntimeException();
-        default -> throw CallStatus.INVALID_ARGUMENT.withDescription("table " + target + " exists and the"
-            + " ingest's if-exists option is unspecified: say fail, append or replace").toRuntimeException();
-      };
-    }
-    return switch (options.getIfNotExist()) {
-      case TABLE_NOT_EXIST_OPTION_CREATE -> "CREATE TABLE " + target + " AS";
-      case TABLE_NOT_EXIST_OPTION_FAIL -> throw CallStatus.NOT_FOUND.withDescription("no table " + target
-          + " (the ingest's if-not-exists option is fail)").toRuntimeException();
-      default -> throw CallStatus.INVALID_ARGUMENT.withDescription("no table " + target + " and the ingest's"
-          + " if-not-exists option is unspecified: say create or fail").toRuntimeException();
-    };
-  }
-
-  private static boolean exists(Connection connection, CommandStatementIngest command) throws SQLException {
-    try (PreparedStatement p = connection.prepareStatement("SELECT count(*) FROM information_schema.tables"
-        + " WHERE table_catalog = current_database() AND lower(table_schema) = lower(coalesce(?, current_schema()))"
-        + " AND lower(table_name) = lower(?)")) {
-      p.setString(1, command.hasSchema() ? command.getSchema() : null);
-      p.setString(2, command.getTable());
-      try (ResultSet rs = p.executeQuery()) {
-        return rs.next() && rs.getLong(1) > 0;
-      }
-    }
-  }
-
-  private static String quote(String identifier) {
-    if (identifier.isEmpty()) {
-      throw CallStatus.INVALID_ARGUMENT.withDescription("bulk ingest needs a table name").toRuntimeException();
-    }
-    return "\"" + identifier.replace("\"", "\"\"") + "\"";
+    log.info("ingested {} rows into '{}'.{}", batches.rows(), command.getCatalog(), command.getTable());
+    return batches.rows();
   }
 
   // ---- DoExchange ----------------------------------------------------------------------------

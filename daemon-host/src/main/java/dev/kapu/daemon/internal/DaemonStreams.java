@@ -17,7 +17,7 @@ import java.util.function.Consumer;
 import dev.kapu.flight.ClientCancellation;
 import dev.kapu.flight.Dictionaries;
 import dev.kapu.flight.Outbound;
-import dev.kapu.flight.internal.Hosts;
+import dev.kapu.flight.Hosts;
 import io.grpc.netty.NettyServerBuilder;
 import org.apache.arrow.flight.Action;
 import org.apache.arrow.flight.CallHeaders;

@@ -36,10 +36,7 @@ import org.apache.arrow.flight.sql.util.SqlInfoOptionsUtils;
  * Flight SQL server writes them: a {@link String}, {@link Boolean}, {@link Long}, {@link Integer}
  * (a bitmask of the spec's enum), {@code List<String>} or {@code Map<Integer, List<Integer>>}. A
  * question the driver cannot answer (it throws) is left out, and the server answers it as unknown.
- *
- * <p>DuckDB's JDBC driver claims identifiers are case-sensitive, while DuckDB matches them
- * case-insensitively (keeping unquoted ones as written, unless {@code preserve_identifier_case}
- * folds them): that answer comes from DuckDB's setting instead.
+ * A kind that knows better answers over these ({@link dev.kapu.daemon.spi.HostedResource#sqlInfo}).
  */
 public final class DatabaseSqlInfo {
   private final DatabaseMetaData meta;
@@ -52,7 +49,7 @@ public final class DatabaseSqlInfo {
   /** The answers of the database {@code connection} is connected to, by Flight SQL info code. */
   public static Map<Integer, Object> read(Connection connection) throws SQLException {
     DatabaseSqlInfo info = new DatabaseSqlInfo(connection.getMetaData());
-    info.readAll(connection);
+    info.readAll();
     return info.values;
   }
 
@@ -73,7 +70,7 @@ public final class DatabaseSqlInfo {
     }
   }
 
-  private void readAll(Connection connection) {
+  private void readAll() {
     put(FLIGHT_SQL_SERVER_READ_ONLY_VALUE, meta::isReadOnly);
     put(SQL_DDL_SCHEMA_VALUE, () -> meta.supportsSchemasInTableDefinitions() && !meta.isReadOnly());
     put(SQL_DDL_TABLE_VALUE, () -> !meta.isReadOnly());
@@ -165,38 +162,6 @@ public final class DatabaseSqlInfo {
     put(SQL_QUOTED_IDENTIFIER_CASE_VALUE, () -> (long) identifierCase(meta.storesUpperCaseQuotedIdentifiers(),
         meta.storesLowerCaseQuotedIdentifiers(), meta.storesMixedCaseQuotedIdentifiers(),
         meta.supportsMixedCaseQuotedIdentifiers()).getNumber());
-    put(SQL_IDENTIFIER_CASE_VALUE, () -> duckDbUnquotedCase(connection));
-    put(SQL_QUOTED_IDENTIFIER_CASE_VALUE, () -> duckDb()
-        ? (long) SqlSupportedCaseSensitivity.SQL_CASE_SENSITIVITY_CASE_INSENSITIVE.getNumber() : null);
-  }
-
-  private boolean duckDb() throws SQLException {
-    return "DuckDB".equals(meta.getDatabaseProductName());
-  }
-
-  /**
-   * DuckDB's case of unquoted identifiers, from its setting (which folds them or keeps them as
-   * written; it matches every identifier case-insensitively); null for another database.
-   */
-  private Long duckDbUnquotedCase(Connection connection) throws SQLException {
-    if (!duckDb()) {
-      return null;
-    }
-    try (PreparedStatement s = connection.prepareStatement("SELECT current_setting('preserve_identifier_case')");
-        ResultSet r = s.executeQuery()) {
-      r.next();
-      return (long) duckDbCase(r.getString(1)).getNumber();
-    }
-  }
-
-  /** DuckDB's {@code preserve_identifier_case}, a boolean before DuckDB 1.4 and a folding since. */
-  static SqlSupportedCaseSensitivity duckDbCase(String setting) {
-    return switch (setting.toLowerCase(Locale.ROOT)) {
-      case "preserve_case", "true" -> SqlSupportedCaseSensitivity.SQL_CASE_SENSITIVITY_CASE_INSENSITIVE;
-      case "lowercase", "false" -> SqlSupportedCaseSensitivity.SQL_CASE_SENSITIVITY_LOWERCASE;
-      case "uppercase" -> SqlSupportedCaseSensitivity.SQL_CASE_SENSITIVITY_UPPERCASE;
-      default -> SqlSupportedCaseSensitivity.SQL_CASE_SENSITIVITY_UNKNOWN;
-    };
   }
 
   /**

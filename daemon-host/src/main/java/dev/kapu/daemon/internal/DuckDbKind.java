@@ -20,16 +20,21 @@ import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.regex.Pattern;
 import org.apache.arrow.c.ArrowArrayStream;
 import org.apache.arrow.c.Data;
+import org.apache.arrow.flight.sql.impl.FlightSql.CommandStatementIngest;
 import org.apache.arrow.memory.BufferAllocator;
+import org.apache.arrow.util.AutoCloseables;
 import org.apache.arrow.vector.ipc.ArrowReader;
 import org.duckdb.DuckDBConnection;
 import org.duckdb.DuckDBResultSet;
+import org.duckdb.DuckDBResultSetMetaData;
+import org.duckdb.StatementReturnType;
 
 /**
  * {@code kind: duckdb}: an embedded DuckDB, in memory (no {@code path}) or in a file. Each task and
@@ -51,6 +56,25 @@ public final class DuckDbKind implements ResourceKind {
   @Override
   public String name() {
     return "duckdb";
+  }
+
+  @Override
+  public boolean sqlCatalog() {
+    return true;
+  }
+
+  @Override
+  public TableRole tableRole() {
+    return TableRole.QUERIES;
+  }
+
+  @Override
+  public String reopenedNote(ResourceSpec spec) {
+    String path = spec.option("path", "");
+    return path.isEmpty() || path.equals(":memory:")
+        ? "the in-memory database was lost and is being restarted empty"
+        : "the database is being reopened from its file with what was committed (this statement's"
+            + " changes were not)";
   }
 
   @Override
@@ -85,7 +109,7 @@ public final class DuckDbKind implements ResourceKind {
    * here with a message that says so (SQLSTATE 0A000, not supported), not with Arrow's internal
    * check somewhere down the stream.
    */
-  public static ArrowReader export(DuckDBResultSet result, BufferAllocator allocator, long batchRows)
+  private static ArrowReader export(DuckDBResultSet result, BufferAllocator allocator, long batchRows)
       throws SQLException {
     ArrowReader reader = (ArrowReader) result.arrowExportStream(allocator, batchRows);
     try {
@@ -111,7 +135,7 @@ public final class DuckDbKind implements ResourceKind {
    * stream on {@code connection}, for one statement to read; what it opens goes to {@code owned},
    * to be closed once the statement is done.
    */
-  public static void exposeTables(String sql, DuckDBConnection connection, ArrowTables tables,
+  private static void registerTables(String sql, DuckDBConnection connection, ArrowTables tables,
       BufferAllocator allocator, List<AutoCloseable> owned) {
     String lower = sql.toLowerCase(Locale.ROOT);
     for (String name : tables.names()) {
@@ -131,6 +155,7 @@ public final class DuckDbKind implements ResourceKind {
     private final BufferAllocator allocator;
     private final int batchRows;
     private final boolean streamResults;
+    private final DuckDbIngest ingest;
 
     DuckDb(DuckDBConnection root, ArrowTables tables, BufferAllocator allocator, int batchRows,
         boolean streamResults) {
@@ -139,6 +164,7 @@ public final class DuckDbKind implements ResourceKind {
       this.allocator = allocator;
       this.batchRows = batchRows;
       this.streamResults = streamResults;
+      this.ingest = new DuckDbIngest(allocator);
     }
 
     @Override
@@ -207,7 +233,7 @@ public final class DuckDbKind implements ResourceKind {
         if (readOnly) {
           requireOneSelect(connection, sql);
         }
-        exposeTables(sql, connection, tables, allocator, owned); // views of their own: before the read-only transaction
+        registerTables(sql, connection, tables, allocator, owned); // views of their own: before the read-only transaction
         if (readOnly) {
           owned.add(beginReadOnly(connection));
         }
@@ -247,7 +273,7 @@ public final class DuckDbKind implements ResourceKind {
               requireOneSelect(connection, sql);
               if (!begun[0]) {
                 List<AutoCloseable> exposed = new ArrayList<>();
-                exposeTables(sql, connection, tables, allocator, exposed);
+                registerTables(sql, connection, tables, allocator, exposed);
                 exposed.forEach(scope::closeAtEnd);
                 scope.closeAtEnd(beginReadOnly(connection)); // closed first: rolled back, then the rest
                 begun[0] = true;
@@ -268,6 +294,58 @@ public final class DuckDbKind implements ResourceKind {
               throw e.getCause();
             }
           });
+    }
+
+    /** A read-only connection ({@link #readOnlyConnection}) exposes the tables itself. */
+    @Override
+    public AutoCloseable exposeTables(Connection connection, String sql) throws Exception {
+      List<AutoCloseable> exposed = new ArrayList<>();
+      if (connection instanceof DuckDBConnection duck) {
+        registerTables(sql, duck, tables, allocator, exposed);
+      }
+      return () -> AutoCloseables.close(exposed);
+    }
+
+    @Override
+    public boolean returnsRows(PreparedStatement statement) throws SQLException {
+      return statement.getMetaData() instanceof DuckDBResultSetMetaData meta
+          ? meta.getReturnType() == StatementReturnType.QUERY_RESULT
+          : HostedResource.super.returnsRows(statement);
+    }
+
+    /** Asking DuckDB's parser fails on nothing, so it leaves a transaction as it was. */
+    @Override
+    public boolean isOneSelect(Connection connection, String sql) throws SQLException {
+      return DuckDbKind.isOneSelect(connection, sql);
+    }
+
+    @Override
+    public ArrowReader arrowResult(ResultSet result, BufferAllocator allocator, long batchRows) throws SQLException {
+      return result instanceof DuckDBResultSet duck ? export(duck, allocator, batchRows) : null;
+    }
+
+    @Override
+    public void ingest(CommandStatementIngest command, ArrowReader batches, Connection transaction) throws Exception {
+      if (transaction instanceof DuckDBConnection joined) {
+        ingest.ingest(joined, command, batches, false);
+        return;
+      } else if (transaction != null) { // a read-only transaction's connection
+        throw new IllegalArgumentException("bulk ingest joins a read-write transaction");
+      }
+      try (DuckDBConnection connection = root.duplicate()) {
+        connection.setAutoCommit(false);
+        ingest.ingest(connection, command, batches, true);
+      }
+    }
+
+    @Override
+    public boolean tableSchemasByQuery() {
+      return true; // DuckDB streams its own Arrow types (ENUMs as dictionaries, unions), which only a query shows
+    }
+
+    @Override
+    public Map<Integer, Object> sqlInfo(Connection connection) throws SQLException {
+      return DuckDbSqlInfo.read(connection);
     }
 
     @Override
@@ -302,7 +380,7 @@ public final class DuckDbKind implements ResourceKind {
    * Whether DuckDB's parser reads {@code sql} as one SELECT. Asking fails on nothing, so it leaves
    * a transaction as it was (a failed statement would abort it).
    */
-  public static boolean isOneSelect(Connection connection, String sql) throws SQLException {
+  private static boolean isOneSelect(Connection connection, String sql) throws SQLException {
     Parsed parsed = parse(connection, sql);
     return !parsed.error() && parsed.statements() == 1;
   }

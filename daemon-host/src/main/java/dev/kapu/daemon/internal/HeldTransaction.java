@@ -1,5 +1,6 @@
 package dev.kapu.daemon.internal;
 
+import dev.kapu.daemon.spi.HostedResource;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -14,7 +15,6 @@ import java.util.List;
 import java.util.UUID;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.vector.ipc.ArrowReader;
-import org.duckdb.DuckDBResultSet;
 
 /**
  * One transaction a daemon holds open: a connection of its own, used by one statement at a time
@@ -27,6 +27,7 @@ public final class HeldTransaction {
 
   private final String id;
   private final String resource;
+  private final HostedResource hosted;
   private final boolean readOnly;
   private final Connection connection;
   /** Released at the end, last first: the connection, and for a read-only one what rolls it back. */
@@ -37,10 +38,11 @@ public final class HeldTransaction {
 
   private record Mark(String id, String name, Savepoint savepoint) {}
 
-  HeldTransaction(String id, String resource, boolean readOnly, Connection connection, List<AutoCloseable> scope,
-      long resultLimitBytes) {
+  HeldTransaction(String id, String resource, HostedResource hosted, boolean readOnly, Connection connection,
+      List<AutoCloseable> scope, long resultLimitBytes) {
     this.id = id;
     this.resource = resource;
+    this.hosted = hosted;
     this.readOnly = readOnly;
     this.connection = connection;
     this.scope = scope;
@@ -54,6 +56,11 @@ public final class HeldTransaction {
   /** The hosted resource it runs on. */
   public String resource() {
     return resource;
+  }
+
+  /** That resource, for what only its kind knows about the statements run here. */
+  public HostedResource hosted() {
+    return hosted;
   }
 
   public boolean readOnly() {
@@ -73,12 +80,16 @@ public final class HeldTransaction {
     try (PreparedStatement statement = connection.prepareStatement(sql)) {
       bind(statement, parameters);
       try (ResultSet result = statement.executeQuery();
-          ArrowReader reader = result instanceof DuckDBResultSet duck
-              ? (ArrowReader) duck.arrowExportStream(allocator, BATCH_ROWS)
-              : ResultSetArrowReader.of(result, allocator, BATCH_ROWS)) {
+          ArrowReader reader = arrow(result, allocator)) {
         return MaterializedReader.readWhole(reader, allocator, resultLimitBytes);
       }
     }
+  }
+
+  /** The result in the kind's own Arrow types, or else converted by its JDBC types. */
+  private ArrowReader arrow(ResultSet result, BufferAllocator allocator) throws Exception {
+    ArrowReader own = hosted.arrowResult(result, allocator, BATCH_ROWS);
+    return own != null ? own : ResultSetArrowReader.of(result, allocator, BATCH_ROWS);
   }
 
   /** Runs a statement that changes data or schema; the number of rows changed. */

@@ -47,6 +47,11 @@ public final class JdbcKind implements ResourceKind {
   }
 
   @Override
+  public boolean sqlCatalog() {
+    return true;
+  }
+
+  @Override
   public HostedResource open(ResourceSpec spec, ResourceEnvironment environment) throws Exception {
     int fetchSize = JdbcPools.nonNegative(spec, "fetchSize", 10_000);
     int batchRows = JdbcPools.positive(spec, "batchRows", 65_536);

@@ -135,7 +135,7 @@ public final class OpenTransactions implements AutoCloseable {
         connection.setAutoCommit(false);
       }
       isolate(connection, resource, isolation);
-      HeldTransaction held = new HeldTransaction(id, resource, readOnly, connection, scope, resultLimitBytes);
+      HeldTransaction held = new HeldTransaction(id, resource, hosted, readOnly, connection, scope, resultLimitBytes);
       open.put(id, new Open(held, idle.toNanos()));
       if (announced.compareAndSet(false, true)) {
         announce.run();

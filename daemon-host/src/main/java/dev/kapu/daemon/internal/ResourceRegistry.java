@@ -20,12 +20,18 @@ public final class ResourceRegistry implements AutoCloseable {
 
   private final Map<String, HostedResource> open = new LinkedHashMap<>();
 
-  /** Opens every spec, in order; if one fails, those already open are closed and the error names it. */
-  public static ResourceRegistry open(List<ResourceSpec> specs, ResourceEnvironment environment) {
+  /** The resource kinds on this classpath, by name (the first listed wins a name). */
+  public static Map<String, ResourceKind> installedKinds() {
     Map<String, ResourceKind> kinds = new LinkedHashMap<>();
     for (ResourceKind kind : ServiceLoader.load(ResourceKind.class)) {
       kinds.putIfAbsent(kind.name(), kind);
     }
+    return Collections.unmodifiableMap(kinds);
+  }
+
+  /** Opens every spec, in order; if one fails, those already open are closed and the error names it. */
+  public static ResourceRegistry open(List<ResourceSpec> specs, ResourceEnvironment environment) {
+    Map<String, ResourceKind> kinds = installedKinds();
     ResourceRegistry registry = new ResourceRegistry();
     for (ResourceSpec spec : specs) {
       ResourceKind kind = kinds.get(spec.kind());

@@ -26,14 +26,6 @@ class DatabaseSqlInfoTest {
   }
 
   @Test
-  void duckDbsFoldingSetting() {
-    assertThat(DatabaseSqlInfo.duckDbCase("preserve_case")).isEqualTo(SqlSupportedCaseSensitivity.SQL_CASE_SENSITIVITY_CASE_INSENSITIVE);
-    assertThat(DatabaseSqlInfo.duckDbCase("lowercase")).isEqualTo(SqlSupportedCaseSensitivity.SQL_CASE_SENSITIVITY_LOWERCASE);
-    assertThat(DatabaseSqlInfo.duckDbCase("true")).isEqualTo(SqlSupportedCaseSensitivity.SQL_CASE_SENSITIVITY_CASE_INSENSITIVE);
-    assertThat(DatabaseSqlInfo.duckDbCase("something new")).isEqualTo(SqlSupportedCaseSensitivity.SQL_CASE_SENSITIVITY_UNKNOWN);
-  }
-
-  @Test
   void isolationLevelsAreFlightSqlsNumbersNotJdbcs() {
     assertThat(DatabaseSqlInfo.isolation(Connection.TRANSACTION_READ_COMMITTED))
         .isEqualTo(SqlTransactionIsolationLevel.SQL_TRANSACTION_READ_COMMITTED);

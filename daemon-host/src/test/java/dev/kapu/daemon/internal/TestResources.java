@@ -11,10 +11,10 @@ import org.apache.arrow.memory.RootAllocator;
 import org.apache.arrow.util.AutoCloseables;
 
 /** A daemon's side of the resource SPI, small enough for tests of resource kinds. */
-final class TestResources {
+public final class TestResources {
   private TestResources() {}
 
-  static final class Environment implements ResourceEnvironment, AutoCloseable {
+  public static final class Environment implements ResourceEnvironment, AutoCloseable {
     private final RootAllocator allocator = new RootAllocator();
     private final TableStore tables = new TableStore(allocator, Long.MAX_VALUE, names -> {});
 
@@ -44,7 +44,7 @@ final class TestResources {
   static final TaskScope SCOPE = new Scope();
 
   /** One task's lifetime. */
-  static final class Scope implements TaskScope, AutoCloseable {
+  public static final class Scope implements TaskScope, AutoCloseable {
     private final List<AutoCloseable> resources = Collections.synchronizedList(new ArrayList<>());
 
     @Override

@@ -12,6 +12,7 @@ import dev.kapu.api.KapuConfig;
 import dev.kapu.api.ResourceSpec;
 import dev.kapu.flight.AccessControl;
 import dev.kapu.api.Endpoint;
+import dev.kapu.daemon.ResourceKinds;
 import dev.kapu.flight.KapuServer;
 import dev.kapu.flight.ResultStreams;
 import dev.kapu.flight.plain.KapuFlightProducer;
@@ -25,7 +26,6 @@ import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.stream.Collectors;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -181,14 +181,11 @@ final class ServeCommand implements Callable<Integer> {
     }
     CallHeaderAuthenticator authenticator = FlightSqlAuth.users(passwords);
     List<String> catalogs = resources.stream().map(ResourceSpec::name).toList();
-    List<String> sqlCatalogs = resources.stream()
-        .filter(r -> Set.of("duckdb", "jdbc").contains(r.kind()))
-        .map(ResourceSpec::name)
-        .toList();
+    List<String> sqlCatalogs = ResourceKinds.sqlCatalogs(resources);
     KapuFlightSqlProducer.Delivery delivery = relay || tls
         ? KapuFlightSqlProducer.Delivery.RELAY
         : KapuFlightSqlProducer.Delivery.DIRECT;
-    String uploads = uploadResource(resources);
+    String uploads = ResourceKinds.uploadResource(resources);
     KapuSqlBackend.TransactionSettings transactions;
     try {
       transactions = new KapuSqlBackend.TransactionSettings(Duration.ofSeconds(transactionIdleSeconds),
@@ -201,7 +198,7 @@ final class ServeCommand implements Callable<Integer> {
         new KapuFlightBackend(session, catalogs, uploads),
         access,
         new KapuFlightSqlProducer(new KapuSqlBackend(session, catalogs, sqlCatalogs,
-            ResourceLoss.of(resources, controller == null), transactions), access, session.allocator(),
+            ResourceLoss.of(resources, controller == null, ResourceKinds::reopenedNote), transactions), access, session.allocator(),
             version(), delivery),
         new ResultStreams(session.allocator(), session.endpoint().token()),
         session.allocator());
@@ -305,21 +302,6 @@ final class ServeCommand implements Callable<Integer> {
    */
   static final String JDBC_JVM_HINT = "(the JDBC driver needs the JVM option --add-opens=java.base/java.nio=ALL-UNNAMED"
       + " on JDK 17+: java --add-opens=... -cp ..., or in DBeaver's dbeaver.ini after -vmargs)";
-
-  /**
-   * The resource uploaded tables go with: a pinned arrow or duckdb resource (so that the DuckDB
-   * Flight SQL serves sees them), else any duckdb one; null (any daemon) without.
-   */
-  private static String uploadResource(List<ResourceSpec> resources) {
-    for (String kind : List.of("arrow", "duckdb")) {
-      for (ResourceSpec r : resources) {
-        if (r.kind().equals(kind) && r.placement() == ResourceSpec.Placement.PINNED) {
-          return r.name();
-        }
-      }
-    }
-    return resources.stream().filter(r -> r.kind().equals("duckdb")).map(ResourceSpec::name).findFirst().orElse(null);
-  }
 
   private static String encode(String s) {
     return URLEncoder.encode(s, StandardCharsets.UTF_8);

@@ -1,4 +1,4 @@
-package dev.kapu.flight.internal;
+package dev.kapu.flight;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

@@ -1,4 +1,4 @@
-package dev.kapu.flight.internal;
+package dev.kapu.flight;
 
 import java.io.IOException;
 import java.net.DatagramSocket;
