@@ -40,7 +40,9 @@ class ServeSupervisionTest {
 
       long killedAt = System.nanoTime();
       Faults.sigkill(host.pid());
-      // No waiting here: the statement waits for the replacement by itself.
+      // Once the server knows the daemon died, the statement waits for the replacement by itself.
+      // (Sent before that, it may reach the dead daemon and fail as lost, saying to run it again.)
+      Faults.await("the death noticed", () -> serve.printedLineWith("daemon local-1 died after"));
       try (ResultSet rs = s.executeQuery("SELECT count(*), sum(i) FROM kept")) {
         System.out.printf("first statement after SIGKILL answered in %d ms%n", Faults.millisSince(killedAt));
         assertThat(rs.next()).isTrue();
