@@ -4,7 +4,7 @@ import dev.kapu.api.MapFunction;
 import dev.kapu.api.Task;
 import dev.kapu.api.TaskContext;
 
-import dev.kapu.api.builtin.CurrentTask;
+import dev.kapu.api.CurrentTask;
 import dev.kapu.daemon.internal.DatabaseErrors;
 import dev.kapu.flight.TaskOutcome;
 import dev.kapu.flight.WorkerConnection;

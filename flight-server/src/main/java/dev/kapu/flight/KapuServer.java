@@ -3,10 +3,6 @@ package dev.kapu.flight;
 import dev.kapu.api.Endpoint;
 
 import com.google.common.util.concurrent.MoreExecutors;
-import dev.kapu.flight.internal.Dispatcher;
-import dev.kapu.flight.internal.ParkedStreams;
-import dev.kapu.flight.internal.TaskService;
-import dev.kapu.flight.internal.Wire;
 import io.grpc.BindableService;
 import io.grpc.Metadata;
 import io.grpc.ServerCall;

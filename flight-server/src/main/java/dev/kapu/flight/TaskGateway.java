@@ -44,7 +44,7 @@ public interface TaskGateway extends AutoCloseable {
    * Liveness#keepAliveTimeout()}).
    */
   static TaskGateway connect(Endpoint endpoint, Liveness liveness) {
-    return dev.kapu.flight.internal.RemoteGateway.connect(endpoint, liveness);
+    return RemoteGateway.connect(endpoint, liveness);
   }
 
   @Override

@@ -3,8 +3,6 @@ package dev.kapu.flight;
 import dev.kapu.api.Endpoint;
 
 import com.google.protobuf.ByteString;
-import dev.kapu.flight.internal.Channels;
-import dev.kapu.flight.internal.Wire;
 import dev.kapu.flight.internal.wire.Draining;
 import dev.kapu.flight.internal.wire.FromWorker;
 import dev.kapu.flight.internal.wire.Heartbeat;

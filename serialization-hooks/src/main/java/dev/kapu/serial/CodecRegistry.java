@@ -1,7 +1,5 @@
 package dev.kapu.serial;
 
-import dev.kapu.serial.internal.BuiltinCodecs;
-import dev.kapu.serial.internal.JavaSerializationCodec;
 import java.io.DataInput;
 import java.io.DataOutput;
 import java.io.IOException;

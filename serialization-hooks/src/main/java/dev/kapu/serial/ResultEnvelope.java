@@ -1,6 +1,5 @@
 package dev.kapu.serial;
 
-import dev.kapu.serial.internal.ChunkedOutput;
 import java.io.ByteArrayInputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;

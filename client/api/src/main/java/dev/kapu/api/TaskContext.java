@@ -56,7 +56,7 @@ public interface TaskContext {
 
   /** The context of the task running on this thread. */
   static TaskContext current() {
-    TaskContext ctx = dev.kapu.api.builtin.CurrentTask.get();
+    TaskContext ctx = CurrentTask.get();
     if (ctx == null) {
       throw new IllegalStateException("no Kapu task is running on this thread");
     }

@@ -1,9 +1,6 @@
-package dev.kapu.flight.internal;
+package dev.kapu.flight;
 
 import com.google.protobuf.ByteString;
-import dev.kapu.flight.OutcomeListener;
-import dev.kapu.flight.TaskHandle;
-import dev.kapu.flight.TaskRequest;
 import dev.kapu.flight.internal.wire.Assignment;
 import java.util.LinkedHashSet;
 import java.util.List;

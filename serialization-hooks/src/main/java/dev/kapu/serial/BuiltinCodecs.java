@@ -1,6 +1,5 @@
-package dev.kapu.serial.internal;
+package dev.kapu.serial;
 
-import dev.kapu.serial.Codec;
 import java.io.DataInput;
 import java.io.DataOutput;
 import java.io.IOException;
@@ -8,7 +7,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.List;
 
 /** Codecs for the JDK's value types; compact, and no Java serialization involved. */
-public final class BuiltinCodecs {
+final class BuiltinCodecs {
   private BuiltinCodecs() {}
 
   private interface Writer<T> {

@@ -1,6 +1,5 @@
-package dev.kapu.flight.internal;
+package dev.kapu.flight;
 
-import dev.kapu.flight.TaskOutcome;
 import dev.kapu.flight.internal.wire.ToWorker;
 import java.util.ArrayList;
 import java.util.List;

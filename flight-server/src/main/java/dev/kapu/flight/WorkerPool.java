@@ -1,7 +1,5 @@
-package dev.kapu.flight.internal;
+package dev.kapu.flight;
 
-import dev.kapu.flight.ClusterStatus;
-import dev.kapu.flight.TaskOutcome;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Iterator;

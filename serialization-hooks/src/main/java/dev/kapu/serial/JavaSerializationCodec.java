@@ -1,8 +1,5 @@
-package dev.kapu.serial.internal;
+package dev.kapu.serial;
 
-import dev.kapu.serial.Codec;
-import dev.kapu.serial.CodecException;
-import dev.kapu.serial.SerialFilter;
 import java.io.DataInput;
 import java.io.DataOutput;
 import java.io.IOException;
@@ -20,7 +17,7 @@ import java.util.Arrays;
  * Java serialization, read back only through the {@link SerialFilter} allow-list. Code (lambdas)
  * always travels this way; other values only when no codec fits.
  */
-public final class JavaSerializationCodec implements Codec<Object> {
+final class JavaSerializationCodec implements Codec<Object> {
   public static final String ID = "kapu.java";
 
   private final SerialFilter filter;

@@ -1,4 +1,4 @@
-package dev.kapu.flight.internal;
+package dev.kapu.flight;
 
 import io.grpc.stub.ClientCallStreamObserver;
 import java.util.ArrayDeque;

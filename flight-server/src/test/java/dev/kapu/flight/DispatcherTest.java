@@ -1,10 +1,8 @@
-package dev.kapu.flight.internal;
+package dev.kapu.flight;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.protobuf.ByteString;
-import dev.kapu.flight.TaskOutcome;
-import dev.kapu.flight.TaskRequest;
 import dev.kapu.flight.internal.wire.OutcomeKind;
 import dev.kapu.flight.internal.wire.TaskDone;
 import dev.kapu.flight.internal.wire.ToWorker;

@@ -1,10 +1,8 @@
-package dev.kapu.flight.internal;
+package dev.kapu.flight;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.kapu.flight.Liveness;
-import dev.kapu.flight.TaskRequest;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;

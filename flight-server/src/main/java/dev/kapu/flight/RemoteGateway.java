@@ -1,15 +1,7 @@
-package dev.kapu.flight.internal;
+package dev.kapu.flight;
 
-import dev.kapu.flight.Outbound;
 import com.google.protobuf.ByteString;
-import dev.kapu.flight.ClusterStatus;
 import dev.kapu.api.Endpoint;
-import dev.kapu.flight.Liveness;
-import dev.kapu.flight.OutcomeListener;
-import dev.kapu.flight.TaskGateway;
-import dev.kapu.flight.TaskHandle;
-import dev.kapu.flight.TaskOutcome;
-import dev.kapu.flight.TaskRequest;
 import dev.kapu.flight.internal.wire.Cancel;
 import dev.kapu.flight.internal.wire.DaemonState;
 import dev.kapu.flight.internal.wire.Departure;
@@ -52,7 +44,7 @@ import org.apache.arrow.vector.ipc.ArrowReader;
  * dispatcher that stops answering (frozen, cut off) is given up within the {@link Liveness}
  * keepalive time and timeout, and every open task completes CONNECTION_LOST.
  */
-public final class RemoteGateway implements TaskGateway {
+final class RemoteGateway implements TaskGateway {
   private final Endpoint endpoint;
   private final ManagedChannel channel;
   /** The task stream, written only while gRPC says it is ready. */

@@ -1,9 +1,5 @@
-package dev.kapu.flight.internal;
+package dev.kapu.flight;
 
-import dev.kapu.flight.ClusterStatus;
-import dev.kapu.flight.TaskHandle;
-import dev.kapu.flight.TaskOutcome;
-import dev.kapu.flight.TaskRequest;
 import dev.kapu.flight.internal.wire.DaemonState;
 import dev.kapu.flight.internal.wire.Departure;
 import dev.kapu.flight.internal.wire.FromClient;
@@ -41,7 +37,7 @@ import org.slf4j.LoggerFactory;
  * a task stream (a daemon's or a client's), authenticated by token and served by the dispatcher;
  * every other call goes to the Flight producer unchanged.
  */
-public final class TaskService {
+final class TaskService {
   private static final Logger log = LoggerFactory.getLogger(TaskService.class);
 
   private static final MethodDescriptor.Marshaller<FlightData> FLIGHT_DATA =

@@ -1,6 +1,5 @@
-package dev.kapu.flight.internal;
+package dev.kapu.flight;
 
-import dev.kapu.flight.TaskRequest;
 import java.util.concurrent.TimeUnit;
 
 /**

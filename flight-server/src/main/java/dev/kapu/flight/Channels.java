@@ -1,4 +1,4 @@
-package dev.kapu.flight.internal;
+package dev.kapu.flight;
 
 import com.google.common.util.concurrent.MoreExecutors;
 import dev.kapu.api.Endpoint;
@@ -15,7 +15,7 @@ import java.util.concurrent.TimeUnit;
 import org.apache.arrow.flight.impl.FlightServiceGrpc;
 
 /** Opens gRPC channels to a dispatcher and the Flight stub that speaks a Kapu role on them. */
-public final class Channels {
+final class Channels {
   private Channels() {}
 
   /**

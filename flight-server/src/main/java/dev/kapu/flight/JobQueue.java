@@ -1,6 +1,5 @@
-package dev.kapu.flight.internal;
+package dev.kapu.flight;
 
-import dev.kapu.flight.TaskOutcome;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Collection;

@@ -1,8 +1,5 @@
-package dev.kapu.flight.internal;
+package dev.kapu.flight;
 
-import dev.kapu.flight.DaemonLossListener;
-import dev.kapu.flight.Liveness;
-import dev.kapu.flight.TaskOutcome;
 import dev.kapu.flight.internal.wire.Heartbeat;
 import dev.kapu.flight.internal.wire.Leave;
 import dev.kapu.flight.internal.wire.ToWorker;

@@ -1,10 +1,9 @@
-package dev.kapu.flight.internal;
+package dev.kapu.flight;
 
 import com.google.protobuf.ByteString;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.MessageLite;
 import com.google.protobuf.Parser;
-import dev.kapu.flight.TaskOutcome;
 import dev.kapu.flight.internal.wire.OutcomeKind;
 import io.grpc.Metadata;
 import io.grpc.Status;
@@ -13,7 +12,7 @@ import java.security.MessageDigest;
 import org.apache.arrow.flight.impl.Flight.FlightData;
 
 /** Kapu's control messages inside Flight's FlightData, and the headers of a Kapu stream. */
-public final class Wire {
+final class Wire {
   private Wire() {}
 
   /** Which side of the task protocol a DoExchange stream speaks; absent on plain Flight calls. */

@@ -1,4 +1,4 @@
-package dev.kapu.flight.internal;
+package dev.kapu.flight;
 
 import java.time.Duration;
 import java.util.Collection;

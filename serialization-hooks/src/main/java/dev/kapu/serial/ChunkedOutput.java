@@ -1,6 +1,5 @@
-package dev.kapu.serial.internal;
+package dev.kapu.serial;
 
-import dev.kapu.serial.EncodedBytes;
 import java.io.OutputStream;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -12,7 +11,7 @@ import java.util.List;
  * size. The first chunk starts small and grows (most envelopes are tiny); later chunks are full
  * size. Not thread-safe.
  */
-public final class ChunkedOutput extends OutputStream {
+final class ChunkedOutput extends OutputStream {
   /**
    * The size of every chunk but the last: just under 4 MiB, so that with its array header a chunk
    * fills whole G1 regions (a 4 MiB array would take a third region and waste a third of the heap).

@@ -1,6 +1,5 @@
-package dev.kapu.flight.internal;
+package dev.kapu.flight;
 
-import dev.kapu.flight.ClusterStatus;
 import dev.kapu.flight.internal.wire.Cancel;
 import dev.kapu.flight.internal.wire.ToWorker;
 import dev.kapu.flight.internal.wire.WorkerHello;

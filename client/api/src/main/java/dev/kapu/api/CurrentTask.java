@@ -1,6 +1,4 @@
-package dev.kapu.api.builtin;
-
-import dev.kapu.api.TaskContext;
+package dev.kapu.api;
 
 /** Which task runs on this thread: the daemon runtime binds it, {@link TaskContext#current} reads it. */
 public final class CurrentTask {

@@ -1,6 +1,5 @@
-package dev.kapu.flight.internal;
+package dev.kapu.flight;
 
-import dev.kapu.flight.Outbound;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -38,7 +37,7 @@ import org.slf4j.LoggerFactory;
  * <p>A stream is freed once fetched, when its task ends (whichever way), or, if no submitted task
  * claimed it, after the expiry.
  */
-public final class ParkedStreams implements AutoCloseable {
+final class ParkedStreams implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(ParkedStreams.class);
   /** The first element of a {@code DoPut} descriptor's path; the second is the ticket. */
   public static final String PUT_PATH = "kapu-parked";

@@ -1,14 +1,6 @@
-package dev.kapu.flight.internal;
+package dev.kapu.flight;
 
-import dev.kapu.flight.ClusterStatus;
-import dev.kapu.flight.DaemonLossListener;
-import dev.kapu.flight.Liveness;
-import dev.kapu.flight.OutcomeListener;
-import dev.kapu.flight.TaskGateway;
-import dev.kapu.flight.TaskHandle;
-import dev.kapu.flight.TaskOutcome;
-import dev.kapu.flight.TaskRequest;
-import dev.kapu.flight.internal.Job.State;
+import dev.kapu.flight.Job.State;
 import dev.kapu.flight.internal.wire.DrainAccepted;
 import dev.kapu.flight.internal.wire.TaskDone;
 import dev.kapu.flight.internal.wire.ToWorker;
@@ -39,7 +31,7 @@ import org.slf4j.LoggerFactory;
  * the {@link LivenessSweep}: heartbeats to daemons, daemons silent for the {@link Liveness} bound
  * declared lost, timed tasks whose daemon has not reported by their deadline completed.
  */
-public final class Dispatcher implements TaskGateway {
+final class Dispatcher implements TaskGateway {
   private static final Logger log = LoggerFactory.getLogger(Dispatcher.class);
 
   private final Object lock = new Object();

@@ -1,0 +1,108 @@
+package dev.kapu.flight.plain;
+
+import static dev.kapu.flight.sql.KapuFlightSqlProducer.status;
+
+import dev.kapu.flight.ResultStreams;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import org.apache.arrow.flight.CallStatus;
+import org.apache.arrow.flight.FlightClient;
+import org.apache.arrow.flight.FlightClient.ClientStreamListener;
+import org.apache.arrow.flight.FlightDescriptor;
+import org.apache.arrow.flight.FlightProducer.StreamListener;
+import org.apache.arrow.flight.FlightStream;
+import org.apache.arrow.flight.PutResult;
+import org.apache.arrow.memory.ArrowBuf;
+import org.apache.arrow.memory.BufferAllocator;
+import org.apache.arrow.vector.VectorSchemaRoot;
+
+/**
+ * A DoPut passed on to a daemon: the client's batches go on as they arrive (nothing is held here),
+ * and the daemon's answer comes back. If the client's stream fails or is cut, the daemon's is
+ * cancelled, so it keeps nothing.
+ */
+final class PutRelay {
+  private final ResultStreams daemons;
+  private final BufferAllocator allocator;
+
+  PutRelay(ResultStreams daemons, BufferAllocator allocator) {
+    this.daemons = daemons;
+    this.allocator = allocator;
+  }
+
+  void relay(FlightBackend.Daemon target, FlightDescriptor descriptor, FlightStream stream,
+      StreamListener<PutResult> ack) {
+    VectorSchemaRoot root = stream.getRoot(); // waits for the client's schema
+    Answers answers = new Answers();
+    FlightClient client = daemons.client(target.location());
+    ClientStreamListener put = client.startPut(descriptor, root, answers, daemons.token());
+    try {
+      while (!answers.done && stream.next()) {
+        put.putNext();
+      }
+    } catch (RuntimeException cut) {
+      put.error(CallStatus.CANCELLED.withDescription("the client's upload stream failed: " + cut.getMessage())
+          .toRuntimeException());
+      throw cut;
+    }
+    put.completed();
+    put.getResult(); // the daemon's error, if it refused or failed
+    for (byte[] metadata : answers.metadata) {
+      try (ArrowBuf buffer = allocator.buffer(metadata.length)) {
+        buffer.writeBytes(metadata);
+        ack.onNext(PutResult.metadata(buffer));
+      }
+    }
+    ack.onCompleted();
+  }
+
+  /** What the daemon answers a DoPut with; once done, the relay stops sending. */
+  private static final class Answers implements FlightClient.PutListener {
+    final List<byte[]> metadata = new ArrayList<>();
+    final CompletableFuture<Void> result = new CompletableFuture<>();
+    volatile boolean done;
+
+    @Override
+    public void onNext(PutResult value) {
+      ArrowBuf buffer = value.getApplicationMetadata();
+      if (buffer != null) {
+        byte[] bytes = new byte[(int) buffer.readableBytes()];
+        buffer.getBytes(buffer.readerIndex(), bytes);
+        synchronized (metadata) {
+          metadata.add(bytes);
+        }
+      }
+    }
+
+    @Override
+    public void onError(Throwable t) {
+      done = true;
+      result.completeExceptionally(t);
+    }
+
+    @Override
+    public void onCompleted() {
+      done = true;
+      result.complete(null);
+    }
+
+    @Override
+    public void getResult() {
+      try {
+        result.get();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw CallStatus.CANCELLED.withDescription("interrupted").toRuntimeException();
+      } catch (ExecutionException e) {
+        throw status(e.getCause());
+      }
+    }
+
+    @Override
+    public boolean isCancelled() {
+      return done;
+    }
+  }
+}
