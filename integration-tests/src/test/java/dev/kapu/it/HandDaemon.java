@@ -1,6 +1,7 @@
 package dev.kapu.it;
 
 import dev.kapu.client.LocalKapu;
+import dev.kapu.client.launch.WorkerCommand;
 import dev.kapu.daemon.DaemonCommand;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -59,8 +60,9 @@ final class HandDaemon implements AutoCloseable {
       Files.writeString(classpath, "-cp \"" + cp + "\"\n", StandardCharsets.UTF_8);
     }
     List<String> command = new ArrayList<>(prefix);
-    command.addAll(List.of(java, "--add-opens=java.base/java.nio=ALL-UNNAMED",
-        "@" + classpath, DaemonCommand.class.getName(),
+    command.add(java);
+    command.addAll(WorkerCommand.JVM_FLAGS);
+    command.addAll(List.of("@" + classpath, DaemonCommand.class.getName(),
         "--url", url, "--token-file", token.toString(), "--id", id));
     command.addAll(List.of(options));
     Path log = dir.resolve("daemon-" + id + ".log");

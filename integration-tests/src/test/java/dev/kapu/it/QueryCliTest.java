@@ -3,6 +3,7 @@ package dev.kapu.it;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.kapu.client.launch.WorkerCommand;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -64,12 +65,11 @@ class QueryCliTest {
 
   /** {@code kapu query ARGS} in a JVM of its own, with KAPU_PASSWORD set (unless null). */
   static Run query(String password, String... args) throws Exception {
-    List<String> command = new ArrayList<>(List.of(
-        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "--add-opens=java.base/java.nio=ALL-UNNAMED",
-        "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn",
-        "-cp", System.getProperty("java.class.path"),
-        "dev.kapu.client.cli.KapuCli", "query"));
+    List<String> command = new ArrayList<>();
+    command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    command.addAll(WorkerCommand.JVM_FLAGS);
+    command.addAll(List.of("-Dorg.slf4j.simpleLogger.defaultLogLevel=warn",
+        "-cp", System.getProperty("java.class.path"), "dev.kapu.client.cli.KapuCli", "query"));
     command.addAll(List.of(args));
     ProcessBuilder builder = new ProcessBuilder(command);
     builder.environment().remove("KAPU_PASSWORD");
@@ -318,10 +318,12 @@ class QueryCliTest {
   @Test
   void binaryFormatsAreNotWrittenToATerminal() throws Exception {
     // script(1) runs the command on a pseudo-terminal, as a person at a terminal would
-    String command = String.join(" ", List.of(
-        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "--add-opens=java.base/java.nio=ALL-UNNAMED", "-cp", "\"$KAPU_TEST_CP\"",
-        "dev.kapu.client.cli.KapuCli", "query", "--format", "parquet", "'SELECT 1'"));
+    List<String> words = new ArrayList<>();
+    words.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    words.addAll(WorkerCommand.JVM_FLAGS); // no character in them the shell reads
+    words.addAll(List.of("-cp", "\"$KAPU_TEST_CP\"", "dev.kapu.client.cli.KapuCli", "query", "--format", "parquet",
+        "'SELECT 1'"));
+    String command = String.join(" ", words);
     ProcessBuilder builder = new ProcessBuilder("script", "-qec", command, "/dev/null").redirectErrorStream(true);
     builder.environment().put("KAPU_TEST_CP", System.getProperty("java.class.path"));
     Process process = builder.start();

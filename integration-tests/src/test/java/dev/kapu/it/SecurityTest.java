@@ -6,11 +6,13 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.kapu.client.Kapu;
 import dev.kapu.api.KapuException;
 import dev.kapu.client.LocalKapu;
+import dev.kapu.client.launch.WorkerCommand;
 import dev.kapu.daemon.DaemonCommand;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -83,9 +85,12 @@ class SecurityTest {
 
   static Process launchDaemon(String url, Path tokenFile, Path log) throws IOException {
     String java = ProcessHandle.current().info().command().orElse("java");
-    return new ProcessBuilder(java, "--add-opens=java.base/java.nio=ALL-UNNAMED", "-cp",
-        System.getProperty("java.class.path"), DaemonCommand.class.getName(),
-        "--url", url, "--token-file", tokenFile.toString(), "--id", "intruder")
+    List<String> command = new ArrayList<>();
+    command.add(java);
+    command.addAll(WorkerCommand.JVM_FLAGS);
+    command.addAll(List.of("-cp", System.getProperty("java.class.path"), DaemonCommand.class.getName(),
+        "--url", url, "--token-file", tokenFile.toString(), "--id", "intruder"));
+    return new ProcessBuilder(command)
         .redirectErrorStream(true)
         .redirectOutput(log.toFile())
         .start();

@@ -2,6 +2,7 @@ package dev.kapu.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.kapu.client.launch.WorkerCommand;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
@@ -115,11 +116,10 @@ final class ServeProcess {
 
   /** With these variables added to its environment. */
   static ServeProcess start(Map<String, String> environment, String... args) throws Exception {
-    List<String> command = new ArrayList<>(List.of(
-        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "--add-opens=java.base/java.nio=ALL-UNNAMED",
-        "-cp", System.getProperty("java.class.path"),
-        "dev.kapu.client.cli.KapuCli", "serve"));
+    List<String> command = new ArrayList<>();
+    command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    command.addAll(WorkerCommand.JVM_FLAGS);
+    command.addAll(List.of("-cp", System.getProperty("java.class.path"), "dev.kapu.client.cli.KapuCli", "serve"));
     command.addAll(List.of(args));
     ProcessBuilder builder = new ProcessBuilder(command);
     builder.environment().putAll(environment);

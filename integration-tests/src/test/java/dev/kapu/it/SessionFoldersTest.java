@@ -2,6 +2,7 @@ package dev.kapu.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.kapu.client.launch.WorkerCommand;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -44,9 +45,11 @@ class SessionFoldersTest {
 
   /** A client JVM holding a session open; returns its session folder once it is ready. */
   private Path startClient(Process[] started) throws Exception {
-    Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "--add-opens=java.base/java.nio=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"),
-        SessionHolder.class.getName()).redirectErrorStream(true).start();
+    List<String> command = new ArrayList<>();
+    command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    command.addAll(WorkerCommand.JVM_FLAGS);
+    command.addAll(List.of("-cp", System.getProperty("java.class.path"), SessionHolder.class.getName()));
+    Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
     clients.add(p);
     started[0] = p;
     Path folder = null;
