@@ -3,6 +3,7 @@ package dev.kapu.client.cli;
 import dev.kapu.api.KapuConfig;
 import dev.kapu.api.ResourceSpec;
 import dev.kapu.daemon.ResourceKinds;
+import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -24,7 +25,11 @@ record ServedResources(List<ResourceSpec> specs) {
   static ServedResources of(Path config, Path duckdb, boolean controlled) throws ServeRefusal {
     List<ResourceSpec> specs;
     if (config != null) {
-      specs = KapuConfig.readResources(config);
+      try {
+        specs = KapuConfig.readResources(config);
+      } catch (IllegalArgumentException | UncheckedIOException e) { // a missing file, bad YAML, a bad resource
+        throw new ServeRefusal(e.getMessage());
+      }
     } else if (controlled) {
       // every worker opens the file; DuckDB allows one writing process, so all of them read only
       specs = List.of(ResourceSpec.replicated("duckdb", "duckdb",

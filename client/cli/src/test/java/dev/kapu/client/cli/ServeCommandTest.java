@@ -48,4 +48,18 @@ class ServeCommandTest {
         .isEqualTo(new CliRun(2, "kapu serve: --user and --password exclude a config with users: (" + config
             + "); add the user there\n"));
   }
+
+  @Test
+  void aConfigThatCannotBeReadIsRefusedWithWhy(@TempDir Path dir) throws Exception {
+    Path missing = dir.resolve("missing.yaml");
+    CliRun run = CliRun.of("serve", "--config", missing.toString());
+    assertThat(run.exit()).isEqualTo(2);
+    assertThat(run.stderr()).startsWith("kapu serve: cannot read " + missing).doesNotContain("Exception");
+
+    Path broken = dir.resolve("kapu.yaml");
+    Files.writeString(broken, "resources:\n  warehouse: { kind: duckdb, placement: everywhere }\n");
+    run = CliRun.of("serve", "--config", broken.toString());
+    assertThat(run.exit()).isEqualTo(2);
+    assertThat(run.stderr()).startsWith("kapu serve: ").contains("placement must be replicated or pinned").doesNotContain("\tat ");
+  }
 }
