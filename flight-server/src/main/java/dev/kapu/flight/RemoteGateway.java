@@ -300,15 +300,7 @@ final class RemoteGateway implements TaskGateway {
     } catch (RuntimeException e) {
       // already closed
     }
-    channel.shutdown();
-    try {
-      if (!channel.awaitTermination(2, TimeUnit.SECONDS)) {
-        channel.shutdownNow();
-      }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      channel.shutdownNow();
-    }
+    Channels.shutdown(channel);
     lost("the client closed its connection");
     try {
       uploads.awaitTermination(2, TimeUnit.SECONDS);

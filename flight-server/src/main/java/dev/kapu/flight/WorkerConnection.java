@@ -270,15 +270,7 @@ public final class WorkerConnection implements AutoCloseable {
     } catch (Exception e) {
       // leaving anyway
     }
-    channel.shutdown();
-    try {
-      if (!channel.awaitTermination(2, TimeUnit.SECONDS)) {
-        channel.shutdownNow();
-      }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      channel.shutdownNow();
-    }
+    Channels.shutdown(channel);
   }
 
   /** A readable reason for a disconnect. */
