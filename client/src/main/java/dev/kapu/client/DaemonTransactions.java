@@ -3,12 +3,11 @@ package dev.kapu.client;
 import dev.kapu.api.DaemonLostException;
 import dev.kapu.api.KapuException;
 import dev.kapu.api.RemoteTaskException;
+import dev.kapu.api.Task;
 import dev.kapu.api.TaskOptions;
 import dev.kapu.api.UnknownResourceException;
-
 import dev.kapu.api.builtin.DescribeTask;
 import dev.kapu.api.builtin.ParkQueryTask;
-import dev.kapu.api.Task;
 import dev.kapu.api.builtin.TransactionTasks;
 import dev.kapu.flight.sql.SqlBackend;
 import dev.kapu.flight.sql.SqlSchemas;

@@ -1,11 +1,10 @@
 package dev.kapu.client;
 
-import dev.kapu.api.MapOptions;
-import dev.kapu.api.TaskOptions;
-
 import dev.kapu.api.ArrowTask;
 import dev.kapu.api.MapFunction;
+import dev.kapu.api.MapOptions;
 import dev.kapu.api.Task;
+import dev.kapu.api.TaskOptions;
 import dev.kapu.flight.ClusterStatus;
 import java.nio.file.Path;
 import java.time.Duration;

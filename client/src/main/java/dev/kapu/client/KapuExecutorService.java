@@ -1,7 +1,6 @@
 package dev.kapu.client;
 
 import dev.kapu.api.QueueFullException;
-
 import dev.kapu.api.Task;
 import java.io.Serializable;
 import java.util.List;

@@ -1,12 +1,11 @@
 package dev.kapu.client;
 
+import dev.kapu.api.Task;
 import dev.kapu.api.TaskOptions;
-
 import dev.kapu.api.builtin.ParkQueryTask;
 import dev.kapu.api.builtin.ParkTableTask;
 import dev.kapu.api.builtin.QueryTask;
 import dev.kapu.api.builtin.ReadTableTask;
-import dev.kapu.api.Task;
 import dev.kapu.api.builtin.TransactionTasks;
 import dev.kapu.flight.ClusterStatus;
 import dev.kapu.flight.plain.FlightBackend;

@@ -1,20 +1,18 @@
 package dev.kapu.client;
 
-import dev.kapu.api.RemoteTaskException;
-
 import dev.kapu.api.DaemonLostException;
+import dev.kapu.api.ReadOnlyException;
+import dev.kapu.api.RemoteTaskException;
+import dev.kapu.api.Task;
 import dev.kapu.api.TaskOptions;
 import dev.kapu.api.UnknownResourceException;
-
 import dev.kapu.api.builtin.CatalogMetadataTask;
+import dev.kapu.api.builtin.CatalogRequest;
 import dev.kapu.api.builtin.DescribeTask;
 import dev.kapu.api.builtin.ParkQueryTask;
 import dev.kapu.api.builtin.QueryTask;
-import dev.kapu.api.Task;
 import dev.kapu.api.builtin.UpdateTask;
-import dev.kapu.api.ReadOnlyException;
 import dev.kapu.flight.StatementFailure;
-import dev.kapu.api.builtin.CatalogRequest;
 import dev.kapu.flight.sql.ResourceUnavailableException;
 import dev.kapu.flight.sql.SqlBackend;
 import dev.kapu.flight.sql.SqlSchemas;

@@ -1,8 +1,7 @@
 package dev.kapu.client;
 
-import dev.kapu.api.MapOptions;
-
 import dev.kapu.api.MapFunction;
+import dev.kapu.api.MapOptions;
 import dev.kapu.flight.TaskHandle;
 import dev.kapu.flight.TaskOutcome;
 import dev.kapu.serial.EncodedBytes;

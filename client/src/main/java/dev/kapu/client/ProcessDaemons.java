@@ -1,13 +1,12 @@
 package dev.kapu.client;
 
-import dev.kapu.api.spi.DaemonRuntime;
+import dev.kapu.api.Endpoint;
+import dev.kapu.api.KapuConfig;
 import dev.kapu.api.KapuException;
-
+import dev.kapu.api.ResourceSpec;
+import dev.kapu.api.spi.DaemonRuntime;
 import dev.kapu.client.internal.SessionDirectories;
 import dev.kapu.client.launch.WorkerCommand;
-import dev.kapu.api.KapuConfig;
-import dev.kapu.api.ResourceSpec;
-import dev.kapu.api.Endpoint;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;

@@ -2,7 +2,6 @@ package dev.kapu.client;
 
 import dev.kapu.api.KapuException;
 import dev.kapu.api.QueueFullException;
-
 import java.util.Locale;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;

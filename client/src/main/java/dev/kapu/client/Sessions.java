@@ -1,12 +1,11 @@
 package dev.kapu.client;
 
+import dev.kapu.api.Endpoint;
 import dev.kapu.api.KapuException;
-
-import dev.kapu.client.internal.SessionDirectories;
+import dev.kapu.api.ResourceSpec;
 import dev.kapu.api.spi.DaemonOptions;
 import dev.kapu.api.spi.DaemonRuntime;
-import dev.kapu.api.ResourceSpec;
-import dev.kapu.api.Endpoint;
+import dev.kapu.client.internal.SessionDirectories;
 import dev.kapu.flight.KapuServer;
 import dev.kapu.flight.TaskGateway;
 import dev.kapu.serial.Codec;
@@ -15,7 +14,6 @@ import dev.kapu.serial.SerialFilter;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Duration;

@@ -1,11 +1,10 @@
 package dev.kapu.client;
 
-import dev.kapu.api.KapuException;
-import dev.kapu.api.QueueFullException;
-
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.kapu.api.KapuException;
+import dev.kapu.api.QueueFullException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;

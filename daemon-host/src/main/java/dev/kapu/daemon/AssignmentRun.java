@@ -1,10 +1,9 @@
 package dev.kapu.daemon;
 
+import dev.kapu.api.CurrentTask;
 import dev.kapu.api.MapFunction;
 import dev.kapu.api.Task;
 import dev.kapu.api.TaskContext;
-
-import dev.kapu.api.CurrentTask;
 import dev.kapu.daemon.internal.DatabaseErrors;
 import dev.kapu.flight.TaskOutcome;
 import dev.kapu.flight.WorkerConnection;

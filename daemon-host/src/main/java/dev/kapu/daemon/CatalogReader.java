@@ -1,10 +1,10 @@
 package dev.kapu.daemon;
 
+import dev.kapu.api.builtin.CatalogRequest.ForeignKeys;
+import dev.kapu.api.builtin.CatalogRequest;
 import dev.kapu.daemon.internal.ColumnMetadata;
 import dev.kapu.daemon.internal.DatabaseSqlInfo;
 import dev.kapu.daemon.spi.HostedResource;
-import dev.kapu.api.builtin.CatalogRequest;
-import dev.kapu.api.builtin.CatalogRequest.ForeignKeys;
 import dev.kapu.flight.sql.SqlSchemas;
 import java.sql.Connection;
 import java.sql.DatabaseMetaData;
@@ -14,10 +14,10 @@ import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.HashMap;
 import org.apache.arrow.vector.types.pojo.Schema;
 
 /**

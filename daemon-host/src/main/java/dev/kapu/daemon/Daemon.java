@@ -1,12 +1,11 @@
 package dev.kapu.daemon;
 
 import dev.kapu.api.spi.DaemonOptions;
-
+import dev.kapu.daemon.internal.DatabaseThreads;
 import dev.kapu.flight.TaskOutcome;
 import dev.kapu.flight.WorkerConnection;
 import dev.kapu.serial.CodecRegistry;
 import dev.kapu.serial.SerialFilter;
-import dev.kapu.daemon.internal.DatabaseThreads;
 import java.net.InetAddress;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;

@@ -1,9 +1,8 @@
 package dev.kapu.daemon;
 
+import dev.kapu.api.Endpoint;
 import dev.kapu.api.KapuConfig;
 import dev.kapu.api.spi.DaemonOptions;
-
-import dev.kapu.api.Endpoint;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
@@ -13,9 +12,9 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import picocli.CommandLine;
 
 /** {@code kapu daemon}: one worker process. Exits 0 when it leaves by a limit or a clean close. */
 @Command(

@@ -1,11 +1,10 @@
 package dev.kapu.daemon;
 
-import dev.kapu.api.StreamTicket;
-import dev.kapu.api.builtin.ParkQueryTask;
-
 import dev.kapu.api.ArrowTables;
+import dev.kapu.api.ReadOnlyException;
+import dev.kapu.api.StreamTicket;
 import dev.kapu.api.TaskContext;
-
+import dev.kapu.api.builtin.ParkQueryTask;
 import dev.kapu.daemon.internal.DaemonStreams;
 import dev.kapu.daemon.internal.OpenTransactions;
 import dev.kapu.daemon.internal.OwningReader;
@@ -15,7 +14,6 @@ import dev.kapu.daemon.internal.ResultSetArrowReader;
 import dev.kapu.daemon.internal.SingleRootReader;
 import dev.kapu.daemon.internal.StopActions;
 import dev.kapu.daemon.spi.HostedResource;
-import dev.kapu.api.ReadOnlyException;
 import dev.kapu.daemon.spi.TaskScope;
 import dev.kapu.flight.DecodedReader;
 import dev.kapu.flight.Dictionaries;

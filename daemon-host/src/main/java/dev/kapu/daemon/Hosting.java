@@ -1,11 +1,7 @@
 package dev.kapu.daemon;
 
-import dev.kapu.api.ResourceSpec;
-
-import dev.kapu.api.spi.DaemonOptions;
-
 import dev.kapu.api.ArrowTables;
-
+import dev.kapu.api.spi.DaemonOptions;
 import dev.kapu.daemon.internal.DaemonCalls;
 import dev.kapu.daemon.internal.DaemonStreams;
 import dev.kapu.daemon.internal.OpenTransactions;

@@ -4,8 +4,8 @@ import dev.kapu.api.ResourceSpec;
 import dev.kapu.daemon.internal.ResourceRegistry;
 import dev.kapu.daemon.spi.HostedResource;
 import dev.kapu.daemon.spi.ResourceEnvironment;
-import dev.kapu.daemon.spi.ResourceKind;
 import dev.kapu.daemon.spi.ResourceKind.TableRole;
+import dev.kapu.daemon.spi.ResourceKind;
 import java.util.List;
 import java.util.Map;
 

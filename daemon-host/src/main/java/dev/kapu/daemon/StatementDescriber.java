@@ -1,13 +1,12 @@
 package dev.kapu.daemon;
 
-import dev.kapu.api.builtin.DescribeTask;
-import dev.kapu.api.builtin.DescribeTask.Description;
+import dev.kapu.api.ReadOnlyException;
 import dev.kapu.api.TaskContext;
-
+import dev.kapu.api.builtin.DescribeTask.Description;
+import dev.kapu.api.builtin.DescribeTask;
 import dev.kapu.daemon.internal.ColumnMetadata;
 import dev.kapu.daemon.internal.ResultSetArrowReader;
 import dev.kapu.daemon.spi.HostedResource;
-import dev.kapu.api.ReadOnlyException;
 import dev.kapu.flight.Dictionaries;
 import dev.kapu.flight.sql.SqlSchemas;
 import java.sql.Connection;

@@ -1,7 +1,6 @@
 package dev.kapu.daemon;
 
 import dev.kapu.api.spi.DaemonOptions;
-
 import java.time.Duration;
 
 /**

@@ -3,12 +3,12 @@ package dev.kapu.daemon;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.kapu.api.ResourceSpec;
+import dev.kapu.api.builtin.CatalogRequest.ForeignKeys.Direction;
+import dev.kapu.api.builtin.CatalogRequest;
 import dev.kapu.daemon.internal.ColumnMetadata;
 import dev.kapu.daemon.internal.DuckDbKind;
 import dev.kapu.daemon.internal.TestResources;
 import dev.kapu.daemon.spi.HostedResource;
-import dev.kapu.api.builtin.CatalogRequest;
-import dev.kapu.api.builtin.CatalogRequest.ForeignKeys.Direction;
 import dev.kapu.flight.sql.SqlSchemas;
 import java.sql.Connection;
 import java.sql.PreparedStatement;

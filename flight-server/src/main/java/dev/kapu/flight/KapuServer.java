@@ -1,13 +1,12 @@
 package dev.kapu.flight;
 
-import dev.kapu.api.Endpoint;
-
 import com.google.common.util.concurrent.MoreExecutors;
+import dev.kapu.api.Endpoint;
 import io.grpc.BindableService;
 import io.grpc.Metadata;
+import io.grpc.Server;
 import io.grpc.ServerCall;
 import io.grpc.ServerCallExecutorSupplier;
-import io.grpc.Server;
 import io.grpc.ServerInterceptors;
 import io.grpc.ServerServiceDefinition;
 import io.grpc.inprocess.InProcessServerBuilder;
@@ -33,16 +32,16 @@ import java.util.concurrent.TimeUnit;
 import org.apache.arrow.flight.CallHeaders;
 import org.apache.arrow.flight.CallInfo;
 import org.apache.arrow.flight.FlightGrpcUtils;
-import org.apache.arrow.flight.RequestContext;
 import org.apache.arrow.flight.FlightProducer;
 import org.apache.arrow.flight.FlightServerMiddleware;
+import org.apache.arrow.flight.NoOpFlightProducer;
+import org.apache.arrow.flight.RequestContext;
 import org.apache.arrow.flight.ServerSessionMiddleware;
+import org.apache.arrow.flight.auth.ServerAuthHandler;
 import org.apache.arrow.flight.auth2.Auth2Constants;
 import org.apache.arrow.flight.auth2.CallHeaderAuthenticator;
 import org.apache.arrow.flight.auth2.ServerCallHeaderAuthMiddleware;
 import org.apache.arrow.flight.grpc.ServerInterceptorAdapter;
-import org.apache.arrow.flight.NoOpFlightProducer;
-import org.apache.arrow.flight.auth.ServerAuthHandler;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.memory.RootAllocator;
 import org.slf4j.Logger;

@@ -1,7 +1,6 @@
 package dev.kapu.flight;
 
 import dev.kapu.api.Endpoint;
-
 import java.util.concurrent.CompletableFuture;
 import org.apache.arrow.vector.ipc.ArrowReader;
 

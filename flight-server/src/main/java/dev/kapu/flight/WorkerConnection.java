@@ -1,8 +1,7 @@
 package dev.kapu.flight;
 
-import dev.kapu.api.Endpoint;
-
 import com.google.protobuf.ByteString;
+import dev.kapu.api.Endpoint;
 import dev.kapu.flight.internal.wire.Draining;
 import dev.kapu.flight.internal.wire.FromWorker;
 import dev.kapu.flight.internal.wire.Heartbeat;
@@ -27,8 +26,8 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.apache.arrow.flight.FlightCallHeaders;
 import org.apache.arrow.flight.FlightClient;
-import org.apache.arrow.flight.FlightStream;
 import org.apache.arrow.flight.FlightGrpcUtils;
+import org.apache.arrow.flight.FlightStream;
 import org.apache.arrow.flight.HeaderCallOption;
 import org.apache.arrow.flight.Ticket;
 import org.apache.arrow.flight.impl.Flight.FlightData;

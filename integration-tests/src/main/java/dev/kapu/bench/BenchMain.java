@@ -1,16 +1,16 @@
 package dev.kapu.bench;
 
-import dev.kapu.client.Kapu;
-import dev.kapu.client.LocalKapu;
 import dev.kapu.api.MapOptions;
 import dev.kapu.api.TaskOptions;
+import dev.kapu.client.Kapu;
+import dev.kapu.client.LocalKapu;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import picocli.CommandLine;
 
 /**
  * {@code ./kapu bench ...}: Kapu measured against its peers in the same run. Each prints {@code

@@ -1,7 +1,7 @@
 package dev.kapu.bench;
 
-import dev.kapu.client.Kapu;
 import dev.kapu.api.ResourceSpec;
+import dev.kapu.client.Kapu;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;

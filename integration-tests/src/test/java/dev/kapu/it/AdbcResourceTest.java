@@ -3,13 +3,13 @@ package dev.kapu.it;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.kapu.api.KapuException;
+import dev.kapu.api.ResourceSpec;
+import dev.kapu.api.TaskOptions;
 import dev.kapu.bench.ThrowawayPostgres;
 import dev.kapu.client.Kapu;
-import dev.kapu.api.KapuException;
 import dev.kapu.client.LocalKapu;
 import dev.kapu.client.TaskFuture;
-import dev.kapu.api.TaskOptions;
-import dev.kapu.api.ResourceSpec;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.sql.Connection;

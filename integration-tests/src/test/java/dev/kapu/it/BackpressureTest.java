@@ -1,11 +1,10 @@
 package dev.kapu.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.kapu.api.QueueFullException;
 import dev.kapu.bench.ChildJvm;
 import dev.kapu.client.Kapu;
-import dev.kapu.api.QueueFullException;
 import dev.kapu.client.TaskFuture;
 import java.time.Duration;
 import java.util.ArrayList;

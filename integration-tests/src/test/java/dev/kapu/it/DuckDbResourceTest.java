@@ -3,13 +3,13 @@ package dev.kapu.it;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.kapu.client.Kapu;
 import dev.kapu.api.KapuException;
-import dev.kapu.client.LocalKapu;
 import dev.kapu.api.RemoteTaskException;
+import dev.kapu.api.ResourceSpec;
 import dev.kapu.api.TaskOptions;
 import dev.kapu.api.UnknownResourceException;
-import dev.kapu.api.ResourceSpec;
+import dev.kapu.client.Kapu;
+import dev.kapu.client.LocalKapu;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;

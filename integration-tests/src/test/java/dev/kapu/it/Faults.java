@@ -1,7 +1,7 @@
 package dev.kapu.it;
 
-import dev.kapu.client.Kapu;
 import dev.kapu.api.TaskContext;
+import dev.kapu.client.Kapu;
 import dev.kapu.flight.ClusterStatus;
 import java.io.IOException;
 import java.io.UncheckedIOException;

@@ -4,10 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.kapu.api.DaemonLostException;
-import dev.kapu.client.Kapu;
-import dev.kapu.client.LocalKapu;
 import dev.kapu.api.MapException;
 import dev.kapu.api.RemoteTaskException;
+import dev.kapu.client.Kapu;
+import dev.kapu.client.LocalKapu;
 import dev.kapu.client.TaskFuture;
 import dev.kapu.flight.ClusterStatus;
 import dev.kapu.it.PatternCodec.Pattern;

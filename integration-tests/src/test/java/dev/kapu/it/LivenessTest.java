@@ -8,11 +8,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.kapu.api.ConnectionLostException;
 import dev.kapu.api.DaemonLostException;
+import dev.kapu.api.TaskOptions;
+import dev.kapu.api.TaskTimeoutException;
 import dev.kapu.client.Kapu;
 import dev.kapu.client.LocalKapu;
 import dev.kapu.client.TaskFuture;
-import dev.kapu.api.TaskOptions;
-import dev.kapu.api.TaskTimeoutException;
 import dev.kapu.flight.ClusterStatus;
 import dev.kapu.flight.Liveness;
 import java.nio.file.Files;

@@ -4,9 +4,9 @@ import static dev.kapu.it.Faults.await;
 import static dev.kapu.it.Faults.awaitFile;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.kapu.api.spi.DaemonOptions;
 import dev.kapu.client.Kapu;
 import dev.kapu.client.TaskFuture;
-import dev.kapu.api.spi.DaemonOptions;
 import dev.kapu.flight.ClusterStatus;
 import java.nio.file.Path;
 import java.time.Duration;

@@ -3,8 +3,8 @@ package dev.kapu.it;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.kapu.client.Kapu;
 import dev.kapu.api.KapuException;
+import dev.kapu.client.Kapu;
 import dev.kapu.client.LocalKapu;
 import dev.kapu.client.launch.WorkerCommand;
 import dev.kapu.daemon.DaemonCommand;

@@ -8,6 +8,7 @@ import static dev.kapu.it.ControllerTesting.holdUntilReleased;
 import static dev.kapu.it.ControllerTesting.touch;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.kapu.api.TaskContext;
 import dev.kapu.client.controller.Controller;
 import dev.kapu.client.controller.ControllerSummary;
 import dev.kapu.client.controller.TaskResult;
@@ -16,7 +17,6 @@ import dev.kapu.client.launch.LaunchException;
 import dev.kapu.client.launch.Launcher;
 import dev.kapu.client.launch.Launchers;
 import dev.kapu.client.launch.SlurmLauncher;
-import dev.kapu.api.TaskContext;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;

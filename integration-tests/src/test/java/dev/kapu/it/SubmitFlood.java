@@ -1,20 +1,20 @@
 package dev.kapu.it;
 
+import com.sun.management.GarbageCollectionNotificationInfo;
 import dev.kapu.bench.ChildJvm;
 import dev.kapu.bench.HeapSampler;
 import dev.kapu.client.Kapu;
 import dev.kapu.client.LocalKapu;
 import dev.kapu.client.TaskFuture;
-import com.sun.management.GarbageCollectionNotificationInfo;
 import java.lang.management.GarbageCollectorMXBean;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryUsage;
-import java.util.concurrent.atomic.AtomicLong;
-import javax.management.NotificationEmitter;
-import javax.management.openmbean.CompositeData;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.concurrent.atomic.AtomicLong;
+import javax.management.NotificationEmitter;
+import javax.management.openmbean.CompositeData;
 
 /**
  * A client that submits many tasks, each capturing an array of its own, to two local daemons that

@@ -4,11 +4,11 @@ import static dev.kapu.it.Faults.await;
 import static dev.kapu.it.Faults.requireDaemon;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.kapu.api.ResourceSpec;
+import dev.kapu.api.TaskOptions;
 import dev.kapu.client.Kapu;
 import dev.kapu.client.LocalKapu;
 import dev.kapu.client.TaskFuture;
-import dev.kapu.api.TaskOptions;
-import dev.kapu.api.ResourceSpec;
 import dev.kapu.flight.ClusterStatus;
 import java.sql.Connection;
 import java.sql.ResultSet;

@@ -3,12 +3,12 @@ package dev.kapu.it;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.kapu.client.Kapu;
-import dev.kapu.client.LocalKapu;
 import dev.kapu.api.MapException;
 import dev.kapu.api.MapOptions;
 import dev.kapu.api.RemoteTaskException;
 import dev.kapu.api.TaskContext;
+import dev.kapu.client.Kapu;
+import dev.kapu.client.LocalKapu;
 import dev.kapu.flight.ClusterStatus;
 import dev.kapu.serial.CodecException;
 import java.io.Serializable;

@@ -1,8 +1,8 @@
 package dev.kapu.client.controller;
 
-import dev.kapu.api.TaskOptions;
 import dev.kapu.api.MapFunction;
 import dev.kapu.api.Task;
+import dev.kapu.api.TaskOptions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;

@@ -1,8 +1,8 @@
 package dev.kapu.client.controller;
 
-import dev.kapu.client.TaskFuture;
-import dev.kapu.api.TaskOptions;
 import dev.kapu.api.Task;
+import dev.kapu.api.TaskOptions;
+import dev.kapu.client.TaskFuture;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;

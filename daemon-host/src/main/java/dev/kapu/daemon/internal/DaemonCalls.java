@@ -1,12 +1,12 @@
 package dev.kapu.daemon.internal;
 
-import dev.kapu.flight.Outbound;
 import com.google.protobuf.Any;
 import com.google.protobuf.InvalidProtocolBufferException;
 import dev.kapu.daemon.spi.ColumnarFunction;
 import dev.kapu.daemon.spi.HostedResource;
 import dev.kapu.flight.ErrorStatuses;
 import dev.kapu.flight.FlightStreamReader;
+import dev.kapu.flight.Outbound;
 import java.io.IOException;
 import java.util.List;
 import java.util.Map;

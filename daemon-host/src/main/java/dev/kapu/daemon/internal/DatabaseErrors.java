@@ -2,7 +2,6 @@ package dev.kapu.daemon.internal;
 
 import dev.kapu.api.ReadOnlyException;
 import dev.kapu.flight.ErrorStatuses;
-import org.apache.arrow.flight.FlightRuntimeException;
 import dev.kapu.serial.ErrorCategory;
 import dev.kapu.serial.RemoteError;
 import java.sql.SQLException;
@@ -13,6 +12,7 @@ import java.util.Locale;
 import java.util.Map;
 import org.apache.arrow.adbc.core.AdbcException;
 import org.apache.arrow.adbc.core.AdbcStatusCode;
+import org.apache.arrow.flight.FlightRuntimeException;
 
 /**
  * Judges a failure where the database that raised it is known, on the daemon: is it the

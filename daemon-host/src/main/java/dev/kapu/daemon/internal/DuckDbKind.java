@@ -1,9 +1,9 @@
 package dev.kapu.daemon.internal;
 
 import dev.kapu.api.ArrowTables;
+import dev.kapu.api.ReadOnlyException;
 import dev.kapu.api.ResourceSpec;
 import dev.kapu.daemon.spi.HostedResource;
-import dev.kapu.api.ReadOnlyException;
 import dev.kapu.daemon.spi.ResourceEnvironment;
 import dev.kapu.daemon.spi.ResourceKind;
 import dev.kapu.daemon.spi.TaskScope;

@@ -1,8 +1,8 @@
 package dev.kapu.daemon.internal;
 
+import dev.kapu.api.ReadOnlyException;
 import dev.kapu.api.builtin.TransactionTasks;
 import dev.kapu.daemon.spi.HostedResource;
-import dev.kapu.api.ReadOnlyException;
 import dev.kapu.flight.sql.TransactionEndedException;
 import java.sql.Connection;
 import java.sql.DatabaseMetaData;

@@ -1,7 +1,6 @@
 package dev.kapu.daemon.spi;
 
 import dev.kapu.api.ReadOnlyException;
-
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;

@@ -3,9 +3,9 @@ package dev.kapu.daemon.internal;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.kapu.api.ReadOnlyException;
 import dev.kapu.api.ResourceSpec;
 import dev.kapu.daemon.spi.HostedResource;
-import dev.kapu.api.ReadOnlyException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;

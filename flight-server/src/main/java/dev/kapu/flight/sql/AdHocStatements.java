@@ -1,7 +1,7 @@
 package dev.kapu.flight.sql;
 
-import dev.kapu.flight.AccessControl;
 import dev.kapu.api.AccessRight;
+import dev.kapu.flight.AccessControl;
 import dev.kapu.flight.ErrorStatuses;
 import dev.kapu.flight.sql.StatementRouting.Target;
 import java.util.List;

@@ -2,10 +2,10 @@ package dev.kapu.flight.sql;
 
 import com.google.protobuf.Any;
 import com.google.protobuf.Message;
-import dev.kapu.flight.AccessControl;
 import dev.kapu.api.AccessRight;
-import dev.kapu.api.builtin.CatalogRequest;
 import dev.kapu.api.builtin.CatalogRequest.ForeignKeys.Direction;
+import dev.kapu.api.builtin.CatalogRequest;
+import dev.kapu.flight.AccessControl;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;

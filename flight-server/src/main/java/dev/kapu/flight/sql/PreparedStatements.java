@@ -2,8 +2,8 @@ package dev.kapu.flight.sql;
 
 import com.google.protobuf.Any;
 import com.google.protobuf.ByteString;
-import dev.kapu.flight.AccessControl;
 import dev.kapu.api.AccessRight;
+import dev.kapu.flight.AccessControl;
 import dev.kapu.flight.ErrorStatuses;
 import dev.kapu.flight.sql.StatementRouting.Target;
 import java.util.List;

@@ -1,7 +1,6 @@
 package dev.kapu.flight.sql;
 
 import dev.kapu.api.builtin.CatalogRequest;
-
 import java.time.Duration;
 import java.util.List;
 import org.apache.arrow.vector.ipc.ArrowReader;

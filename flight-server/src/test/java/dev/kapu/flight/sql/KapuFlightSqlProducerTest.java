@@ -3,8 +3,8 @@ package dev.kapu.flight.sql;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.kapu.flight.AccessControl;
 import dev.kapu.api.AccessRight;
+import dev.kapu.flight.AccessControl;
 import dev.kapu.flight.KapuServer;
 import dev.kapu.flight.StatementFailure;
 import dev.kapu.serial.ErrorCategory;

@@ -4,14 +4,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
-import dev.kapu.client.Kapu;
-import dev.kapu.client.LocalKapu;
 import dev.kapu.api.MapException;
 import dev.kapu.api.MapOptions;
 import dev.kapu.api.RemoteTaskException;
-import dev.kapu.api.TaskOptions;
 import dev.kapu.api.ResourceSpec;
 import dev.kapu.api.TaskContext;
+import dev.kapu.api.TaskOptions;
+import dev.kapu.client.Kapu;
+import dev.kapu.client.LocalKapu;
 import dev.kapu.serial.CodecException;
 import dev.kapu.serial.CodecRegistry;
 import dev.kapu.serial.SerialFilter;

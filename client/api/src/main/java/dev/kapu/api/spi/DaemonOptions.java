@@ -1,8 +1,7 @@
 package dev.kapu.api.spi;
 
-import dev.kapu.api.ResourceSpec;
-
 import dev.kapu.api.Endpoint;
+import dev.kapu.api.ResourceSpec;
 import java.time.Duration;
 import java.util.List;
 

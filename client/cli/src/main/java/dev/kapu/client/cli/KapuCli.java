@@ -2,8 +2,8 @@ package dev.kapu.client.cli;
 
 import dev.kapu.daemon.DaemonCommand;
 import java.util.concurrent.Callable;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine;
 
 /** The {@code kapu} command line. */
 @Command(

@@ -1,9 +1,9 @@
 package dev.kapu.client.cli;
 
+import dev.kapu.api.ResourceSpec;
 import dev.kapu.client.Kapu;
 import dev.kapu.client.RemoteSql;
 import dev.kapu.client.RemoteStatements;
-import dev.kapu.api.ResourceSpec;
 import java.io.BufferedOutputStream;
 import java.io.FileDescriptor;
 import java.io.FileOutputStream;

@@ -1,13 +1,8 @@
-package dev.kapu.daemon;
-
-import dev.kapu.api.ResourceSpec;
-
-import dev.kapu.api.KapuConfig;
+package dev.kapu.api;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.kapu.api.AccessRight;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
