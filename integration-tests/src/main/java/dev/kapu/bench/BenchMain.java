@@ -4,6 +4,7 @@ import dev.kapu.api.MapOptions;
 import dev.kapu.api.TaskOptions;
 import dev.kapu.client.Kapu;
 import dev.kapu.client.LocalKapu;
+import dev.kapu.flight.ClusterStatus;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -42,9 +43,9 @@ public final class BenchMain implements Callable<Integer> {
     return Math.round(value * scale) / scale;
   }
 
-  /** Task round trips against a TCP echo and Hazelcast; a million-item map. */
+  /** Task round trips against a TCP echo and Hazelcast; many separate submits; a million-item map. */
   @Command(name = "tasks", mixinStandardHelpOptions = true,
-      description = "Task round trip vs TCP echo and Hazelcast; map over many items.")
+      description = "Task round trip vs TCP echo and Hazelcast; many separate submits; map over many items.")
   static final class Tasks implements Callable<Integer> {
     @Option(names = "--warmup", defaultValue = "20000", description = "Untimed round trips first (default ${DEFAULT-VALUE}).")
     int warmup;
@@ -54,6 +55,14 @@ public final class BenchMain implements Callable<Integer> {
 
     @Option(names = "--items", defaultValue = "1000000", description = "Items in the map (default ${DEFAULT-VALUE}).")
     int items;
+
+    @Option(names = "--submits", defaultValue = "100000", description = "Separate submits, each its own future"
+        + " completed by a callback (default ${DEFAULT-VALUE}).")
+    int submits;
+
+    @Option(names = "--submit-slots", defaultValue = "16", description = "Slots of each of the 2 daemons the"
+        + " separate submits run on (default ${DEFAULT-VALUE}).")
+    int submitSlots;
 
     @Option(names = "--timeout-ms", defaultValue = "0", description = "A timeout for every task and map item, so that"
         + " the dispatcher keeps a deadline for each (default ${DEFAULT-VALUE}: none).")
@@ -80,6 +89,7 @@ public final class BenchMain implements Callable<Integer> {
       print("task_vs_grpc_stream", round(taskP50 / Stats.p50(grpc), 2));
       print("hazelcast_rtt_p50_us", Stats.p50(hazelcast));
       print("task_vs_hazelcast", round(taskP50 / Stats.p50(hazelcast), 2));
+      SubmitBench.run(2, submitSlots, Math.min(warmup, submits), submits, options());
       map();
       return 0;
     }
@@ -105,6 +115,7 @@ public final class BenchMain implements Callable<Integer> {
         kapu.<Integer, Integer>map(range(10_000), x -> x + 1).join(); // warm both daemons
         List<Integer> input = range(items);
         System.gc();
+        CpuMeter cpu = CpuMeter.start(kapu.status().daemons().stream().map(ClusterStatus.Daemon::pid).toList());
         try (HeapSampler heap = HeapSampler.start()) {
           long t0 = System.nanoTime();
           List<Integer> out = kapu.<Integer, Integer>map(input, x -> x + 1,
@@ -116,6 +127,8 @@ public final class BenchMain implements Callable<Integer> {
           print("map_items", items);
           print("map_1m_seconds", round(seconds * 1_000_000.0 / items, 3));
           print("map_tasks_per_s", Math.round(items / seconds));
+          print("map_client_cpu_us_per_item", cpu.ownPerTaskMicros(items));
+          print("map_daemons_cpu_us_per_item", cpu.othersPerTaskMicros(items));
           print("client_peak_heap_mb", heap.stop());
         }
       }

@@ -1,0 +1,64 @@
+package dev.kapu.bench;
+
+import dev.kapu.api.TaskOptions;
+import dev.kapu.client.Kapu;
+import dev.kapu.client.LocalKapu;
+import dev.kapu.flight.ClusterStatus;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Many separate submits: each call its own task and future, completed by a callback (nobody waits
+ * on them one by one). The analogue of mirai's "one million promises"; where {@code map} batches
+ * items into chunks, this is the cost of a task alone.
+ */
+final class SubmitBench {
+  private SubmitBench() {}
+
+  /**
+   * Prints {@code submit_tasks_per_s} for {@code tasks} submits on {@code daemons} daemons of
+   * {@code slots} slots each, after {@code warmup} untimed ones, and the CPU each task cost this
+   * JVM (client and dispatcher) and the daemons.
+   */
+  static void run(int daemons, int slots, int warmup, int tasks, TaskOptions options) throws InterruptedException {
+    try (LocalKapu kapu = Kapu.builder().daemons(daemons).slots(slots).local()) {
+      burst(kapu, warmup, options);
+      List<Long> pids = kapu.status().daemons().stream().map(ClusterStatus.Daemon::pid).toList();
+      CpuMeter cpu = CpuMeter.start(pids);
+      long t0 = System.nanoTime();
+      burst(kapu, tasks, options);
+      double seconds = (System.nanoTime() - t0) / 1e9;
+      BenchMain.print("submit_tasks", tasks);
+      BenchMain.print("submit_daemons", daemons);
+      BenchMain.print("submit_slots_per_daemon", slots);
+      BenchMain.print("submit_tasks_per_s", Math.round(tasks / seconds));
+      BenchMain.print("submit_client_cpu_us_per_task", cpu.ownPerTaskMicros(tasks));
+      BenchMain.print("submit_daemons_cpu_us_per_task", cpu.othersPerTaskMicros(tasks));
+    }
+  }
+
+  /** Submits {@code n} tasks as fast as the session takes them; returns when every future has completed. */
+  private static void burst(LocalKapu kapu, int n, TaskOptions options) throws InterruptedException {
+    CountDownLatch done = new CountDownLatch(n);
+    AtomicLong failed = new AtomicLong();
+    AtomicLong sum = new AtomicLong();
+    for (int i = 0; i < n; i++) {
+      kapu.submit(ctx -> 1, options).whenComplete((value, error) -> {
+        if (error != null) {
+          failed.incrementAndGet();
+        } else {
+          sum.addAndGet(value);
+        }
+        done.countDown();
+      });
+    }
+    if (!done.await(10, TimeUnit.MINUTES)) {
+      throw new IllegalStateException(done.getCount() + " of " + n + " submitted tasks never completed");
+    }
+    if (failed.get() != 0 || sum.get() != n) {
+      throw new IllegalStateException(failed.get() + " of " + n + " submitted tasks failed");
+    }
+  }
+}
