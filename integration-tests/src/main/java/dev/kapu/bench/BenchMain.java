@@ -64,6 +64,10 @@ public final class BenchMain implements Callable<Integer> {
         + " separate submits run on (default ${DEFAULT-VALUE}).")
     int submitSlots;
 
+    @Option(names = "--submit-warmup-seconds", defaultValue = "15", description = "Untimed bursts of separate"
+        + " submits for at least this long first, so that the new daemons run compiled code (default ${DEFAULT-VALUE}).")
+    double submitWarmupSeconds;
+
     @Option(names = "--timeout-ms", defaultValue = "0", description = "A timeout for every task and map item, so that"
         + " the dispatcher keeps a deadline for each (default ${DEFAULT-VALUE}: none).")
     long timeoutMillis;
@@ -89,7 +93,7 @@ public final class BenchMain implements Callable<Integer> {
       print("task_vs_grpc_stream", round(taskP50 / Stats.p50(grpc), 2));
       print("hazelcast_rtt_p50_us", Stats.p50(hazelcast));
       print("task_vs_hazelcast", round(taskP50 / Stats.p50(hazelcast), 2));
-      SubmitBench.run(2, submitSlots, Math.min(warmup, submits), submits, options());
+      SubmitBench.run(2, submitSlots, Math.min(warmup, submits), submitWarmupSeconds, submits, options());
       map();
       return 0;
     }

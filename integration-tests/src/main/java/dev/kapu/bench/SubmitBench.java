@@ -19,12 +19,18 @@ final class SubmitBench {
 
   /**
    * Prints {@code submit_tasks_per_s} for {@code tasks} submits on {@code daemons} daemons of
-   * {@code slots} slots each, after {@code warmup} untimed ones, and the CPU each task cost this
-   * JVM (client and dispatcher) and the daemons.
+   * {@code slots} slots each, and the CPU each task cost this JVM (client and dispatcher) and the
+   * daemons. Untimed bursts of {@code warmup} submits come first, for at least {@code
+   * warmupSeconds}: the daemons are new JVMs, and until their code is compiled the compiler's CPU
+   * would count as the tasks' own (a long-lived daemon has compiled it long ago).
    */
-  static void run(int daemons, int slots, int warmup, int tasks, TaskOptions options) throws InterruptedException {
+  static void run(int daemons, int slots, int warmup, double warmupSeconds, int tasks, TaskOptions options)
+      throws InterruptedException {
     try (LocalKapu kapu = Kapu.builder().daemons(daemons).slots(slots).local()) {
-      burst(kapu, warmup, options);
+      long warmupEnd = System.nanoTime() + (long) (warmupSeconds * 1e9);
+      do {
+        burst(kapu, warmup, options);
+      } while (System.nanoTime() < warmupEnd);
       List<Long> pids = kapu.status().daemons().stream().map(ClusterStatus.Daemon::pid).toList();
       CpuMeter cpu = CpuMeter.start(pids);
       long t0 = System.nanoTime();
