@@ -135,14 +135,13 @@ final class AssignmentRun implements Runnable {
   private boolean call(TaskEnvelope envelope, long index, ResultEnvelope.Builder result, Body body) {
     DaemonContexts.Context ctx = new DaemonContexts.Context(
         shared.services(), envelope.seed(), envelope.sequence(), index, () -> stopKind != null);
-    String late = "ran past its timeout of " + assignment.timeoutMillis() + " ms";
     // A map item that times out fails alone; the chunk goes on with the next item.
     ScheduledFuture<?> watchdog = assignment.timeoutMillis() <= 0 ? null : shared.timer().schedule(
         () -> {
           if (envelope.map()) {
-            timeOutItem(index, late);
+            timeOutItem(index, late());
           } else {
-            stop(TaskOutcome.Kind.TIMED_OUT, late);
+            stop(TaskOutcome.Kind.TIMED_OUT, late());
           }
         },
         assignment.timeoutMillis(), TimeUnit.MILLISECONDS);
@@ -155,7 +154,7 @@ final class AssignmentRun implements Runnable {
     try {
       Object value = envelope.map() ? body.call() : ctx.parkIfArrow(body.call());
       if (itemTimedOut == index) {
-        result.addError(RemoteError.timedOut(late));
+        result.addError(RemoteError.timedOut(late()));
         return false;
       }
       return result.addValue(value) == null;
@@ -163,7 +162,7 @@ final class AssignmentRun implements Runnable {
       if (t instanceof VirtualMachineError && !(t instanceof StackOverflowError)) {
         throw (VirtualMachineError) t; // out of memory: the daemon cannot vouch for itself
       }
-      result.addError(itemTimedOut == index ? RemoteError.timedOut(late) : DatabaseErrors.remoteError(t));
+      result.addError(itemTimedOut == index ? RemoteError.timedOut(late()) : DatabaseErrors.remoteError(t));
       return false;
     } finally {
       synchronized (this) {
@@ -179,6 +178,11 @@ final class AssignmentRun implements Runnable {
         watchdog.cancel(false);
       }
     }
+  }
+
+  /** Made only when a call did run late, not for every call. */
+  private String late() {
+    return "ran past its timeout of " + assignment.timeoutMillis() + " ms";
   }
 
   /** Interrupts one map item; if it ignores that past the grace, the whole chunk is stopped. */

@@ -1,6 +1,7 @@
 package dev.kapu.flight;
 
 import dev.kapu.flight.Job.State;
+import dev.kapu.flight.internal.wire.Assignment;
 import dev.kapu.flight.internal.wire.DrainAccepted;
 import dev.kapu.flight.internal.wire.TaskDone;
 import dev.kapu.flight.internal.wire.ToWorker;
@@ -8,6 +9,7 @@ import dev.kapu.flight.internal.wire.WorkerHello;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -213,31 +215,43 @@ final class Dispatcher implements TaskGateway {
   }
 
   public void done(Worker w, TaskDone done) {
+    done(w, List.of(done));
+  }
+
+  /** Outcomes the daemon sent together: taken under one hold of the lock, their slots refilled in one pass. */
+  public void done(Worker w, List<TaskDone> outcomes) {
     List<Runnable> after = new ArrayList<>();
     synchronized (lock) {
-      TaskOutcome outcome =
-          new TaskOutcome(
-              Wire.fromWire(done.getKind()),
-              done.getPayload().toByteArray(),
-              done.getMessage(),
-              w.hello.getDaemonId());
-      if (!setups.done(w, done.getTaskId(), outcome, after)) {
-        Job job = w.running.remove(done.getTaskId());
-        if (job != null) {
-          completed++;
-          w.completedHere++;
-          if (outcome.kind() != TaskOutcome.Kind.SUCCEEDED) {
-            w.failedHere++;
-          }
-          if (job.state != State.DONE) {
-            job.state = State.DONE;
-            after.add(() -> job.listener.onOutcome(outcome, true));
-          }
-        }
+      for (TaskDone done : outcomes) {
+        done(w, done, after);
       }
       pump();
     }
     deliver(after);
+  }
+
+  private void done(Worker w, TaskDone done, List<Runnable> after) {
+    TaskOutcome outcome =
+        new TaskOutcome(
+            Wire.fromWire(done.getKind()),
+            done.getPayload().toByteArray(),
+            done.getMessage(),
+            w.hello.getDaemonId());
+    if (setups.done(w, done.getTaskId(), outcome, after)) {
+      return;
+    }
+    Job job = w.running.remove(done.getTaskId());
+    if (job != null) {
+      completed++;
+      w.completedHere++;
+      if (outcome.kind() != TaskOutcome.Kind.SUCCEEDED) {
+        w.failedHere++;
+      }
+      if (job.state != State.DONE) {
+        job.state = State.DONE;
+        after.add(() -> job.listener.onOutcome(outcome, true));
+      }
+    }
   }
 
   /** The daemon got a task after it began to drain; it goes back to the head of the queue. */
@@ -378,11 +392,15 @@ final class Dispatcher implements TaskGateway {
     }
   }
 
-  /** Under the lock: sends queued tasks to free daemons until none can take one. */
+  /**
+   * Under the lock: sends queued tasks to free daemons until none can take one. What one pass
+   * assigns to a daemon goes to it as one message.
+   */
   private void pump() {
     if (queue.isEmpty()) {
       return;
     }
+    Map<Worker, List<Assignment>> assigned = new LinkedHashMap<>();
     boolean sent = true;
     while (sent && !queue.isEmpty()) {
       sent = false;
@@ -404,12 +422,13 @@ final class Dispatcher implements TaskGateway {
           job.deadline = clock.getAsLong() + Deadlines.spanNanos(job.request);
         }
         w.running.put(job.id, job);
-        w.send(ToWorker.newBuilder().setAssign(job.assignment(false)).build());
+        assigned.computeIfAbsent(w, k -> new ArrayList<>()).add(job.assignment(false));
         cursor = (cursor + i + 1) % n;
         sent = true;
         break;
       }
     }
+    assigned.forEach(Worker::assign);
   }
 
   @Override

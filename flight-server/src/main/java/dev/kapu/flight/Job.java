@@ -1,6 +1,6 @@
 package dev.kapu.flight;
 
-import com.google.protobuf.ByteString;
+import com.google.protobuf.UnsafeByteOperations;
 import dev.kapu.flight.internal.wire.Assignment;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -40,7 +40,7 @@ final class Job implements TaskHandle {
     this.request = request;
     this.listener = listener;
     this.everywhere = everywhere;
-    this.needs = List.copyOf(new TreeSet<>(request.resources()));
+    this.needs = request.resources().isEmpty() ? List.of() : List.copyOf(new TreeSet<>(request.resources()));
   }
 
   @Override
@@ -51,7 +51,8 @@ final class Job implements TaskHandle {
   Assignment assignment(boolean setup) {
     return Assignment.newBuilder()
         .setTaskId(id)
-        .setPayload(ByteString.copyFrom(request.payload()))
+        // Wrapped, not copied: a request's payload is never written after it is made.
+        .setPayload(UnsafeByteOperations.unsafeWrap(request.payload()))
         .setTimeoutMillis(request.timeoutMillis())
         .setSetup(setup)
         .build();

@@ -6,6 +6,7 @@ import dev.kapu.flight.internal.wire.FromClient;
 import dev.kapu.flight.internal.wire.FromWorker;
 import dev.kapu.flight.internal.wire.Outcome;
 import dev.kapu.flight.internal.wire.StatusReply;
+import dev.kapu.flight.internal.wire.TaskDone;
 import dev.kapu.flight.internal.wire.ToClient;
 import dev.kapu.flight.internal.wire.ToWorker;
 import io.grpc.Metadata;
@@ -23,7 +24,9 @@ import io.grpc.stub.ServerCalls;
 import io.grpc.stub.StreamObserver;
 import java.io.IOException;
 import java.io.InputStream;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -165,6 +168,29 @@ final class TaskService {
     @Override
     void onFrame(FlightData data) {
       FromWorker message = Wire.unframe(data, FromWorker.parser());
+      if (message.getKindCase() != FromWorker.KindCase.BATCH) {
+        receive(message);
+        return;
+      }
+      // In order; outcomes that came together are taken together, and their freed slots filled at once.
+      List<TaskDone> outcomes = new ArrayList<>();
+      for (FromWorker each : message.getBatch().getMessagesList()) {
+        if (each.getKindCase() == FromWorker.KindCase.DONE) {
+          outcomes.add(each.getDone());
+          continue;
+        }
+        if (!outcomes.isEmpty()) {
+          dispatcher.done(requireWorker(), outcomes);
+          outcomes = new ArrayList<>();
+        }
+        receive(each);
+      }
+      if (!outcomes.isEmpty()) {
+        dispatcher.done(requireWorker(), outcomes);
+      }
+    }
+
+    private void receive(FromWorker message) {
       switch (message.getKindCase()) {
         case HELLO -> {
           if (worker != null) {
@@ -173,7 +199,7 @@ final class TaskService {
           worker = dispatcher.join(message.getHello(), this::send, this::end);
         }
         case HEARTBEAT -> dispatcher.heard(requireWorker());
-        case DONE -> dispatcher.done(requireWorker(), message.getDone());
+        case DONE -> dispatcher.done(requireWorker(), List.of(message.getDone()));
         case RETURNED -> dispatcher.returned(requireWorker(), message.getReturned().getTaskId());
         case DRAINING -> dispatcher.draining(requireWorker(), message.getDraining().getReason());
         case HOSTING -> dispatcher.hosting(requireWorker(), message.getHosting().getResourcesList());

@@ -1,7 +1,9 @@
 package dev.kapu.flight;
 
+import dev.kapu.flight.internal.wire.Assignment;
 import dev.kapu.flight.internal.wire.Cancel;
 import dev.kapu.flight.internal.wire.ToWorker;
+import dev.kapu.flight.internal.wire.ToWorkerBatch;
 import dev.kapu.flight.internal.wire.WorkerHello;
 import java.util.HashMap;
 import java.util.List;
@@ -60,6 +62,21 @@ final class Worker {
       // The stream is closing; its close callback reports the loss.
       log.debug("could not send to daemon {}: {}", hello.getDaemonId(), e.toString());
     }
+  }
+
+  /** Sends {@code assignments} in order, as one message. */
+  void assign(List<Assignment> assignments) {
+    ToWorker.Builder message = ToWorker.newBuilder();
+    if (assignments.size() == 1) {
+      message.setAssign(assignments.get(0));
+    } else {
+      ToWorkerBatch.Builder batch = ToWorkerBatch.newBuilder();
+      for (Assignment a : assignments) {
+        batch.addMessages(ToWorker.newBuilder().setAssign(a));
+      }
+      message.setBatch(batch);
+    }
+    send(message.build());
   }
 
   /** Tells the daemon to stop task {@code taskId}. */

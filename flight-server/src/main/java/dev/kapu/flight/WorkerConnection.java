@@ -4,6 +4,7 @@ import com.google.protobuf.ByteString;
 import dev.kapu.api.Endpoint;
 import dev.kapu.flight.internal.wire.Draining;
 import dev.kapu.flight.internal.wire.FromWorker;
+import dev.kapu.flight.internal.wire.FromWorkerBatch;
 import dev.kapu.flight.internal.wire.Heartbeat;
 import dev.kapu.flight.internal.wire.Hosting;
 import dev.kapu.flight.internal.wire.Runaways;
@@ -77,6 +78,8 @@ public final class WorkerConnection implements AutoCloseable {
   private final Endpoint endpoint;
   private final Handler handler;
   private final ScheduledExecutorService timer;
+  /** What this daemon's threads send, written by one of them at a time. */
+  private final Coalescer<FromWorker> pending = new Coalescer<>();
   /** When the dispatcher's last heartbeat (or its welcome) arrived, in {@link System#nanoTime()}. */
   private volatile long lastHeard;
 
@@ -89,19 +92,10 @@ public final class WorkerConnection implements AutoCloseable {
       @Override
       public void onNext(FlightData data) {
         ToWorker message = Wire.unframe(data, ToWorker.parser());
-        switch (message.getKindCase()) {
-          case ASSIGN -> {
-            var a = message.getAssign();
-            handler.onAssignment(new Assignment(
-                a.getTaskId(), a.getPayload().toByteArray(), a.getTimeoutMillis(), a.getSetup()));
-          }
-          case CANCEL -> handler.onCancel(message.getCancel().getTaskId());
-          case DRAIN_ACCEPTED -> handler.onDrainAccepted();
-          case WELCOME -> welcomed(message.getWelcome());
-          case HEARTBEAT -> lastHeard = System.nanoTime();
-          case LEAVE -> abandon(Status.UNAVAILABLE.withDescription("the dispatcher declared this daemon lost: "
-              + message.getLeave().getReason()));
-          default -> { } // a newer dispatcher's message: nothing to do with it
+        if (message.getKindCase() == ToWorker.KindCase.BATCH) {
+          message.getBatch().getMessagesList().forEach(WorkerConnection.this::receive);
+        } else {
+          receive(message);
         }
       }
 
@@ -116,6 +110,23 @@ public final class WorkerConnection implements AutoCloseable {
       }
     });
     this.identity = identity;
+  }
+
+  private void receive(ToWorker message) {
+    switch (message.getKindCase()) {
+      case ASSIGN -> {
+        var a = message.getAssign();
+        handler.onAssignment(new Assignment(
+            a.getTaskId(), a.getPayload().toByteArray(), a.getTimeoutMillis(), a.getSetup()));
+      }
+      case CANCEL -> handler.onCancel(message.getCancel().getTaskId());
+      case DRAIN_ACCEPTED -> handler.onDrainAccepted();
+      case WELCOME -> welcomed(message.getWelcome());
+      case HEARTBEAT -> lastHeard = System.nanoTime();
+      case LEAVE -> abandon(Status.UNAVAILABLE.withDescription("the dispatcher declared this daemon lost: "
+          + message.getLeave().getReason()));
+      default -> { } // a newer dispatcher's message (or a nested batch, which none sends): nothing to do with it
+    }
   }
 
   /**
@@ -248,10 +259,32 @@ public final class WorkerConnection implements AutoCloseable {
     send(FromWorker.newBuilder().setDraining(Draining.newBuilder().setReason(reason)).build());
   }
 
+  /**
+   * Queues {@code message} and, unless another thread is writing already, writes what is queued:
+   * outcomes that finish together (and the heartbeats between them) leave as one gRPC message, in
+   * the order they were sent.
+   */
   private void send(FromWorker message) {
+    if (pending.add(message)) {
+      do {
+        writePending();
+      } while (pending.release());
+    }
+  }
+
+  /** Under the stream's lock, so that close() writes what is still queued before it ends the stream. */
+  private void writePending() {
     synchronized (out) {
-      if (!closed.isDone()) {
+      List<FromWorker> batch = pending.takeAll();
+      if (batch.isEmpty() || closed.isDone()) {
+        return;
+      }
+      FromWorker message = batch.size() == 1 ? batch.get(0)
+          : FromWorker.newBuilder().setBatch(FromWorkerBatch.newBuilder().addAllMessages(batch)).build();
+      try {
         out.onNext(Wire.frame(message));
+      } catch (RuntimeException e) {
+        // The stream is ending (cancelled or half-closed): the end reaches the handler as such.
       }
     }
   }
@@ -261,6 +294,7 @@ public final class WorkerConnection implements AutoCloseable {
   public void close() {
     synchronized (out) {
       if (!closed.isDone()) {
+        writePending(); // outcomes queued by other threads leave before the end
         out.onCompleted();
       }
     }

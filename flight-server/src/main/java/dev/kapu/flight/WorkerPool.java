@@ -65,7 +65,12 @@ final class WorkerPool implements Iterable<Worker> {
 
   /** Whether some connected daemon hosts all of {@code needs}. */
   boolean hosts(List<String> needs) {
-    return workers.stream().anyMatch(w -> w.hosts(needs));
+    for (Worker w : workers) { // once per submit: no stream set up for it
+      if (w.hosts(needs)) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /** Why work that needs {@code needs} cannot run on the connected daemons. */

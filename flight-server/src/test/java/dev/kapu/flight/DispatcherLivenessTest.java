@@ -58,6 +58,15 @@ class DispatcherLivenessTest {
   private static final class FakeWorker {
     final List<ToWorker> received = new ArrayList<>();
     Worker handle;
+
+    /** As the daemon reads them: a batch's messages one by one. */
+    void receive(ToWorker message) {
+      if (message.hasBatch()) {
+        received.addAll(message.getBatch().getMessagesList());
+      } else {
+        received.add(message);
+      }
+    }
     boolean ended;
 
     List<Long> assigned() {
@@ -75,7 +84,7 @@ class DispatcherLivenessTest {
 
   private FakeWorker join(String id, int slots) {
     FakeWorker w = new FakeWorker();
-    w.handle = dispatcher.join(WorkerHello.newBuilder().setDaemonId(id).setSlots(slots).build(), w.received::add,
+    w.handle = dispatcher.join(WorkerHello.newBuilder().setDaemonId(id).setSlots(slots).build(), w::receive,
         () -> w.ended = true);
     return w;
   }

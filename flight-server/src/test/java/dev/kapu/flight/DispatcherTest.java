@@ -91,6 +91,19 @@ class DispatcherTest {
     final List<ToWorker> received = new ArrayList<>();
     Worker handle;
 
+    /** The messages as they went on the wire. */
+    final List<ToWorker> sent = new ArrayList<>();
+
+    /** As the daemon reads them: a batch's messages one by one. */
+    void receive(ToWorker message) {
+      sent.add(message);
+      if (message.hasBatch()) {
+        received.addAll(message.getBatch().getMessagesList());
+      } else {
+        received.add(message);
+      }
+    }
+
     List<Long> assigned() {
       return received.stream().filter(ToWorker::hasAssign).map(m -> m.getAssign().getTaskId()).toList();
     }
@@ -98,7 +111,7 @@ class DispatcherTest {
 
   private FakeWorker join(String id, int slots) {
     FakeWorker w = new FakeWorker();
-    w.handle = dispatcher.join(WorkerHello.newBuilder().setDaemonId(id).setSlots(slots).build(), w.received::add, () -> { });
+    w.handle = dispatcher.join(WorkerHello.newBuilder().setDaemonId(id).setSlots(slots).build(), w::receive, () -> { });
     return w;
   }
 
@@ -111,6 +124,29 @@ class DispatcherTest {
   private void finish(FakeWorker w, long taskId) {
     dispatcher.done(w.handle, TaskDone.newBuilder().setTaskId(taskId).setKind(OutcomeKind.SUCCEEDED)
         .setPayload(ByteString.copyFromUtf8("ok")).build());
+  }
+
+  private static TaskDone succeeded(long taskId) {
+    return TaskDone.newBuilder().setTaskId(taskId).setKind(OutcomeKind.SUCCEEDED)
+        .setPayload(ByteString.copyFromUtf8("ok")).build();
+  }
+
+  @Test
+  void outcomesThatCameTogetherFreeTheirSlotsInOnePassAndTheNextTasksGoAsOneMessage() {
+    FakeWorker w = join("w", 3);
+    List<List<Heard>> heard = new ArrayList<>();
+    for (int i = 0; i < 6; i++) {
+      heard.add(submit(0));
+    }
+    assertThat(w.assigned()).containsExactly(1L, 2L, 3L);
+    int before = w.sent.size();
+    dispatcher.done(w.handle, List.of(succeeded(1), succeeded(2), succeeded(3)));
+    assertThat(heard.subList(0, 3)).allSatisfy(h -> assertThat(h).singleElement()
+        .satisfies(one -> assertThat(one.outcome().kind()).isEqualTo(TaskOutcome.Kind.SUCCEEDED)));
+    assertThat(w.sent.subList(before, w.sent.size())).singleElement().satisfies(m ->
+        assertThat(m.getBatch().getMessagesList()).extracting(a -> a.getAssign().getTaskId())
+            .containsExactly(4L, 5L, 6L));
+    assertThat(w.assigned()).containsExactly(1L, 2L, 3L, 4L, 5L, 6L);
   }
 
   @Test
@@ -207,7 +243,7 @@ class DispatcherTest {
   private FakeWorker join(String id, String... resources) {
     FakeWorker w = new FakeWorker();
     w.handle = dispatcher.join(WorkerHello.newBuilder().setDaemonId(id).setSlots(1).addAllResources(List.of(resources))
-        .build(), w.received::add, () -> { });
+        .build(), w::receive, () -> { });
     return w;
   }
 

@@ -1,7 +1,10 @@
 package dev.kapu.serial;
 
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
 import java.io.DataInput;
 import java.io.DataOutput;
+import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InvalidClassException;
@@ -11,6 +14,7 @@ import java.io.ObjectInputStream;
 import java.io.ObjectOutputStream;
 import java.io.ObjectStreamClass;
 import java.io.OutputStream;
+import java.io.SequenceInputStream;
 import java.util.Arrays;
 
 /**
@@ -19,10 +23,13 @@ import java.util.Arrays;
  */
 final class JavaSerializationCodec implements Codec<Object> {
   public static final String ID = "kapu.java";
+  /** A value whose one frame is at most this long is read whole before it is decoded. */
+  private static final int SMALL_FRAME = 8 * 1024;
 
   private final SerialFilter filter;
   private final ClassLoader classLoader;
   private final ObjectInputFilter objectFilter;
+  private final StatelessCode stateless = new StatelessCode();
 
   public JavaSerializationCodec(SerialFilter filter, ClassLoader classLoader) {
     this.filter = filter;
@@ -46,6 +53,22 @@ final class JavaSerializationCodec implements Codec<Object> {
 
   @Override
   public void write(Object value, DataOutput out) throws IOException {
+    Class<?> type = value.getClass();
+    if (!stateless.stateless(type)) {
+      serialize(value, out);
+      return;
+    }
+    byte[] bytes = stateless.encoded(type);
+    if (bytes == null) {
+      ByteArrayOutputStream buffer = new ByteArrayOutputStream();
+      serialize(value, new DataOutputStream(buffer));
+      bytes = buffer.toByteArray();
+      stateless.rememberEncoded(type, bytes);
+    }
+    out.write(bytes);
+  }
+
+  private static void serialize(Object value, DataOutput out) throws IOException {
     try (ObjectOutputStream oos = new ObjectOutputStream(new FrameOutput(out))) {
       oos.writeObject(value);
     } catch (NotSerializableException e) {
@@ -57,15 +80,45 @@ final class JavaSerializationCodec implements Codec<Object> {
     }
   }
 
+  /**
+   * A value in one small frame (code, most often) is read whole first, so that a stateless one
+   * decoded from the same bytes before is reused; others are read as their frames arrive.
+   */
   @Override
   public Object read(DataInput in) throws IOException {
-    RejectionRecorder recorder = new RejectionRecorder(objectFilter);
-    FrameInput frames = new FrameInput(in);
-    try (ObjectInputStream ois = new LoaderObjectInputStream(frames, classLoader)) {
-      ois.setObjectInputFilter(recorder);
-      Object value = ois.readObject();
+    int first = in.readInt();
+    if (first < 0) {
+      throw new IOException("corrupt serialized value: frame length " + first);
+    }
+    if (first == 0 || first > SMALL_FRAME) {
+      FrameInput frames = new FrameInput(in, first);
+      Object value = deserialize(frames);
       frames.skipToEnd();
       return value;
+    }
+    byte[] frame = new byte[first];
+    in.readFully(frame);
+    int next = in.readInt();
+    if (next != 0) {
+      FrameInput rest = new FrameInput(in, next);
+      Object value = deserialize(new SequenceInputStream(new ByteArrayInputStream(frame), rest));
+      rest.skipToEnd();
+      return value;
+    }
+    Object known = stateless.decoded(frame);
+    if (known != null) {
+      return known;
+    }
+    Object value = deserialize(new ByteArrayInputStream(frame));
+    stateless.rememberDecoded(frame, value);
+    return value;
+  }
+
+  private Object deserialize(InputStream serialized) throws IOException {
+    RejectionRecorder recorder = new RejectionRecorder(objectFilter);
+    try (ObjectInputStream ois = new LoaderObjectInputStream(serialized, classLoader)) {
+      ois.setObjectInputFilter(recorder);
+      return ois.readObject();
     } catch (InvalidClassException e) {
       if (recorder.rejected != null) {
         throw new CodecException(
@@ -176,8 +229,11 @@ final class JavaSerializationCodec implements Codec<Object> {
     private int left;
     private boolean ended;
 
-    FrameInput(DataInput in) {
+    /** @param firstLength the length of the first frame, already read (0: the value is empty) */
+    FrameInput(DataInput in, int firstLength) {
       this.in = in;
+      this.left = firstLength;
+      this.ended = firstLength == 0;
     }
 
     private boolean nextFrame() throws IOException {

@@ -35,7 +35,8 @@ public record TaskEnvelope(
 
   /** Encodes into bounded chunks, so that no single array needs to hold a large task. */
   public EncodedBytes encode(CodecRegistry codecs) {
-    ChunkedOutput bytes = new ChunkedOutput(256 + items.size() * 8);
+    // A serialized lambda alone takes some 600 bytes: start past that rather than grow to it.
+    ChunkedOutput bytes = new ChunkedOutput(1024 + items.size() * 8);
     try (DataOutputStream out = new DataOutputStream(bytes)) {
       out.writeByte(VERSION);
       out.writeBoolean(map);
