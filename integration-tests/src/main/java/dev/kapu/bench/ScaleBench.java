@@ -40,10 +40,10 @@ final class ScaleBench implements java.util.concurrent.Callable<Integer> {
   @Option(names = "--slots", defaultValue = "1", description = "Slots per daemon (default ${DEFAULT-VALUE}).")
   int slots;
 
-  @Option(names = "--per-jvm", defaultValue = "250", description = "Daemons per daemon JVM (default ${DEFAULT-VALUE}).")
+  @Option(names = "--per-jvm", defaultValue = "500", description = "Daemons per daemon JVM (default ${DEFAULT-VALUE}).")
   int perJvm;
 
-  @Option(names = "--daemon-jvm-heap", defaultValue = "512m",
+  @Option(names = "--daemon-jvm-heap", defaultValue = "768m",
       description = "-Xmx of each daemon JVM (default ${DEFAULT-VALUE}).")
   String daemonHeap;
 
