@@ -62,6 +62,9 @@ final class ScaleBench implements java.util.concurrent.Callable<Integer> {
       description = "The dispatcher's liveness bound (default ${DEFAULT-VALUE}, as kapu serve's).")
   double livenessSeconds;
 
+  /** The chunk size the default split chooses for a large map on a few daemons (its cap). */
+  private static final int FIXED_CHUNK = 1024;
+
   private final Map<Integer, double[]> throughputs = new LinkedHashMap<>();
 
   @Override
@@ -76,9 +79,11 @@ final class ScaleBench implements java.util.concurrent.Callable<Integer> {
     int smallest = Arrays.stream(daemons).min().orElseThrow();
     int largest = Arrays.stream(daemons).max().orElseThrow();
     if (smallest != largest) {
-      print("map_" + largest + "_vs_" + smallest, round(throughputs.get(largest)[0] / throughputs.get(smallest)[0], 2));
-      print("submit_" + largest + "_vs_" + smallest,
-          round(throughputs.get(largest)[1] / throughputs.get(smallest)[1], 2));
+      String[] names = {"map", "map_chunks_of_" + FIXED_CHUNK, "submit"};
+      for (int i = 0; i < names.length; i++) {
+        print(names[i] + "_" + largest + "_vs_" + smallest,
+            round(throughputs.get(largest)[i] / throughputs.get(smallest)[i], 2));
+      }
     }
     return 0;
   }
@@ -103,10 +108,14 @@ final class ScaleBench implements java.util.concurrent.Callable<Integer> {
       print(key + "dispatcher_rss_mb", round(idle[1] / 1048576.0, 1));
 
       Kapu kapu = cluster.kapu();
-      double mapRate = mapRate(kapu, n);
+      double mapRate = mapRate(kapu, n, 0);
+      // The default split makes 8 chunks per slot, so at 1,000 slots a map is mostly round trips:
+      // with the chunks a large map gets on a few daemons, it shows what the dispatcher sustains.
+      double fixedChunkRate = mapRate(kapu, n, FIXED_CHUNK);
       double submitRate = submitRate(kapu);
-      throughputs.put(n, new double[] {mapRate, submitRate});
+      throughputs.put(n, new double[] {mapRate, fixedChunkRate, submitRate});
       print(key + "map_items_per_s", Math.round(mapRate));
+      print(key + "map_chunks_of_" + FIXED_CHUNK + "_items_per_s", Math.round(fixedChunkRate));
       print(key + "submit_tasks_per_s", Math.round(submitRate));
       print(key + "everywhere_ms", everywhereMillis(kapu, n));
 
@@ -119,9 +128,12 @@ final class ScaleBench implements java.util.concurrent.Callable<Integer> {
     }
   }
 
-  /** Items per second of a map of {@link #items} trivial items, after one untimed map. */
-  private double mapRate(Kapu kapu, int n) {
-    MapOptions options = MapOptions.DEFAULT.withProgress(false);
+  /**
+   * Items per second of a map of {@link #items} trivial items, after one untimed map; {@code
+   * chunkSize} 0 lets the map choose.
+   */
+  private double mapRate(Kapu kapu, int n, int chunkSize) {
+    MapOptions options = MapOptions.DEFAULT.withProgress(false).withChunkSize(chunkSize);
     kapu.<Integer, Integer>map(range(Math.max(items / 4, n * 8)), x -> x + 1, options).join();
     List<Integer> input = range(items);
     long t0 = System.nanoTime();
