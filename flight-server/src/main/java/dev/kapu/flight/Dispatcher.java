@@ -40,12 +40,12 @@ final class Dispatcher implements TaskGateway {
   private final ParkedStreams parked;
   private final JobQueue queue;
   private final WorkerPool pool = new WorkerPool();
+  private final FreeWorkers free = new FreeWorkers();
   private final EverywhereSetups setups = new EverywhereSetups();
   private final LivenessSweep sweep;
   private final LongSupplier clock;
   private long nextId = 1;
   private long completed;
-  private int cursor;
   private boolean closed;
 
   /** @param parked where streams for tasks wait; freed as their tasks end */
@@ -177,10 +177,9 @@ final class Dispatcher implements TaskGateway {
         queue.withdrawn();
       } else if (!job.everywhere) {
         // Stays in the worker's running map until the daemon confirms, so its slot stays taken.
-        for (Worker w : pool) {
-          if (w.running.get(job.id) == job) {
-            w.cancel(job.id);
-          }
+        Worker w = job.runsOn;
+        if (w != null && w.running.get(job.id) == job) {
+          w.cancel(job.id);
         }
       }
       job.state = State.DONE;
@@ -200,6 +199,7 @@ final class Dispatcher implements TaskGateway {
     synchronized (lock) {
       Worker w = new Worker(hello, out, end, clock.getAsLong());
       pool.add(w);
+      free.offer(w);
       w.send(sweep.welcome());
       setups.replayTo(w);
       log.info("{} joined with {} slot(s)", w.describe(), hello.getSlots());
@@ -225,6 +225,7 @@ final class Dispatcher implements TaskGateway {
       for (TaskDone done : outcomes) {
         done(w, done, after);
       }
+      free.offer(w);
       pump();
     }
     deliver(after);
@@ -263,6 +264,7 @@ final class Dispatcher implements TaskGateway {
         job.attempts--;
         queue.putBack(job);
       }
+      free.offer(w);
       pump();
     }
   }
@@ -302,6 +304,7 @@ final class Dispatcher implements TaskGateway {
     }
     w.gone = true;
     pool.remove(w, cause);
+    free.remove(w);
     if (w.running.isEmpty() && w.setupsRunning.isEmpty()) {
       log.info("{} left", w.describe());
     } else {
@@ -393,39 +396,38 @@ final class Dispatcher implements TaskGateway {
   }
 
   /**
-   * Under the lock: sends queued tasks to free daemons until none can take one. What one pass
-   * assigns to a daemon goes to it as one message.
+   * Under the lock: sends queued tasks to free daemons until none can take one. It walks the ring
+   * of {@link FreeWorkers}, not the pool, so its cost does not grow with busy daemons; a daemon
+   * that took a task and still has a free slot goes behind the others (round robin), and the walk
+   * ends once every daemon in the ring was offered the queue's head without taking a task. What
+   * one pass assigns to a daemon goes to it as one message.
    */
   private void pump() {
-    if (queue.isEmpty()) {
-      return;
-    }
     Map<Worker, List<Assignment>> assigned = new LinkedHashMap<>();
-    boolean sent = true;
-    while (sent && !queue.isEmpty()) {
-      sent = false;
-      int n = pool.size();
-      for (int i = 0; i < n; i++) {
-        // Round robin, so load spreads when many daemons are idle.
-        Worker w = pool.get((cursor + i) % n);
-        if (!w.free()) {
-          continue;
-        }
-        Job job = queue.takeFor(w);
-        if (job == null) {
-          continue;
-        }
-        job.state = State.RUNNING;
-        job.attempts++;
-        job.timed = Deadlines.timed(job.request);
-        if (job.timed) {
-          job.deadline = clock.getAsLong() + Deadlines.spanNanos(job.request);
-        }
-        w.running.put(job.id, job);
-        assigned.computeIfAbsent(w, k -> new ArrayList<>()).add(job.assignment(false));
-        cursor = (cursor + i + 1) % n;
-        sent = true;
-        break;
+    int refused = 0;
+    while (!queue.isEmpty() && refused < free.size()) {
+      Worker w = free.poll();
+      if (!w.free()) {
+        continue; // filled up, draining or gone since: offered again when a slot frees
+      }
+      Job job = queue.takeFor(w);
+      if (job == null) {
+        free.offer(w); // hosts none of the waiting tasks' resources
+        refused++;
+        continue;
+      }
+      refused = 0;
+      job.state = State.RUNNING;
+      job.attempts++;
+      job.timed = Deadlines.timed(job.request);
+      if (job.timed) {
+        job.deadline = clock.getAsLong() + Deadlines.spanNanos(job.request);
+      }
+      w.running.put(job.id, job);
+      job.runsOn = w;
+      assigned.computeIfAbsent(w, k -> new ArrayList<>()).add(job.assignment(false));
+      if (w.free()) {
+        free.offer(w);
       }
     }
     assigned.forEach(Worker::assign);

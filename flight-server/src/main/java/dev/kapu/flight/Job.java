@@ -28,6 +28,8 @@ final class Job implements TaskHandle {
   /** The resources it names, sorted and without repeats: the key of its queue. */
   final List<String> needs;
   State state = State.QUEUED;
+  /** The daemon its latest attempt was sent to (a task, not a setup); null before the first. */
+  Worker runsOn;
   int attempts;
   long queuedAt;
   /** Whether the caller waits at most until {@link #deadline} (clock nanoseconds) for this attempt. */

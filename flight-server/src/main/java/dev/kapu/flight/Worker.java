@@ -34,6 +34,8 @@ final class Worker {
   boolean draining;
   String drainReason;
   boolean gone;
+  /** Whether it is in the dispatcher's {@link FreeWorkers} ring. */
+  boolean inFreeRing;
   int runawayThreads;
   long completedHere;
   long failedHere;

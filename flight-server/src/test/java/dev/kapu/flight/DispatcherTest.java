@@ -168,6 +168,40 @@ class DispatcherTest {
   }
 
   @Test
+  void tasksGoRoundRobinAndAFreedSlotTakesTheNextQueuedTask() {
+    FakeWorker a = join("a", 1);
+    FakeWorker b = join("b", 2);
+    FakeWorker c = join("c", 1);
+    for (int i = 0; i < 6; i++) {
+      submit(0);
+    }
+    // One each in turn; b, with a slot left, goes behind the others and takes the fourth.
+    assertThat(a.assigned()).containsExactly(1L);
+    assertThat(b.assigned()).containsExactly(2L, 4L);
+    assertThat(c.assigned()).containsExactly(3L);
+    finish(c, 3);
+    finish(a, 1);
+    assertThat(c.assigned()).containsExactly(3L, 5L);
+    assertThat(a.assigned()).containsExactly(1L, 6L);
+    assertThat(dispatcher.status().join().awaiting()).isZero();
+  }
+
+  @Test
+  void aFreeDaemonThatHostsNoneOfTheWaitingTasksResourcesIsPassedOverUntilOneDoes() {
+    FakeWorker db = join("db", "pg");
+    FakeWorker plain = join("plain");
+    submitOn("pg");
+    List<Heard> second = submitOn("pg");
+    assertThat(db.assigned()).containsExactly(1L);
+    assertThat(plain.assigned()).isEmpty(); // free, but it cannot run what waits
+    submitOn();
+    assertThat(plain.assigned()).containsExactly(3L); // what it can run overtakes the waiting task
+    finish(db, 1);
+    assertThat(db.assigned()).containsExactly(1L, 2L);
+    assertThat(second).isEmpty();
+  }
+
+  @Test
   void aLostWorkersTasksAreRetriedElsewhereOrReportedLost() {
     FakeWorker first = join("first", 2);
     List<Heard> retried = submit(1);

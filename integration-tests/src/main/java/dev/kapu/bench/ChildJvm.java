@@ -3,7 +3,9 @@ package dev.kapu.bench;
 import dev.kapu.client.launch.WorkerCommand;
 import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.InputStreamReader;
 import java.io.InterruptedIOException;
+import java.io.Writer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -11,10 +13,13 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
 import java.util.List;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.UnaryOperator;
 
 /**
  * A Java main class running in a JVM of its own, so that a peer is measured across a real process
@@ -30,10 +35,15 @@ import java.util.concurrent.TimeoutException;
  * <p>A child must never outlive the benchmark: {@link #close()} kills it, a shutdown hook covers an
  * exit that skipped {@code close()}, and a child that calls {@link #exitWithParent()} also goes
  * when this JVM is killed outright (SIGKILL runs no hooks, but it does close the child's stdin).
+ *
+ * <p>A child that calls {@link #answerRequests} instead can be asked questions while it runs
+ * ({@link #ask}): a request is a line on its stdin, its answer a line {@code REPLY <text>} on its
+ * stdout.
  */
 public final class ChildJvm implements AutoCloseable {
 
   private static final String READY = "READY ";
+  private static final String REPLY = "REPLY ";
   /** Enough to show a stack trace, bounded so a chatty child cannot fill the heap. */
   private static final int KEPT_LINES = 200;
   private static final long KILL_WAIT_SECONDS = 5;
@@ -44,6 +54,8 @@ public final class ChildJvm implements AutoCloseable {
   private final Thread killAtExit;
   private final Deque<String> earlyOutput = new ArrayDeque<>();
   private final CompletableFuture<String> ready = new CompletableFuture<>();
+  /** Answers not yet taken by {@link #ask}; a few at most, as each follows a request. */
+  private final BlockingQueue<String> replies = new ArrayBlockingQueue<>(16);
 
   private ChildJvm(String name, String readyPrefix, Process process) {
     this.name = name;
@@ -107,16 +119,56 @@ public final class ChildJvm implements AutoCloseable {
     return ready.join();
   }
 
+  /** The child's process id, for signals ({@code kill -STOP}). */
+  public long pid() {
+    return process.pid();
+  }
+
+  /**
+   * Sends {@code request} to a child that {@link #answerRequests answers requests} and waits for
+   * its answer.
+   *
+   * @throws IOException if the child cannot be written to or does not answer within {@code timeout}
+   */
+  public String ask(String request, Duration timeout) throws IOException {
+    Writer in = process.outputWriter(StandardCharsets.UTF_8);
+    in.write(request + "\n");
+    in.flush();
+    try {
+      String reply = replies.poll(timeout.toMillis(), TimeUnit.MILLISECONDS);
+      if (reply == null) {
+        throw new IOException("child JVM " + name + " did not answer '" + request + "' within "
+            + timeout.toSeconds() + " s");
+      }
+      return reply;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new InterruptedIOException("interrupted while asking " + name);
+    }
+  }
+
   /**
    * For a child's {@code main}: halts this JVM once its stdin reaches end of file, which happens
    * when the parent JVM dies by any means. Halting rather than exiting is deliberate: nobody is
    * left to care about a graceful shutdown, and shutdown hooks could hang.
    */
   public static void exitWithParent() {
+    answerRequests(request -> "this child answers no requests");
+  }
+
+  /**
+   * For a child's {@code main}: answers each line its parent writes ({@link #ask}) with {@code
+   * REPLY <answer>} on stdout, and halts this JVM at the end of stdin, as {@link #exitWithParent()}.
+   */
+  public static void answerRequests(UnaryOperator<String> answer) {
     Thread watcher = new Thread(() -> {
-      try {
-        while (System.in.read() >= 0) {
-          // The parent never writes; anything it might send is irrelevant.
+      try (BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8))) {
+        for (String line = in.readLine(); line != null; line = in.readLine()) {
+          String reply = answer.apply(line).replace('\n', ' ');
+          synchronized (System.out) {
+            System.out.println(REPLY + reply);
+            System.out.flush();
+          }
         }
       } catch (IOException e) {
         // A broken stdin means the parent is gone, just like end of file.
@@ -150,7 +202,9 @@ public final class ChildJvm implements AutoCloseable {
   private void pumpOutput() {
     try (BufferedReader output = process.inputReader(StandardCharsets.UTF_8)) {
       for (String line = output.readLine(); line != null; line = output.readLine()) {
-        if (ready.isDone()) {
+        if (ready.isDone() && line.startsWith(REPLY)) {
+          replies.offer(line.substring(REPLY.length()));
+        } else if (ready.isDone()) {
           System.err.println("[" + name + "] " + line);
         } else if (line.startsWith(readyPrefix)) {
           ready.complete(line.substring(readyPrefix.length()).trim());

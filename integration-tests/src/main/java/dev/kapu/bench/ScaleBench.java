@@ -1,0 +1,200 @@
+package dev.kapu.bench;
+
+import static dev.kapu.bench.BenchMain.print;
+import static dev.kapu.bench.BenchMain.round;
+
+import dev.kapu.api.MapOptions;
+import dev.kapu.client.Kapu;
+import dev.kapu.flight.ClusterStatus;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code ./kapu bench scale}: one dispatcher, in a JVM of its own, and N daemons ({@link
+ * ScaleCluster}), for each N asked for. Prints, with the N in each key ({@code n1000_...}): the
+ * time until all are connected, the dispatcher's heap (after a full collection) and its resident
+ * memory outside the heap per connected daemon,
+ * trivial-task throughput with {@code map} and with separate submits, the time {@code everywhere}
+ * takes, and the time from SIGSTOP of one daemon to the dispatcher declaring it lost. Then the
+ * throughput at the largest N against the smallest.
+ */
+@Command(name = "scale", mixinStandardHelpOptions = true,
+    description = "One dispatcher and N daemons: connect time, memory per daemon, throughput, everywhere,"
+        + " frozen-daemon detection.")
+final class ScaleBench implements java.util.concurrent.Callable<Integer> {
+
+  @Option(names = "--daemons", split = ",", defaultValue = "10,100,1000",
+      description = "The numbers of daemons to measure (default ${DEFAULT-VALUE}).")
+  int[] daemons;
+
+  @Option(names = "--slots", defaultValue = "1", description = "Slots per daemon (default ${DEFAULT-VALUE}).")
+  int slots;
+
+  @Option(names = "--per-jvm", defaultValue = "500", description = "Daemons per daemon JVM (default ${DEFAULT-VALUE}).")
+  int perJvm;
+
+  @Option(names = "--daemon-jvm-heap", defaultValue = "768m",
+      description = "-Xmx of each daemon JVM (default ${DEFAULT-VALUE}).")
+  String daemonHeap;
+
+  @Option(names = "--dispatcher-heap", defaultValue = "512m",
+      description = "-Xms and -Xmx of the dispatcher's JVM, touched at start (default ${DEFAULT-VALUE}).")
+  String dispatcherHeap;
+
+  @Option(names = "--items", defaultValue = "200000", description = "Items in the timed map (default ${DEFAULT-VALUE}).")
+  int items;
+
+  @Option(names = "--submits", defaultValue = "20000",
+      description = "Separate submits, each its own future (default ${DEFAULT-VALUE}).")
+  int submits;
+
+  @Option(names = "--liveness-seconds", defaultValue = "10",
+      description = "The dispatcher's liveness bound (default ${DEFAULT-VALUE}, as kapu serve's).")
+  double livenessSeconds;
+
+  /** The chunk size the default split chooses for a large map on a few daemons (its cap). */
+  private static final int FIXED_CHUNK = 1024;
+
+  private final Map<Integer, double[]> throughputs = new LinkedHashMap<>();
+
+  @Override
+  public Integer call() throws Exception {
+    Duration liveness = Duration.ofMillis(Math.round(livenessSeconds * 1000));
+    for (int n : daemons) {
+      if (n < 2) {
+        throw new IllegalArgumentException("--daemons: at least 2 (one of them is frozen), not " + n);
+      }
+      measure(n, liveness);
+    }
+    int smallest = Arrays.stream(daemons).min().orElseThrow();
+    int largest = Arrays.stream(daemons).max().orElseThrow();
+    if (smallest != largest) {
+      String[] names = {"map", "map_chunks_of_" + FIXED_CHUNK, "submit"};
+      for (int i = 0; i < names.length; i++) {
+        print(names[i] + "_" + largest + "_vs_" + smallest,
+            round(throughputs.get(largest)[i] / throughputs.get(smallest)[i], 2));
+      }
+    }
+    return 0;
+  }
+
+  private void measure(int n, Duration liveness) throws Exception {
+    String key = "n" + n + "_";
+    try (ScaleCluster cluster = ScaleCluster.dispatcher(liveness, dispatcherHeap)) {
+      long[] before = cluster.dispatcherMemory();
+      long t0 = System.nanoTime();
+      cluster.launchDaemons(n, slots, perJvm, daemonHeap);
+      double launched = (System.nanoTime() - t0) / 1e9;
+      cluster.awaitConnected(n);
+      double connected = (System.nanoTime() - t0) / 1e9;
+      print(key + "daemon_jvms_started_seconds", round(launched, 2));
+      print(key + "connect_seconds", round(connected, 2));
+      Thread.sleep(liveness.toMillis() / 5 * 2); // two heartbeat rounds: idle and settled
+      long[] idle = cluster.dispatcherMemory();
+      print(key + "dispatcher_heap_kb_per_daemon", round((idle[0] - before[0]) / 1024.0 / n, 1));
+      // The heap is fixed and touched at start: this is what each daemon costs outside the heap.
+      print(key + "dispatcher_rss_growth_kb_per_daemon", round((idle[1] - before[1]) / 1024.0 / n, 1));
+      print(key + "dispatcher_heap_mb", round(idle[0] / 1048576.0, 1));
+      print(key + "dispatcher_rss_mb", round(idle[1] / 1048576.0, 1));
+
+      Kapu kapu = cluster.kapu();
+      double mapRate = mapRate(kapu, n, 0);
+      // The default split makes 8 chunks per slot, so at 1,000 slots a map is mostly round trips:
+      // with the chunks a large map gets on a few daemons, it shows what the dispatcher sustains.
+      double fixedChunkRate = mapRate(kapu, n, FIXED_CHUNK);
+      double submitRate = submitRate(kapu);
+      throughputs.put(n, new double[] {mapRate, fixedChunkRate, submitRate});
+      print(key + "map_items_per_s", Math.round(mapRate));
+      print(key + "map_chunks_of_" + FIXED_CHUNK + "_items_per_s", Math.round(fixedChunkRate));
+      print(key + "submit_tasks_per_s", Math.round(submitRate));
+      print(key + "everywhere_ms", everywhereMillis(kapu, n));
+
+      long stoppedAt = cluster.freeze();
+      ClusterStatus.Departure lost = cluster.awaitFrozenDeclaredLost();
+      print(key + "frozen_detect_ms", lost.atMillis() - stoppedAt);
+      print(key + "liveness_bound_ms", liveness.toMillis());
+      ClusterStatus status = kapu.status();
+      print(key + "others_lost", status.departed().stream().filter(d -> !d.id().equals(ScaleCluster.FROZEN_ID)).count());
+    }
+  }
+
+  /**
+   * Items per second of a map of {@link #items} trivial items, after one untimed map; {@code
+   * chunkSize} 0 lets the map choose.
+   */
+  private double mapRate(Kapu kapu, int n, int chunkSize) {
+    MapOptions options = MapOptions.DEFAULT.withProgress(false).withChunkSize(chunkSize);
+    kapu.<Integer, Integer>map(range(Math.max(items / 4, n * 8)), x -> x + 1, options).join();
+    List<Integer> input = range(items);
+    long t0 = System.nanoTime();
+    List<Integer> out = kapu.<Integer, Integer>map(input, x -> x + 1, options).join();
+    double seconds = (System.nanoTime() - t0) / 1e9;
+    if (out.size() != items || out.get(items - 1) != items) {
+      throw new IllegalStateException("map returned wrong results");
+    }
+    return items / seconds;
+  }
+
+  /** Tasks per second of {@link #submits} separate submits, each its own future, after an untimed round. */
+  private double submitRate(Kapu kapu) throws InterruptedException {
+    submitAll(kapu, Math.max(submits / 4, 1));
+    long t0 = System.nanoTime();
+    submitAll(kapu, submits);
+    return submits / ((System.nanoTime() - t0) / 1e9);
+  }
+
+  private static void submitAll(Kapu kapu, int count) throws InterruptedException {
+    CountDownLatch done = new CountDownLatch(count);
+    AtomicReference<Throwable> failure = new AtomicReference<>();
+    AtomicInteger sum = new AtomicInteger();
+    for (int i = 0; i < count; i++) {
+      kapu.submit(ctx -> 1).whenComplete((one, error) -> {
+        if (error != null) {
+          failure.compareAndSet(null, error);
+        } else {
+          sum.addAndGet(one);
+        }
+        done.countDown();
+      });
+    }
+    if (!done.await(10, TimeUnit.MINUTES)) {
+      throw new IllegalStateException("submits did not finish within 10 minutes");
+    }
+    if (failure.get() != null || sum.get() != count) {
+      throw new IllegalStateException("a submit failed", failure.get());
+    }
+  }
+
+  /** The median of three everywhere() calls, each answered by all {@code n} daemons, in ms. */
+  private static double everywhereMillis(Kapu kapu, int n) {
+    double[] millis = new double[3];
+    for (int i = 0; i < millis.length; i++) {
+      long t0 = System.nanoTime();
+      List<Integer> answers = kapu.everywhere(ctx -> 1).join();
+      millis[i] = (System.nanoTime() - t0) / 1e6;
+      if (answers.size() != n) {
+        throw new IllegalStateException("everywhere() answered from " + answers.size() + " daemons, not " + n);
+      }
+    }
+    Arrays.sort(millis);
+    return round(millis[1], 1);
+  }
+
+  private static List<Integer> range(int n) {
+    List<Integer> list = new ArrayList<>(n);
+    for (int i = 0; i < n; i++) {
+      list.add(i);
+    }
+    return list;
+  }
+}
