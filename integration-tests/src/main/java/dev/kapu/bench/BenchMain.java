@@ -20,7 +20,7 @@ import picocli.CommandLine;
     name = "bench",
     mixinStandardHelpOptions = true,
     description = "Measure Kapu against its peers in the same run; prints key=value lines.",
-    subcommands = {BenchMain.Tasks.class, QueryBench.class, FlightBench.class})
+    subcommands = {BenchMain.Tasks.class, QueryBench.class, FlightBench.class, StreamBench.class})
 public final class BenchMain implements Callable<Integer> {
 
   @Override
