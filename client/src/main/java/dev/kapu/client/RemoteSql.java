@@ -3,7 +3,6 @@ package dev.kapu.client;
 import dev.kapu.flight.Dictionaries;
 import dev.kapu.flight.FlightClients;
 import dev.kapu.flight.Liveness;
-import dev.kapu.flight.StreamTuning;
 import dev.kapu.flight.sql.SqlSessionOptions;
 import java.io.IOException;
 import java.net.URI;
@@ -254,7 +253,6 @@ public final class RemoteSql implements RemoteStatements, AutoCloseable {
    * an endpoint named. Only the latter is watched by gRPC keepalive, so that fetching a result
    * from a daemon that stops answering fails instead of hanging: the server may be any Flight SQL
    * server, and gRPC's default answers pings more frequent than one per 5 minutes by ending the calls.
-   * Both are set for streams ({@link StreamTuning#client}): a relayed result comes from the server.
    */
   private FlightClient open(URI url, boolean server) {
     NettyClientBuilder builder = new NettyClientBuilder(allocator, new Location(url));
@@ -265,7 +263,7 @@ public final class RemoteSql implements RemoteStatements, AutoCloseable {
       builder.trustedCertificates(new java.io.ByteArrayInputStream(trustedCertificate));
     }
     return server
-        ? FlightGrpcUtils.createFlightClient(allocator, StreamTuning.client(builder.build()).build(), builder.middleware())
+        ? FlightGrpcUtils.createFlightClient(allocator, builder.build().build(), builder.middleware())
         : FlightClients.open(builder, Liveness.DEFAULT);
   }
 

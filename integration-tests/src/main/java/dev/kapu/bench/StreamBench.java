@@ -1,6 +1,5 @@
 package dev.kapu.bench;
 
-import dev.kapu.flight.StreamTuning;
 import io.grpc.netty.NettyChannelBuilder;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -73,12 +72,12 @@ final class StreamBench implements Callable<Integer> {
         new Setting("batch_16k", 16384, zeroCopy, defaults),
         new Setting("batch_256k", 262144, zeroCopy, defaults),
         new Setting("window_16m_fixed", 65536, zeroCopy, c -> c.flowControlWindow(16 * MIB)),
-        new Setting("window_16m_auto", 65536, zeroCopy, StreamTuning::client),
+        new Setting("window_16m_auto", 65536, zeroCopy, c -> c.initialFlowControlWindow(16 * MIB)),
         // Kapu's daemons before this setting: zero-copy, waiting for readiness before each batch
         new Setting("paced", 65536, paced, defaults),
+        // Kapu's daemons now (StreamTuning)
         new Setting("paced_ready_8m", 65536, kapu, defaults),
-        // Kapu's daemons and clients now
-        new Setting("kapu", 65536, kapu, StreamTuning::client));
+        new Setting("paced_ready_8m_window_16m", 65536, kapu, c -> c.initialFlowControlWindow(16 * MIB)));
   }
 
   @Override
