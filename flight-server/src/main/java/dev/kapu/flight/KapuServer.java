@@ -130,8 +130,6 @@ public final class KapuServer implements AutoCloseable {
     this.inProcess = null;
     NettyServerBuilder nb = NettyServerBuilder.forAddress(new InetSocketAddress(b.host, b.port))
         .addService(service)
-        // relayed results and the streams daemons fetch keep a few batches queued
-        .intercept(StreamTuning.readyThreshold())
         .maxInboundMessageSize(Wire.MAX_MESSAGE_BYTES)
         .permitKeepAliveTime(5, TimeUnit.SECONDS)
         .permitKeepAliveWithoutCalls(true)

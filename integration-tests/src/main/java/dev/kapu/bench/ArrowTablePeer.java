@@ -1,7 +1,10 @@
 package dev.kapu.bench;
 
 import dev.kapu.flight.Outbound;
-import dev.kapu.flight.StreamTuning;
+import io.grpc.Metadata;
+import io.grpc.ServerCall;
+import io.grpc.ServerCallHandler;
+import io.grpc.ServerInterceptor;
 import io.grpc.netty.NettyServerBuilder;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -41,9 +44,8 @@ import org.duckdb.DuckDBResultSet;
  *       buffers go to Netty as they are, instead of being copied into gRPC's buffers;</li>
  *   <li>{@code pace=kapu}: wait for the stream to be ready before each batch, as Kapu's daemons do
  *       ({@link Outbound#awaitReady}), instead of handing gRPC every batch at once;</li>
- *   <li>{@code readyBytes=tuned}: gRPC's on-ready threshold as Kapu sets it ({@link
- *       StreamTuning#readyThreshold}) instead of gRPC's 32 KiB: how many bytes may wait unsent
- *       while the stream still counts as ready.</li>
+ *   <li>{@code readyBytes=N}: gRPC's on-ready threshold of the call instead of its 32 KiB: how
+ *       many bytes may wait unsent while the stream still counts as ready.</li>
  * </ul>
  * Prints {@code READY <port>}.
  */
@@ -57,13 +59,13 @@ final class ArrowTablePeer {
     int batchRows = Integer.parseInt(args[2]);
     boolean zeroCopy = false;
     boolean kapuPace = false;
-    boolean tunedReady = false;
+    int readyBytes = 0;
     for (int i = 3; i < args.length; i++) {
       String[] setting = args[i].split("=", 2);
       switch (setting[0]) {
         case "zeroCopy" -> zeroCopy = Boolean.parseBoolean(setting[1]);
         case "pace" -> kapuPace = setting[1].equals("kapu");
-        case "readyBytes" -> tunedReady = setting[1].equals("tuned");
+        case "readyBytes" -> readyBytes = Integer.parseInt(setting[1]);
         default -> throw new IllegalArgumentException("unknown setting " + args[i]);
       }
     }
@@ -92,9 +94,9 @@ final class ArrowTablePeer {
             }
           }
         });
-    if (tunedReady) {
-      builder.transportHint("grpc.builderConsumer",
-          (Consumer<NettyServerBuilder>) server -> server.intercept(StreamTuning.readyThreshold()));
+    if (readyBytes > 0) {
+      ReadyThreshold threshold = new ReadyThreshold(readyBytes);
+      builder.transportHint("grpc.builderConsumer", (Consumer<NettyServerBuilder>) server -> server.intercept(threshold));
     }
     FlightServer server = builder.build().start();
     System.out.println("READY " + server.getPort());
@@ -106,6 +108,7 @@ final class ArrowTablePeer {
     static Table load(BufferAllocator allocator, String file, String sql, int batchRows) throws Exception {
       Properties streamResults = new Properties();
       streamResults.setProperty("jdbc_stream_results", "true");
+      streamResults.setProperty("duckdb.read_only", "true"); // a daemon may hold the file read-only too
       List<ArrowRecordBatch> batches = new ArrayList<>();
       try (Connection c = DriverManager.getConnection("jdbc:duckdb:" + file, streamResults);
           PreparedStatement s = c.prepareStatement(sql);
@@ -121,22 +124,27 @@ final class ArrowTablePeer {
     }
   }
 
-  /**
-   * Starts the peer with Flight's default settings, holding {@code sql}'s result in batches of
-   * {@code batchRows}, and reads it through a default Flight client, as {@code table} measures.
-   */
-  static Reading read(Path file, String sql, int batchRows, BenchTable table) throws Exception {
-    try (ChildJvm child = ChildJvm.start(ArrowTablePeer.class, List.of(),
-            List.of(file.toString(), sql, Integer.toString(batchRows)), Duration.ofSeconds(120));
-        BufferAllocator allocator = new RootAllocator();
-        FlightClient client = FlightClient.builder(allocator,
-            Location.forGrpcInsecure("127.0.0.1", Integer.parseInt(child.readyText()))).build()) {
-      return table.measure(() -> {
-        long t0 = System.nanoTime();
-        try (FlightStream stream = client.getStream(new Ticket(new byte[] {1}))) {
-          return Reading.drain(stream.getRoot(), stream::next, t0);
-        }
-      });
+  /** Starts the peer with Flight's default settings, holding {@code sql}'s result in batches of {@code batchRows}. */
+  static ChildJvm start(Path file, String sql, int batchRows) throws java.io.IOException {
+    return ChildJvm.start(ArrowTablePeer.class, List.of(), List.of(file.toString(), sql, Integer.toString(batchRows)),
+        Duration.ofSeconds(120));
+  }
+
+  /** Reads the whole table from a peer through {@code client}. */
+  static Reading read(FlightClient client) throws Exception {
+    long t0 = System.nanoTime();
+    try (FlightStream stream = client.getStream(new Ticket(new byte[] {1}))) {
+      return Reading.drain(stream.getRoot(), stream::next, t0);
+    }
+  }
+
+  /** Sets gRPC's on-ready threshold of every call. */
+  private record ReadyThreshold(int bytes) implements ServerInterceptor {
+    @Override
+    public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers,
+        ServerCallHandler<Q, R> next) {
+      call.setOnReadyThreshold(bytes);
+      return next.startCall(call, headers);
     }
   }
 }

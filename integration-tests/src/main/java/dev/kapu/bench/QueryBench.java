@@ -10,6 +10,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import org.apache.arrow.flight.FlightClient;
+import org.apache.arrow.flight.Location;
+import org.apache.arrow.memory.BufferAllocator;
+import org.apache.arrow.memory.RootAllocator;
 import org.apache.arrow.vector.ipc.ArrowReader;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -52,9 +56,10 @@ final class QueryBench implements Callable<Integer> {
       Reading flight = FlightDoGetPeer.read(file, "SELECT * FROM " + BenchTable.TABLE, table);
       flight.report("flight_doget");
       // A table in daemon memory: an arrow resource's, against the same batches held by a bare Flight server
-      Reading held = kapuTable(file);
+      Reading[] heldTables = heldTables(file);
+      Reading held = heldTables[0];
       held.report("table");
-      Reading heldPeer = ArrowTablePeer.read(file, "SELECT * FROM " + BenchTable.TABLE, batchRows, table);
+      Reading heldPeer = heldTables[1];
       heldPeer.report("flight_table");
       Reading pg = table.postgres();
       BenchTable.sameRows(inProcess, kapu, flight, held, heldPeer, pg);
@@ -71,26 +76,33 @@ final class QueryBench implements Callable<Integer> {
   }
 
   /**
-   * The result held as a table by an {@code arrow} resource in the daemon's memory, then read
-   * ({@link ReadTableTask}: the daemon streams it by {@code DoGet} from its own endpoint).
+   * The result held as a table by an {@code arrow} resource in the daemon's memory, read with
+   * {@link ReadTableTask} (the daemon streams it by {@code DoGet} from its own endpoint), and the
+   * same batches held by a bare Flight server in another JVM read by a default Flight client; the
+   * two are read in turn, round after round.
    */
-  private Reading kapuTable(Path file) throws Exception {
+  private Reading[] heldTables(Path file) throws Exception {
+    String sql = "SELECT * FROM " + BenchTable.TABLE;
     try (Kapu kapu = Kapu.builder()
-        .resource(duckdb(file))
-        .resource(ResourceSpec.pinned("memory", "arrow", Map.of()))
-        .jvmOptions(daemonJvmOptions.toArray(String[]::new))
-        .daemons(1)
-        .local()) {
+            .resource(duckdb(file))
+            .resource(ResourceSpec.pinned("memory", "arrow", Map.of()))
+            .jvmOptions(daemonJvmOptions.toArray(String[]::new))
+            .daemons(1)
+            .local();
+        ChildJvm peer = ArrowTablePeer.start(file, sql, batchRows);
+        BufferAllocator allocator = new RootAllocator();
+        FlightClient client = FlightClient.builder(allocator,
+            Location.forGrpcInsecure("127.0.0.1", Integer.parseInt(peer.readyText()))).build()) {
       kapu.submit(ctx -> {
-        ctx.tables().put(HELD, ctx.query("bench", "SELECT * FROM " + BenchTable.TABLE));
+        ctx.tables().put(HELD, ctx.query("bench", sql));
         return ctx.tables().rowCount(HELD);
       }, TaskOptions.on("bench", "memory")).get();
-      return table.measure(() -> {
+      return table.measureInTurn(() -> {
         long t0 = System.nanoTime();
         try (ArrowReader reader = kapu.submit(new ReadTableTask(HELD), TaskOptions.on(HELD)).get()) {
           return Reading.drain(reader, t0);
         }
-      });
+      }, () -> ArrowTablePeer.read(client));
     }
   }
 

@@ -4,7 +4,6 @@ import dev.kapu.flight.ClientCancellation;
 import dev.kapu.flight.Dictionaries;
 import dev.kapu.flight.Hosts;
 import dev.kapu.flight.Outbound;
-import dev.kapu.flight.StreamTuning;
 import io.grpc.netty.NettyServerBuilder;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -106,7 +105,7 @@ public final class DaemonStreams implements AutoCloseable {
     this.allocator = allocator;
     this.server = FlightServer.builder(allocator, Location.forGrpcInsecure(bindHost, 0), new Producer())
         .middleware(ACCESS, new AccessFactory(token))
-        .transportHint("grpc.builderConsumer", (Consumer<NettyServerBuilder>) DaemonStreams::configure)
+        .transportHint("grpc.builderConsumer", (Consumer<NettyServerBuilder>) DaemonStreams::keepAlive)
         .executor(callRunners)
         .build()
         .start();
@@ -116,12 +115,10 @@ public final class DaemonStreams implements AutoCloseable {
   /**
    * Clients fetching results ping a silent connection (gRPC keepalive, every 10 s at most), which
    * gRPC's default would answer by ending the call; and a client that stops answering is dropped,
-   * which ends its stream here and closes the result it was reading. Results stream with a few
-   * batches queued ahead ({@link StreamTuning#readyThreshold}).
+   * which ends its stream here and closes the result it was reading.
    */
-  private static void configure(NettyServerBuilder server) {
-    server.intercept(StreamTuning.readyThreshold())
-        .permitKeepAliveTime(5, TimeUnit.SECONDS)
+  private static void keepAlive(NettyServerBuilder server) {
+    server.permitKeepAliveTime(5, TimeUnit.SECONDS)
         .permitKeepAliveWithoutCalls(true)
         .keepAliveTime(10, TimeUnit.SECONDS)
         .keepAliveTimeout(20, TimeUnit.SECONDS);
