@@ -21,7 +21,8 @@ import picocli.CommandLine;
     name = "bench",
     mixinStandardHelpOptions = true,
     description = "Measure Kapu against its peers in the same run; prints key=value lines.",
-    subcommands = {BenchMain.Tasks.class, QueryBench.class, FlightBench.class, ScaleBench.class})
+    subcommands = {BenchMain.Tasks.class, QueryBench.class, FlightBench.class, ScaleBench.class,
+        StreamBench.class})
 public final class BenchMain implements Callable<Integer> {
 
   @Override

@@ -7,7 +7,9 @@ import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.Statement;
+import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.List;
 import java.util.Properties;
 import java.util.stream.Stream;
 import org.apache.arrow.memory.BufferAllocator;
@@ -55,6 +57,35 @@ final class BenchTable {
       run.run();
     } while (System.nanoTime() < warmupEnd);
     return Reading.median(repetitions, run);
+  }
+
+  /**
+   * As {@link #measure} for several ways at once, read in turn (one of each per round, in the
+   * warm-up too), so that a change in a shared machine's load falls on all of them alike.
+   *
+   * @return the median reading of each way, in the order given
+   */
+  Reading[] measureInTurn(Reading.Run... runs) throws Exception {
+    long warmupEnd = System.nanoTime() + (long) (warmupSeconds * 1e9);
+    do {
+      for (Reading.Run run : runs) {
+        run.run();
+      }
+    } while (System.nanoTime() < warmupEnd);
+    List<List<Reading>> readings = new ArrayList<>();
+    for (int i = 0; i < runs.length; i++) {
+      readings.add(new ArrayList<>());
+    }
+    for (int round = 0; round < repetitions; round++) {
+      for (int i = 0; i < runs.length; i++) {
+        readings.get(i).add(runs[i].run());
+      }
+    }
+    Reading[] medians = new Reading[runs.length];
+    for (int i = 0; i < runs.length; i++) {
+      medians[i] = Reading.median(readings.get(i));
+    }
+    return medians;
   }
 
   static String sql(long rows) {

@@ -114,6 +114,12 @@ public final class ChildJvm implements AutoCloseable {
     }
   }
 
+  /** The CPU time the child has used so far, all its threads together. */
+  public Duration cpuTime() {
+    return process.info().totalCpuDuration().orElseThrow(
+        () -> new IllegalStateException("this platform does not tell a process's CPU time"));
+  }
+
   /** The text the child printed after {@code READY}, such as the port it listens on. */
   public String readyText() {
     return ready.join();

@@ -1,6 +1,8 @@
 package dev.kapu.bench;
 
 import dev.kapu.api.ResourceSpec;
+import dev.kapu.api.TaskOptions;
+import dev.kapu.api.builtin.ReadTableTask;
 import dev.kapu.client.Kapu;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -8,6 +10,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import org.apache.arrow.flight.FlightClient;
+import org.apache.arrow.flight.Location;
+import org.apache.arrow.memory.BufferAllocator;
+import org.apache.arrow.memory.RootAllocator;
 import org.apache.arrow.vector.ipc.ArrowReader;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -17,12 +23,16 @@ import picocli.CommandLine.Option;
  * {@code ./kapu bench query}: the same rows (BIGINT, DOUBLE, VARCHAR) read in one run through
  * {@code kapu.query} from a daemon's DuckDB, through DuckDB's Arrow export in this process (the
  * ceiling), through a bare Flight DoGet from another JVM (the transport's ceiling) and from
- * PostgreSQL through pgJDBC row by row (what users do today). Each is the median of several
- * readings.
+ * PostgreSQL through pgJDBC row by row (what users do today). Then the same rows held as a table
+ * by an {@code arrow} resource in the daemon's memory and streamed by DoGet from the daemon's
+ * endpoint, against the same batches held by a bare Flight server in another JVM (Flight's default
+ * settings, {@link ArrowTablePeer}). Each is the median of several readings.
  */
 @Command(name = "query", mixinStandardHelpOptions = true,
-    description = "kapu.query vs in-process DuckDB Arrow export vs PostgreSQL over pgJDBC.")
+    description = "kapu.query vs in-process DuckDB Arrow export vs PostgreSQL over pgJDBC; a daemon's in-memory table vs a bare Flight server's.")
 final class QueryBench implements Callable<Integer> {
+  /** The name of the table the arrow resource holds. */
+  private static final String HELD = "held";
 
   @Mixin
   BenchTable table;
@@ -45,10 +55,19 @@ final class QueryBench implements Callable<Integer> {
       // The transport alone: DuckDB's export served by a bare Flight server in another JVM.
       Reading flight = FlightDoGetPeer.read(file, "SELECT * FROM " + BenchTable.TABLE, table);
       flight.report("flight_doget");
+      // A table in daemon memory: an arrow resource's, against the same batches held by a bare Flight server
+      Reading[] heldTables = heldTables(file);
+      Reading held = heldTables[0];
+      held.report("table");
+      Reading heldPeer = heldTables[1];
+      heldPeer.report("flight_table");
       Reading pg = table.postgres();
-      BenchTable.sameRows(inProcess, kapu, flight, pg);
+      BenchTable.sameRows(inProcess, kapu, flight, held, heldPeer, pg);
       BenchMain.print("query_vs_inprocess", kapu.versus(inProcess));
       BenchMain.print("query_vs_flight_doget", kapu.versus(flight));
+      BenchMain.print("table_gb_per_s", BenchMain.round(held.mbPerSecond() / 1000, 2));
+      BenchMain.print("flight_table_gb_per_s", BenchMain.round(heldPeer.mbPerSecond() / 1000, 2));
+      BenchMain.print("table_vs_flight_table", held.versus(heldPeer));
       BenchMain.print("query_vs_pgjdbc", kapu.versus(pg));
       return 0;
     } finally {
@@ -56,10 +75,45 @@ final class QueryBench implements Callable<Integer> {
     }
   }
 
+  /**
+   * The result held as a table by an {@code arrow} resource in the daemon's memory, read with
+   * {@link ReadTableTask} (the daemon streams it by {@code DoGet} from its own endpoint), and the
+   * same batches held by a bare Flight server in another JVM read by a default Flight client; the
+   * two are read in turn, round after round.
+   */
+  private Reading[] heldTables(Path file) throws Exception {
+    String sql = "SELECT * FROM " + BenchTable.TABLE;
+    try (Kapu kapu = Kapu.builder()
+            .resource(duckdb(file))
+            .resource(ResourceSpec.pinned("memory", "arrow", Map.of()))
+            .jvmOptions(daemonJvmOptions.toArray(String[]::new))
+            .daemons(1)
+            .local();
+        ChildJvm peer = ArrowTablePeer.start(file, sql, batchRows);
+        BufferAllocator allocator = new RootAllocator();
+        FlightClient client = FlightClient.builder(allocator,
+            Location.forGrpcInsecure("127.0.0.1", Integer.parseInt(peer.readyText()))).build()) {
+      kapu.submit(ctx -> {
+        ctx.tables().put(HELD, ctx.query("bench", sql));
+        return ctx.tables().rowCount(HELD);
+      }, TaskOptions.on("bench", "memory")).get();
+      return table.measureInTurn(() -> {
+        long t0 = System.nanoTime();
+        try (ArrowReader reader = kapu.submit(new ReadTableTask(HELD), TaskOptions.on(HELD)).get()) {
+          return Reading.drain(reader, t0);
+        }
+      }, () -> ArrowTablePeer.read(client));
+    }
+  }
+
+  private ResourceSpec duckdb(Path file) {
+    return ResourceSpec.replicated("bench", "duckdb", Map.of("path", file.toString(), "readOnly", "true",
+        "batchRows", Integer.toString(batchRows)));
+  }
+
   private Reading kapuQuery(Path file) throws Exception {
     try (Kapu kapu = Kapu.builder()
-        .resource(ResourceSpec.replicated("bench", "duckdb", Map.of("path", file.toString(), "readOnly", "true",
-            "batchRows", Integer.toString(batchRows))))
+        .resource(duckdb(file))
         .jvmOptions(daemonJvmOptions.toArray(String[]::new))
         .daemons(1)
         .local()) {

@@ -46,8 +46,14 @@ record Reading(long rows, long bytes, long idSum, double seconds) {
     for (int i = 0; i < times; i++) {
       readings.add(run.run());
     }
-    readings.sort(Comparator.comparingDouble(Reading::seconds));
-    return readings.get((readings.size() - 1) / 2);
+    return median(readings);
+  }
+
+  /** The median of {@code readings} by time. */
+  static Reading median(List<Reading> readings) {
+    List<Reading> sorted = new ArrayList<>(readings);
+    sorted.sort(Comparator.comparingDouble(Reading::seconds));
+    return sorted.get((sorted.size() - 1) / 2);
   }
 
   /** Reads every batch of {@code reader}, timed from {@code t0}. */
