@@ -10,7 +10,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutorService;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.vector.ipc.ArrowReader;
 
@@ -85,11 +84,12 @@ public interface Kapu extends AutoCloseable {
   ClusterStatus status();
 
   /**
-   * An {@link ExecutorService} whose tasks run on the daemons. Tasks must be {@link
-   * java.io.Serializable}: {@code (Callable<T> & Serializable) () -> ...}. Shutting it down does
-   * not close this Kapu.
+   * An {@link java.util.concurrent.ExecutorService} whose tasks run on the daemons. Its {@code
+   * submit} and {@code execute} take lambdas as they are; for {@code invokeAll} and {@code
+   * invokeAny}, build the list as {@code List<SerializableCallable<T>>} (see {@link KapuExecutor}).
+   * Shutting it down does not close this Kapu.
    */
-  ExecutorService executor();
+  KapuExecutor executor();
 
   /** The session's seed: with the same seed and order of submissions, random streams repeat. */
   long seed();

@@ -19,7 +19,7 @@ public final class ControllerTask<T> extends CompletableFuture<T> {
   final String name;
   final Task<T> task;
   final TaskOptions options;
-  final Crew owner;
+  final NamedTasks owner;
   final long pushedAt = System.nanoTime();
   final AtomicBoolean resolved = new AtomicBoolean();
   final List<String> lostWorkers = new ArrayList<>();
@@ -28,7 +28,7 @@ public final class ControllerTask<T> extends CompletableFuture<T> {
   volatile int crashes;
   int crashesHere;
 
-  ControllerTask(String name, Task<T> task, TaskOptions options, Crew owner) {
+  ControllerTask(String name, Task<T> task, TaskOptions options, NamedTasks owner) {
     this.name = name;
     this.task = task;
     this.options = options;
