@@ -23,8 +23,10 @@ import org.apache.arrow.vector.ipc.ArrowReader;
  * }
  * }</pre>
  *
- * Tasks are serialized lambdas and run on daemons with the same classpath. Java deserialization is
- * guarded by an allow-list: tasks written in your own packages need {@link Builder#allow}.
+ * Tasks are serialized lambdas and run on daemons with the same classpath. A task carries what it
+ * names: one that would carry the object it was written in is refused at submit (see {@link
+ * TaskOptions#allowCapturingThis()}). Java deserialization is guarded by an allow-list: tasks
+ * written in your own packages need {@link Builder#allow}.
  */
 public interface Kapu extends AutoCloseable {
 
@@ -42,7 +44,13 @@ public interface Kapu extends AutoCloseable {
     return new Builder();
   }
 
-  /** Queues a task with the session's default options. */
+  /**
+   * Queues a task with the session's default options.
+   *
+   * @throws IllegalArgumentException if the task captures the object it was written in (it reads
+   *     a field through {@code this}): the message names the field to copy into a local first, or
+   *     allow it with {@link TaskOptions#allowCapturingThis()}
+   */
   <T> TaskFuture<T> submit(Task<T> task);
 
   <T> TaskFuture<T> submit(Task<T> task, TaskOptions options);

@@ -111,6 +111,40 @@ class CapturedThisTest {
   }
 
   @Test
+  void whatWouldTravelWithThisAndWithALocalCopy() throws Exception {
+    long withThis = serializedSize(new Pricing().readsAField());
+    long withCopy = serializedSize(new Pricing().copiesFirst());
+    System.out.printf("a task reading one int field: %,d bytes through this, %,d bytes from a local copy%n",
+        withThis, withCopy);
+    assertThat(withThis).isGreaterThan(4_000_000);
+    assertThat(withCopy).isLessThan(2_000);
+  }
+
+  @Test
+  void theCheckOnATaskThatCapturesOnlyLocalsIsCheap() {
+    int local = 4;
+    Task<Integer> task = ctx -> local * 2;
+    int rounds = 200_000;
+    for (int i = 0; i < rounds; i++) { // warm up
+      refuse(task);
+    }
+    long started = System.nanoTime();
+    for (int i = 0; i < rounds; i++) {
+      refuse(task);
+    }
+    System.out.printf("the capture check on a lambda over a local: %.0f ns per submit%n",
+        (System.nanoTime() - started) / (double) rounds);
+  }
+
+  private static long serializedSize(Object task) throws java.io.IOException {
+    java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+    try (java.io.ObjectOutputStream out = new java.io.ObjectOutputStream(bytes)) {
+      out.writeObject(task);
+    }
+    return bytes.size();
+  }
+
+  @Test
   void aMethodCalledOnThisIsNamed() {
     assertThatThrownBy(() -> refuse(new Pricing().callsAMethod())).hasMessageContaining("calls 'scale()' on 'this'");
   }

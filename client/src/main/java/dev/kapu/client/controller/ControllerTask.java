@@ -9,8 +9,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
- * A task pushed to a {@link Controller} under a name. It completes exactly once, like any Kapu
- * future; its {@link TaskResult} also waits for {@link Controller#pop()}. Cancelling it drops it
+ * A task pushed to a {@link Crew} (a controller, a group, a session) under a name. It completes
+ * exactly once, like any Kapu future; its {@link TaskResult} also waits for {@link Crew#pop()}. Cancelling it drops it
  * if queued and interrupts it if running.
  *
  * @param <T> the task's result type
