@@ -65,7 +65,8 @@ final class LambdaBody {
       what.append(what.length() > 0 ? " and calls " : "calls ").append(quoted(body.methods)).append(" on 'this'");
     }
     if (what.length() == 0) {
-      what.append("uses 'this' itself (passes it on, or calls a method on it)");
+      what.append("uses 'this' itself (passes it on, calls a method on it with arguments, or reads a final"
+          + " field holding a constant, for which Java captures the object all the same)");
     }
     if (!body.fields.isEmpty()) {
       String field = body.fields.iterator().next();

@@ -70,6 +70,22 @@ class CapturedThisTest {
     }
   }
 
+  /** javac copies a constant's value into the body, yet still captures the object for it. */
+  static final class Constants implements Serializable {
+    private static final long serialVersionUID = 1L;
+    final int constant = 3;
+
+    Task<Integer> readsAConstant() {
+      return ctx -> constant * 2;
+    }
+  }
+
+  @Test
+  void aConstantFieldStillCapturesTheObjectAndTheMessageSaysSo() {
+    assertThatThrownBy(() -> refuse(new Constants().readsAConstant()))
+        .hasMessageContaining("reads a final field holding a constant, for which Java captures the object all the same");
+  }
+
   private static void refuse(Object code) {
     CapturedThis.refuse(code, TaskOptions.DEFAULT, "task");
   }

@@ -3,6 +3,7 @@ package dev.kapu.it;
 import static dev.kapu.it.ControllerTesting.SMALL_WORKER;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.kapu.api.ResourceSpec;
 import dev.kapu.client.Kapu;
 import dev.kapu.client.controller.Controller;
 import dev.kapu.client.controller.ControllerGroup;
@@ -15,6 +16,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
+import org.apache.arrow.vector.ipc.ArrowReader;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -112,7 +114,7 @@ class CrewInterfaceTest {
     Controller first = Controller.builder().name("first").maxWorkers(1).jvmOptions(SMALL_WORKER)
         .idle(Duration.ofSeconds(60)).build();
     Controller second = Controller.builder().name("second").maxWorkers(1).jvmOptions(SMALL_WORKER)
-        .idle(Duration.ofSeconds(60)).build();
+        .idle(Duration.ofSeconds(60)).resource(ResourceSpec.replicated("mem", "duckdb", Map.of())).build();
     try (Crew crew = ControllerGroup.of(first, second)) {
       Seen seen = consume(crew);
       assertSame(seen);
@@ -120,6 +122,12 @@ class CrewInterfaceTest {
       assertThat(second.summary().launched()).as("the group sends to its default controller").isZero();
       // everywhere reaches every controller's workers: the second launches none for it, having none now.
       assertThat(crew.everywhere(ctx -> ctx.daemonId()).get(60, TimeUnit.SECONDS)).containsExactly("first-1");
+      // A query goes to the controller whose workers host the resource: the second launches one for it.
+      try (ArrowReader reader = crew.query("mem", "SELECT 42 AS answer")) {
+        assertThat(reader.loadNextBatch()).isTrue();
+        assertThat(reader.getVectorSchemaRoot().getVector("answer").getObject(0)).isEqualTo(42);
+      }
+      assertThat(second.summary().launched()).isEqualTo(1);
     }
   }
 }
