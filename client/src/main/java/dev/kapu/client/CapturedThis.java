@@ -76,7 +76,7 @@ final class CapturedThis {
   record Finding(String what, String fix) {}
 
   /** Why {@code code} carries an enclosing object, if it does. */
-  static Optional<Finding> find(Object code, int depth) {
+  private static Optional<Finding> find(Object code, int depth) {
     if (code == null || depth == 0) {
       return Optional.empty();
     }
