@@ -10,7 +10,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutorService;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.vector.ipc.ArrowReader;
 
@@ -24,8 +23,10 @@ import org.apache.arrow.vector.ipc.ArrowReader;
  * }
  * }</pre>
  *
- * Tasks are serialized lambdas and run on daemons with the same classpath. Java deserialization is
- * guarded by an allow-list: tasks written in your own packages need {@link Builder#allow}.
+ * Tasks are serialized lambdas and run on daemons with the same classpath. A task carries what it
+ * names: one that would carry the object it was written in is refused at submit (see {@link
+ * TaskOptions#allowCapturingThis()}). Java deserialization is guarded by an allow-list: tasks
+ * written in your own packages need {@link Builder#allow}.
  */
 public interface Kapu extends AutoCloseable {
 
@@ -43,7 +44,13 @@ public interface Kapu extends AutoCloseable {
     return new Builder();
   }
 
-  /** Queues a task with the session's default options. */
+  /**
+   * Queues a task with the session's default options.
+   *
+   * @throws IllegalArgumentException if the task captures the object it was written in (it reads
+   *     a field through {@code this}): the message names the field to copy into a local first, or
+   *     allow it with {@link TaskOptions#allowCapturingThis()}
+   */
   <T> TaskFuture<T> submit(Task<T> task);
 
   <T> TaskFuture<T> submit(Task<T> task, TaskOptions options);
@@ -85,11 +92,12 @@ public interface Kapu extends AutoCloseable {
   ClusterStatus status();
 
   /**
-   * An {@link ExecutorService} whose tasks run on the daemons. Tasks must be {@link
-   * java.io.Serializable}: {@code (Callable<T> & Serializable) () -> ...}. Shutting it down does
-   * not close this Kapu.
+   * An {@link java.util.concurrent.ExecutorService} whose tasks run on the daemons. Its {@code
+   * submit} and {@code execute} take lambdas as they are; for {@code invokeAll} and {@code
+   * invokeAny}, build the list as {@code List<SerializableCallable<T>>} (see {@link KapuExecutor}).
+   * Shutting it down does not close this Kapu.
    */
-  ExecutorService executor();
+  KapuExecutor executor();
 
   /** The session's seed: with the same seed and order of submissions, random streams repeat. */
   long seed();

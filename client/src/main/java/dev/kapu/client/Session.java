@@ -170,6 +170,7 @@ class Session implements Kapu {
   @Override
   public <T> TaskFuture<T> submit(Task<T> task, TaskOptions options) {
     ensureOpen();
+    CapturedThis.refuse(task, options, "task");
     EncodedBytes envelope = TaskEnvelope.call(task, seed, sequence.incrementAndGet()).encode(codecs);
     long taken = budget.take(envelope.size(), !DELIVERING.get());
     TaskFuture<T> future = new TaskFuture<>();
@@ -201,6 +202,7 @@ class Session implements Kapu {
     long taken;
     try {
       ensureOpen();
+      CapturedThis.refuse(task, options, "task");
       envelope = TaskEnvelope.call(new ArrowInputTask<>(task, ticket), seed, sequence.incrementAndGet())
           .encode(codecs);
       taken = budget.take(envelope.size(), !DELIVERING.get()); // the input streams: only its envelope waits
@@ -369,6 +371,7 @@ class Session implements Kapu {
   @Override
   public <T, R> MapJob<R> map(List<T> items, MapFunction<? super T, ? extends R> fn, MapOptions options) {
     ensureOpen();
+    CapturedThis.refuse(fn, options.task(), "map function");
     MapRun<R> run = new MapRun<>(this, items, fn, options, sequence.incrementAndGet(), totalSlots());
     track(run);
     run.start();
@@ -385,6 +388,7 @@ class Session implements Kapu {
   @SuppressWarnings("unchecked")
   public <T> CompletableFuture<List<T>> everywhere(Task<T> setup) {
     ensureOpen();
+    CapturedThis.refuse(setup, defaults, "setup");
     // Every daemon fetches a setup, so it always travels inline (a fetch is once only).
     byte[] payload = TaskEnvelope.call(setup, seed, sequence.incrementAndGet()).encode(codecs).toByteArray();
     CompletableFuture<List<T>> future = new CompletableFuture<>();
@@ -438,7 +442,7 @@ class Session implements Kapu {
   }
 
   @Override
-  public ExecutorService executor() {
+  public KapuExecutor executor() {
     return new KapuExecutorService(this);
   }
 

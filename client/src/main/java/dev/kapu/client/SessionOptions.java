@@ -107,7 +107,10 @@ public abstract class SessionOptions<B extends SessionOptions<B>> {
     return self();
   }
 
-  /** Default timeout and retries for every task. */
+  /**
+   * Default options for every task: timeout, retries, and whether tasks may capture the object
+   * they are written in ({@link TaskOptions#allowCapturingThis()}).
+   */
   public B taskOptions(TaskOptions options) {
     this.taskOptions = options;
     return self();

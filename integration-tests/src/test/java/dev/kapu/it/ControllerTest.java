@@ -12,6 +12,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.kapu.api.RemoteTaskException;
+import dev.kapu.api.SerializableCallable;
 import dev.kapu.client.controller.Controller;
 import dev.kapu.client.controller.ControllerGroup;
 import dev.kapu.client.controller.ControllerSummary;
@@ -23,7 +24,6 @@ import dev.kapu.client.launch.CommandLauncher;
 import dev.kapu.client.launch.LaunchException;
 import dev.kapu.client.launch.Launcher;
 import dev.kapu.client.launch.Launchers;
-import java.io.Serializable;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -31,7 +31,6 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Future;
@@ -222,9 +221,9 @@ class ControllerTest {
     Controller c = start(controller("exec").maxWorkers(2).idle(Duration.ofSeconds(30)));
     ExecutorService executor = c.executor();
     long here = ProcessHandle.current().pid();
-    List<Callable<Long>> calls = new ArrayList<>();
+    List<SerializableCallable<Long>> calls = new ArrayList<>();
     for (int i = 0; i < 4; i++) {
-      calls.add((Callable<Long> & Serializable) () -> ProcessHandle.current().pid());
+      calls.add(() -> ProcessHandle.current().pid());
     }
     List<Future<Long>> futures = executor.invokeAll(calls, 60, TimeUnit.SECONDS);
     Set<Long> pids = new java.util.HashSet<>();
@@ -235,6 +234,7 @@ class ControllerTest {
     Set<Long> workerPids = c.status().daemons().stream().map(d -> d.pid()).collect(Collectors.toSet());
     assertThat(workerPids).containsAll(pids);
     assertThat(c.summary().launched()).isBetween(1L, 2L);
+    assertThat(executor.invokeAny(calls, 60, TimeUnit.SECONDS)).isIn(workerPids);
     executor.shutdown();
     assertThat(executor.awaitTermination(10, TimeUnit.SECONDS)).isTrue();
     // The rest of Kapu's API runs on the controller's workers too.
@@ -257,7 +257,7 @@ class ControllerTest {
         .collect(Collectors.toMap(TaskResult::name, TaskResult::value));
     assertThat(values).containsEntry("plain", "null@here-1").containsEntry("via", "template@templated-1");
     assertThat(commandLinesContaining(templated.endpoint().token())).isEmpty();
-    assertThat(group.summary()).extracting(ControllerSummary::launcher).containsExactly("local", "command");
+    assertThat(group.summary().controllers()).extracting(ControllerSummary::launcher).containsExactly("local", "command");
     assertThatThrownBy(() -> group.push("x", ctx -> 1, "nowhere")).isInstanceOf(IllegalArgumentException.class);
   }
 

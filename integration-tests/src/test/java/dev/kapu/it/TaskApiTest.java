@@ -4,10 +4,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.kapu.api.MapException;
+import dev.kapu.api.MapFunction;
 import dev.kapu.api.MapOptions;
 import dev.kapu.api.RemoteTaskException;
+import dev.kapu.api.SerializableCallable;
+import dev.kapu.api.Task;
 import dev.kapu.api.TaskContext;
+import dev.kapu.api.TaskOptions;
 import dev.kapu.client.Kapu;
+import dev.kapu.client.KapuExecutor;
 import dev.kapu.client.LocalKapu;
 import dev.kapu.flight.ClusterStatus;
 import dev.kapu.serial.CodecException;
@@ -23,6 +28,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Future;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
@@ -203,27 +209,135 @@ class TaskApiTest {
 
   @Test
   void theExecutorServiceRunsCallablesOnDaemons() throws Exception {
-    ExecutorService executor = kapu.executor();
-    Future<Integer> one = executor.submit((Callable<Integer> & Serializable) () -> 6 * 7);
+    KapuExecutor executor = kapu.executor();
+    long here = ProcessHandle.current().pid();
+    // No cast: a KapuExecutor's submit takes Kapu's serializable types, which Java prefers for a lambda.
+    Future<Integer> one = executor.submit(() -> 6 * 7);
     assertThat(one.get(30, TimeUnit.SECONDS)).isEqualTo(42);
-    List<Callable<Long>> calls = new ArrayList<>();
+    assertThat(executor.submit(() -> ProcessHandle.current().pid()).get(30, TimeUnit.SECONDS)).isNotEqualTo(here);
+    assertThat(executor.submit(() -> { }, "ran").get(30, TimeUnit.SECONDS)).isEqualTo("ran");
+    List<SerializableCallable<Long>> calls = new ArrayList<>();
     for (int i = 0; i < 10; i++) {
       long k = i;
-      calls.add((Callable<Long> & Serializable) () -> k * k);
+      calls.add(() -> k * k);
     }
     List<Future<Long>> all = executor.invokeAll(calls, 30, TimeUnit.SECONDS);
     for (int i = 0; i < 10; i++) {
       assertThat(all.get(i).get()).isEqualTo((long) i * i);
     }
-    Callable<Integer> notSerializable = () -> 1;
-    assertThatThrownBy(() -> executor.submit(notSerializable))
+    assertThat(executor.invokeAll(calls)).extracting(Future::get).containsExactlyElementsOf(
+        IntStream.range(0, 10).mapToObj(i -> (long) i * i).toList());
+
+    // A lambda whose target type is a plain Callable: Java made it without serialization, and the
+    // message says which Kapu type to write it as.
+    Callable<Integer> plain = () -> 1;
+    assertThatThrownBy(() -> executor.submit(plain))
         .isInstanceOf(RejectedExecutionException.class)
-        .hasMessageContaining("not Serializable");
+        .hasMessageContaining("cannot travel to a daemon")
+        .hasMessageContaining("dev.kapu.api.SerializableCallable")
+        .hasMessageContaining("List<SerializableCallable<T>>");
+    assertThatThrownBy(() -> executor.invokeAll(List.of(plain)))
+        .isInstanceOf(RejectedExecutionException.class)
+        .hasMessageContaining("dev.kapu.api.SerializableCallable");
     executor.shutdown();
     assertThat(executor.awaitTermination(10, TimeUnit.SECONDS)).isTrue();
-    assertThatThrownBy(() -> executor.submit((Callable<Integer> & Serializable) () -> 1))
-        .isInstanceOf(RejectedExecutionException.class);
+    assertThatThrownBy(() -> executor.submit(() -> 1)).isInstanceOf(RejectedExecutionException.class);
     assertThat((Object) await(kapu.submit(ctx -> "still open"))).isEqualTo("still open");
+  }
+
+  @Test
+  void invokeAnyReturnsTheFirstValueFromTheDaemonsAndCancelsTheRest() throws Exception {
+    ExecutorService executor = kapu.executor();
+    List<SerializableCallable<String>> race = List.of(
+        () -> {
+          throw new IllegalStateException("this one fails");
+        },
+        () -> {
+          Thread.sleep(120_000);
+          return "slow";
+        },
+        () -> "fast@" + ProcessHandle.current().pid());
+    long started = System.nanoTime();
+    String winner = executor.invokeAny(race);
+    System.out.printf("invokeAny answered in %.1f ms%n", (System.nanoTime() - started) / 1e6);
+    assertThat(winner).startsWith("fast@").isNotEqualTo("fast@" + ProcessHandle.current().pid());
+    // The slow one was cancelled on its daemon: nothing is left running.
+    awaitCondition(() -> kapu.status().executing() == 0);
+
+    List<SerializableCallable<String>> allFail = List.of(
+        () -> {
+          throw new IllegalStateException("first failure");
+        },
+        () -> {
+          throw new IllegalStateException("second failure");
+        });
+    assertThatThrownBy(() -> executor.invokeAny(allFail))
+        .isInstanceOf(ExecutionException.class)
+        .hasCauseInstanceOf(RemoteTaskException.class)
+        .hasMessageContaining("failure");
+
+    List<SerializableCallable<String>> tooSlow = List.of(() -> {
+      Thread.sleep(120_000);
+      return "never";
+    });
+    assertThatThrownBy(() -> executor.invokeAny(tooSlow, 300, TimeUnit.MILLISECONDS))
+        .isInstanceOf(TimeoutException.class);
+    awaitCondition(() -> kapu.status().executing() == 0);
+    assertThatThrownBy(() -> executor.invokeAny(List.<SerializableCallable<String>>of()))
+        .isInstanceOf(IllegalArgumentException.class);
+  }
+
+  /** Polls {@code condition} until it holds, for at most 30 s. */
+  private static void awaitCondition(java.util.function.BooleanSupplier condition) throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    while (!condition.getAsBoolean()) {
+      assertThat(System.nanoTime()).as("condition within 30 s").isLessThan(deadline);
+      Thread.sleep(20);
+    }
+  }
+
+  /** A service object tasks are written in: serializable, so only Kapu's rule keeps it home. */
+  static final class Pricing implements Serializable {
+    private static final long serialVersionUID = 1L;
+    private int rate = 3;
+    private final byte[] cache = new byte[8 << 20];
+
+    Task<Integer> price(int quantity) {
+      return ctx -> quantity * rate;
+    }
+
+    Task<Integer> priceFromACopy(int quantity) {
+      int r = rate;
+      return ctx -> quantity * r;
+    }
+
+    MapFunction<Integer, Integer> times() {
+      return x -> x * rate;
+    }
+
+    SerializableCallable<Integer> callable() {
+      return () -> rate + cache.length;
+    }
+  }
+
+  @Test
+  void aTaskThatCapturesThisIsRefusedAtSubmitUnlessAllowed() throws Exception {
+    Pricing pricing = new Pricing();
+    assertThatThrownBy(() -> kapu.submit(pricing.price(2)))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("reads the field 'rate' through 'this' (written at TaskApiTest.java:")
+        .hasMessageContaining("the whole Pricing object it was written in would travel with it")
+        .hasMessageContaining("Copy the field into a local variable first (var rate = this.rate;)")
+        .hasMessageContaining("TaskOptions.allowCapturingThis()");
+    assertThatThrownBy(() -> kapu.map(List.of(1, 2), pricing.times()))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageStartingWith("this map function reads the field 'rate' through 'this'");
+    assertThatThrownBy(() -> kapu.executor().submit(pricing.callable()))
+        .isInstanceOf(RejectedExecutionException.class)
+        .hasMessageContaining("reads the fields 'rate', 'cache' through 'this'");
+
+    assertThat(await(kapu.submit(pricing.priceFromACopy(2)))).isEqualTo(6);
+    assertThat(await(kapu.submit(pricing.price(2), TaskOptions.DEFAULT.allowCapturingThis()))).isEqualTo(6);
   }
 
   @Test

@@ -37,14 +37,14 @@ final class Autoscaler {
   private final ScalingDecision.Limits limits;
   private final WorkerTable workers;
   private final LaunchBook book;
-  private final Crew crew;
+  private final NamedTasks named;
   private final ScheduledThreadPoolExecutor loop;
   private final AtomicBoolean wakeQueued = new AtomicBoolean();
   private volatile Thread loopThread;
   private volatile ClusterStatus lastStatus = new ClusterStatus(0, 0, 0, List.of(), List.of());
 
   Autoscaler(String name, LocalKapu kapu, Launcher launcher, WorkerCommand command, Path directory,
-      ScalingDecision.Limits limits, WorkerTable workers, LaunchBook book, Crew crew) {
+      ScalingDecision.Limits limits, WorkerTable workers, LaunchBook book, NamedTasks named) {
     this.name = name;
     this.kapu = kapu;
     this.launcher = launcher;
@@ -53,7 +53,7 @@ final class Autoscaler {
     this.limits = limits;
     this.workers = workers;
     this.book = book;
-    this.crew = crew;
+    this.named = named;
     this.loop = new ScheduledThreadPoolExecutor(1, r -> {
       Thread t = new Thread(r, "kapu-controller-" + name);
       t.setDaemon(true);
@@ -77,7 +77,7 @@ final class Autoscaler {
    * first, so that one launch (one job array) covers them.
    */
   void wake() {
-    if (!crew.closed() && wakeQueued.compareAndSet(false, true)) {
+    if (!named.closed() && wakeQueued.compareAndSet(false, true)) {
       try {
         loop.schedule(() -> {
           wakeQueued.set(false);
@@ -91,7 +91,7 @@ final class Autoscaler {
 
   /** A round on the controller's thread, waited for (briefly). */
   void refresh() {
-    if (crew.closed()) {
+    if (named.closed()) {
       return;
     }
     if (Thread.currentThread() == loopThread) {
@@ -118,13 +118,13 @@ final class Autoscaler {
   }
 
   private void round() {
-    if (crew.closed()) {
+    if (named.closed()) {
       return;
     }
     try {
       scale();
     } catch (RuntimeException e) {
-      if (!crew.closed()) {
+      if (!named.closed()) {
         log.warn("controller {}: autoscaling round failed: {}", name, e.toString(), e);
       }
     }
@@ -147,8 +147,8 @@ final class Autoscaler {
     stops.addAll(workers.timedOut(outcome.stop(), seconds(limits.launchTimeoutNanos()), now));
     stops.forEach(Runnable::run);
     if (outcome.giveUp()) {
-      crew.failWaiting(book.giveUp());
-    } else if (outcome.launch() > 0 && !crew.closed()) {
+      named.failWaiting(book.giveUp());
+    } else if (outcome.launch() > 0 && !named.closed()) {
       launch(outcome.launch());
     }
   }
@@ -167,7 +167,7 @@ final class Autoscaler {
     workers.launched(ids, launch, System.nanoTime());
     book.launched(n);
     log.debug("controller {}: launched {} with {}", name, ids, launcher.name());
-    if (crew.closed()) {
+    if (named.closed()) {
       launch.terminateAll();
     }
   }

@@ -1,9 +1,7 @@
 package dev.kapu.client.controller;
 
 import dev.kapu.api.Endpoint;
-import dev.kapu.api.MapFunction;
 import dev.kapu.api.ResourceSpec;
-import dev.kapu.api.Task;
 import dev.kapu.api.TaskOptions;
 import dev.kapu.client.Kapu;
 import dev.kapu.client.LocalKapu;
@@ -20,6 +18,8 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
+import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -34,8 +34,9 @@ import org.slf4j.LoggerFactory;
  * wall} in all, or after {@code tasksMax} tasks, so a controller with nothing to do shrinks to
  * zero workers.
  *
- * <p>Named tasks go through {@link #push}; their results wait for {@link #pop}, {@link #collect}
- * or {@link #waitAll}. If the worker running a pushed task dies, the task is sent again (a worker
+ * <p>A controller is a {@link Crew}: named tasks go through {@link #push} (which launches a worker
+ * for them if supply falls short); their results wait for {@link #pop}, {@link #collect} or {@link
+ * #waitAll}. If the worker running a pushed task dies, the task is sent again (a worker
  * is relaunched for it) until it has crashed {@code crashesMax} times; one more crash hands it to
  * the {@code backup} controller if there is one, else it ends as {@link TaskResult.Status#CRASHED}
  * with a {@link CrashLimitException}.
@@ -53,7 +54,7 @@ import org.slf4j.LoggerFactory;
  * }
  * }</pre>
  */
-public final class Controller extends DemandDrivenKapu {
+public final class Controller extends DispatcherCrew {
   private static final Logger log = LoggerFactory.getLogger(Controller.class);
 
   private final String name;
@@ -63,11 +64,15 @@ public final class Controller extends DemandDrivenKapu {
   private final WorkerCommand command;
   private final LaunchBook book;
   private final WorkerTable workers;
-  private final Crew crew;
   private final Autoscaler autoscaler;
+  private final LocalKapu dispatcher;
+  private final Set<String> resources;
 
   private Controller(Builder b, LocalKapu kapu, ControllerDirectory directory, WorkerCommand command) {
-    super(kapu);
+    super(kapu, b.name, b.taskOptions != null ? b.taskOptions.withRetries(0) : TaskOptions.DEFAULT, b.crashesMax,
+        b.backup == null ? null : b.backup.named);
+    this.dispatcher = kapu;
+    this.resources = b.resourceNames();
     this.name = b.name;
     this.launcher = b.launcher != null ? b.launcher : new LocalLauncher();
     this.maxWorkers = b.maxWorkers;
@@ -75,11 +80,8 @@ public final class Controller extends DemandDrivenKapu {
     this.command = command;
     this.book = new LaunchBook(name);
     this.workers = new WorkerTable(name, book);
-    TaskOptions pushOptions = b.taskOptions != null ? b.taskOptions.withRetries(0) : TaskOptions.DEFAULT;
-    this.crew = new Crew(name, kapu, pushOptions, b.crashesMax, b.backup == null ? null : b.backup.crew,
-        this::wake, workers::crashReported);
     this.autoscaler = new Autoscaler(name, kapu, launcher, command, directory.path(),
-        b.limits(), workers, book, crew);
+        b.limits(), workers, book, named);
     autoscaler.start(b.interval);
   }
 
@@ -94,7 +96,12 @@ public final class Controller extends DemandDrivenKapu {
 
   /** Where workers connect: URL, token and, with TLS, the certificate to trust. */
   public Endpoint endpoint() {
-    return kapu.endpoint();
+    return dispatcher.endpoint();
+  }
+
+  /** The resources every worker hosts ({@link Builder#resource}). */
+  Set<String> resources() {
+    return resources;
   }
 
   /** How workers are started: the command the launcher runs. */
@@ -107,83 +114,14 @@ public final class Controller extends DemandDrivenKapu {
     return directory.path();
   }
 
-  /** The named tasks: {@link ControllerGroup} waits on them across controllers. */
-  Crew crew() {
-    return crew;
-  }
-
   @Override
   void wake() {
     autoscaler.wake();
   }
 
-  // ---------------------------------------------------------------- push, pop, wait
-
-  /** Pushes a task under {@code name} (null: {@code task-<n>}); see {@link #push(String, Task, TaskOptions)}. */
-  public <T> ControllerTask<T> push(String name, Task<T> task) {
-    return crew.push(name, task);
-  }
-
-  /**
-   * Queues a named task and launches a worker for it if supply falls short. Names are unique among
-   * tasks pushed here and not yet popped. {@code options.retries()} is ignored: crashes are
-   * retried by the controller, up to {@code crashesMax}.
-   *
-   * @throws IllegalArgumentException if the name is taken
-   */
-  public <T> ControllerTask<T> push(String name, Task<T> task, TaskOptions options) {
-    return crew.push(name, task, options);
-  }
-
-  /**
-   * Pushes one task per item, named {@code prefix-0}, {@code prefix-1}, ..., and returns at once
-   * (crew's {@code walk}); collect the results with {@link #pop}, {@link #collect} or the futures.
-   * Each item travels inside its task, so it must be {@link java.io.Serializable}. For many small
-   * items {@link #map}, which sends them in chunks, is much faster.
-   *
-   * @throws IllegalArgumentException if one of the names is taken (then nothing is pushed)
-   */
-  public <T, R> List<ControllerTask<R>> walk(String prefix, List<T> items, MapFunction<? super T, ? extends R> fn) {
-    return crew.walk(prefix, items, fn);
-  }
-
-  /** The oldest ended task not yet popped, if any; does not wait. */
-  public Optional<TaskResult> pop() {
-    return crew.pop();
-  }
-
-  /** Waits up to {@code timeout} for a task to end, then pops it. */
-  public Optional<TaskResult> pop(Duration timeout) {
-    crew.waitOne(timeout);
-    return crew.pop();
-  }
-
-  /** Every ended task not yet popped, oldest first. */
-  public List<TaskResult> collect() {
-    return crew.collect();
-  }
-
-  /** Waits until every pushed task has ended; false if {@code timeout} passed first. */
-  public boolean waitAll(Duration timeout) {
-    return crew.waitAll(timeout);
-  }
-
-  /**
-   * Waits until at least one ended task waits to be popped; false if {@code timeout} passed first
-   * or nothing is pushed and unpopped.
-   */
-  public boolean waitOne(Duration timeout) {
-    return crew.waitOne(timeout);
-  }
-
-  /** Cancels the named pushed tasks that have not ended; true if any was. */
-  public boolean cancel(String... names) {
-    return crew.cancel(names);
-  }
-
-  /** Cancels every pushed task that has not ended; returns how many were. */
-  public int cancelAll() {
-    return crew.cancelAll();
+  @Override
+  void crashedOn(String daemonId) {
+    workers.crashReported(daemonId);
   }
 
   // ---------------------------------------------------------------- summary
@@ -193,13 +131,14 @@ public final class Controller extends DemandDrivenKapu {
    * dispatcher's at this call (if the controller's thread is busy launching for more than a
    * second, they are those of the last round).
    */
+  @Override
   public ControllerSummary summary() {
     autoscaler.refresh();
     List<WorkerSummary> all = workers.summaries();
     int connected = (int) all.stream().filter(w -> w.state() == WorkerSummary.State.CONNECTED
         || w.state() == WorkerSummary.State.DRAINING).count();
     int launching = (int) all.stream().filter(w -> w.state() == WorkerSummary.State.LAUNCHING).count();
-    Crew.Counts tasks = crew.counts();
+    NamedTasks.Counts tasks = named.counts();
     ClusterStatus status = autoscaler.lastStatus();
     return new ControllerSummary(name, launcher.name(), maxWorkers, connected, launching, book.launched(),
         book.failed(), tasks.pushed(), tasks.unresolved(), tasks.toPop(), tasks.crashes(), status.awaiting(),
@@ -213,14 +152,15 @@ public final class Controller extends DemandDrivenKapu {
    * stops every worker still launching or running through its launcher ({@code scancel}, a remote
    * {@code kill}, ...). The backup controller, if any, is not terminated.
    */
+  @Override
   public void terminate() {
-    Optional<List<ControllerTask<?>>> open = crew.close();
+    Optional<List<ControllerTask<?>>> open = named.close();
     if (open.isEmpty()) {
       return;
     }
     autoscaler.stop();
     open.get().forEach(t -> t.cancel(true));
-    kapu.close();
+    dispatcher.close();
     for (Launch l : workers.launchesToStop()) {
       try {
         l.terminateAll();
@@ -244,7 +184,7 @@ public final class Controller extends DemandDrivenKapu {
 
   @Override
   public String toString() {
-    return "Controller[" + name + ", " + launcher.name() + ", " + kapu.endpoint() + "]";
+    return "Controller[" + name + ", " + launcher.name() + ", " + dispatcher.endpoint() + "]";
   }
 
   // ---------------------------------------------------------------- builder
@@ -417,6 +357,10 @@ public final class Controller extends DemandDrivenKapu {
         throw new IllegalArgumentException(what + " must not be negative");
       }
       return d;
+    }
+
+    private Set<String> resourceNames() {
+      return resourceSpecs().stream().map(ResourceSpec::name).collect(Collectors.toUnmodifiableSet());
     }
 
     private ScalingDecision.Limits limits() {

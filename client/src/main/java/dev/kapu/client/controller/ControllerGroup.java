@@ -1,24 +1,39 @@
 package dev.kapu.client.controller;
 
+import dev.kapu.api.ArrowTask;
 import dev.kapu.api.MapFunction;
+import dev.kapu.api.MapOptions;
 import dev.kapu.api.Task;
 import dev.kapu.api.TaskOptions;
+import dev.kapu.client.KapuExecutor;
+import dev.kapu.client.MapJob;
+import dev.kapu.client.TaskFuture;
+import dev.kapu.flight.ClusterStatus;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
+import org.apache.arrow.memory.BufferAllocator;
+import org.apache.arrow.vector.ipc.ArrowReader;
 
 /**
- * Several controllers behind one object: say, local workers for small tasks and SLURM workers
- * with more memory for big ones. Tasks go to the controller named when they are pushed (the first
- * one by default); pop, collect, wait and summary span them all.
+ * Several controllers behind one {@link Crew}: say, local workers for small tasks and SLURM
+ * workers with more memory for big ones. Tasks go to the controller named when they are pushed
+ * (the first one, the default, otherwise); pop, collect, wait, cancel and summary span them all.
+ *
+ * <p>As a {@link dev.kapu.client.Kapu}, a group sends {@code submit}, {@code map} and its executor's
+ * tasks to the default controller, {@code query} to the first controller whose workers host the
+ * resource (else the default, which says it knows no such resource), and {@code everywhere} to
+ * every controller.
  */
-public final class ControllerGroup implements AutoCloseable {
+public final class ControllerGroup implements Crew {
   private final Map<String, Controller> controllers = new LinkedHashMap<>();
+  private final Controller first;
   private final Object signal = new Object();
 
   private ControllerGroup(List<Controller> list) {
@@ -29,12 +44,13 @@ public final class ControllerGroup implements AutoCloseable {
       if (controllers.putIfAbsent(c.name(), c) != null) {
         throw new IllegalArgumentException("two controllers are named '" + c.name() + "'");
       }
-      c.crew().addResultListener(() -> {
+      c.named().addResultListener(() -> {
         synchronized (signal) {
           signal.notifyAll();
         }
       });
     }
+    first = list.get(0);
   }
 
   /** A group of these controllers; the first is the default. The group terminates them on close. */
@@ -60,9 +76,18 @@ public final class ControllerGroup implements AutoCloseable {
     return List.copyOf(controllers.values());
   }
 
+  // ---------------------------------------------------------------- crew's verbs
+
   /** Pushes to the default (first) controller. */
+  @Override
   public <T> ControllerTask<T> push(String name, Task<T> task) {
-    return controllers.values().iterator().next().push(name, task);
+    return first.push(name, task);
+  }
+
+  /** Pushes to the default (first) controller. */
+  @Override
+  public <T> ControllerTask<T> push(String name, Task<T> task, TaskOptions options) {
+    return first.push(name, task, options);
   }
 
   /** Pushes to the controller named {@code controller}. */
@@ -74,6 +99,12 @@ public final class ControllerGroup implements AutoCloseable {
     return controller(controller).push(name, task, options);
   }
 
+  /** Walks on the default (first) controller. */
+  @Override
+  public <T, R> List<ControllerTask<R>> walk(String prefix, List<T> items, MapFunction<? super T, ? extends R> fn) {
+    return first.walk(prefix, items, fn);
+  }
+
   /** {@link Controller#walk} on the controller named {@code controller}. */
   public <T, R> List<ControllerTask<R>> walk(String prefix, List<T> items, MapFunction<? super T, ? extends R> fn,
       String controller) {
@@ -81,6 +112,7 @@ public final class ControllerGroup implements AutoCloseable {
   }
 
   /** An ended task from any controller, if one waits; does not block. */
+  @Override
   public Optional<TaskResult> pop() {
     for (Controller c : controllers.values()) {
       Optional<TaskResult> r = c.pop();
@@ -92,12 +124,14 @@ public final class ControllerGroup implements AutoCloseable {
   }
 
   /** Waits up to {@code timeout} for a task to end anywhere in the group, then pops it. */
+  @Override
   public Optional<TaskResult> pop(Duration timeout) {
     waitOne(timeout);
     return pop();
   }
 
   /** Every ended task of every controller, controller by controller. */
+  @Override
   public List<TaskResult> collect() {
     List<TaskResult> all = new ArrayList<>();
     controllers.values().forEach(c -> all.addAll(c.collect()));
@@ -105,15 +139,17 @@ public final class ControllerGroup implements AutoCloseable {
   }
 
   /** Waits until every task pushed to any controller has ended; false on timeout. */
+  @Override
   public boolean waitAll(Duration timeout) {
-    return await(timeout, () -> controllers.values().stream().allMatch(c -> c.crew().unresolved() == 0));
+    return await(timeout, () -> controllers.values().stream().allMatch(c -> c.named().unresolved() == 0));
   }
 
   /** Waits until some controller has an ended task to pop; false on timeout or if nothing is open. */
+  @Override
   public boolean waitOne(Duration timeout) {
-    await(timeout, () -> controllers.values().stream().anyMatch(c -> c.crew().hasResults())
-        || controllers.values().stream().allMatch(c -> c.crew().unresolved() == 0));
-    return controllers.values().stream().anyMatch(c -> c.crew().hasResults());
+    await(timeout, () -> controllers.values().stream().anyMatch(c -> c.named().hasResults())
+        || controllers.values().stream().allMatch(c -> c.named().unresolved() == 0));
+    return controllers.values().stream().anyMatch(c -> c.named().hasResults());
   }
 
   private boolean await(Duration timeout, BooleanSupplier done) {
@@ -136,6 +172,7 @@ public final class ControllerGroup implements AutoCloseable {
   }
 
   /** Cancels the named tasks in every controller; true if any was open. */
+  @Override
   public boolean cancel(String... names) {
     boolean any = false;
     for (Controller c : controllers.values()) {
@@ -144,12 +181,20 @@ public final class ControllerGroup implements AutoCloseable {
     return any;
   }
 
-  /** One summary per controller. */
-  public List<ControllerSummary> summary() {
-    return controllers.values().stream().map(Controller::summary).toList();
+  /** Cancels every open pushed task in every controller; returns how many were. */
+  @Override
+  public int cancelAll() {
+    return controllers.values().stream().mapToInt(Controller::cancelAll).sum();
+  }
+
+  /** One summary per controller, and their totals. */
+  @Override
+  public GroupSummary summary() {
+    return new GroupSummary(controllers.values().stream().map(Controller::summary).toList());
   }
 
   /** Terminates every controller, the default last. */
+  @Override
   public void terminate() {
     List<Controller> list = new ArrayList<>(controllers.values());
     for (int i = list.size() - 1; i >= 0; i--) {
@@ -160,5 +205,93 @@ public final class ControllerGroup implements AutoCloseable {
   @Override
   public void close() {
     terminate();
+  }
+
+  // ---------------------------------------------------------------- Kapu
+
+  @Override
+  public <T> TaskFuture<T> submit(Task<T> task) {
+    return first.submit(task);
+  }
+
+  @Override
+  public <T> TaskFuture<T> submit(Task<T> task, TaskOptions options) {
+    return first.submit(task, options);
+  }
+
+  @Override
+  public <T> TaskFuture<T> submit(ArrowReader input, ArrowTask<T> task) {
+    return first.submit(input, task);
+  }
+
+  @Override
+  public <T> TaskFuture<T> submit(ArrowReader input, ArrowTask<T> task, TaskOptions options) {
+    return first.submit(input, task, options);
+  }
+
+  @Override
+  public <T, R> MapJob<R> map(List<T> items, MapFunction<? super T, ? extends R> fn) {
+    return first.map(items, fn);
+  }
+
+  @Override
+  public <T, R> MapJob<R> map(List<T> items, MapFunction<? super T, ? extends R> fn, MapOptions options) {
+    return first.map(items, fn, options);
+  }
+
+  /**
+   * Runs {@code setup} on every worker of every controller, now and as workers join; completes
+   * with one result per worker connected now, controller by controller.
+   */
+  @Override
+  public <T> CompletableFuture<List<T>> everywhere(Task<T> setup) {
+    List<CompletableFuture<List<T>>> each = controllers.values().stream().map(c -> c.everywhere(setup)).toList();
+    return CompletableFuture.allOf(each.toArray(CompletableFuture[]::new))
+        .thenApply(done -> each.stream().flatMap(f -> f.join().stream()).toList());
+  }
+
+  /** Runs SQL on the first controller whose workers host {@code resource}, else the default. */
+  @Override
+  public ArrowReader query(String resource, String sql, Object... parameters) {
+    Controller host = controllers.values().stream().filter(c -> c.resources().contains(resource)).findFirst()
+        .orElse(first);
+    return host.query(resource, sql, parameters);
+  }
+
+  /** The default controller's allocator. */
+  @Override
+  public BufferAllocator allocator() {
+    return first.allocator();
+  }
+
+  /** Every controller's dispatcher at once: counts added up, daemons and departures side by side. */
+  @Override
+  public ClusterStatus status() {
+    long awaiting = 0;
+    long executing = 0;
+    long completed = 0;
+    List<ClusterStatus.Daemon> daemons = new ArrayList<>();
+    List<ClusterStatus.Departure> departed = new ArrayList<>();
+    for (Controller c : controllers.values()) {
+      ClusterStatus s = c.status();
+      awaiting += s.awaiting();
+      executing += s.executing();
+      completed += s.completed();
+      daemons.addAll(s.daemons());
+      departed.addAll(s.departed());
+    }
+    return new ClusterStatus(awaiting, executing, completed, daemons, departed);
+  }
+
+  /** An executor over the default controller. */
+  @Override
+  public KapuExecutor executor() {
+    return first.executor();
+  }
+
+  /** The default controller's seed. */
+  @Override
+  public long seed() {
+    return first.seed();
   }
 }

@@ -3,7 +3,7 @@ package dev.kapu.client.controller;
 import java.util.List;
 
 /**
- * A controller at one moment.
+ * A controller at one moment (or a session crew: see {@link Crew#of}).
  *
  * @param controller its name
  * @param launcher its launcher's name
@@ -36,19 +36,15 @@ public record ControllerSummary(
     long awaiting,
     long executing,
     String lastLaunchFailure,
-    List<WorkerSummary> workers) {
+    List<WorkerSummary> workers) implements CrewSummary {
 
   public ControllerSummary {
     workers = List.copyOf(workers);
   }
 
-  /** Tasks finished across the workers listed. */
-  public long tasks() {
-    return workers.stream().mapToLong(WorkerSummary::tasks).sum();
-  }
-
-  /** Busy seconds across the workers listed. */
-  public double secondsBusy() {
-    return workers.stream().mapToDouble(WorkerSummary::secondsBusy).sum();
+  /** This one. */
+  @Override
+  public List<ControllerSummary> controllers() {
+    return List.of(this);
   }
 }

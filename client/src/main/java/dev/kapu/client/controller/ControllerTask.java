@@ -9,8 +9,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
- * A task pushed to a {@link Controller} under a name. It completes exactly once, like any Kapu
- * future; its {@link TaskResult} also waits for {@link Controller#pop()}. Cancelling it drops it
+ * A task pushed to a {@link Crew} (a controller, a group, a session) under a name. It completes
+ * exactly once, like any Kapu future; its {@link TaskResult} also waits for {@link Crew#pop()}. Cancelling it drops it
  * if queued and interrupts it if running.
  *
  * @param <T> the task's result type
@@ -19,7 +19,7 @@ public final class ControllerTask<T> extends CompletableFuture<T> {
   final String name;
   final Task<T> task;
   final TaskOptions options;
-  final Crew owner;
+  final NamedTasks owner;
   final long pushedAt = System.nanoTime();
   final AtomicBoolean resolved = new AtomicBoolean();
   final List<String> lostWorkers = new ArrayList<>();
@@ -28,7 +28,7 @@ public final class ControllerTask<T> extends CompletableFuture<T> {
   volatile int crashes;
   int crashesHere;
 
-  ControllerTask(String name, Task<T> task, TaskOptions options, Crew owner) {
+  ControllerTask(String name, Task<T> task, TaskOptions options, NamedTasks owner) {
     this.name = name;
     this.task = task;
     this.options = options;

@@ -3,8 +3,7 @@ package dev.kapu.client.controller;
 import java.util.List;
 
 /**
- * A pushed task that has ended, as {@link Controller#pop()} and {@link Controller#collect()} hand
- * it back.
+ * A pushed task that has ended, as {@link Crew#pop()} and {@link Crew#collect()} hand it back.
  *
  * @param name the name it was pushed under
  * @param status how it ended

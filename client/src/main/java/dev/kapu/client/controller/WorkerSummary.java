@@ -10,7 +10,8 @@ import java.util.OptionalLong;
  * seconds are the rounds in which the worker was running at least one task, so they are accurate
  * to a round. CPU and memory are read from the operating system when the worker runs on this
  * machine (its process, via {@link ProcessHandle} and {@code /proc}); for workers on other hosts
- * they are empty, since nothing on the wire reports them.
+ * they are empty, since nothing on the wire reports them. A session crew ({@link Crew#of}) lists
+ * the daemons connected now, with no busy seconds and no samples.
  *
  * @param id the worker's name (also its daemon id)
  * @param state where it is in its life

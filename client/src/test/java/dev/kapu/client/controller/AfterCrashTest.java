@@ -2,7 +2,7 @@ package dev.kapu.client.controller;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.kapu.client.controller.Crew.AfterCrash;
+import dev.kapu.client.controller.NamedTasks.AfterCrash;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
