@@ -173,8 +173,7 @@ class Session implements Kapu {
     CapturedThis.refuse(task, options, "task");
     EncodedBytes envelope = TaskEnvelope.call(task, seed, sequence.incrementAndGet()).encode(codecs);
     long taken = budget.take(envelope.size(), !DELIVERING.get());
-    TaskFuture<T> future = new TaskFuture<>();
-    track(future);
+    TaskFuture<T> future = new TaskFuture<>(open);
     send(envelope, Map.of(), options, 1, returning(taken, (outcome, last) -> settle(future, outcome)),
         future::attach);
     return future;
@@ -210,8 +209,7 @@ class Session implements Kapu {
       closeQuietly(input); // it was handed over
       throw e;
     }
-    TaskFuture<T> future = new TaskFuture<>();
-    track(future);
+    TaskFuture<T> future = new TaskFuture<>(open);
     send(envelope, Map.of(ticket, input), options, 1, returning(taken, (outcome, last) -> settle(future, outcome)),
         future::attach);
     return future;
@@ -279,32 +277,52 @@ class Session implements Kapu {
     }
   }
 
-  @SuppressWarnings("unchecked")
   private <T> void settle(CompletableFuture<T> future, TaskOutcome outcome) {
     if (outcome.kind() != TaskOutcome.Kind.SUCCEEDED && outcome.kind() != TaskOutcome.Kind.FAILED) {
       future.completeExceptionally(error(outcome));
       return;
     }
+    List<ResultEnvelope.Entry> inline;
+    try {
+      inline = inlineResults(outcome);
+    } catch (RuntimeException e) {
+      future.completeExceptionally(e); // this side could not decode the result: the codec says why
+      return;
+    }
+    if (inline != null) { // most results: decoded here, without a future of their own
+      settle(future, inline);
+      return;
+    }
     results(outcome).whenComplete((entries, failure) -> {
       if (failure != null) {
-        future.completeExceptionally(unwrap(failure)); // this side could not decode the result: the codec says why
-        return;
-      }
-      ResultEnvelope.Entry entry = entries.get(0);
-      if (entry.failed()) {
-        future.completeExceptionally(new RemoteTaskException(entry.error()));
-      } else if (entry.value() instanceof StreamTicket arrow) {
-        // An Arrow result streams from the daemon; reading a whole root must not hold up this
-        // network thread, a reader is only opened.
-        if (arrow.root()) {
-          CompletableFuture.runAsync(() -> completeWith(future, arrow), transfers);
-        } else {
-          completeWith(future, arrow);
-        }
+        future.completeExceptionally(unwrap(failure));
       } else {
-        future.complete((T) entry.value());
+        settle(future, entries);
       }
     });
+  }
+
+  @SuppressWarnings("unchecked")
+  private <T> void settle(CompletableFuture<T> future, List<ResultEnvelope.Entry> entries) {
+    ResultEnvelope.Entry entry = entries.get(0);
+    if (entry.failed()) {
+      future.completeExceptionally(new RemoteTaskException(entry.error()));
+    } else if (entry.value() instanceof StreamTicket arrow) {
+      // An Arrow result streams from the daemon; reading a whole root must not hold up this
+      // network thread, a reader is only opened.
+      if (arrow.root()) {
+        CompletableFuture.runAsync(() -> completeWith(future, arrow), transfers);
+      } else {
+        completeWith(future, arrow);
+      }
+    } else {
+      future.complete((T) entry.value());
+    }
+  }
+
+  /** The entries of a result that came inline, decoded; null if it was parked at the daemon. */
+  private List<ResultEnvelope.Entry> inlineResults(TaskOutcome outcome) {
+    return ParkedEnvelope.of(outcome.payload()) == null ? ResultEnvelope.decode(codecs, outcome.payload()) : null;
   }
 
   /**

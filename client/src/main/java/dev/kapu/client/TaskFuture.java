@@ -1,6 +1,7 @@
 package dev.kapu.client;
 
 import dev.kapu.flight.TaskHandle;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -20,8 +21,17 @@ public class TaskFuture<T> extends CompletableFuture<T> {
    * completed futures must not keep with them.
    */
   private volatile TaskHandle handle;
+  /**
+   * The session's open futures, which this one leaves as it completes: done here rather than by a
+   * {@code whenComplete} stage, which cost every task a future and a callback of its own.
+   */
+  private final Set<CompletableFuture<?>> open;
 
-  TaskFuture() {}
+  /** A future that is in {@code open} until it completes, however it completes. */
+  TaskFuture(Set<CompletableFuture<?>> open) {
+    this.open = open;
+    open.add(this);
+  }
 
   void attach(TaskHandle handle) {
     this.handle = handle;
@@ -36,22 +46,39 @@ public class TaskFuture<T> extends CompletableFuture<T> {
   @Override
   public boolean complete(T value) {
     boolean completed = super.complete(value);
-    handle = null;
+    ended();
     return completed;
   }
 
   @Override
   public boolean completeExceptionally(Throwable failure) {
     boolean completed = super.completeExceptionally(failure);
-    handle = null;
+    ended();
     return completed;
+  }
+
+  @Override
+  public void obtrudeValue(T value) {
+    super.obtrudeValue(value);
+    ended();
+  }
+
+  @Override
+  public void obtrudeException(Throwable failure) {
+    super.obtrudeException(failure);
+    ended();
+  }
+
+  private void ended() {
+    handle = null;
+    open.remove(this);
   }
 
   @Override
   public boolean cancel(boolean mayInterruptIfRunning) {
     TaskHandle h = handle;
     boolean cancelled = super.cancel(mayInterruptIfRunning);
-    handle = null;
+    ended();
     if (cancelled && h != null) {
       h.cancel();
     }

@@ -42,7 +42,7 @@ public final class Daemon implements AutoCloseable {
   private final DaemonOptions options;
   private final WorkLimits limits;
   private final Map<Long, AssignmentRun> running = new ConcurrentHashMap<>();
-  private final ExecutorService runners;
+  private final TaskRunners runners;
   private final ExecutorService setupRunner;
   /** Runs queries whose results Flight SQL clients fetch (ParkQueryTask), as many at once as there are slots. */
   private final ExecutorService queries;
@@ -69,7 +69,7 @@ public final class Daemon implements AutoCloseable {
     CodecRegistry codecs = CodecRegistry.standard(SerialFilter.withDefaults(options.allow()));
     String host = localHostName();
     String daemonId = options.daemonId() != null ? options.daemonId() : host + ":" + ProcessHandle.current().pid();
-    this.runners = Executors.newCachedThreadPool(new DatabaseThreads("kapu-task"));
+    this.runners = new TaskRunners(options.slots());
     this.setupRunner = Executors.newSingleThreadExecutor(new DatabaseThreads("kapu-setup"));
     this.queries = Executors.newFixedThreadPool(options.slots(), new DatabaseThreads("kapu-query"));
     ScheduledThreadPoolExecutor t = new ScheduledThreadPoolExecutor(1, threads("kapu-timer"));
@@ -87,7 +87,10 @@ public final class Daemon implements AutoCloseable {
     WorkerConnection.Identity identity = new WorkerConnection.Identity(daemonId, host,
         ProcessHandle.current().pid(), options.slots(), hosting.names(), hosting.streams().url());
     this.connection = WorkerConnection.open(options.endpoint(), identity, new Handler(), timer);
-    this.runaways = new RunawayTasks(options.ownProcess(), connection::runaways, this::recycle);
+    this.runaways = new RunawayTasks(options.ownProcess(), threads -> {
+      runners.runaways(threads);
+      connection.runaways(threads);
+    }, this::recycle);
     this.runs = new AssignmentRun.Shared(
         new TaskPayloads(codecs, hosting.streams(), hosting.allocator(), this::fetchParked),
         services, timer, options.stopGrace(), runaways, this::reported);

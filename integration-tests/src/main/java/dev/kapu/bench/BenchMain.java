@@ -73,8 +73,16 @@ public final class BenchMain implements Callable<Integer> {
         + " the dispatcher keeps a deadline for each (default ${DEFAULT-VALUE}: none).")
     long timeoutMillis;
 
+    @Option(names = "--daemon-jvm-option", description = "A JVM flag for every daemon's JVM, repeatable"
+        + " (for example -XX:StartFlightRecording=filename=daemon-%p.jfr to profile the daemons).")
+    List<String> daemonJvmOptions = new ArrayList<>();
+
     private TaskOptions options() {
       return TaskOptions.timeout(Duration.ofMillis(timeoutMillis));
+    }
+
+    private LocalKapu local(int daemons, int slots) {
+      return Kapu.builder().daemons(daemons).slots(slots).jvmOptions(daemonJvmOptions.toArray(String[]::new)).local();
     }
 
     @Override
@@ -94,13 +102,13 @@ public final class BenchMain implements Callable<Integer> {
       print("task_vs_grpc_stream", round(taskP50 / Stats.p50(grpc), 2));
       print("hazelcast_rtt_p50_us", Stats.p50(hazelcast));
       print("task_vs_hazelcast", round(taskP50 / Stats.p50(hazelcast), 2));
-      SubmitBench.run(2, submitSlots, Math.min(warmup, submits), submitWarmupSeconds, submits, options());
+      SubmitBench.run(local(2, submitSlots), Math.min(warmup, submits), submitWarmupSeconds, submits, options());
       map();
       return 0;
     }
 
     private long[] taskRoundTrips() {
-      try (LocalKapu kapu = Kapu.local(1)) {
+      try (LocalKapu kapu = local(1, 1)) {
         TaskOptions options = options();
         for (int i = 0; i < warmup; i++) {
           kapu.submit(ctx -> 1, options).join();
@@ -116,7 +124,7 @@ public final class BenchMain implements Callable<Integer> {
     }
 
     private void map() {
-      try (LocalKapu kapu = Kapu.local(2)) {
+      try (LocalKapu kapu = local(2, 1)) {
         kapu.<Integer, Integer>map(range(10_000), x -> x + 1).join(); // warm both daemons
         List<Integer> input = range(items);
         System.gc();

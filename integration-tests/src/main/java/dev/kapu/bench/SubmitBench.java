@@ -1,7 +1,6 @@
 package dev.kapu.bench;
 
 import dev.kapu.api.TaskOptions;
-import dev.kapu.client.Kapu;
 import dev.kapu.client.LocalKapu;
 import dev.kapu.flight.ClusterStatus;
 import java.util.List;
@@ -18,15 +17,15 @@ final class SubmitBench {
   private SubmitBench() {}
 
   /**
-   * Prints {@code submit_tasks_per_s} for {@code tasks} submits on {@code daemons} daemons of
-   * {@code slots} slots each, and the CPU each task cost this JVM (client and dispatcher) and the
+   * Prints {@code submit_tasks_per_s} for {@code tasks} submits on the daemons of {@code session}
+   * (closed at the end), and the CPU each task cost this JVM (client and dispatcher) and the
    * daemons. Untimed bursts of {@code warmup} submits come first, for at least {@code
    * warmupSeconds}: the daemons are new JVMs, and until their code is compiled the compiler's CPU
    * would count as the tasks' own (a long-lived daemon has compiled it long ago).
    */
-  static void run(int daemons, int slots, int warmup, double warmupSeconds, int tasks, TaskOptions options)
+  static void run(LocalKapu session, int warmup, double warmupSeconds, int tasks, TaskOptions options)
       throws InterruptedException {
-    try (LocalKapu kapu = Kapu.builder().daemons(daemons).slots(slots).local()) {
+    try (LocalKapu kapu = session) {
       long warmupEnd = System.nanoTime() + (long) (warmupSeconds * 1e9);
       do {
         burst(kapu, warmup, options);
@@ -37,8 +36,8 @@ final class SubmitBench {
       burst(kapu, tasks, options);
       double seconds = (System.nanoTime() - t0) / 1e9;
       BenchMain.print("submit_tasks", tasks);
-      BenchMain.print("submit_daemons", daemons);
-      BenchMain.print("submit_slots_per_daemon", slots);
+      BenchMain.print("submit_daemons", pids.size());
+      BenchMain.print("submit_slots_per_daemon", kapu.status().daemons().get(0).slots());
       BenchMain.print("submit_tasks_per_s", Math.round(tasks / seconds));
       BenchMain.print("submit_client_cpu_us_per_task", cpu.ownPerTaskMicros(tasks));
       BenchMain.print("submit_daemons_cpu_us_per_task", cpu.othersPerTaskMicros(tasks));

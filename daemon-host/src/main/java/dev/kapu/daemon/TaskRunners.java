@@ -1,0 +1,50 @@
+package dev.kapu.daemon;
+
+import dev.kapu.daemon.internal.DatabaseThreads;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The threads a daemon's tasks run on: one per slot, taking assignments from a queue, plus one
+ * for each runaway (a stopped task's thread that ignores its interrupt keeps its thread, while
+ * the dispatcher already counts its slot as free and sends the next task).
+ *
+ * <p>A queue, not a handoff: with a thread started per handoff ({@code newCachedThreadPool}'s
+ * {@code SynchronousQueue}) the network thread woke a task thread for every task, and that
+ * park/unpark was 41% of a daemon's CPU for trivial tasks (async-profiler, {@code bench tasks}).
+ * Here a thread that finishes a task takes the next queued one without sleeping, and the network
+ * thread wakes one only when it queues onto an empty queue.
+ */
+final class TaskRunners {
+  private static final long IDLE_SECONDS = 60;
+
+  private final int slots;
+  private final ThreadPoolExecutor pool;
+
+  TaskRunners(int slots) {
+    this.slots = slots;
+    this.pool = new ThreadPoolExecutor(slots, Integer.MAX_VALUE, IDLE_SECONDS, TimeUnit.SECONDS,
+        new LinkedBlockingQueue<>(), new DatabaseThreads("kapu-task"));
+    pool.allowCoreThreadTimeOut(true); // an idle daemon keeps no threads, as before
+  }
+
+  void execute(Runnable run) {
+    pool.execute(run);
+  }
+
+  /** {@code threads} runaway threads hold a thread each now: the slots get as many more. */
+  void runaways(int threads) {
+    pool.setCorePoolSize(slots + Math.max(0, threads));
+  }
+
+  /** Runs what is queued and takes nothing more. */
+  void shutdown() {
+    pool.shutdown();
+  }
+
+  /** Interrupts what runs; what is queued never runs. */
+  void shutdownNow() {
+    pool.shutdownNow();
+  }
+}
