@@ -5,6 +5,8 @@ import dev.kapu.api.TaskOptions;
 import dev.kapu.client.Kapu;
 import dev.kapu.client.LocalKapu;
 import dev.kapu.flight.ClusterStatus;
+import java.lang.management.GarbageCollectorMXBean;
+import java.lang.management.ManagementFactory;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -95,12 +97,17 @@ public final class BenchMain implements Callable<Integer> {
       double tcpP50 = Stats.p50(tcp);
       print("task_rtt_p50_us", taskP50);
       print("task_rtt_p99_us", Stats.p99(task));
+      print("task_rtt_p99_vs_p50", round(Stats.p99(task) / taskP50, 1));
       print("tcp_rtt_p50_us", tcpP50);
+      // The peers' tails in the same run: a tail the bare transport shares is the machine's, not Kapu's.
+      print("tcp_rtt_p99_us", Stats.p99(tcp));
       print("rtt_ratio", round(taskP50 / tcpP50, 2));
       // The same transport with nothing on top: one FlightData each way on a DoExchange stream.
       print("grpc_stream_rtt_p50_us", Stats.p50(grpc));
+      print("grpc_stream_rtt_p99_us", Stats.p99(grpc));
       print("task_vs_grpc_stream", round(taskP50 / Stats.p50(grpc), 2));
       print("hazelcast_rtt_p50_us", Stats.p50(hazelcast));
+      print("hazelcast_rtt_p99_us", Stats.p99(hazelcast));
       print("task_vs_hazelcast", round(taskP50 / Stats.p50(hazelcast), 2));
       SubmitBench.run(local(2, submitSlots), Math.min(warmup, submits), submitWarmupSeconds, submits, options());
       map();
@@ -114,13 +121,30 @@ public final class BenchMain implements Callable<Integer> {
           kapu.submit(ctx -> 1, options).join();
         }
         long[] nanos = new long[roundTrips];
+        long[] gcBefore = collections();
         for (int i = 0; i < roundTrips; i++) {
           long t0 = System.nanoTime();
           kapu.submit(ctx -> 1, options).join();
           nanos[i] = System.nanoTime() - t0;
         }
+        long[] gcAfter = collections();
+        // Whether the tail is this JVM's collections: each pause delays at most the round trips under way.
+        print("task_rtt_client_gc_count", gcAfter[0] - gcBefore[0]);
+        print("task_rtt_client_gc_ms", gcAfter[1] - gcBefore[1]);
+        print("task_rtt_slower_than_4x_p50", Stats.slowerThan(nanos, 4 * Stats.p50(nanos) * 1000));
         return nanos;
       }
+    }
+
+    /** Collections so far in this JVM and the milliseconds they took, over all collectors. */
+    private static long[] collections() {
+      long count = 0;
+      long millis = 0;
+      for (GarbageCollectorMXBean gc : ManagementFactory.getGarbageCollectorMXBeans()) {
+        count += Math.max(0, gc.getCollectionCount());
+        millis += Math.max(0, gc.getCollectionTime());
+      }
+      return new long[] {count, millis};
     }
 
     private void map() {

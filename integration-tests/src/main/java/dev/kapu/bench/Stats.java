@@ -23,6 +23,11 @@ public final class Stats {
     return percentileMicros(nanos, 99);
   }
 
+  /** How many of {@code nanos} took longer than {@code thresholdNanos}. */
+  public static long slowerThan(long[] nanos, double thresholdNanos) {
+    return Arrays.stream(nanos).filter(n -> n > thresholdNanos).count();
+  }
+
   /**
    * The {@code percentile} (0 to 100, exclusive of 0) of {@code nanos} by the nearest-rank method,
    * which always returns a measured value instead of interpolating between two; in microseconds,
