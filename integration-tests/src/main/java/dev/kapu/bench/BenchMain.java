@@ -166,6 +166,8 @@ public final class BenchMain implements Callable<Integer> {
           print("map_tasks_per_s", Math.round(items / seconds));
           print("map_client_cpu_us_per_item", cpu.ownPerTaskMicros(items));
           print("map_daemons_cpu_us_per_item", cpu.othersPerTaskMicros(items));
+          print("map_client_cpu_us_per_item_without_jit", cpu.ownPerTaskMicrosWithoutJit(items));
+          print("map_daemons_cpu_us_per_item_without_jit", cpu.othersPerTaskMicrosWithoutJit(items));
           print("client_peak_heap_mb", heap.stop());
         }
       }

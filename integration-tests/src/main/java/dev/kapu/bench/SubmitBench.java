@@ -41,6 +41,8 @@ final class SubmitBench {
       BenchMain.print("submit_tasks_per_s", Math.round(tasks / seconds));
       BenchMain.print("submit_client_cpu_us_per_task", cpu.ownPerTaskMicros(tasks));
       BenchMain.print("submit_daemons_cpu_us_per_task", cpu.othersPerTaskMicros(tasks));
+      BenchMain.print("submit_client_cpu_us_per_task_without_jit", cpu.ownPerTaskMicrosWithoutJit(tasks));
+      BenchMain.print("submit_daemons_cpu_us_per_task_without_jit", cpu.othersPerTaskMicrosWithoutJit(tasks));
     }
   }
 
