@@ -87,10 +87,7 @@ public final class Daemon implements AutoCloseable {
     WorkerConnection.Identity identity = new WorkerConnection.Identity(daemonId, host,
         ProcessHandle.current().pid(), options.slots(), hosting.names(), hosting.streams().url());
     this.connection = WorkerConnection.open(options.endpoint(), identity, new Handler(), timer);
-    this.runaways = new RunawayTasks(options.ownProcess(), threads -> {
-      runners.runaways(threads);
-      connection.runaways(threads);
-    }, this::recycle);
+    this.runaways = new RunawayTasks(options.ownProcess(), this::runawaysChanged, this::recycle);
     this.runs = new AssignmentRun.Shared(
         new TaskPayloads(codecs, hosting.streams(), hosting.allocator(), this::fetchParked),
         services, timer, options.stopGrace(), runaways, this::reported);
@@ -125,6 +122,12 @@ public final class Daemon implements AutoCloseable {
     if (c != null) {
       c.hosting(hosting.names());
     }
+  }
+
+  /** Runaway threads hold a thread each beside the slots' threads; the dispatcher hears how many. */
+  private void runawaysChanged(int threads) {
+    runners.runaways(runaways::count);
+    connection.runaways(threads);
   }
 
   /** A stream a client parked at the dispatcher for a task here. */

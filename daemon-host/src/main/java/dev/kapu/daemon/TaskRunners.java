@@ -4,6 +4,7 @@ import dev.kapu.daemon.internal.DatabaseThreads;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.function.IntSupplier;
 
 /**
  * The threads a daemon's tasks run on: one per slot, taking assignments from a queue, plus one
@@ -33,9 +34,13 @@ final class TaskRunners {
     pool.execute(run);
   }
 
-  /** {@code threads} runaway threads hold a thread each now: the slots get as many more. */
-  void runaways(int threads) {
-    pool.setCorePoolSize(slots + Math.max(0, threads));
+  /**
+   * The runaway threads, as many as {@code threads} says now, hold a thread each: the slots get as
+   * many more. Read under this lock, so that two changes told at once cannot leave the older
+   * count in place.
+   */
+  synchronized void runaways(IntSupplier threads) {
+    pool.setCorePoolSize(slots + Math.max(0, threads.getAsInt()));
   }
 
   /** Runs what is queued and takes nothing more. */

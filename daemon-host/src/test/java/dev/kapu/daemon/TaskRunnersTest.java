@@ -39,10 +39,10 @@ class TaskRunnersTest {
       runners.execute(next::countDown);
       // Queued behind the only slot's thread; the daemon counts the runaway, and the slot's
       // task runs on a thread of its own while the runaway still holds the first.
-      runners.runaways(1);
+      runners.runaways(() -> 1);
       assertThat(next.await(PATIENCE_SECONDS, TimeUnit.SECONDS)).isTrue();
       assertThat(release.getCount()).isEqualTo(1);
-      runners.runaways(0);
+      runners.runaways(() -> 0);
     } finally {
       release.countDown();
       runners.shutdownNow();
