@@ -17,6 +17,8 @@ import dev.kapu.client.LocalKapu;
 import dev.kapu.flight.ClusterStatus;
 import dev.kapu.serial.CodecException;
 import java.io.Serializable;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -190,15 +192,22 @@ class TaskApiTest {
       assertThat(setup).hasSize(1);
       session.addDaemons(1);
       assertThat(session.status().daemons()).hasSize(2);
-      // Two tasks that each hold a daemon for a moment: one lands on each daemon.
+      // Two tasks that hold their daemon's one slot until both have started: one runs on each
+      // daemon, however long the new daemon's setup takes.
+      Path dir = Files.createTempDirectory("kapu-joins-later");
+      String release = dir.resolve("release").toString();
       List<String> seen = new ArrayList<>();
       List<CompletableFuture<String>> futures = new ArrayList<>();
       for (int i = 0; i < 2; i++) {
+        String started = dir.resolve("started-" + i).toString();
         futures.add(session.submit(ctx -> {
-          Thread.sleep(300);
+          Faults.blockUntilReleased(ctx, started, release, 60_000);
           return ctx.daemonId() + "=" + ctx.state().get("greeting");
         }));
       }
+      Faults.awaitFile(dir.resolve("started-0"));
+      Faults.awaitFile(dir.resolve("started-1"));
+      Faults.writeAtomically(release, "go");
       for (var f : futures) {
         seen.add(await(f));
       }
