@@ -25,7 +25,7 @@ import org.slf4j.LoggerFactory;
 public final class StatementGuard implements TaskScope.StopAction {
   private static final Logger log = LoggerFactory.getLogger(StatementGuard.class);
   private static final long FIRST_REPEAT_MILLIS = 10;
-  private static final long MAX_REPEAT_MILLIS = 200;
+  private static final long MAX_REPEAT_MILLIS = 500;
 
   /** The statement's execution: the call a stop must not let start. */
   @FunctionalInterface
