@@ -11,6 +11,7 @@ import dev.kapu.api.builtin.TransactionTasks;
 import dev.kapu.api.builtin.UpdateTask;
 import dev.kapu.daemon.internal.DatabaseErrors;
 import dev.kapu.daemon.internal.OpenTransactions;
+import dev.kapu.daemon.internal.StatementGuard;
 import dev.kapu.daemon.spi.HostedResource;
 import dev.kapu.flight.ErrorStatuses;
 import dev.kapu.flight.sql.SqlSchemas;
@@ -57,8 +58,9 @@ public final class DaemonBuiltins implements Builtins {
         for (int i = 0; i < task.parameters().size(); i++) {
           statement.setObject(i + 1, task.parameters().get(i));
         }
-        DaemonContexts.of(ctx).onStop(statement::cancel); // a cancelled task stops the database too
-        return Math.max(0L, statement.executeLargeUpdate());
+        // a cancelled task stops the database too, even when the cancel came before the statement ran
+        StatementGuard guard = StatementGuard.register(DaemonContexts.of(ctx), statement::cancel);
+        return Math.max(0L, guard.execute(statement::executeLargeUpdate));
       }
     } catch (SQLException e) {
       throw DaemonContexts.statementFailed(task.resource(), e);

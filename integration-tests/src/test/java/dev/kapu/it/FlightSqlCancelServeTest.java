@@ -166,6 +166,48 @@ class FlightSqlCancelServeTest {
     assertNoLeaks(serve);
   }
 
+  /**
+   * A cancel sent the moment the query exists, while the daemon still sets it up (direct:
+   * CancelFlightInfo right after GetFlightInfo started it; relay: the client dropping its DoGet right
+   * after opening it, as the JDBC driver's {@code Statement.cancel()} does). The database ignored
+   * such a cancel before Kapu remembered it, and the query worked on for hours. This is a race:
+   * before the fix, one run in two lost a cancel (EarlyCancelTest in daemon-host forces it).
+   */
+  @ParameterizedTest
+  @ValueSource(strings = {"direct", "relay"})
+  void cancelAsSoonAsTheQueryExists(String mode, @TempDir Path dir) throws Exception {
+    Path config = dir.resolve("kapu.yaml");
+    Files.writeString(config, "resources:\n  duckdb: { kind: duckdb, placement: pinned }\n");
+    ServeProcess serve = start(mode, config);
+    ProcessHandle daemon = serve.daemons.get(0);
+    try (BufferAllocator allocator = new RootAllocator();
+        FlightClient server = FlightClient.builder(allocator, new Location(serve.printed.get("flight_url"))).build()) {
+      CredentialCallOption bearer =
+          server.authenticateBasicToken(serve.printed.get("user"), serve.printed.get("password")).orElseThrow();
+      FlightSqlClient client = new FlightSqlClient(server);
+      for (int i = 0; i < 10; i++) {
+        FlightInfo info = client.execute(SLOW, bearer);
+        long cancelled = System.nanoTime();
+        if (mode.equals("relay")) {
+          try (Fetch fetch = new Fetch(allocator, client, info, bearer)) {
+            fetch.stream.cancel("the client gives up at once", null);
+          }
+        } else {
+          assertThat(client.cancelFlightInfo(new CancelFlightInfoRequest(info), bearer).getStatus())
+              .isEqualTo(CancelStatus.CANCELLED);
+        }
+        report(mode, "duckdb", "at once #" + i, DaemonLoad.awaitIdle(daemon, cancelled));
+      }
+      FlightInfo small = client.execute("SELECT range FROM range(10)", bearer);
+      try (Fetch fetch = new Fetch(allocator, client, small, bearer)) {
+        assertThat(sum(fetch.stream)).isEqualTo(45);
+      }
+    } finally {
+      serve.stop();
+    }
+    assertNoLeaks(serve);
+  }
+
   @Test
   void cancelAPostgresQueryBeforeItsFirstRow(@TempDir Path dir) throws Exception {
     try (ThrowawayPostgres postgres = ThrowawayPostgres.start();

@@ -214,13 +214,13 @@ public final class AdbcKind implements ResourceKind {
         }
         AdbcStatement statement = connection.createStatement();
         owned.add(statement);
-        scope.onStop(statement::cancel);
+        StatementGuard guard = StatementGuard.register(scope, statement::cancel);
         statement.setSqlQuery(sql);
         if (bound != null) {
           statement.prepare();
           statement.bind(bound);
         }
-        ArrowReader reader = statement.executeQuery().getReader();
+        ArrowReader reader = guard.execute(statement::executeQuery).getReader();
         owned.add(reader);
         // adbc-driver-jdbc's reader for bound parameters loads batches without initializing its
         // root first; asking for the root here does it, whatever order the caller uses.

@@ -84,6 +84,11 @@ public final class DaemonStreams implements AutoCloseable {
   private final Map<String, Streaming> streaming = new ConcurrentHashMap<>();
   /** Why a ticket no longer fetches anything (fetched, expired, cancelled), for one more expiry. */
   private final Map<String, String> gone = new ConcurrentHashMap<>();
+  /**
+   * Held while a fetch moves a result from {@link #parked} to {@link #streaming} and while a cancel
+   * looks in both, so that a cancel never falls between the two and finds nothing to stop.
+   */
+  private final Object handover = new Object();
   private final FlightServer server;
   private final String url;
   private final ScheduledExecutorService timer;
@@ -172,13 +177,17 @@ public final class DaemonStreams implements AutoCloseable {
    * opens) and closed at once; a fetched one stops its database work and ends with CANCELLED.
    */
   private CancelStatus cancel(String id) {
-    PendingResult waiting = parked.remove(id);
+    PendingResult waiting;
+    Streaming stream;
+    synchronized (handover) {
+      waiting = parked.remove(id);
+      stream = waiting == null ? streaming.get(id) : null;
+    }
     if (waiting != null) {
       waiting.discard();
       bury(id, CANCELLED);
       return CancelStatus.CANCELLED;
     }
-    Streaming stream = streaming.get(id);
     if (stream != null) {
       stream.cancel();
       return CancelStatus.CANCELLING;
@@ -221,7 +230,15 @@ public final class DaemonStreams implements AutoCloseable {
     @Override
     public void getStream(CallContext context, Ticket ticket, ServerStreamListener listener) {
       String id = new String(ticket.getBytes(), StandardCharsets.UTF_8);
-      PendingResult result = parked.remove(id);
+      PendingResult result;
+      Streaming stream = null;
+      synchronized (handover) {
+        result = parked.remove(id);
+        if (result != null) {
+          stream = new Streaming(result);
+          streaming.put(id, stream);
+        }
+      }
       if (result == null) {
         String why = gone.get(id);
         CallStatus status = why == null
@@ -233,8 +250,6 @@ public final class DaemonStreams implements AutoCloseable {
         listener.error(status.toRuntimeException());
         return;
       }
-      Streaming stream = new Streaming(result);
-      streaming.put(id, stream);
       // the client dropping its DoGet (the JDBC driver's Statement.cancel(), a query timeout) stops the work
       try (ClientCancellation watch = ClientCancellation.watch(stream::cancel, timer)) {
         send(result, stream, listener);

@@ -242,11 +242,11 @@ public final class DuckDbKind implements ResourceKind {
         for (int i = 0; i < parameters.size(); i++) {
           statement.setObject(i + 1, parameters.get(i));
         }
-        scope.onStop(() -> {
+        StatementGuard guard = StatementGuard.register(scope, () -> {
           stopped.set(true);
           statement.cancel(); // interrupts the connection's query, while it runs and while it streams
         });
-        DuckDBResultSet result = (DuckDBResultSet) statement.executeQuery();
+        DuckDBResultSet result = guard.execute(() -> (DuckDBResultSet) statement.executeQuery());
         owned.add(result);
         return new OwningReader(export(result, allocator, batchRows), owned);
       } catch (Exception e) {

@@ -136,8 +136,8 @@ public final class JdbcKind implements ResourceKind {
         for (int i = 0; i < parameters.size(); i++) {
           statement.setObject(i + 1, parameters.get(i));
         }
-        scope.onStop(canceller(connection, statement));
-        ResultSet result = statement.executeQuery();
+        StatementGuard guard = StatementGuard.register(scope, canceller(connection, statement));
+        ResultSet result = guard.execute(statement::executeQuery);
         owned.add(result);
         return new OwningReader(ResultSetArrowReader.of(result, allocator, batchRows), owned);
       } catch (Exception e) {

@@ -182,7 +182,8 @@ final class RelayedQueries implements AutoCloseable {
       try {
         backend.cancel(started);
       } catch (Exception e) {
-        log.debug("cancelling a relayed query on its daemon failed: {}", e.toString());
+        // the query may work on: say so where operators look
+        log.warn("cancelling a relayed query on its daemon failed: {}", e.toString());
       }
     });
   }
