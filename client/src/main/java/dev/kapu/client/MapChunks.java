@@ -20,23 +20,28 @@ final class MapChunks {
   static final int CHUNKS_PER_SLOT = 8;
   /** Chunks in flight per slot once one has come back, so that a slot never waits for its next chunk. */
   static final int WINDOW_PER_SLOT = 4;
-  /** A chunk should keep its daemon busy far longer than a round trip takes (100-300 µs here). */
+  /** A chunk should keep its daemon busy far longer than a round trip takes (100-300 µs on 2 cores). */
   static final long MIN_CHUNK_NANOS = 2_000_000;
   /**
-   * ... and long enough that all slots together do not finish chunks faster than one dispatcher
-   * and client handle them (a chunk costs them tens of µs): at 1,000 slots, 100 ms per chunk is
-   * 10,000 chunks a second.
+   * A chunk's time per busy slot, so that the slots together do not finish chunks faster than
+   * one client and dispatcher handle them (tens of µs each): with 1,000 slots busy, chunks of 100 ms
+   * come back 10,000 a second.
    */
   static final long CHUNK_NANOS_PER_SLOT = 100_000;
+  /** Until the first report, the window opens to one chunk per slot over this time. */
+  static final long RAMP_NANOS = 100_000_000;
+  /** How often the window is widened while it opens with time. */
+  static final long RAMP_STEP_NANOS = 5_000_000;
+  /** How much each report moves the time per item. */
+  static final double REPORT_WEIGHT = 0.25;
 
   private final int items;
   private final int fixedSize;
   private final int slots;
   /** Guarded by this: the first item not handed out yet. */
   private int next;
-  /** Guarded by this: what the daemons reported so far. */
-  private long measuredItems;
-  private long measuredNanos;
+  /** Guarded by this: the daemons' time per item, a moving average over the reports so far; -1 before any. */
+  private double nanosPerItem = -1;
 
   /**
    * @param items how many items the map has
@@ -57,41 +62,60 @@ final class MapChunks {
     if (next >= items) {
       return null;
     }
-    int size = fixedSize > 0 ? fixedSize : autoSize(items, slots, nanosPerItem());
+    int size = fixedSize > 0 ? fixedSize : autoSize(items, slots, nanosPerItem < 0 ? -1 : Math.max(1, Math.round(nanosPerItem)));
     int from = next;
     next = (int) Math.min(items, (long) from + size); // in longs: near 2^31 items, from + size overflows
     return new Chunk(from, next);
   }
 
-  /** A daemon spent {@code nanos} on a chunk of {@code size} items. */
+  /**
+   * A daemon spent {@code nanos} on a chunk of {@code size} items. The latest reports weigh most:
+   * the first chunks on a new daemon run interpreted code, and on a loaded machine a report only
+   * ever comes out longer than the items' own cost.
+   */
   synchronized void measured(int size, long nanos) {
     if (size > 0 && nanos >= 0) {
-      measuredItems += size;
-      measuredNanos += nanos;
+      double perItem = (double) nanos / size;
+      nanosPerItem = nanosPerItem < 0 ? perItem : nanosPerItem + (perItem - nanosPerItem) * REPORT_WEIGHT;
     }
   }
 
   /**
-   * How many chunks may be in flight: four per slot (at least four); but while the items' cost is
-   * unknown, one per slot, so that most items wait for the first report before their size is chosen.
+   * How many chunks may be in flight, {@code nanosSinceStart} after the map began: four per slot
+   * (at least four). But while chunks may still grow and no daemon has reported yet, only four at
+   * first, and one more slot's worth every {@link #RAMP_NANOS} / slots, so that cheap items do not
+   * go out in thousands of small chunks before the first report sizes them, while a slot waits
+   * at most {@link #RAMP_NANOS} for work when the first report is slow to come (costly items).
    */
-  synchronized int window() {
-    boolean unknown = fixedSize == 0 && measuredItems == 0;
-    return Math.max(4, unknown ? slots : slots * WINDOW_PER_SLOT);
+  synchronized int window(long nanosSinceStart) {
+    if (!unsized()) {
+      return Math.max(4, slots * WINDOW_PER_SLOT);
+    }
+    long ramped = 4 + (long) slots * Math.max(0, nanosSinceStart) / RAMP_NANOS;
+    return (int) Math.max(4, Math.min(slots, ramped));
   }
 
-  /** The daemons' mean time per item so far; -1 before any report. */
-  private long nanosPerItem() {
-    return measuredItems == 0 ? -1 : Math.max(1, measuredNanos / measuredItems);
+  /** True while the window still grows with time alone: no report yet, items left, slots without a chunk. */
+  synchronized boolean ramping(long nanosSinceStart) {
+    return unsized() && next < items && window(nanosSinceStart) < slots;
   }
+
+  /** No report yet, and a report could make chunks larger than the first ones. */
+  private boolean unsized() {
+    return fixedSize == 0 && nanosPerItem < 0 && autoSize(items, slots, -1) < MAX_AUTO_SIZE;
+  }
+
 
   /**
-   * The size of a map's next chunk, when the caller left it to the map. Bounded below by about
-   * eight chunks per slot, which balances items of uneven cost (and is all there is to go by
-   * before the first chunk comes back), and by no more than {@link #MAX_AUTO_SIZE}. Once a
-   * daemon has reported the items' cost, chunks grow to what keeps a daemon busy for {@link
-   * #MIN_CHUNK_NANOS}, or {@link #CHUNK_NANOS_PER_SLOT} per slot if longer, so that round trips do
-   * not dominate; but never past one slot's share of the whole map, so that every slot gets work.
+   * The size of a map's next chunk, when the caller left it to the map. Never below about eight
+   * chunks per slot, which balances items of uneven cost and is all there is to go by before the
+   * first chunk comes back, nor above {@link #MAX_AUTO_SIZE}. Once the daemons have reported the
+   * items' cost, a chunk grows until it keeps its daemon busy for {@link #MIN_CHUNK_NANOS}, and
+   * for {@link #CHUNK_NANOS_PER_SLOT} per busy slot, so that the slots together do not finish
+   * chunks faster than the client and dispatcher handle them: with all slots busy, k items of c ns
+   * need k c at least slots times that; where that would leave slots without a chunk, fewer,
+   * larger chunks do it with items / k slots busy, k at least the square root of items times that
+   * over c. Cheap items thus travel in a few large chunks; expensive ones keep all slots busy.
    *
    * @param items the map's items
    * @param slots the daemons' slots in all
@@ -102,9 +126,10 @@ final class MapChunks {
     if (nanosPerItem < 0) {
       return balanced;
     }
-    long share = Math.min(MAX_AUTO_SIZE, ((long) items + slots - 1) / slots);
-    long chunkNanos = Math.max(MIN_CHUNK_NANOS, slots * CHUNK_NANOS_PER_SLOT);
-    long amortized = (chunkNanos + nanosPerItem - 1) / Math.max(1, nanosPerItem);
-    return (int) Math.max(balanced, Math.min(share, amortized));
+    double perItem = Math.max(1, nanosPerItem);
+    double allSlotsBusy = slots * (double) CHUNK_NANOS_PER_SLOT / perItem;
+    double fewerSlotsBusy = Math.sqrt(items * (double) CHUNK_NANOS_PER_SLOT / perItem);
+    double amortized = Math.max(MIN_CHUNK_NANOS / perItem, Math.min(allSlotsBusy, fewerSlotsBusy));
+    return (int) Math.max(balanced, Math.min(MAX_AUTO_SIZE, Math.ceil(amortized)));
   }
 }

@@ -8,7 +8,11 @@ import dev.kapu.serial.EncodedBytes;
 import dev.kapu.serial.TaskEnvelope;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import me.tongfei.progressbar.ProgressBar;
@@ -20,6 +24,8 @@ import me.tongfei.progressbar.ProgressBarBuilder;
  * {@link MapChunks} sizes each chunk as it is sent, from the daemons' time on those back so far.
  */
 final class MapRun<R> extends MapJob<R> {
+  private static final Executor RAMP_STEP =
+      CompletableFuture.delayedExecutor(MapChunks.RAMP_STEP_NANOS, TimeUnit.NANOSECONDS);
   private final Session session;
   private final List<?> items;
   private final MapFunction<?, ?> fn;
@@ -33,6 +39,9 @@ final class MapRun<R> extends MapJob<R> {
   private final AtomicInteger outstanding = new AtomicInteger();
   private final AtomicLong completedItems = new AtomicLong();
   private final ProgressBar progress;
+  private final long started = System.nanoTime();
+  /** A widening of the window is due (while it opens with time). */
+  private final AtomicBoolean rampScheduled = new AtomicBoolean();
 
   MapRun(Session session, List<?> items, MapFunction<?, ?> fn, MapOptions options, long sequence,
       int slots) {
@@ -59,10 +68,12 @@ final class MapRun<R> extends MapJob<R> {
 
   /** Sends chunks until the window is full or every item is out. */
   private void fill() {
+    long elapsed = System.nanoTime() - started;
+    int window = chunks.window(elapsed);
     while (!isDone()) {
       int inWindow = outstanding.get();
-      if (inWindow >= chunks.window()) {
-        return;
+      if (inWindow >= window) {
+        break;
       }
       if (!outstanding.compareAndSet(inWindow, inWindow + 1)) {
         continue;
@@ -70,9 +81,15 @@ final class MapRun<R> extends MapJob<R> {
       MapChunks.Chunk chunk = chunks.next();
       if (chunk == null) {
         outstanding.decrementAndGet();
-        return;
+        break;
       }
       send(chunk.from(), chunk.to());
+    }
+    if (!isDone() && chunks.ramping(elapsed) && !rampScheduled.getAndSet(true)) {
+      RAMP_STEP.execute(() -> {
+        rampScheduled.set(false);
+        fill();
+      });
     }
   }
 

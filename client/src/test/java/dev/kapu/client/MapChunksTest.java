@@ -35,13 +35,15 @@ class MapChunksTest {
       "200000,     10,   -1,        1024",
       "200000,     1000, -1,        25",
       "2147483647, 1,    -1,        1024",
-      // Cheap items: as large as one slot's share of the map allows (and 1,024 at most).
-      "200000,     1000, 1000,      200",
+      // Cheap items: 1,024, even if that leaves slots without work (round trips would cost more).
+      "200000,     1000, 1000,      1024",
       "200000,     100,  1000,      1024",
       "1000000,    4,    1000,      1024",
-      "10000,      1000, 1000,      10",
-      "1000,       1000, 1000,      1",
-      "100,        1,    1000,      100",
+      "10000,      1000, 1000,      1024",
+      "1000,       1000, 1000,      1024",
+      "100,        1,    1000,      1024",
+      // Items of 100 µs: 10,000 on 1,000 slots in chunks of 100 (100 ms of dispatching a second).
+      "10000,      1000, 100000,    100",
       // Items of 1-2 ms: on a few slots the balanced size is already longer; on many, 100 µs per slot.
       "100000,     1,    1000000,   1024",
       "1000000,    10,   1000000,   1024",
@@ -100,10 +102,32 @@ class MapChunksTest {
     assertThat(chunks.next()).isEqualTo(new MapChunks.Chunk(0, 25));
     assertThat(chunks.next()).isEqualTo(new MapChunks.Chunk(25, 50));
     chunks.measured(25, 25_000); // 1 µs an item
-    assertThat(chunks.next()).isEqualTo(new MapChunks.Chunk(50, 250));
+    assertThat(chunks.next()).isEqualTo(new MapChunks.Chunk(50, 1074));
     List<MapChunks.Chunk> rest = all(chunks, 1000);
+    assertThat(rest).hasSize(195); // not the 8,000 chunks of eight per slot
     assertThat(rest.get(rest.size() - 1).to()).isEqualTo(200_000);
-    assertThat(rest.size() + 3).isLessThan(1010); // one chunk a slot, not eight
+    assertThat(rest.subList(0, rest.size() - 1)).allMatch(c -> c.size() == 1024);
+  }
+
+  @Test
+  void itemsOfAMillisecondKeepEverySlotBusy() {
+    MapChunks chunks = new MapChunks(200_000, 0, 1000);
+    List<MapChunks.Chunk> all = all(chunks, 1_000_000);
+    assertThat(all).hasSize(1 + 2000).allMatch(c -> c.size() <= 100); // 100 ms each: two a slot
+    assertThat(all.get(0).size()).isEqualTo(25);
+    assertThat(all.get(1).size()).isEqualTo(100);
+  }
+
+  @Test
+  void theLatestReportsWeighMost() {
+    MapChunks chunks = new MapChunks(200_000, 0, 1000);
+    chunks.next();
+    chunks.measured(25, 25 * 1_000_000L); // a cold daemon: 1 ms an item
+    assertThat(chunks.next().size()).isEqualTo(100);
+    for (int i = 0; i < 20; i++) {
+      chunks.measured(100, 100 * 1_000L); // warm: 1 µs
+    }
+    assertThat(chunks.next().size()).isEqualTo(1024);
   }
 
   @Test
@@ -112,16 +136,35 @@ class MapChunksTest {
   }
 
   @Test
-  void theWindowOpensOnceTheItemsCostIsKnown() {
+  void theWindowOpensWithTimeUntilTheFirstReportThenFully() {
     MapChunks chunks = new MapChunks(200_000, 0, 1000);
-    assertThat(chunks.window()).isEqualTo(1000);
+    assertThat(chunks.window(0)).isEqualTo(4);
+    assertThat(chunks.ramping(0)).isTrue();
+    assertThat(chunks.window(MapChunks.RAMP_NANOS / 10)).isEqualTo(104);
+    assertThat(chunks.window(MapChunks.RAMP_NANOS)).isEqualTo(1000);
+    assertThat(chunks.ramping(MapChunks.RAMP_NANOS)).isFalse();
+    assertThat(chunks.window(10 * MapChunks.RAMP_NANOS)).isEqualTo(1000);
     chunks.measured(25, -1); // a daemon that does not say
-    assertThat(chunks.window()).isEqualTo(1000);
+    assertThat(chunks.window(0)).isEqualTo(4);
     chunks.measured(25, 25_000);
-    assertThat(chunks.window()).isEqualTo(4000);
-    assertThat(new MapChunks(10, 0, 1).window()).isEqualTo(4);
-    assertThat(new MapChunks(200_000, 1024, 1000).window()).isEqualTo(4000);
-    assertThat(new MapChunks(10, 3, 2).window()).isEqualTo(8);
+    assertThat(chunks.window(0)).isEqualTo(4000);
+    assertThat(chunks.ramping(0)).isFalse();
+  }
+
+  @Test
+  void theWholeWindowAtOnceWhenNoReportCouldGrowTheChunks() {
+    assertThat(new MapChunks(10, 0, 1).window(0)).isEqualTo(4);
+    assertThat(new MapChunks(200_000, 0, 10).window(0)).isEqualTo(40); // 1,024 already
+    assertThat(new MapChunks(200_000, 1024, 1000).window(0)).isEqualTo(4000); // fixed
+    assertThat(new MapChunks(10, 3, 2).window(0)).isEqualTo(8);
+    assertThat(new MapChunks(200_000, 1024, 1000).ramping(0)).isFalse();
+  }
+
+  @Test
+  void noRampOnceEveryItemIsOut() {
+    MapChunks chunks = new MapChunks(100, 0, 1000);
+    all(chunks, -1);
+    assertThat(chunks.ramping(0)).isFalse();
   }
 
   @Test
