@@ -8,7 +8,11 @@ import dev.kapu.serial.EncodedBytes;
 import dev.kapu.serial.TaskEnvelope;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import me.tongfei.progressbar.ProgressBar;
@@ -17,8 +21,11 @@ import me.tongfei.progressbar.ProgressBarBuilder;
 /**
  * A map in flight. Items travel in chunks, and only a window of chunks is in flight at once, so
  * a map over millions of items costs the client a few chunks' worth of encoded items, not all.
+ * {@link MapChunks} sizes each chunk as it is sent, from the daemons' time on those back so far.
  */
 final class MapRun<R> extends MapJob<R> {
+  private static final Executor RAMP_STEP =
+      CompletableFuture.delayedExecutor(MapChunks.RAMP_STEP_NANOS, TimeUnit.NANOSECONDS);
   private final Session session;
   private final List<?> items;
   private final MapFunction<?, ?> fn;
@@ -26,11 +33,15 @@ final class MapRun<R> extends MapJob<R> {
   private final long sequence;
   private final MapChunks chunks;
   private final MapItems collected;
+  /** By the chunk's first item. */
   private final Map<Integer, TaskHandle> inFlight = new ConcurrentHashMap<>();
-  private final AtomicInteger nextChunk = new AtomicInteger();
-  private final AtomicInteger finishedChunks = new AtomicInteger();
+  /** Chunks sent and not done yet. */
+  private final AtomicInteger outstanding = new AtomicInteger();
   private final AtomicLong completedItems = new AtomicLong();
   private final ProgressBar progress;
+  private final long started = System.nanoTime();
+  /** A widening of the window is due (while it opens with time). */
+  private final AtomicBoolean rampScheduled = new AtomicBoolean();
 
   MapRun(Session session, List<?> items, MapFunction<?, ?> fn, MapOptions options, long sequence,
       int slots) {
@@ -40,7 +51,7 @@ final class MapRun<R> extends MapJob<R> {
     this.options = options;
     this.sequence = sequence;
     int n = items.size();
-    this.chunks = MapChunks.plan(n, options.chunkSize(), slots);
+    this.chunks = new MapChunks(n, options.chunkSize(), slots);
     this.collected = new MapItems(n);
     this.progress = options.progress() && n > 0
         ? new ProgressBarBuilder().setTaskName("kapu map").setInitialMax(n).setUpdateIntervalMillis(250).build()
@@ -48,22 +59,41 @@ final class MapRun<R> extends MapJob<R> {
   }
 
   void start() {
-    if (chunks.count() == 0) {
+    if (items.isEmpty()) {
       finish();
       return;
     }
-    for (int i = 0; i < Math.min(chunks.window(), chunks.count()); i++) {
-      submitNext();
+    fill();
+  }
+
+  /** Sends chunks until the window is full or every item is out. */
+  private void fill() {
+    long elapsed = System.nanoTime() - started;
+    int window = chunks.window(elapsed);
+    while (!isDone()) {
+      int inWindow = outstanding.get();
+      if (inWindow >= window) {
+        break;
+      }
+      if (!outstanding.compareAndSet(inWindow, inWindow + 1)) {
+        continue;
+      }
+      MapChunks.Chunk chunk = chunks.next();
+      if (chunk == null) {
+        outstanding.decrementAndGet();
+        break;
+      }
+      send(chunk.from(), chunk.to());
+    }
+    if (!isDone() && chunks.ramping(elapsed) && !rampScheduled.getAndSet(true)) {
+      RAMP_STEP.execute(() -> {
+        rampScheduled.set(false);
+        fill();
+      });
     }
   }
 
-  private void submitNext() {
-    int c = nextChunk.getAndIncrement();
-    if (c >= chunks.count() || isDone()) {
-      return;
-    }
-    int from = chunks.from(c);
-    int to = chunks.to(c);
+  private void send(int from, int to) {
     EncodedBytes envelope;
     try {
       envelope = TaskEnvelope.map(fn, items.subList(from, to), session.seed(), sequence, from)
@@ -73,25 +103,26 @@ final class MapRun<R> extends MapJob<R> {
       fail();
       return;
     }
-    session.send(envelope, Map.of(), options.task(), to - from, (outcome, last) -> onChunk(c, from, to, outcome), handle -> {
-      inFlight.put(c, handle);
+    session.send(envelope, Map.of(), options.task(), to - from, (outcome, last) -> onChunk(from, to, outcome), handle -> {
+      inFlight.put(from, handle);
       if (isDone()) {
         handle.cancel(); // failed or cancelled while this chunk was being sent
       }
     });
   }
 
-  private void onChunk(int c, int from, int to, TaskOutcome outcome) {
-    inFlight.remove(c);
+  private void onChunk(int from, int to, TaskOutcome outcome) {
+    inFlight.remove(from);
     if (isDone()) {
       return;
     }
     if (outcome.kind() == TaskOutcome.Kind.SUCCEEDED || outcome.kind() == TaskOutcome.Kind.FAILED) {
-      session.results(outcome).whenComplete((entries, error) -> {
+      session.results(outcome).whenComplete((decoded, error) -> {
         if (error != null) {
           collected.fail(from, Session.unwrap(error));
         } else {
-          collected.record(from, entries);
+          chunks.measured(to - from, decoded.runNanos());
+          collected.record(from, decoded.entries());
         }
         chunkDone(from, to);
       });
@@ -102,16 +133,17 @@ final class MapRun<R> extends MapJob<R> {
   }
 
   private void chunkDone(int from, int to) {
-    completedItems.addAndGet(to - from);
+    long completed = completedItems.addAndGet(to - from);
     if (progress != null) {
       progress.stepBy(to - from);
     }
     if (collected.anyFailed() && options.stopOnFirstError()) {
       fail();
-    } else if (finishedChunks.incrementAndGet() == chunks.count()) {
+    } else if (completed == items.size()) {
       finish();
     } else {
-      submitNext();
+      outstanding.decrementAndGet();
+      fill();
     }
   }
 

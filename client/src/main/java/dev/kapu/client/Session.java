@@ -293,11 +293,11 @@ class Session implements Kapu {
       settle(future, inline);
       return;
     }
-    results(outcome).whenComplete((entries, failure) -> {
+    results(outcome).whenComplete((decoded, failure) -> {
       if (failure != null) {
         future.completeExceptionally(unwrap(failure));
       } else {
-        settle(future, entries);
+        settle(future, decoded.entries());
       }
     });
   }
@@ -329,12 +329,12 @@ class Session implements Kapu {
    * The entries of a task's result: decoded at once if they came inline, else fetched as a stream
    * from the daemon that parked them and decoded as they arrive, on a transfer thread.
    */
-  CompletableFuture<List<ResultEnvelope.Entry>> results(TaskOutcome outcome) {
+  CompletableFuture<ResultEnvelope.Decoded> results(TaskOutcome outcome) {
     ParkedEnvelope parked;
     try {
       parked = ParkedEnvelope.of(outcome.payload());
       if (parked == null) {
-        return CompletableFuture.completedFuture(ResultEnvelope.decode(codecs, outcome.payload()));
+        return CompletableFuture.completedFuture(ResultEnvelope.decodeAll(codecs, outcome.payload()));
       }
     } catch (RuntimeException e) {
       return CompletableFuture.failedFuture(e);
@@ -346,9 +346,9 @@ class Session implements Kapu {
     }
   }
 
-  private List<ResultEnvelope.Entry> fetchResults(ParkedEnvelope parked, String daemonId) {
+  private ResultEnvelope.Decoded fetchResults(ParkedEnvelope parked, String daemonId) {
     try (InputStream in = ByteStreams.input(streams.open(parked.location(), parked.ticket()))) {
-      return ResultEnvelope.decode(codecs, in);
+      return ResultEnvelope.decodeAll(codecs, in);
     } catch (IOException | RuntimeException e) {
       for (Throwable t = e; t != null; t = t.getCause()) {
         if (t instanceof FlightRuntimeException f && f.status().code() == FlightStatusCode.UNAVAILABLE) {

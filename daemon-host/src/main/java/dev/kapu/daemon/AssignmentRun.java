@@ -7,6 +7,7 @@ import dev.kapu.api.TaskContext;
 import dev.kapu.daemon.internal.DatabaseErrors;
 import dev.kapu.flight.TaskOutcome;
 import dev.kapu.flight.WorkerConnection;
+import dev.kapu.serial.EncodedBytes;
 import dev.kapu.serial.RemoteError;
 import dev.kapu.serial.ResultEnvelope;
 import dev.kapu.serial.TaskEnvelope;
@@ -101,6 +102,7 @@ final class AssignmentRun implements Runnable {
   }
 
   private void execute() {
+    long started = System.nanoTime();
     TaskEnvelope envelope;
     ResultEnvelope.Builder result = shared.payloads().newResult();
     try {
@@ -126,8 +128,9 @@ final class AssignmentRun implements Runnable {
       failed = !call(envelope, 0, result, () -> task.run(TaskContext.current()));
     }
     if (stopKind == null) {
-      report(failed ? TaskOutcome.Kind.FAILED : TaskOutcome.Kind.SUCCEEDED,
-          shared.payloads().payload(result.encode()), null);
+      // A map chunk says how long it took: the client sizes the map's next chunks from it.
+      EncodedBytes encoded = envelope.map() ? result.encode(System.nanoTime() - started) : result.encode();
+      report(failed ? TaskOutcome.Kind.FAILED : TaskOutcome.Kind.SUCCEEDED, shared.payloads().payload(encoded), null);
     }
   }
 

@@ -64,6 +64,7 @@ final class ScaleBench implements java.util.concurrent.Callable<Integer> {
 
   /** The chunk size the default split chooses for a large map on a few daemons (its cap). */
   private static final int FIXED_CHUNK = 1024;
+  private static final int MAP_RUNS = 3;
 
   private final Map<Integer, double[]> throughputs = new LinkedHashMap<>();
 
@@ -108,10 +109,12 @@ final class ScaleBench implements java.util.concurrent.Callable<Integer> {
       print(key + "dispatcher_rss_mb", round(idle[1] / 1048576.0, 1));
 
       Kapu kapu = cluster.kapu();
-      double mapRate = mapRate(kapu, n, 0);
-      // The default split makes 8 chunks per slot, so at 1,000 slots a map is mostly round trips:
-      // with the chunks a large map gets on a few daemons, it shows what the dispatcher sustains.
-      double fixedChunkRate = mapRate(kapu, n, FIXED_CHUNK);
+      // The default split against the chunks a large map gets on a few daemons, which shows what
+      // the dispatcher sustains.
+      double[] mapRates = mapRates(kapu, new MapOptions[] {MapOptions.DEFAULT,
+          MapOptions.DEFAULT.withChunkSize(FIXED_CHUNK)});
+      double mapRate = mapRates[0];
+      double fixedChunkRate = mapRates[1];
       double submitRate = submitRate(kapu);
       throughputs.put(n, new double[] {mapRate, fixedChunkRate, submitRate});
       print(key + "map_items_per_s", Math.round(mapRate));
@@ -129,20 +132,39 @@ final class ScaleBench implements java.util.concurrent.Callable<Integer> {
   }
 
   /**
-   * Items per second of a map of {@link #items} trivial items, after one untimed map; {@code
-   * chunkSize} 0 lets the map choose.
+   * Items per second of a map of {@link #items} trivial items with each of {@code options}: the
+   * median of {@link #MAP_RUNS} timed maps, run in turn so that a change in the machine's load
+   * falls on all alike, after one untimed map with each (the first maps of a new dispatcher and
+   * daemons run interpreted code).
    */
-  private double mapRate(Kapu kapu, int n, int chunkSize) {
-    MapOptions options = MapOptions.DEFAULT.withProgress(false).withChunkSize(chunkSize);
-    kapu.<Integer, Integer>map(range(Math.max(items / 4, n * 8)), x -> x + 1, options).join();
+  private double[] mapRates(Kapu kapu, MapOptions[] options) {
     List<Integer> input = range(items);
+    for (MapOptions o : options) {
+      timedMap(kapu, input, o);
+    }
+    double[][] rates = new double[options.length][MAP_RUNS];
+    for (int run = 0; run < MAP_RUNS; run++) {
+      for (int i = 0; i < options.length; i++) {
+        rates[i][run] = items / timedMap(kapu, input, options[i]);
+      }
+    }
+    double[] medians = new double[options.length];
+    for (int i = 0; i < options.length; i++) {
+      Arrays.sort(rates[i]);
+      medians[i] = rates[i][MAP_RUNS / 2];
+    }
+    return medians;
+  }
+
+  /** Seconds a map of {@code input} takes. */
+  private double timedMap(Kapu kapu, List<Integer> input, MapOptions options) {
     long t0 = System.nanoTime();
     List<Integer> out = kapu.<Integer, Integer>map(input, x -> x + 1, options).join();
     double seconds = (System.nanoTime() - t0) / 1e9;
-    if (out.size() != items || out.get(items - 1) != items) {
+    if (out.size() != input.size() || out.get(input.size() - 1) != input.size()) {
       throw new IllegalStateException("map returned wrong results");
     }
-    return items / seconds;
+    return seconds;
   }
 
   /** Tasks per second of {@link #submits} separate submits, each its own future, after an untimed round. */

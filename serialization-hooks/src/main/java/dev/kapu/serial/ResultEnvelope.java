@@ -12,7 +12,8 @@ import java.util.List;
 /**
  * What comes back from a task: one entry per call, or one per item of a map chunk, each a value or
  * a {@link RemoteError}. A value whose codec throws becomes an error entry naming the codec, so
- * one bad value never loses the others.
+ * one bad value never loses the others. A map chunk's envelope ends with the time the daemon spent
+ * on it, which sizes the map's next chunks; readers from before it stop after the entries.
  */
 public final class ResultEnvelope {
 
@@ -28,6 +29,19 @@ public final class ResultEnvelope {
   private static final int ERROR = 1;
   /** An error with its category's name ahead of it; readers of version 1 before it read the others. */
   private static final int CATEGORIZED_ERROR = 2;
+  /** After the entries: the nanoseconds the daemon spent on them. */
+  private static final int RUN_NANOS = 3;
+  /** What {@link Decoded#runNanos()} says when the envelope does not tell. */
+  public static final long UNKNOWN = -1;
+
+  /**
+   * A decoded envelope.
+   *
+   * @param entries one per call or map item
+   * @param runNanos the daemon's time on them, from decoding its task to encoding the last entry;
+   *     {@link #UNKNOWN} if the daemon did not say
+   */
+  public record Decoded(List<Entry> entries, long runNanos) {}
 
   private ResultEnvelope() {}
 
@@ -94,6 +108,17 @@ public final class ResultEnvelope {
       bytes.putInt(COUNT_AT, count);
       return bytes.finish();
     }
+
+    /** The entries, then the {@code runNanos} the daemon spent on them; the builder is used up. */
+    public EncodedBytes encode(long runNanos) {
+      try {
+        out.writeByte(RUN_NANOS);
+        out.writeLong(runNanos);
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+      return encode();
+    }
   }
 
   /** A category this side does not know (a newer sender's) still says the database failed. */
@@ -107,11 +132,21 @@ public final class ResultEnvelope {
 
   /** Decodes every entry; a value this side cannot decode becomes an error entry naming its codec. */
   public static List<Entry> decode(CodecRegistry codecs, byte[] bytes) {
-    return decode(codecs, new ByteArrayInputStream(bytes));
+    return decodeAll(codecs, new ByteArrayInputStream(bytes)).entries();
   }
 
   /** Decodes as the bytes arrive, so a large result is never held as one array. */
   public static List<Entry> decode(CodecRegistry codecs, InputStream bytes) {
+    return decodeAll(codecs, bytes).entries();
+  }
+
+  /** Decodes every entry and the daemon's time on them. */
+  public static Decoded decodeAll(CodecRegistry codecs, byte[] bytes) {
+    return decodeAll(codecs, new ByteArrayInputStream(bytes));
+  }
+
+  /** Decodes every entry and the daemon's time on them, as the bytes arrive. */
+  public static Decoded decodeAll(CodecRegistry codecs, InputStream bytes) {
     try (DataInputStream in = new DataInputStream(bytes)) {
       int version = in.readUnsignedByte();
       if (version != VERSION) {
@@ -132,7 +167,13 @@ public final class ResultEnvelope {
           throw new CodecException("corrupt result: entry tag " + tag);
         }
       }
-      return entries;
+      int trailer = in.read();
+      if (trailer == RUN_NANOS) {
+        return new Decoded(entries, in.readLong());
+      } else if (trailer != -1) {
+        throw new CodecException("corrupt result: trailer tag " + trailer);
+      }
+      return new Decoded(entries, UNKNOWN);
     } catch (IOException e) {
       throw new CodecException("could not decode a result: " + e, e);
     }

@@ -4,7 +4,9 @@ package dev.kapu.api;
  * How a map runs.
  *
  * @param task timeout (per item) and retries
- * @param chunkSize items sent to a daemon in one message; 0 chooses from the item and slot counts.
+ * @param chunkSize items sent to a daemon in one message; 0 chooses: about eight chunks per slot
+ *     at first, then, from the time the daemons report for each chunk, chunks large enough (1,024
+ *     items at most) that round trips do not dominate.
  *     Items of one chunk run one after another on one daemon, so use 1 for long items.
  * @param stopOnFirstError fail as soon as one item fails and cancel the rest (default), or run
  *     every item and report all failures at the end
