@@ -46,6 +46,9 @@ final class EverywhereSetups {
 
   /** The daemon reported the outcome of task {@code taskId}; false if that is none of its setups. */
   boolean done(Worker w, long taskId, TaskOutcome outcome, List<Runnable> after) {
+    if (w.setupsRunning.isEmpty()) { // nearly always: skips boxing the id of every plain task
+      return false;
+    }
     Job setup = w.setupsRunning.remove(taskId);
     if (setup == null) {
       return false;
