@@ -141,6 +141,7 @@ final class RemoteGateway implements TaskGateway {
   }
 
   /** Shipped code calls on this gateway's connection. */
+  @Override
   public CodeCalls code() {
     return new CodeCalls(channel, endpoint, Wire.CLIENT);
   }
