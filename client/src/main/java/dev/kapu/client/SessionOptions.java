@@ -36,6 +36,7 @@ public abstract class SessionOptions<B extends SessionOptions<B>> {
   Function<? super LocalKapu, ? extends FlightProducer> flightProducer;
   /** Null: decided by where the daemons run (see {@link #shipCode}). */
   Boolean shipCode;
+  boolean acceptShippedCode = true;
   CallHeaderAuthenticator flightAuthenticator;
 
   /** For Kapu's own builders. */
@@ -107,6 +108,16 @@ public abstract class SessionOptions<B extends SessionOptions<B>> {
    */
   public B shipCode(boolean ship) {
     this.shipCode = ship;
+    return self();
+  }
+
+  /**
+   * For {@code local()}: whether sessions that connect to this dispatcher may ship their code to
+   * its daemons (default true). Refused, the dispatcher turns uploads away (a connecting session
+   * then ships nothing) and the daemons it starts run only what their class path holds.
+   */
+  public B acceptShippedCode(boolean accept) {
+    this.acceptShippedCode = accept;
     return self();
   }
 
@@ -224,6 +235,7 @@ public abstract class SessionOptions<B extends SessionOptions<B>> {
     b.flightProducer = flightProducer;
     b.flightAuthenticator = flightAuthenticator;
     b.shipCode = shipCode;
+    b.acceptShippedCode = acceptShippedCode;
     return b;
   }
 }

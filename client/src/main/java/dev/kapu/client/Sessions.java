@@ -69,7 +69,7 @@ final class Sessions {
 
   private static LocalKapu local(Kapu.Builder b, Path dir) {
     KapuServer.Builder server = KapuServer.builder().host(b.host).advertise(b.advertise).port(b.port)
-        .liveness(b.liveness.bound());
+        .liveness(b.liveness.bound()).acceptShippedCode(b.acceptShippedCode);
     if (b.tls) {
       server.tlsSelfSigned(dir.resolve("tls"));
     }
@@ -265,7 +265,8 @@ final class Sessions {
     @Override
     public synchronized void start(String id, List<ResourceSpec> resources) {
       daemons.put(id, runtime.start(new DaemonOptions(endpoint, id, b.slots, Duration.ZERO, Duration.ZERO,
-          0, b.allow, DaemonOptions.DEFAULT_STOP_GRACE, resources, false)));
+          0, b.allow, DaemonOptions.DEFAULT_STOP_GRACE, resources, false,
+          new DaemonOptions.Code(List.of(), b.acceptShippedCode, null))));
     }
 
     @Override

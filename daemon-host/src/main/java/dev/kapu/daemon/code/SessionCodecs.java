@@ -22,9 +22,10 @@ public final class SessionCodecs implements CodecRegistry.ForCode {
   /** Sessions whose loaders stay; past this the least recently used one's goes (and comes back if used). */
   private static final int SESSIONS = 64;
 
-  private static final String NONE_SHIPPED = "the task's session shipped no code (shipping is off for it):"
-      + " turn it on (Kapu.builder().shipCode(true), the default with Kapu.connect), or start the daemon with"
-      + " --classpath holding the application's jars and class directories";
+  private static final String NONE_SHIPPED = "the task's session shipped no code (shipping is off for the session,"
+      + " or its dispatcher refuses shipped code): turn shipping on (Kapu.builder().shipCode(true), the default"
+      + " with Kapu.connect) where the dispatcher takes it, or start the daemon with --classpath holding the"
+      + " application's jars and class directories";
   private static final String REFUSED = "this daemon refuses shipped code (it was started with"
       + " --no-shipped-code): start it with --classpath holding the application's jars and class directories";
   private static final String SHIPPED = "it is neither on this daemon's class path nor in the code the session"
