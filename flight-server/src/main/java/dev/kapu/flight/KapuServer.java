@@ -148,7 +148,8 @@ public final class KapuServer implements AutoCloseable {
         .callExecutor(new ServerCallExecutorSupplier() {
           @Override
           public <ReqT, RespT> Executor getExecutor(ServerCall<ReqT, RespT> call, Metadata headers) {
-            return TaskService.isTaskStream(headers) ? MoreExecutors.directExecutor() : null;
+            return TaskService.isTaskStream(call.getMethodDescriptor().getFullMethodName(), headers)
+                ? MoreExecutors.directExecutor() : null;
           }
         });
     String advertised = b.advertise != null ? b.advertise : Hosts.isWildcard(b.host) ? Hosts.machineAddress() : b.host;

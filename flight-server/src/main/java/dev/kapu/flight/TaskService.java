@@ -123,9 +123,12 @@ final class TaskService {
     };
   }
 
-  /** Whether a call should run its callbacks straight on the network thread (task streams do). */
-  public static boolean isTaskStream(Metadata headers) {
-    return headers.containsKey(Wire.ROLE);
+  /**
+   * Whether a call should run its callbacks straight on the network thread: task streams and
+   * parked streams do; shipped code calls, which read, write and hash files, do not.
+   */
+  public static boolean isTaskStream(String method, Metadata headers) {
+    return headers.containsKey(Wire.ROLE) && !method.equals(FlightServiceGrpc.getDoActionMethod().getFullMethodName());
   }
 
   private static FlightData parse(InputStream in) {
