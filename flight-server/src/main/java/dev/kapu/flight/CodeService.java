@@ -39,7 +39,7 @@ final class CodeService extends NoOpFlightProducer {
         case MISSING -> {
           List<String> asked = Arrays.stream(new String(action.getBody(), StandardCharsets.UTF_8).split("\n"))
               .filter(s -> !s.isEmpty()).toList();
-          listener.onNext(new Result(String.join("\n", store.missing(asked)).getBytes(StandardCharsets.UTF_8)));
+          listener.onNext(new Result(String.join("\n", store.missingFromElsewhere(asked)).getBytes(StandardCharsets.UTF_8)));
         }
         case PUT -> {
           DataInputStream in = new DataInputStream(new ByteArrayInputStream(action.getBody()));

@@ -33,6 +33,8 @@ public final class CodeStore implements CodeSink, AutoCloseable {
   private final boolean accepting;
   private final Map<String, Path> blobs = new ConcurrentHashMap<>();
   private final AtomicInteger received = new AtomicInteger();
+  /** Whether this JVM's own class path has been added (once, when the first session asks). */
+  private boolean ownIndexed;
 
   /**
    * @param dir where received blobs are written (created when the first arrives)
@@ -52,6 +54,17 @@ public final class CodeStore implements CodeSink, AutoCloseable {
     return received.get();
   }
 
+  /**
+   * What a client elsewhere would have to upload: this process's own class path counts as held,
+   * so the jars it shares with the client (Kapu's dependencies, most often) stay where they are.
+   */
+  List<String> missingFromElsewhere(List<String> hashes) {
+    refuseUnlessAccepting();
+    indexOwnClassPath();
+    return missing(hashes);
+  }
+
+  /** For a client in this process, which hands its files over by path: nothing is copied either way. */
   @Override
   public List<String> missing(List<String> hashes) {
     refuseUnlessAccepting();
@@ -62,6 +75,17 @@ public final class CodeStore implements CodeSink, AutoCloseable {
       }
     }
     return missing;
+  }
+
+  /**
+   * Adds what this process's class path holds, so that clients upload only what it lacks. Done
+   * once, on the first session that ships code: a dispatcher nobody ships to never hashes it.
+   */
+  private synchronized void indexOwnClassPath() {
+    if (!ownIndexed) {
+      OwnClassPath.blobs(dir.resolve("own")).forEach(blobs::putIfAbsent);
+      ownIndexed = true;
+    }
   }
 
   /** In this process: the file itself becomes the blob (its hash is checked where it arrives). */
@@ -153,11 +177,10 @@ public final class CodeStore implements CodeSink, AutoCloseable {
     if (!Files.isDirectory(dir)) {
       return;
     }
-    try (var files = Files.list(dir)) {
-      for (Path f : files.toList()) {
+    try (var files = Files.walk(dir)) {
+      for (Path f : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
         Files.deleteIfExists(f);
       }
-      Files.deleteIfExists(dir);
     } catch (IOException | UncheckedIOException e) {
       log.warn("could not delete the shipped code under {}: {}", dir, e.toString());
     }

@@ -2,7 +2,7 @@ package dev.kapu.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.kapu.client.code.DirectoryPacker;
+import dev.kapu.flight.DirectoryPacker;
 import dev.kapu.flight.CodeHashes;
 import dev.kapu.flight.KapuServer;
 import java.io.ByteArrayOutputStream;

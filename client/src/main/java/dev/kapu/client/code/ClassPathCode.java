@@ -1,6 +1,7 @@
 package dev.kapu.client.code;
 
 import dev.kapu.flight.CodeHashes;
+import dev.kapu.flight.DirectoryPacker;
 import dev.kapu.flight.CodeManifest;
 import java.io.File;
 import java.io.IOException;

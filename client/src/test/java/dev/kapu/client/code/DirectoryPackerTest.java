@@ -3,6 +3,7 @@ package dev.kapu.client.code;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.kapu.flight.CodeHashes;
+import dev.kapu.flight.DirectoryPacker;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.file.Files;

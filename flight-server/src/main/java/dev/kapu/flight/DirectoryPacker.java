@@ -1,4 +1,4 @@
-package dev.kapu.client.code;
+package dev.kapu.flight;
 
 import java.io.IOException;
 import java.io.OutputStream;
