@@ -1,6 +1,12 @@
 package acme.shop;
 
 import dev.kapu.client.Kapu;
+import dev.kapu.client.LocalKapu;
+import dev.kapu.client.controller.Controller;
+import dev.kapu.client.controller.TaskResult;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.ExecutionException;
@@ -19,6 +25,10 @@ public final class ShopMain {
   public static void main(String[] args) throws Exception {
     String url = args[0];
     String mode = args[1];
+    if (mode.equals("local")) {
+      local();
+      return;
+    }
     Kapu.Builder builder = Kapu.builder();
     if (mode.equals("noship")) {
       builder.shipCode(false);
@@ -63,6 +73,26 @@ public final class ShopMain {
             ctx -> (Object) new InvokerTransformer("toString", new Class<?>[0], new Object[0])).get(60, TimeUnit.SECONDS));
         default -> throw new IllegalArgumentException(mode);
       }
+    }
+  }
+
+  /** Kapu.local and a controller (its local launcher), as the README writes them: no allow() either. */
+  private static void local() throws Exception {
+    try (LocalKapu kapu = Kapu.local(2)) {
+      System.out.println("local lambda: " + kapu.submit(ctx -> 6 * 7).join());
+      System.out.println("local class: " + kapu.submit(new PriceTask(21)).join());
+      System.out.println("local map: " + kapu.<Integer, Quote>map(List.of(1, 2), x -> new Quote("m", x)).join());
+    }
+    try (Controller controller = Controller.builder().name("shop").maxWorkers(1).build()) {
+      controller.walk("price-", List.of(1, 2), x -> new PriceTask(x).run(null));
+      controller.waitAll(Duration.ofMinutes(2));
+      List<TaskResult> results = new ArrayList<>(controller.collect());
+      results.sort(java.util.Comparator.comparing(TaskResult::name));
+      StringBuilder out = new StringBuilder();
+      for (TaskResult r : results) {
+        out.append(r.name()).append('=').append(r.value() != null ? r.value() : r.error()).append(' ');
+      }
+      System.out.println("controller: " + out.toString().strip());
     }
   }
 

@@ -21,6 +21,15 @@ import java.util.List;
  */
 public record CodeManifest(String session, List<Entry> entries) {
   private static final String MAGIC = "kapu-code-manifest-1";
+  /** Kapu's own packages (its modules' roots): a daemon takes them from itself, and a session never ships them. */
+  private static final List<String> KAPU_PACKAGES =
+      List.of("dev.kapu.api", "dev.kapu.client", "dev.kapu.daemon", "dev.kapu.flight", "dev.kapu.serial");
+
+  /** Whether {@code packageName} ('.' or '/' separated) is one of Kapu's own or below one. */
+  public static boolean isKapuPackage(String packageName) {
+    String p = packageName.replace('/', '.');
+    return KAPU_PACKAGES.stream().anyMatch(k -> p.equals(k) || p.startsWith(k + "."));
+  }
 
   /**
    * @param hash the SHA-256 of the entry's bytes (a jar, or a class directory packed as one)

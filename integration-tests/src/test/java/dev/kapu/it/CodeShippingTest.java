@@ -159,6 +159,16 @@ class CodeShippingTest {
 
   @Test
   @Order(6)
+  void localSessionsAndControllersNeedNoAllowEither() throws Exception {
+    // Kapu.local needs the daemon runtime: the application runs on this module's class path.
+    String out = finish(startApplicationOn(System.getProperty("java.class.path"), appV1, "local"), "app-v1 local");
+    assertThat(out.lines()).contains("local lambda: 42", "local class: Quote[version=v1, total=42]",
+        "local map: [Quote[version=m, total=1], Quote[version=m, total=2]]",
+        "controller: price-1=Quote[version=v1, total=2] price-2=Quote[version=v1, total=4]");
+  }
+
+  @Test
+  @Order(7)
   void aSessionsLoaderIsReleasedWhenItEnds() throws Exception {
     // every application above has closed its session; the daemon said so for each
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
@@ -203,7 +213,11 @@ class CodeShippingTest {
   }
 
   private App startApplication(Path app, String mode, String... more) throws IOException {
-    List<String> classPath = new ArrayList<>(clientClassPath);
+    return startApplicationOn(String.join(File.pathSeparator, clientClassPath), app, mode, more);
+  }
+
+  private App startApplicationOn(String baseClassPath, Path app, String mode, String... more) throws IOException {
+    List<String> classPath = new ArrayList<>(List.of(baseClassPath));
     classPath.add(app.toString());
     List<String> command = new ArrayList<>(List.of(javaCommand(), "--add-opens=java.base/java.nio=ALL-UNNAMED",
         "-cp", String.join(File.pathSeparator, classPath), "acme.shop.ShopMain", server.endpoint().url().toString(), mode));

@@ -1,5 +1,6 @@
 package dev.kapu.client.code;
 
+import dev.kapu.flight.CodeManifest;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Enumeration;
@@ -48,6 +49,6 @@ public final class EntryIndex {
 
   /** Whether every key is Kapu's own (which a daemon never takes from shipped code) or a service file. */
   public static boolean onlyKapu(List<String> keys) {
-    return keys.stream().allMatch(k -> k.startsWith("dev/kapu/") || k.equals("dev/kapu") || k.startsWith("META-INF/"));
+    return keys.stream().allMatch(k -> k.startsWith("META-INF/") || k.equals("dev/kapu") || CodeManifest.isKapuPackage(k));
   }
 }

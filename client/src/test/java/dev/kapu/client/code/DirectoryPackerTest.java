@@ -54,6 +54,7 @@ class DirectoryPackerTest {
     assertThat(EntryIndex.of(jar)).containsExactly("", "META-INF/services/dev.kapu.serial.Codec", "acme/shop");
     assertThat(EntryIndex.onlyKapu(List.of("dev/kapu/api", "META-INF/services/x"))).isTrue();
     assertThat(EntryIndex.onlyKapu(List.of("dev/kapu/api", "acme/shop"))).isFalse();
+    assertThat(EntryIndex.onlyKapu(List.of("dev/kapu/slim"))).isFalse();
   }
 
   private static byte[] pack(Path dir) throws IOException {

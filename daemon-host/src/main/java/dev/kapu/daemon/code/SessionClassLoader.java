@@ -27,8 +27,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class SessionClassLoader extends URLClassLoader {
   private static final Logger log = LoggerFactory.getLogger(SessionClassLoader.class);
-  /** Packages only the daemon itself provides. */
-  private static final List<String> PLATFORM = List.of("java.", "javax.", "jdk.", "sun.", "com.sun.", "dev.kapu.");
+  /** The JDK's packages, which only the daemon itself provides (Kapu's too: {@link CodeManifest#isKapuPackage}). */
+  private static final List<String> JDK = List.of("java.", "javax.", "jdk.", "sun.", "com.sun.");
 
   static {
     registerAsParallelCapable();
@@ -56,7 +56,9 @@ public final class SessionClassLoader extends URLClassLoader {
 
   /** Whether a class of this name may come from shipped code at all. */
   static boolean shippable(String className) {
-    return PLATFORM.stream().noneMatch(className::startsWith);
+    int dot = className.lastIndexOf('.');
+    return JDK.stream().noneMatch(className::startsWith)
+        && (dot < 0 || !CodeManifest.isKapuPackage(className.substring(0, dot)));
   }
 
   @Override

@@ -6,8 +6,9 @@ import dev.kapu.serial.CodecRegistry;
 import dev.kapu.serial.SerialFilter;
 import java.io.IOException;
 import java.nio.file.Files;
-import java.util.LinkedHashMap;
+import java.util.Comparator;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -19,7 +20,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class SessionCodecs implements CodecRegistry.ForCode {
   private static final Logger log = LoggerFactory.getLogger(SessionCodecs.class);
-  /** Sessions whose loaders stay; past this the least recently used one's goes (and comes back if used). */
+  /** Sessions whose loaders stay; past this the least recently used one's goes (and is made again if used). */
   private static final int SESSIONS = 64;
 
   private static final String NONE_SHIPPED = "the task's session shipped no code (shipping is off for the session,"
@@ -35,9 +36,19 @@ public final class SessionCodecs implements CodecRegistry.ForCode {
   private final ClassLoader base;
   private final CodeCache cache;
   private final CodecRegistry own;
-  private final Map<String, Session> sessions = new LinkedHashMap<>(16, 0.75f, true);
+  /** Looked up by every task without a lock; changed under this object's lock. */
+  private final Map<String, Session> sessions = new ConcurrentHashMap<>();
 
-  private record Session(SessionClassLoader loader, CodecRegistry codecs) {}
+  private static final class Session {
+    final SessionClassLoader loader;
+    final CodecRegistry codecs;
+    volatile long lastUsed = System.nanoTime();
+
+    Session(SessionClassLoader loader, CodecRegistry codecs) {
+      this.loader = loader;
+      this.codecs = codecs;
+    }
+  }
 
   /**
    * @param base the daemon's class path (with {@code --classpath}); null for the context loader
@@ -61,7 +72,7 @@ public final class SessionCodecs implements CodecRegistry.ForCode {
     if (codeId.isEmpty() || cache == null) {
       return own;
     }
-    return session(codeId).codecs();
+    return session(codeId).codecs;
   }
 
   /** The class loader tasks of {@code codeId} run with (as their thread's context loader). */
@@ -69,10 +80,19 @@ public final class SessionCodecs implements CodecRegistry.ForCode {
     if (codeId.isEmpty() || cache == null) {
       return base != null ? base : SessionCodecs.class.getClassLoader();
     }
-    return session(codeId).loader();
+    return session(codeId).loader;
   }
 
-  private synchronized Session session(String codeId) {
+  private Session session(String codeId) {
+    Session s = sessions.get(codeId);
+    if (s != null) {
+      s.lastUsed = System.nanoTime();
+      return s;
+    }
+    return load(codeId);
+  }
+
+  private synchronized Session load(String codeId) {
     Session s = sessions.get(codeId);
     if (s != null) {
       return s;
@@ -92,9 +112,11 @@ public final class SessionCodecs implements CodecRegistry.ForCode {
     s = new Session(loader, codecs);
     sessions.put(codeId, s);
     if (sessions.size() > SESSIONS) {
-      var eldest = sessions.entrySet().iterator().next();
-      sessions.remove(eldest.getKey());
-      close(eldest.getValue());
+      sessions.entrySet().stream().min(Comparator.comparingLong(e -> e.getValue().lastUsed))
+          .ifPresent(eldest -> {
+            sessions.remove(eldest.getKey());
+            close(eldest.getValue());
+          });
     }
     log.info("loading a session's code ({} class path entries) as {}", manifest.entries().size(), loader.getName());
     return s;
@@ -108,20 +130,15 @@ public final class SessionCodecs implements CodecRegistry.ForCode {
     }
     if (s != null) {
       close(s);
-      log.info("released {}", s.loader().getName());
+      log.info("released {}", s.loader.getName());
     }
-  }
-
-  /** Sessions whose code is loaded here now. */
-  public synchronized int loaded() {
-    return sessions.size();
   }
 
   private static void close(Session s) {
     try {
-      s.loader().close();
+      s.loader.close();
     } catch (IOException e) {
-      log.warn("closing {} failed: {}", s.loader().getName(), e.toString());
+      log.warn("closing {} failed: {}", s.loader.getName(), e.toString());
     }
   }
 }

@@ -35,15 +35,17 @@ class SessionClassLoaderTest {
 
   @Test
   void kapusAndTheJdksPackagesNeverComeFromShippedCode() throws Exception {
-    Path jar = jar(Map.of("dev/kapu/Planted.class", new byte[] {1}, "java/lang/Planted.class", new byte[] {1}));
+    Path jar = jar(Map.of("dev/kapu/api/Planted.class", new byte[] {1}, "java/lang/Planted.class", new byte[] {1}));
     List<String> fetched = new ArrayList<>();
     try (SessionClassLoader loader = loader(jar, fetched)) {
-      assertThatThrownBy(() -> loader.loadClass("dev.kapu.Planted")).isInstanceOf(ClassNotFoundException.class);
+      assertThatThrownBy(() -> loader.loadClass("dev.kapu.api.Planted")).isInstanceOf(ClassNotFoundException.class);
       assertThatThrownBy(() -> loader.loadClass("java.lang.Planted")).isInstanceOf(ClassNotFoundException.class);
       assertThat(fetched).isEmpty();
     }
     assertThat(SessionClassLoader.shippable("acme.shop.Pricing")).isTrue();
     assertThat(SessionClassLoader.shippable("dev.kapu.api.Task")).isFalse();
+    assertThat(SessionClassLoader.shippable("dev.kapu.daemon.code.CodeCache")).isFalse();
+    assertThat(SessionClassLoader.shippable("dev.kapu.slim.Application")).as("an application in Kapu's namespace").isTrue();
   }
 
   @Test
