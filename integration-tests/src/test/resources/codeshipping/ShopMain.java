@@ -84,7 +84,7 @@ public final class ShopMain {
       System.out.println("local map: " + kapu.<Integer, Quote>map(List.of(1, 2), x -> new Quote("m", x)).join());
     }
     try (Controller controller = Controller.builder().name("shop").maxWorkers(1).build()) {
-      controller.walk("price-", List.of(1, 2), x -> new PriceTask(x).run(null));
+      controller.walk("price", List.of(1, 2), x -> new PriceTask(x).run(null));
       controller.waitAll(Duration.ofMinutes(2));
       List<TaskResult> results = new ArrayList<>(controller.collect());
       results.sort(java.util.Comparator.comparing(TaskResult::name));

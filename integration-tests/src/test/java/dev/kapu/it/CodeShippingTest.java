@@ -164,7 +164,7 @@ class CodeShippingTest {
     String out = finish(startApplicationOn(System.getProperty("java.class.path"), appV1, "local"), "app-v1 local");
     assertThat(out.lines()).contains("local lambda: 42", "local class: Quote[version=v1, total=42]",
         "local map: [Quote[version=m, total=1], Quote[version=m, total=2]]",
-        "controller: price-1=Quote[version=v1, total=2] price-2=Quote[version=v1, total=4]");
+        "controller: price-0=Quote[version=v1, total=2] price-1=Quote[version=v1, total=4]");
   }
 
   @Test
