@@ -6,6 +6,7 @@ import io.grpc.Channel;
 import io.grpc.Metadata;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.MetadataUtils;
+import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
@@ -19,6 +20,7 @@ import java.util.Arrays;
 import java.util.Iterator;
 import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.TimeUnit;
 import org.apache.arrow.flight.impl.Flight;
 import org.apache.arrow.flight.impl.FlightServiceGrpc;
 
@@ -27,6 +29,8 @@ import org.apache.arrow.flight.impl.FlightServiceGrpc;
  * already has to its dispatcher, with its token: nothing new is opened.
  */
 public final class CodeCalls implements CodeSink {
+  /** How long one call may take: a chunk, or the first question, which may wait for the dispatcher to index its class path. */
+  private static final long CALL_DEADLINE_SECONDS = 300;
   private final FlightServiceGrpc.FlightServiceBlockingStub stub;
 
   CodeCalls(Channel channel, Endpoint endpoint, String role) {
@@ -75,7 +79,7 @@ public final class CodeCalls implements CodeSink {
       request.writeUTF(hash);
       request.writeLong(offset);
       request.writeInt(CodeService.CHUNK);
-      DataInputStream answer = new DataInputStream(new java.io.ByteArrayInputStream(call(CodeService.GET, body.toByteArray())));
+      DataInputStream answer = new DataInputStream(new ByteArrayInputStream(call(CodeService.GET, body.toByteArray())));
       total = answer.readLong();
       byte[] chunk = answer.readAllBytes();
       if (chunk.length == 0 && offset < total) {
@@ -89,7 +93,8 @@ public final class CodeCalls implements CodeSink {
 
   private byte[] call(String type, byte[] body) throws IOException {
     try {
-      Iterator<Flight.Result> results = stub.doAction(
+      // Bounded even if the dispatcher stops answering mid-transfer: a chunk is 1 MiB at most.
+      Iterator<Flight.Result> results = stub.withDeadlineAfter(CALL_DEADLINE_SECONDS, TimeUnit.SECONDS).doAction(
           Flight.Action.newBuilder().setType(type).setBody(ByteString.copyFrom(body)).build());
       ByteString all = ByteString.EMPTY;
       while (results.hasNext()) {
