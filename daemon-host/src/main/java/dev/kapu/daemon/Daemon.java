@@ -86,8 +86,7 @@ public final class Daemon implements AutoCloseable {
     WorkerConnection.Identity identity = new WorkerConnection.Identity(daemonId, host,
         ProcessHandle.current().pid(), options.slots(), hosting.names(), hosting.streams().url());
     this.connection = WorkerConnection.open(options.endpoint(), identity, new Handler(), timer);
-    SessionCodecs codecs = DaemonCode.codecs(options, connection);
-    this.codecs = codecs;
+    this.codecs = DaemonCode.codecs(options, connection);
     this.runaways = new RunawayTasks(options.ownProcess(), connection::runaways, this::recycle);
     this.runs = new AssignmentRun.Shared(
         new TaskPayloads(codecs, hosting.streams(), hosting.allocator(), this::fetchParked),
