@@ -26,13 +26,12 @@ public final class SlimClientMain {
       try (ArrowReader rows = kapu.query("duckdb", "SELECT i, i * i AS sq FROM range(1, 4) t(i) ORDER BY i")) {
         print("query", rows);
       }
-      // A lambda of this class: the daemon does not have it, so it cannot run there.
+      // A lambda of this class, which the daemon's class path does not hold: the session ships it.
       int two = 2;
       try {
-        kapu.submit(ctx -> two + two).get(60, TimeUnit.SECONDS);
-        System.out.println("unshipped: ran");
+        System.out.println("shipped: " + kapu.submit(ctx -> two + two).get(60, TimeUnit.SECONDS));
       } catch (ExecutionException e) {
-        System.out.println("unshipped: " + e.getCause().getMessage());
+        System.out.println("shipped: " + e.getCause().getMessage());
       }
     }
     try (BufferAllocator allocator = new RootAllocator();

@@ -23,10 +23,11 @@ import org.apache.arrow.vector.ipc.ArrowReader;
  * }
  * }</pre>
  *
- * Tasks are serialized lambdas and run on daemons with the same classpath. A task carries what it
+ * Tasks are serialized lambdas (or objects of your own classes). Daemons that lack your classes
+ * get them shipped with the session ({@link SessionOptions#shipCode}). A task carries what it
  * names: one that would carry the object it was written in is refused at submit (see {@link
- * TaskOptions#allowCapturingThis()}). Java deserialization is guarded by an allow-list: tasks
- * written in your own packages need {@link Builder#allow}.
+ * TaskOptions#allowCapturingThis()}). Java deserialization refuses known gadget chains and the
+ * JDK's classes beyond value types; your own classes, in any package, need no configuration.
  */
 public interface Kapu extends AutoCloseable {
 

@@ -59,6 +59,9 @@ final class ProcessDaemons implements Sessions.DaemonStarter {
     List<String> command = new WorkerCommand(WorkerCommand.currentJava(), b.jvmOptions, classpath(),
         endpoint.url(), tokenFile, endpoint.trustCertificate(), b.slots, Duration.ZERO, Duration.ZERO, 0,
         b.allow, config).argv(id);
+    if (!b.acceptShippedCode) {
+      command.add("--no-shipped-code");
+    }
     try {
       long started = System.nanoTime();
       Process p = new ProcessBuilder(command)

@@ -34,6 +34,9 @@ public abstract class SessionOptions<B extends SessionOptions<B>> {
   Liveness liveness = Liveness.DEFAULT;
   final List<ResourceSpec> resources = new ArrayList<>();
   Function<? super LocalKapu, ? extends FlightProducer> flightProducer;
+  /** Null: decided by where the daemons run (see {@link #shipCode}). */
+  Boolean shipCode;
+  boolean acceptShippedCode = true;
   CallHeaderAuthenticator flightAuthenticator;
 
   /** For Kapu's own builders. */
@@ -92,6 +95,29 @@ public abstract class SessionOptions<B extends SessionOptions<B>> {
   /** Adds deserialization allow-list patterns, here and on daemons this session starts. */
   public B allow(String... patterns) {
     allow.addAll(List.of(patterns));
+    return self();
+  }
+
+  /**
+   * Whether this session ships its code (the jars and class directories of this JVM's class path)
+   * to daemons that lack it, so that tasks written anywhere run on daemons that only have Kapu. By
+   * default it does wherever daemons may lack the code: with {@code Kapu.connect} and with
+   * controllers whose launcher starts workers elsewhere (SSH, SLURM, a command), but not with
+   * {@code Kapu.local}, whose daemons run from this class path. Off, a daemon runs only what its own
+   * class path ({@code kapu daemon --classpath}) holds.
+   */
+  public B shipCode(boolean ship) {
+    this.shipCode = ship;
+    return self();
+  }
+
+  /**
+   * For {@code local()}: whether sessions that connect to this dispatcher may ship their code to
+   * its daemons (default true). Refused, the dispatcher turns uploads away (a connecting session
+   * then ships nothing) and the daemons it starts run only what their class path holds.
+   */
+  public B acceptShippedCode(boolean accept) {
+    this.acceptShippedCode = accept;
     return self();
   }
 
@@ -163,6 +189,11 @@ public abstract class SessionOptions<B extends SessionOptions<B>> {
     return List.copyOf(allow);
   }
 
+  /** Whether code is shipped: true or false if {@link #shipCode} was called, else null. */
+  protected final Boolean shipCodeChoice() {
+    return shipCode;
+  }
+
   /** The resources given so far. */
   protected final List<ResourceSpec> resourceSpecs() {
     return List.copyOf(resources);
@@ -203,6 +234,8 @@ public abstract class SessionOptions<B extends SessionOptions<B>> {
     b.resources.addAll(resources);
     b.flightProducer = flightProducer;
     b.flightAuthenticator = flightAuthenticator;
+    b.shipCode = shipCode;
+    b.acceptShippedCode = acceptShippedCode;
     return b;
   }
 }

@@ -7,6 +7,7 @@ import dev.kapu.api.spi.DaemonOptions;
 import dev.kapu.api.spi.DaemonRuntime;
 import dev.kapu.client.internal.SessionDirectories;
 import dev.kapu.flight.KapuServer;
+import dev.kapu.client.code.CodeShipment;
 import dev.kapu.flight.TaskGateway;
 import dev.kapu.serial.Codec;
 import dev.kapu.serial.CodecRegistry;
@@ -30,7 +31,13 @@ final class Sessions {
   private Sessions() {}
 
   static CodecRegistry codecs(Kapu.Builder b) {
-    CodecRegistry.Builder registry = CodecRegistry.builder().filter(SerialFilter.withDefaults(b.allow));
+    return codecs(b, "");
+  }
+
+  /** @param codeId the code this session shipped, which its tasks name; empty for none */
+  static CodecRegistry codecs(Kapu.Builder b, String codeId) {
+    CodecRegistry.Builder registry = CodecRegistry.builder().filter(SerialFilter.withDefaults(b.allow))
+        .codeId(codeId);
     for (Codec<?> c : b.codecs) {
       registry.register(c);
     }
@@ -62,7 +69,7 @@ final class Sessions {
 
   private static LocalKapu local(Kapu.Builder b, Path dir) {
     KapuServer.Builder server = KapuServer.builder().host(b.host).advertise(b.advertise).port(b.port)
-        .liveness(b.liveness.bound());
+        .liveness(b.liveness.bound()).acceptShippedCode(b.acceptShippedCode);
     if (b.tls) {
       server.tlsSelfSigned(dir.resolve("tls"));
     }
@@ -79,7 +86,9 @@ final class Sessions {
     try {
       daemons = new ProcessDaemons(started.endpoint(), dir, b);
       supervisor = new DaemonSupervisor(started, daemons, b.startTimeout);
-      LocalSession session = new LocalSession(started, daemons, supervisor, codecs(b), seed(b), b,
+      // Its own daemons run from this class path; others (a controller's elsewhere) may need the code.
+      String codeId = SessionCode.ship(SessionCode.prepare(Boolean.TRUE.equals(b.shipCode)), started.codeStore());
+      LocalSession session = new LocalSession(started, daemons, supervisor, codecs(b, codeId), seed(b), b,
           List.of(producer, daemons, started));
       session.addDaemons(b.daemons);
       if (b.flightProducer != null) {
@@ -112,13 +121,25 @@ final class Sessions {
       throw new IllegalArgumentException("no token: pass Kapu.builder().token(...) or set KAPU_TOKEN");
     }
     Endpoint endpoint = new Endpoint(URI.create(url), token, b.trustCertificate);
+    CodeShipment code = SessionCode.prepare(!Boolean.FALSE.equals(b.shipCode));
     TaskGateway gateway;
     try {
-      gateway = TaskGateway.connect(endpoint, b.liveness);
+      gateway = TaskGateway.connect(endpoint, b.liveness, code != null ? code.codeId() : "");
     } catch (IllegalStateException e) {
       throw new KapuException("cannot connect to " + url + ": " + e.getMessage(), e);
     }
-    return new Session(gateway, codecs(b), seed(b), b.taskOptions, List.of(), token, b.liveness, budget(b));
+    String codeId;
+    try {
+      codeId = SessionCode.ship(code, gateway.code());
+    } catch (RuntimeException e) {
+      gateway.close();
+      throw e;
+    } finally {
+      if (code != null) {
+        code.discard();
+      }
+    }
+    return new Session(gateway, codecs(b, codeId), seed(b), b.taskOptions, List.of(), token, b.liveness, budget(b));
   }
 
   /** Starts daemons somewhere and says which have started. */
@@ -244,7 +265,8 @@ final class Sessions {
     @Override
     public synchronized void start(String id, List<ResourceSpec> resources) {
       daemons.put(id, runtime.start(new DaemonOptions(endpoint, id, b.slots, Duration.ZERO, Duration.ZERO,
-          0, b.allow, DaemonOptions.DEFAULT_STOP_GRACE, resources, false)));
+          0, b.allow, DaemonOptions.DEFAULT_STOP_GRACE, resources, false,
+          new DaemonOptions.Code(List.of(), b.acceptShippedCode, null))));
     }
 
     @Override

@@ -75,6 +75,7 @@ final class AssignmentRun implements Runnable {
   @Override
   public void run() {
     thread = Thread.currentThread();
+    ClassLoader contextLoader = thread.getContextClassLoader();
     try {
       if (stopKind == null) {
         execute();
@@ -86,6 +87,7 @@ final class AssignmentRun implements Runnable {
       result.addError(RemoteError.of(t));
       report(TaskOutcome.Kind.FAILED, shared.payloads().payload(result.encode()), t.toString());
     } finally {
+      Thread.currentThread().setContextClassLoader(contextLoader); // a session's loader stays with its task
       Thread.interrupted(); // a late interrupt must not leak into the pool's next task
       boolean returnedLate;
       synchronized (this) {
@@ -107,6 +109,9 @@ final class AssignmentRun implements Runnable {
     ResultEnvelope.Builder result = shared.payloads().newResult();
     try {
       envelope = shared.payloads().envelope(assignment.payload());
+      // The task's own code: its classes, its codecs for the result, its thread's context loader.
+      result = shared.payloads().newResult(envelope.codeId());
+      Thread.currentThread().setContextClassLoader(shared.payloads().loader(envelope.codeId()));
     } catch (RuntimeException e) {
       result.addError(RemoteError.of(e));
       report(TaskOutcome.Kind.FAILED, shared.payloads().payload(result.encode()), e.getMessage());

@@ -4,8 +4,7 @@ import dev.kapu.api.spi.DaemonOptions;
 import dev.kapu.daemon.internal.DatabaseThreads;
 import dev.kapu.flight.TaskOutcome;
 import dev.kapu.flight.WorkerConnection;
-import dev.kapu.serial.CodecRegistry;
-import dev.kapu.serial.SerialFilter;
+import dev.kapu.daemon.code.SessionCodecs;
 import java.net.InetAddress;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -62,11 +61,11 @@ public final class Daemon implements AutoCloseable {
   private final Hosting hosting;
   private final RunawayTasks runaways;
   private final AssignmentRun.Shared runs;
+  private final SessionCodecs codecs;
 
   private Daemon(DaemonOptions options) {
     this.options = options;
     this.limits = WorkLimits.of(options);
-    CodecRegistry codecs = CodecRegistry.standard(SerialFilter.withDefaults(options.allow()));
     String host = localHostName();
     String daemonId = options.daemonId() != null ? options.daemonId() : host + ":" + ProcessHandle.current().pid();
     this.runners = new TaskRunners(options.slots());
@@ -87,6 +86,7 @@ public final class Daemon implements AutoCloseable {
     WorkerConnection.Identity identity = new WorkerConnection.Identity(daemonId, host,
         ProcessHandle.current().pid(), options.slots(), hosting.names(), hosting.streams().url());
     this.connection = WorkerConnection.open(options.endpoint(), identity, new Handler(), timer);
+    this.codecs = DaemonCode.codecs(options, connection);
     this.runaways = new RunawayTasks(options.ownProcess(), this::runawaysChanged, this::recycle);
     this.runs = new AssignmentRun.Shared(
         new TaskPayloads(codecs, hosting.streams(), hosting.allocator(), this::fetchParked),
@@ -181,6 +181,11 @@ public final class Daemon implements AutoCloseable {
       if (run != null) {
         run.stop(TaskOutcome.Kind.CANCELLED, "cancelled");
       }
+    }
+
+    @Override
+    public void onCodeReleased(String codeId) {
+      codecs.release(codeId);
     }
 
     @Override

@@ -53,6 +53,19 @@ public final class DaemonCommand implements Callable<Integer> {
   @Option(names = "--allow", description = "Add a pattern (com.acme.**) to the deserialization allow-list; repeatable.")
   List<String> allow = new ArrayList<>();
 
+  @Option(names = "--classpath", split = ":", paramLabel = "PATH",
+      description = "Jars and class directories added to this daemon's class path (':'-separated; repeatable):"
+          + " the application's code, when sessions do not ship it.")
+  List<Path> classpath = new ArrayList<>();
+
+  @Option(names = "--no-shipped-code", description = "Refuse code that sessions ship: tasks run only what this"
+      + " daemon's class path and --classpath hold.")
+  boolean noShippedCode;
+
+  @Option(names = "--code-cache", paramLabel = "DIR", description = "Where shipped code is cached, shared by the"
+      + " daemons of this host (default ~/.cache/kapu/code).")
+  Path codeCache;
+
   @Override
   public Integer call() throws IOException {
     String token = tokenFile != null
@@ -65,7 +78,8 @@ public final class DaemonCommand implements Callable<Integer> {
     Endpoint endpoint = new Endpoint(URI.create(url), token, trustCertificate);
     DaemonOptions options = new DaemonOptions(endpoint, id, slots, seconds(idleSeconds),
         seconds(wallSeconds), maxTasks, allow, DaemonOptions.DEFAULT_STOP_GRACE,
-        config != null ? KapuConfig.readResources(config) : List.of(), true);
+        config != null ? KapuConfig.readResources(config) : List.of(), true,
+        new DaemonOptions.Code(classpath, !noShippedCode, codeCache));
     Daemon daemon;
     try {
       daemon = Daemon.start(options);

@@ -2,7 +2,7 @@ package dev.kapu.daemon;
 
 import dev.kapu.daemon.internal.DaemonStreams;
 import dev.kapu.flight.ByteStreams;
-import dev.kapu.serial.CodecRegistry;
+import dev.kapu.daemon.code.SessionCodecs;
 import dev.kapu.serial.EncodedBytes;
 import dev.kapu.serial.ParkedEnvelope;
 import dev.kapu.serial.ResultEnvelope;
@@ -21,13 +21,13 @@ import org.apache.arrow.vector.ipc.ArrowReader;
  * daemon's endpoint.
  */
 final class TaskPayloads {
-  private final CodecRegistry codecs;
+  private final SessionCodecs codecs;
   private final DaemonStreams streams;
   private final BufferAllocator allocator;
   private final Function<String, ArrowReader> parked;
 
   /** @param parked fetches a stream parked at the dispatcher for a task here */
-  TaskPayloads(CodecRegistry codecs, DaemonStreams streams, BufferAllocator allocator,
+  TaskPayloads(SessionCodecs codecs, DaemonStreams streams, BufferAllocator allocator,
       Function<String, ArrowReader> parked) {
     this.codecs = codecs;
     this.streams = streams;
@@ -50,7 +50,17 @@ final class TaskPayloads {
 
   /** An empty result, encoded with this daemon's codecs. */
   ResultEnvelope.Builder newResult() {
-    return ResultEnvelope.builder(codecs);
+    return ResultEnvelope.builder(codecs.own());
+  }
+
+  /** An empty result for a task of the shipped code {@code codeId}, encoded with that code's codecs. */
+  ResultEnvelope.Builder newResult(String codeId) {
+    return ResultEnvelope.builder(codecs.forCode(codeId));
+  }
+
+  /** The class loader a task of the shipped code {@code codeId} runs with. */
+  ClassLoader loader(String codeId) {
+    return codecs.loader(codeId);
   }
 
   /**

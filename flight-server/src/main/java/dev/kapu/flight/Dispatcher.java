@@ -4,6 +4,7 @@ import dev.kapu.flight.Job.State;
 import dev.kapu.flight.internal.wire.Assignment;
 import dev.kapu.flight.internal.wire.DrainAccepted;
 import dev.kapu.flight.internal.wire.TaskDone;
+import dev.kapu.flight.internal.wire.ReleaseCode;
 import dev.kapu.flight.internal.wire.ToWorker;
 import dev.kapu.flight.internal.wire.WorkerHello;
 import java.time.Duration;
@@ -445,6 +446,16 @@ final class Dispatcher implements TaskGateway {
       }
       return CompletableFuture.completedFuture(new ClusterStatus(
           queue.size(), executing, completed, List.copyOf(daemons), pool.departures()));
+    }
+  }
+
+  /** Tells every daemon that the session that shipped code {@code codeId} ended. */
+  public void releaseCode(String codeId) {
+    ToWorker release = ToWorker.newBuilder().setReleaseCode(ReleaseCode.newBuilder().setCodeId(codeId)).build();
+    synchronized (lock) {
+      for (Worker w : pool) {
+        w.send(release);
+      }
     }
   }
 

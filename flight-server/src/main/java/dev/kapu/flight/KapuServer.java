@@ -77,6 +77,7 @@ public final class KapuServer implements AutoCloseable {
   private static final long SWEEP_MILLIS = 50;
 
   private final ParkedStreams parked;
+  private final CodeStore code;
   private final Dispatcher dispatcher;
   private final Server server;
   private final Server inProcess;
@@ -115,7 +116,12 @@ public final class KapuServer implements AutoCloseable {
     middleware.add(new ServerInterceptorAdapter.KeyFactory<>(SESSIONS, new SessionFactory()));
     ServerServiceDefinition flightCalls =
         ServerInterceptors.intercept(flight.bindService(), new ServerInterceptorAdapter(middleware));
-    ServerServiceDefinition service = new TaskService(dispatcher, b.token).bind(flightCalls, parkedCalls.bindService());
+    this.code = new CodeStore(b.codeDirectory != null ? b.codeDirectory
+        : Path.of(System.getProperty("java.io.tmpdir"), "kapu-code-" + UUID.randomUUID()), b.acceptShippedCode);
+    BindableService codeCalls = FlightGrpcUtils.createFlightService(
+        allocator, new CodeService(code), ServerAuthHandler.NO_OP, flightExecutor);
+    ServerServiceDefinition service = new TaskService(dispatcher, b.token)
+        .bind(flightCalls, parkedCalls.bindService(), codeCalls.bindService());
 
     if (b.inProcessName != null) {
       this.server = null;
@@ -142,7 +148,8 @@ public final class KapuServer implements AutoCloseable {
         .callExecutor(new ServerCallExecutorSupplier() {
           @Override
           public <ReqT, RespT> Executor getExecutor(ServerCall<ReqT, RespT> call, Metadata headers) {
-            return TaskService.isTaskStream(headers) ? MoreExecutors.directExecutor() : null;
+            return TaskService.isTaskStream(call.getMethodDescriptor().getFullMethodName(), headers)
+                ? MoreExecutors.directExecutor() : null;
           }
         });
     String advertised = b.advertise != null ? b.advertise : Hosts.isWildcard(b.host) ? Hosts.machineAddress() : b.host;
@@ -303,6 +310,12 @@ public final class KapuServer implements AutoCloseable {
     }
     flightExecutor.shutdownNow();
     parked.close();
+    code.close();
+  }
+
+  /** The code sessions shipped here for their daemons; a client in this process puts its own here. */
+  public CodeStore codeStore() {
+    return code;
   }
 
   /** Makes a token: 32 random bytes, URL-safe base64. */
@@ -326,8 +339,25 @@ public final class KapuServer implements AutoCloseable {
     private BufferAllocator allocator;
     private CallHeaderAuthenticator headerAuthenticator;
     private Liveness liveness = Liveness.DEFAULT;
+    private Path codeDirectory;
+    private boolean acceptShippedCode = true;
 
     private Builder() {}
+
+    /** Where code shipped by clients is kept while this server runs (a fresh temporary directory by default). */
+    public Builder codeDirectory(Path dir) {
+      this.codeDirectory = dir;
+      return this;
+    }
+
+    /**
+     * Whether clients may ship code for the daemons (true by default). Refused, a session's upload
+     * fails with PERMISSION_DENIED and its daemons run only what their class path holds.
+     */
+    public Builder acceptShippedCode(boolean accept) {
+      this.acceptShippedCode = accept;
+      return this;
+    }
 
     /**
      * How long a daemon may stay silent before it is declared lost (default 10 s); daemons are

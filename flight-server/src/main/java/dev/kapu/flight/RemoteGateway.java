@@ -12,6 +12,8 @@ import dev.kapu.flight.internal.wire.StatusRequest;
 import dev.kapu.flight.internal.wire.Submit;
 import dev.kapu.flight.internal.wire.ToClient;
 import io.grpc.ManagedChannel;
+import io.grpc.Metadata;
+import io.grpc.stub.MetadataUtils;
 import io.grpc.Status;
 import io.grpc.stub.ClientCallStreamObserver;
 import io.grpc.stub.ClientResponseObserver;
@@ -60,11 +62,17 @@ final class RemoteGateway implements TaskGateway {
   private final BufferAllocator uploadAllocator = new RootAllocator();
   private volatile String lostBecause;
 
-  private RemoteGateway(Endpoint endpoint, Liveness liveness) {
+  private RemoteGateway(Endpoint endpoint, Liveness liveness, String codeId) {
     this.endpoint = endpoint;
     this.channel = Channels.open(endpoint, liveness.keepAliveTime(), liveness.keepAliveTimeout());
     ReadySender[] sender = new ReadySender[1]; // made as the call starts, before it can be written
-    Channels.stub(channel, endpoint, Wire.CLIENT).doExchange(new ClientResponseObserver<FlightData, FlightData>() {
+    var stub = Channels.stub(channel, endpoint, Wire.CLIENT);
+    if (!codeId.isEmpty()) {
+      Metadata code = new Metadata();
+      code.put(Wire.CODE, codeId);
+      stub = stub.withInterceptors(MetadataUtils.newAttachHeadersInterceptor(code));
+    }
+    stub.doExchange(new ClientResponseObserver<FlightData, FlightData>() {
       @Override
       public void beforeStart(ClientCallStreamObserver<FlightData> stream) {
         sender[0] = new ReadySender(stream);
@@ -107,7 +115,15 @@ final class RemoteGateway implements TaskGateway {
 
   /** Connects and makes one status round trip, so a refused token or a dead server fails here. */
   public static RemoteGateway connect(Endpoint endpoint, Liveness liveness) {
-    RemoteGateway gateway = new RemoteGateway(endpoint, liveness);
+    return connect(endpoint, liveness, "");
+  }
+
+  /**
+   * As {@link #connect(Endpoint, Liveness)}, for a session that ships the code {@code codeId}
+   * (empty for none): the daemons drop their class loader for it when this connection ends.
+   */
+  public static RemoteGateway connect(Endpoint endpoint, Liveness liveness, String codeId) {
+    RemoteGateway gateway = new RemoteGateway(endpoint, liveness, codeId);
     try {
       gateway.status().get(30, TimeUnit.SECONDS);
       return gateway;
@@ -122,6 +138,12 @@ final class RemoteGateway implements TaskGateway {
       Thread.currentThread().interrupt();
       throw new IllegalStateException("interrupted while connecting to " + endpoint);
     }
+  }
+
+  /** Shipped code calls on this gateway's connection. */
+  @Override
+  public CodeCalls code() {
+    return new CodeCalls(channel, endpoint, Wire.CLIENT);
   }
 
   private void lost(String why) {

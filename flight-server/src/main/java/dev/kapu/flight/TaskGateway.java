@@ -46,6 +46,23 @@ public interface TaskGateway extends AutoCloseable {
     return RemoteGateway.connect(endpoint, liveness);
   }
 
+  /**
+   * As {@link #connect(Endpoint, Liveness)}, for a session that ships the code {@code codeId}
+   * (empty for none), which the daemons release when this gateway's connection ends.
+   */
+  static TaskGateway connect(Endpoint endpoint, Liveness liveness, String codeId) {
+    return RemoteGateway.connect(endpoint, liveness, codeId);
+  }
+
+  /**
+   * Where a session on this gateway ships its code, over the gateway's own connection. A gateway
+   * inside the dispatcher's process has none: a session there puts its code in {@code
+   * KapuServer.codeStore()}.
+   */
+  default CodeSink code() {
+    throw new UnsupportedOperationException("this gateway takes no shipped code: use KapuServer.codeStore()");
+  }
+
   @Override
   void close();
 }

@@ -56,12 +56,16 @@ final class TaskService {
 
   /**
    * Flight's service definition with calls that carry a Kapu role header taken by Kapu: DoExchange
-   * (task streams) here, DoGet and DoPut by {@code parked} (streams tasks take with them).
+   * (task streams) here, DoGet and DoPut by {@code parked} (streams tasks take with them), DoAction
+   * by {@code code} (shipped code).
    */
   @SuppressWarnings("unchecked")
-  public ServerServiceDefinition bind(ServerServiceDefinition flight, ServerServiceDefinition parked) {
+  public ServerServiceDefinition bind(ServerServiceDefinition flight, ServerServiceDefinition parked,
+      ServerServiceDefinition code) {
     ServerServiceDefinition asStreams = ServerInterceptors.useInputStreamMessages(flight);
     ServerServiceDefinition parkedStreams = ServerInterceptors.useInputStreamMessages(parked);
+    ServerServiceDefinition codeCalls = ServerInterceptors.useInputStreamMessages(code);
+    String action = FlightServiceGrpc.getDoActionMethod().getFullMethodName();
     String exchange = FlightServiceGrpc.getDoExchangeMethod().getFullMethodName();
     Set<String> parkedCalls = Set.of(FlightServiceGrpc.getDoGetMethod().getFullMethodName(),
         FlightServiceGrpc.getDoPutMethod().getFullMethodName());
@@ -72,8 +76,11 @@ final class TaskService {
       if (name.equals(exchange)) {
         ServerCallHandler<InputStream, InputStream> workers =
             ServerCalls.asyncBidiStreamingCall(out -> new WorkerStream((ServerCallStreamObserver<InputStream>) out));
-        ServerCallHandler<InputStream, InputStream> clients =
-            ServerCalls.asyncBidiStreamingCall(out -> new ClientStream((ServerCallStreamObserver<InputStream>) out));
+        ServerCallHandler<InputStream, InputStream> clients = (call, headers) -> {
+          String shipped = headers.get(Wire.CODE);
+          return ServerCalls.<InputStream, InputStream>asyncBidiStreamingCall(
+              out -> new ClientStream((ServerCallStreamObserver<InputStream>) out, shipped)).startCall(call, headers);
+        };
         builder.addMethod(flightMethod.getMethodDescriptor(), kapuOrFlight(flightMethod, (call, headers) -> {
           String role = headers.get(Wire.ROLE);
           return switch (role) {
@@ -85,6 +92,9 @@ final class TaskService {
             }
           };
         }));
+      } else if (name.equals(action)) {
+        var kapu = (ServerMethodDefinition<InputStream, InputStream>) codeCalls.getMethod(name);
+        builder.addMethod(flightMethod.getMethodDescriptor(), kapuOrFlight(flightMethod, kapu.getServerCallHandler()));
       } else if (parkedCalls.contains(name)) {
         var kapu = (ServerMethodDefinition<InputStream, InputStream>) parkedStreams.getMethod(name);
         builder.addMethod(flightMethod.getMethodDescriptor(), kapuOrFlight(flightMethod, kapu.getServerCallHandler()));
@@ -113,9 +123,12 @@ final class TaskService {
     };
   }
 
-  /** Whether a call should run its callbacks straight on the network thread (task streams do). */
-  public static boolean isTaskStream(Metadata headers) {
-    return headers.containsKey(Wire.ROLE);
+  /**
+   * Whether a call should run its callbacks straight on the network thread: task streams and
+   * parked streams do; shipped code calls, which read, write and hash files, do not.
+   */
+  public static boolean isTaskStream(String method, Metadata headers) {
+    return headers.containsKey(Wire.ROLE) && !method.equals(FlightServiceGrpc.getDoActionMethod().getFullMethodName());
   }
 
   private static FlightData parse(InputStream in) {
@@ -244,10 +257,13 @@ final class TaskService {
 
   private final class ClientStream extends FrameStream {
     private final Map<Long, TaskHandle> open = new HashMap<>();
+    /** The code this client's session shipped; null if it shipped none. */
+    private final String code;
     private boolean closed;
 
-    ClientStream(ServerCallStreamObserver<InputStream> out) {
+    ClientStream(ServerCallStreamObserver<InputStream> out, String code) {
       super(out);
+      this.code = code;
       out.setOnCancelHandler(this::abandon);
     }
 
@@ -308,10 +324,13 @@ final class TaskService {
       }
     }
 
-    /** The client went away: nobody will read the results of its tasks. */
+    /** The client went away: nobody will read the results of its tasks, and its code can go. */
     private void abandon() {
       Map<Long, TaskHandle> left;
       synchronized (this) {
+        if (closed) {
+          return;
+        }
         closed = true;
         left = new HashMap<>(open);
         open.clear();
@@ -319,6 +338,9 @@ final class TaskService {
       left.values().stream().filter(h -> h != null).forEach(TaskHandle::cancel);
       if (!left.isEmpty()) {
         log.info("a client left with {} open task(s); cancelled them", left.size());
+      }
+      if (code != null && CodeHashes.isHash(code)) {
+        dispatcher.releaseCode(code);
       }
     }
 

@@ -22,6 +22,10 @@ final class Wire {
   public static final Metadata.Key<String> TOKEN =
       Metadata.Key.of("kapu-token", Metadata.ASCII_STRING_MARSHALLER);
 
+  /** On a client's task stream: the id of the code its session shipped, released when the stream ends. */
+  public static final Metadata.Key<String> CODE =
+      Metadata.Key.of("kapu-code", Metadata.ASCII_STRING_MARSHALLER);
+
   public static final String WORKER = "worker";
   public static final String CLIENT = "client";
 

@@ -65,6 +65,9 @@ public final class WorkerConnection implements AutoCloseable {
 
     /** The stream ended; {@code cause} is null if the dispatcher closed it cleanly. */
     void onDisconnected(Throwable cause);
+
+    /** The session that shipped code {@code codeId} ended. */
+    default void onCodeReleased(String codeId) {}
   }
 
   /** Who this daemon is, what it hosts, and where it serves its own Flight streams (may be empty). */
@@ -123,6 +126,7 @@ public final class WorkerConnection implements AutoCloseable {
       case DRAIN_ACCEPTED -> handler.onDrainAccepted();
       case WELCOME -> welcomed(message.getWelcome());
       case HEARTBEAT -> lastHeard = System.nanoTime();
+      case RELEASE_CODE -> handler.onCodeReleased(message.getReleaseCode().getCodeId());
       case LEAVE -> abandon(Status.UNAVAILABLE.withDescription("the dispatcher declared this daemon lost: "
           + message.getLeave().getReason()));
       default -> { } // a newer dispatcher's message (or a nested batch, which none sends): nothing to do with it
@@ -248,6 +252,11 @@ public final class WorkerConnection implements AutoCloseable {
       throw e;
     }
     return new FlightStreamReader(stream, true);
+  }
+
+  /** Shipped code calls on this connection's channel, with its token. */
+  public CodeCalls code() {
+    return new CodeCalls(channel, endpoint, Wire.WORKER);
   }
 
   public void returnTask(long taskId) {

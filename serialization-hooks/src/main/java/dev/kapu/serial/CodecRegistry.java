@@ -28,10 +28,12 @@ public final class CodecRegistry {
   private final List<Codec<?>> inOrder;
   private final Map<Class<?>, Codec<?>> chosen = new ConcurrentHashMap<>();
   private final JavaSerializationCodec javaCodec;
+  private final String codeId;
 
-  private CodecRegistry(List<Codec<?>> codecs, JavaSerializationCodec javaCodec) {
+  private CodecRegistry(List<Codec<?>> codecs, JavaSerializationCodec javaCodec, String codeId) {
     this.inOrder = List.copyOf(codecs);
     this.javaCodec = javaCodec;
+    this.codeId = codeId;
     Map<String, Codec<?>> ids = new HashMap<>();
     ids.put(javaCodec.id(), javaCodec);
     for (Codec<?> c : inOrder) {
@@ -67,6 +69,20 @@ public final class CodecRegistry {
 
   public SerialFilter filter() {
     return javaCodec.filter();
+  }
+
+  /**
+   * The shipped code whose classes these codecs read and write: the id a task envelope names so
+   * that a daemon decodes it with that code's class loader; empty for the receiver's own class path.
+   */
+  public String codeId() {
+    return codeId;
+  }
+
+  /** The codecs for the code a task envelope names ({@link #codeId()}), on the side that decodes it. */
+  @FunctionalInterface
+  public interface ForCode {
+    CodecRegistry forCode(String codeId);
   }
 
   /** The codec that writes {@code type}, or a {@link CodecException} saying why there is none. */
@@ -207,6 +223,9 @@ public final class CodecRegistry {
     private final LinkedHashMap<String, Codec<?>> user = new LinkedHashMap<>();
     private SerialFilter filter = SerialFilter.defaults();
     private ClassLoader classLoader;
+    private String codeId = "";
+    private String missingClassAdvice =
+        "every daemon needs the classes of the tasks and values sent to it";
 
     private Builder() {}
 
@@ -240,6 +259,18 @@ public final class CodecRegistry {
       return this;
     }
 
+    /** The shipped code these codecs stand for ({@link CodecRegistry#codeId()}); empty by default. */
+    public Builder codeId(String codeId) {
+      this.codeId = codeId;
+      return this;
+    }
+
+    /** What the error for a class this side lacks tells the user to do. */
+    public Builder missingClassAdvice(String advice) {
+      this.missingClassAdvice = advice;
+      return this;
+    }
+
     public CodecRegistry build() {
       List<Codec<?>> all = new ArrayList<>(user.values());
       for (Codec<?> builtin : BuiltinCodecs.all()) {
@@ -247,7 +278,7 @@ public final class CodecRegistry {
           all.add(builtin);
         }
       }
-      return new CodecRegistry(all, new JavaSerializationCodec(filter, classLoader));
+      return new CodecRegistry(all, new JavaSerializationCodec(filter, classLoader, missingClassAdvice), codeId);
     }
   }
 

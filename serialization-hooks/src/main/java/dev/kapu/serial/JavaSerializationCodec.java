@@ -29,12 +29,19 @@ final class JavaSerializationCodec implements Codec<Object> {
   private final SerialFilter filter;
   private final ClassLoader classLoader;
   private final ObjectInputFilter objectFilter;
+  /** Per codec, so per registry: a session's registry on a daemon keeps its lambdas apart from another's. */
   private final StatelessCode stateless = new StatelessCode();
+  private final String missingClassAdvice;
 
-  public JavaSerializationCodec(SerialFilter filter, ClassLoader classLoader) {
+  /**
+   * @param missingClassAdvice what to do when a class is not found, for the error message: this side
+   *     knows why it may lack one (a daemon without the session's code, say)
+   */
+  public JavaSerializationCodec(SerialFilter filter, ClassLoader classLoader, String missingClassAdvice) {
     this.filter = filter;
     this.classLoader = classLoader;
     this.objectFilter = filter.asObjectInputFilter();
+    this.missingClassAdvice = missingClassAdvice;
   }
 
   public SerialFilter filter() {
@@ -120,6 +127,14 @@ final class JavaSerializationCodec implements Codec<Object> {
       ois.setObjectInputFilter(recorder);
       return ois.readObject();
     } catch (InvalidClassException e) {
+      if (recorder.rejected != null && SerialFilter.isKnownGadget(recorder.rejected)) {
+        throw new CodecException(
+            "refused to deserialize a " + recorder.rejected.getName() + ": it is a link of a known"
+                + " deserialization exploit chain (a gadget), which no task's own code needs; the payload"
+                + " was not a task of a session, or carries a library object that must not travel this way"
+                + " (send it as plain data instead)",
+            e);
+      }
       if (recorder.rejected != null) {
         throw new CodecException(
             "class " + recorder.rejected.getName() + " is not on the deserialization allow-list;"
@@ -130,10 +145,7 @@ final class JavaSerializationCodec implements Codec<Object> {
       }
       throw new CodecException("Java deserialization failed: " + e.getMessage(), e);
     } catch (ClassNotFoundException e) {
-      throw new CodecException(
-          "class " + e.getMessage() + " is not on this side's classpath: every daemon needs the"
-              + " classes of the tasks and values sent to it",
-          e);
+      throw new CodecException("class " + e.getMessage() + " is not on this side's class path: " + missingClassAdvice, e);
     }
   }
 

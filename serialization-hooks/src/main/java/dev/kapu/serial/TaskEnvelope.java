@@ -18,11 +18,17 @@ import java.util.List;
  * @param seed the session's seed
  * @param sequence which submission this is within the session
  * @param firstIndex the index, within the whole map, of the first of {@code items}
+ * @param codeId the shipped code the task's classes come from ({@link CodecRegistry#codeId()});
+ *     empty when the daemon's own class path holds them
  */
 public record TaskEnvelope(
-    Object code, List<?> items, boolean map, long seed, long sequence, long firstIndex) {
+    Object code, List<?> items, boolean map, long seed, long sequence, long firstIndex, String codeId) {
 
-  private static final int VERSION = 1;
+  private static final int VERSION = 2;
+
+  public TaskEnvelope(Object code, List<?> items, boolean map, long seed, long sequence, long firstIndex) {
+    this(code, items, map, seed, sequence, firstIndex, "");
+  }
 
   public static TaskEnvelope call(Object code, long seed, long sequence) {
     return new TaskEnvelope(code, List.of(), false, seed, sequence, 0);
@@ -43,6 +49,7 @@ public record TaskEnvelope(
       out.writeLong(seed);
       out.writeLong(sequence);
       out.writeLong(firstIndex);
+      out.writeUTF(codecs.codeId());
       CodecRegistry.ValueWriter writer = codecs.writer(out);
       writer.writeJava(code);
       out.writeInt(items.size());
@@ -56,11 +63,22 @@ public record TaskEnvelope(
   }
 
   public static TaskEnvelope decode(CodecRegistry codecs, byte[] bytes) {
+    return decode(codeId -> codecs, new ByteArrayInputStream(bytes));
+  }
+
+  public static TaskEnvelope decode(CodecRegistry.ForCode codecs, byte[] bytes) {
     return decode(codecs, new ByteArrayInputStream(bytes));
   }
 
-  /** Decodes as the bytes arrive: a large task is read from its stream, never held as one array. */
   public static TaskEnvelope decode(CodecRegistry codecs, InputStream bytes) {
+    return decode(codeId -> codecs, bytes);
+  }
+
+  /**
+   * Decodes as the bytes arrive: a large task is read from its stream, never held as one array.
+   * {@code codecs} gives the registry for the code the envelope names.
+   */
+  public static TaskEnvelope decode(CodecRegistry.ForCode codecs, InputStream bytes) {
     try (DataInputStream in = new DataInputStream(bytes)) {
       int version = in.readUnsignedByte();
       if (version != VERSION) {
@@ -70,14 +88,15 @@ public record TaskEnvelope(
       long seed = in.readLong();
       long sequence = in.readLong();
       long firstIndex = in.readLong();
-      CodecRegistry.ValueReader reader = codecs.reader(in);
+      String codeId = in.readUTF();
+      CodecRegistry.ValueReader reader = codecs.forCode(codeId).reader(in);
       Object code = reader.read();
       int count = in.readInt();
       List<Object> items = new ArrayList<>(count);
       for (int i = 0; i < count; i++) {
         items.add(reader.read());
       }
-      return new TaskEnvelope(code, items, map, seed, sequence, firstIndex);
+      return new TaskEnvelope(code, items, map, seed, sequence, firstIndex, codeId);
     } catch (IOException e) {
       throw new CodecException("could not decode a task: " + e, e);
     }

@@ -13,7 +13,7 @@ import java.util.function.Supplier;
 import org.junit.jupiter.api.Test;
 
 class StatelessCodeTest {
-  private final JavaSerializationCodec codec = new JavaSerializationCodec(SerialFilter.defaults(), null);
+  private final JavaSerializationCodec codec = new JavaSerializationCodec(SerialFilter.defaults(), null, "");
 
   private interface Code extends Supplier<Integer>, Serializable {}
 

@@ -4,8 +4,9 @@ import dev.kapu.serial.ErrorCategory;
 import dev.kapu.serial.RemoteError;
 
 /**
- * A task threw on its daemon. The message starts with the remote exception's class, the stack
- * trace is the remote one, and remote causes become causes.
+ * A task threw on its daemon. The message starts with the remote exception's class (except for
+ * Kapu's codec errors, whose messages say what to do on their own), the stack trace is the remote
+ * one, and remote causes become causes.
  */
 public class RemoteTaskException extends KapuException {
   private static final long serialVersionUID = 1L;
@@ -15,12 +16,20 @@ public class RemoteTaskException extends KapuException {
   private final ErrorCategory category;
 
   public RemoteTaskException(RemoteError error) {
-    super(error.className() + (error.message() != null ? ": " + error.message() : ""),
+    super(messageOf(error),
         error.cause() != null ? new RemoteTaskException(error.cause()) : null);
     this.remoteClassName = error.className();
     this.remoteMessage = error.message();
     this.category = error.category();
     setStackTrace(error.stackTrace().toArray(StackTraceElement[]::new));
+  }
+
+  /** A codec's error (a class the daemon lacks, a refused gadget) is the user's to act on: its own words. */
+  private static String messageOf(RemoteError error) {
+    if (error.message() != null && error.className().equals("dev.kapu.serial.CodecException")) {
+      return error.message();
+    }
+    return error.className() + (error.message() != null ? ": " + error.message() : "");
   }
 
   /** The class of the exception the task threw, for example {@code java.lang.ArithmeticException}. */

@@ -370,7 +370,10 @@ public final class Controller extends DispatcherCrew {
     /** Starts the dispatcher; workers are launched when work arrives. */
     public Controller build() {
       ControllerDirectory dir = ControllerDirectory.create(directory, name, keepDirectory);
+      boolean ship = shipCodeChoice() != null ? shipCodeChoice()
+          : launcher != null && !launcher.sharesClassPath() && classpath == null;
       LocalKapu kapu = dispatcherOnly()
+          .shipCode(ship)
           .taskOptions(taskOptions != null ? taskOptions : TaskOptions.DEFAULT.withRetries(crashesMax))
           .local();
       try {

@@ -23,6 +23,14 @@ public interface Launcher extends AutoCloseable {
    */
   Launch launch(LaunchRequest request);
 
+  /**
+   * Whether the workers it starts have this JVM's classes (they run from its class path, on this
+   * machine): then a session need not ship its code to them. False by default.
+   */
+  default boolean sharesClassPath() {
+    return false;
+  }
+
   /** Releases what the launcher holds itself; workers are stopped through their {@link Launch}. */
   @Override
   default void close() {}

@@ -51,4 +51,10 @@ public final class LocalLauncher implements Launcher {
       return new LocalLauncher();
     }
   }
+
+  /** Its workers are processes of this machine started from this JVM's class path. */
+  @Override
+  public boolean sharesClassPath() {
+    return true;
+  }
 }

@@ -2,6 +2,7 @@ package dev.kapu.api.spi;
 
 import dev.kapu.api.Endpoint;
 import dev.kapu.api.ResourceSpec;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 
@@ -21,6 +22,7 @@ import java.util.List;
  * @param ownProcess the daemon is its process ({@code kapu daemon}): a runaway task recycles it
  *     (it drains and exits, to be replaced); otherwise (threads in another program, which it
  *     cannot stop) the runaway thread is abandoned, counted and reported in status
+ * @param code where the daemon finds the code of the tasks it runs, beyond its own class path
  */
 public record DaemonOptions(
     Endpoint endpoint,
@@ -32,7 +34,25 @@ public record DaemonOptions(
     List<String> allow,
     Duration stopGrace,
     List<ResourceSpec> resources,
-    boolean ownProcess) {
+    boolean ownProcess,
+    Code code) {
+
+  /**
+   * The code a daemon runs beyond its own class path.
+   *
+   * @param classpath jars and class directories added to the daemon's class path
+   * @param acceptShipped whether sessions may ship their code here; if not, a task whose classes the
+   *     daemon lacks fails with a message that says to use {@code classpath}
+   * @param cache where shipped code is kept, shared by the daemons of a host; null for the default
+   *     ({@code ~/.cache/kapu/code})
+   */
+  public record Code(List<Path> classpath, boolean acceptShipped, Path cache) {
+    public static final Code DEFAULT = new Code(List.of(), true, null);
+
+    public Code {
+      classpath = List.copyOf(classpath);
+    }
+  }
 
   /**
    * How long a stopped task may ignore its interrupt: long enough for code that polls it or
@@ -50,6 +70,13 @@ public record DaemonOptions(
     }
     allow = List.copyOf(allow);
     resources = List.copyOf(resources);
+    code = code != null ? code : Code.DEFAULT;
+  }
+
+  /** With the default {@link Code}: shipped code accepted, no class path added. */
+  public DaemonOptions(Endpoint endpoint, String daemonId, int slots, Duration idle, Duration wall, long maxTasks,
+      List<String> allow, Duration stopGrace, List<ResourceSpec> resources, boolean ownProcess) {
+    this(endpoint, daemonId, slots, idle, wall, maxTasks, allow, stopGrace, resources, ownProcess, Code.DEFAULT);
   }
 
   /** One slot, no limits, the default allow-list, in a program of its caller's. */
@@ -59,6 +86,7 @@ public record DaemonOptions(
   }
 
   public DaemonOptions withResources(List<ResourceSpec> specs) {
-    return new DaemonOptions(endpoint, daemonId, slots, idle, wall, maxTasks, allow, stopGrace, specs, ownProcess);
+    return new DaemonOptions(endpoint, daemonId, slots, idle, wall, maxTasks, allow, stopGrace, specs, ownProcess,
+        code);
   }
 }

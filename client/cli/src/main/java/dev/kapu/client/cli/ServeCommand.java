@@ -88,6 +88,10 @@ final class ServeCommand implements Callable<Integer> {
           + " (default ${DEFAULT-VALUE}).")
   long transactionResultMb;
 
+  @Option(names = "--no-shipped-code", description = "Refuse the code that connecting sessions ship for the"
+      + " daemons: tasks run only what the daemons' class path holds.")
+  boolean noShippedCode;
+
   @Override
   public Integer call() throws Exception {
     try {

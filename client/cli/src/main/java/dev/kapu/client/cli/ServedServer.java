@@ -82,7 +82,8 @@ final class ServedServer {
           .liveness(liveness)
           .listen(options.host, options.port).advertise(options.advertiseHost).tls(options.tls)
           .flightAuthenticator(access.authenticator())
-          .flightProducer(producer);
+          .flightProducer(producer)
+          .acceptShippedCode(!options.noShippedCode);
       resources.specs().forEach(builder::resource);
     } catch (IllegalArgumentException e) { // an unknown launcher, a pinned resource, a bad count
       throw new ServeRefusal(e.getMessage());
@@ -101,7 +102,8 @@ final class ServedServer {
         .advertise(options.advertiseHost).tls(options.tls)
         .liveness(liveness)
         .flightAuthenticator(access.authenticator())
-        .flightProducer(producer);
+        .flightProducer(producer)
+        .acceptShippedCode(!options.noShippedCode);
     resources.specs().forEach(builder::resource);
     LocalKapu kapu = builder.local();
     return new ServedServer(kapu, kapu.endpoint(), n + " daemon(s)", delivery);

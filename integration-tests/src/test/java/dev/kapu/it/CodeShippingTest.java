@@ -1,0 +1,303 @@
+package dev.kapu.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.kapu.flight.DirectoryPacker;
+import dev.kapu.flight.CodeHashes;
+import dev.kapu.flight.KapuServer;
+import java.io.ByteArrayOutputStream;
+import java.io.File;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import javax.tools.JavaCompiler;
+import javax.tools.ToolProvider;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.TestMethodOrder;
+
+/**
+ * Code shipping (issue #14), with real processes: a dispatcher; one {@code kapu daemon} started
+ * from the unpacked distribution, so its class path holds Kapu and nothing of the application
+ * (plus, with {@code --classpath}, commons-collections 3.2.1, a library with a known gadget
+ * chain); and an application in package {@code acme.shop}, compiled here against kapu-client
+ * alone, run in JVMs of its own. The application never calls {@code allow}.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class CodeShippingTest {
+  private Path dir;
+  private KapuServer server;
+  private Process daemon;
+  private Path daemonLog;
+  private Path cache;
+  private Path appV1;
+  private Path appV2;
+  private List<String> clientClassPath;
+
+  @BeforeAll
+  void start() throws Exception {
+    dir = Files.createTempDirectory("kapu-codeshipping-");
+    Path commonsCollections = classPathEntry("commons-collections-3.2.1.jar");
+    clientClassPath = new ArrayList<>(slimClassPath());
+    clientClassPath.add(commonsCollections.toString());
+    appV1 = compileApplication("v1");
+    appV2 = compileApplication("v2");
+
+    server = KapuServer.builder().port(0).codeDirectory(dir.resolve("dispatcher-code")).build();
+    Path home = unpackDistribution();
+    cache = dir.resolve("daemon-cache");
+    daemonLog = dir.resolve("daemon.log");
+    ProcessBuilder pb = new ProcessBuilder(home.resolve("bin/kapu").toString(), "daemon",
+        "--url", server.endpoint().url().toString(), "--id", "lib-only", "--slots", "2",
+        "--code-cache", cache.toString(), "--classpath", commonsCollections.toString())
+        .directory(dir.toFile()).redirectErrorStream(true).redirectOutput(daemonLog.toFile());
+    userEnvironment(pb);
+    pb.environment().put("KAPU_TOKEN", server.endpoint().token());
+    pb.environment().put("KAPU_LOG_LEVEL", "info"); // it logs each fetch, load and release
+    daemon = pb.start();
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+    while (server.gateway().status().get().daemons().isEmpty()) {
+      assertThat(daemon.isAlive()).as("the daemon runs; its log:\n%s", log()).isTrue();
+      assertThat(System.nanoTime()).as("the daemon connects within 120 s").isLessThan(deadline);
+      Thread.sleep(50);
+    }
+  }
+
+  @AfterAll
+  void stop() throws Exception {
+    if (daemon != null) {
+      daemon.destroy();
+      daemon.waitFor(10, TimeUnit.SECONDS);
+      daemon.destroyForcibly();
+    }
+    if (server != null) {
+      server.close();
+    }
+    System.out.println("the daemon's log:\n" + log());
+  }
+
+  @Test
+  @Order(1)
+  void anApplicationOutsideKapuRunsItsLambdasAndClassesOnADaemonThatHasOnlyKapu() throws Exception {
+    String out = runApplication(appV1, "run");
+    assertThat(out.lines()).contains("lambda: 42", "class: Quote[version=v1, total=42]", "captured: 100v1");
+    // the daemon fetched what it lacked, the application's classes, and nothing it had (Kapu's dependencies)
+    assertThat(cached()).contains(packedHash(appV1)).hasSize(2); // the session's manifest and its classes
+  }
+
+  @Test
+  @Order(2)
+  void twoSessionsWithTwoVersionsOfAClassShareTheDaemonEachSeeingItsOwn() throws Exception {
+    Path barrier = Files.createDirectories(dir.resolve("barrier"));
+    App v1 = startApplication(appV1, "versions", barrier.toString());
+    App v2 = startApplication(appV2, "versions", barrier.toString());
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+    // both sessions have run a task (both loaders are live on the daemon) before either goes on
+    while (!Files.exists(barrier.resolve("v1.connected")) || !Files.exists(barrier.resolve("v2.connected"))) {
+      assertThat(System.nanoTime()).as("both applications connect").isLessThan(deadline);
+      Thread.sleep(50);
+    }
+    Files.writeString(barrier.resolve("go"), "go");
+    String out1 = finish(v1, "v1 versions");
+    String out2 = finish(v2, "v2 versions");
+    assertThat(out1.lines()).contains("versions: " + String.join(",", java.util.Collections.nCopies(20, "v1")));
+    assertThat(out2.lines()).contains("versions: " + String.join(",", java.util.Collections.nCopies(20, "v2")));
+  }
+
+  @Test
+  @Order(3)
+  void aSecondSessionWithTheSameJarDoesNotShipItAgain() throws Exception {
+    Set<String> before = cached();
+    Path classes = cache.resolve(packedHash(appV1));
+    var modified = Files.getLastModifiedTime(classes);
+    int received = server.codeStore().received();
+    String out = runApplication(appV1, "run");
+    assertThat(out.lines()).contains("lambda: 42", "class: Quote[version=v1, total=42]");
+    Set<String> added = new TreeSet<>(cached());
+    added.removeAll(before);
+    System.out.printf("a second session of the same application: the dispatcher received %d blob(s), the daemon"
+        + " fetched %s%n", server.codeStore().received() - received, added);
+    assertThat(server.codeStore().received() - received).as("blobs uploaded by the second session: its manifest")
+        .isEqualTo(1);
+    assertThat(added).as("entries the daemon fetched for the second session: its manifest").hasSize(1);
+    assertThat(Files.getLastModifiedTime(classes)).as("the cached classes, untouched").isEqualTo(modified);
+  }
+
+  @Test
+  @Order(4)
+  void withShippingOffAMissingClassSaysWhatToDo() throws Exception {
+    String out = runApplication(appV1, "noship");
+    assertThat(out).contains("error: class acme.shop.PriceTask is not on this side's class path")
+        .contains("shipped no code").contains("--classpath");
+  }
+
+  @Test
+  @Order(5)
+  void aGadgetChainIsRefusedByTheDaemonAndByTheClientAndTheDaemonServesOn() throws Exception {
+    String task = runApplication(appV1, "gadget-task");
+    assertThat(task).contains("error: ").contains("known deserialization exploit chain")
+        .contains("org.apache.commons.collections.functors.").contains("after: 42");
+    String result = runApplication(appV1, "gadget-result");
+    assertThat(result).contains("error: refused to deserialize a org.apache.commons.collections.functors.InvokerTransformer")
+        .contains("after: 42");
+    assertThat(daemon.isAlive()).isTrue();
+  }
+
+  @Test
+  @Order(6)
+  void localSessionsAndControllersNeedNoAllowEither() throws Exception {
+    // Kapu.local needs the daemon runtime: the application runs on this module's class path.
+    String out = finish(startApplicationOn(System.getProperty("java.class.path"), appV1, "local"), "app-v1 local");
+    assertThat(out.lines()).contains("local lambda: 42", "local class: Quote[version=v1, total=42]",
+        "local map: [Quote[version=m, total=1], Quote[version=m, total=2]]",
+        "controller: price-0=Quote[version=v1, total=2] price-1=Quote[version=v1, total=4]");
+  }
+
+  @Test
+  @Order(7)
+  void aSessionsLoaderIsReleasedWhenItEnds() throws Exception {
+    // every application above has closed its session; the daemon said so for each
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    while (count(log(), "released kapu-session-") < count(log(), "loading a session's code")) {
+      assertThat(System.nanoTime()).as("the daemon releases every ended session's loader; its log:\n%s", log())
+          .isLessThan(deadline);
+      Thread.sleep(50);
+    }
+    assertThat(count(log(), "loading a session's code")).isGreaterThanOrEqualTo(5);
+  }
+
+  private static int count(String text, String what) {
+    return (int) text.lines().filter(l -> l.contains(what)).count();
+  }
+
+  private String log() {
+    try {
+      return daemonLog == null || !Files.exists(daemonLog) ? "" : Files.readString(daemonLog, StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      return e.toString();
+    }
+  }
+
+  private Set<String> cached() throws IOException {
+    try (Stream<Path> files = Files.list(cache)) {
+      return new TreeSet<>(files.map(p -> p.getFileName().toString()).filter(CodeHashes::isHash).toList());
+    }
+  }
+
+  /** The hash the application's class directory ships under: packed as the client packs it. */
+  private static String packedHash(Path classes) throws IOException {
+    ByteArrayOutputStream packed = new ByteArrayOutputStream();
+    DirectoryPacker.pack(classes, packed);
+    return CodeHashes.of(packed.toByteArray());
+  }
+
+  /** An application's process and the file it prints to. */
+  private record App(Process process, Path out) {}
+
+  private String runApplication(Path app, String mode) throws Exception {
+    return finish(startApplication(app, mode), app.getFileName() + " " + mode);
+  }
+
+  private App startApplication(Path app, String mode, String... more) throws IOException {
+    return startApplicationOn(String.join(File.pathSeparator, clientClassPath), app, mode, more);
+  }
+
+  private App startApplicationOn(String baseClassPath, Path app, String mode, String... more) throws IOException {
+    List<String> classPath = new ArrayList<>(List.of(baseClassPath));
+    classPath.add(app.toString());
+    List<String> command = new ArrayList<>(List.of(javaCommand(), "--add-opens=java.base/java.nio=ALL-UNNAMED",
+        "-cp", String.join(File.pathSeparator, classPath), "acme.shop.ShopMain", server.endpoint().url().toString(), mode));
+    command.addAll(List.of(more));
+    Path out = Files.createTempFile(dir, "app-", ".out");
+    ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(out.toFile());
+    userEnvironment(pb);
+    pb.environment().put("KAPU_TOKEN", server.endpoint().token());
+    return new App(pb.start(), out);
+  }
+
+  private static String finish(App app, String what) throws Exception {
+    boolean exited = app.process().waitFor(180, TimeUnit.SECONDS);
+    if (!exited) {
+      app.process().destroyForcibly();
+    }
+    String printed = Files.readString(app.out(), StandardCharsets.UTF_8);
+    System.out.println(what + " printed:\n" + printed);
+    assertThat(exited).as("%s exits", what).isTrue();
+    assertThat(app.process().exitValue()).as("%s's exit code, having printed:\n%s", what, printed).isZero();
+    return printed;
+  }
+
+  /** Compiles the application, with Pricing in {@code version}, against kapu-client's class path only. */
+  private Path compileApplication(String version) throws IOException {
+    Path sources = Files.createDirectories(dir.resolve("src-" + version + "/acme/shop"));
+    for (String name : List.of("PriceTask.java", "Quote.java", "ShopMain.java")) {
+      copyResource(name, sources.resolve(name));
+    }
+    copyResource("Pricing." + version, sources.resolve("Pricing.java"));
+    Path into = Files.createDirectories(dir.resolve("app-" + version));
+    List<String> args = new ArrayList<>(List.of("--release", "17", "-d", into.toString(),
+        "-cp", String.join(File.pathSeparator, clientClassPath)));
+    try (Stream<Path> files = Files.list(sources)) {
+      files.forEach(f -> args.add(f.toString()));
+    }
+    JavaCompiler javac = ToolProvider.getSystemJavaCompiler();
+    ByteArrayOutputStream diagnostics = new ByteArrayOutputStream();
+    int status = javac.run(null, diagnostics, diagnostics, args.toArray(String[]::new));
+    assertThat(status).as("javac:\n%s", diagnostics.toString(StandardCharsets.UTF_8)).isZero();
+    return into;
+  }
+
+  private static void copyResource(String name, Path to) throws IOException {
+    try (InputStream in = CodeShippingTest.class.getResourceAsStream("/codeshipping/" + name)) {
+      Files.copy(in, to);
+    }
+  }
+
+  private Path unpackDistribution() throws Exception {
+    Path tarball = Path.of(System.getProperty("kapu.tarball"));
+    Path unpacked = Files.createDirectories(dir.resolve("dist"));
+    Process tar = new ProcessBuilder("tar", "-xzf", tarball.toString()).directory(unpacked.toFile()).inheritIO().start();
+    assertThat(tar.waitFor(120, TimeUnit.SECONDS) && tar.exitValue() == 0).as("tar -xzf %s", tarball).isTrue();
+    return unpacked.resolve(tarball.getFileName().toString().replace(".tar.gz", ""));
+  }
+
+  /** A user's environment: this JDK, none of the build's Java settings. */
+  private static void userEnvironment(ProcessBuilder pb) {
+    Stream.of("CLASSPATH", "JAVA_TOOL_OPTIONS", "JDK_JAVA_OPTIONS", "KAPU_JAVA_OPTS", "MAVEN_OPTS")
+        .forEach(pb.environment()::remove);
+    pb.environment().put("JAVA_HOME", System.getProperty("java.home"));
+  }
+
+  /** kapu-client's jar and its runtime dependencies, as its build wrote them. */
+  private static List<String> slimClassPath() throws IOException {
+    List<String> entries = new ArrayList<>();
+    entries.add(Path.of(System.getProperty("kapu.client.jar")).toString());
+    String dependencies = Files.readString(Path.of(System.getProperty("kapu.client.classpath")), StandardCharsets.UTF_8);
+    Arrays.stream(dependencies.strip().split(File.pathSeparator)).forEach(entries::add);
+    return entries;
+  }
+
+  private static Path classPathEntry(String fileName) {
+    return Arrays.stream(System.getProperty("java.class.path").split(File.pathSeparator))
+        .map(Path::of).filter(p -> p.getFileName().toString().equals(fileName)).findFirst()
+        .orElseThrow(() -> new AssertionError(fileName + " is not on the test class path"));
+  }
+
+  private static String javaCommand() {
+    return Path.of(System.getProperty("java.home"), "bin", "java").toString();
+  }
+}

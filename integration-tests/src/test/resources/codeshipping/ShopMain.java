@@ -1,0 +1,112 @@
+package acme.shop;
+
+import dev.kapu.client.Kapu;
+import dev.kapu.client.LocalKapu;
+import dev.kapu.client.controller.Controller;
+import dev.kapu.client.controller.TaskResult;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import org.apache.commons.collections.Transformer;
+import org.apache.commons.collections.functors.ChainedTransformer;
+import org.apache.commons.collections.functors.ConstantTransformer;
+import org.apache.commons.collections.functors.InvokerTransformer;
+
+/**
+ * An application outside dev.kapu, on kapu-client alone, that connects to a dispatcher whose
+ * daemons have only Kapu: no allow() call anywhere. Arguments: URL, mode, and for "versions" a
+ * directory where it says it is connected and waits for the go.
+ */
+public final class ShopMain {
+  public static void main(String[] args) throws Exception {
+    String url = args[0];
+    String mode = args[1];
+    if (mode.equals("local")) {
+      local();
+      return;
+    }
+    Kapu.Builder builder = Kapu.builder();
+    if (mode.equals("noship")) {
+      builder.shipCode(false);
+    }
+    try (Kapu kapu = builder.connect(url)) {
+      switch (mode) {
+        case "run" -> {
+          System.out.println("lambda: " + kapu.submit(ctx -> 6 * 7).get(60, TimeUnit.SECONDS));
+          System.out.println("class: " + kapu.submit(new PriceTask(21)).get(60, TimeUnit.SECONDS));
+          int base = 100;
+          System.out.println("captured: " + kapu.submit(ctx -> base + new Pricing().label()).get(60, TimeUnit.SECONDS));
+        }
+        case "versions" -> {
+          Path dir = Path.of(args[2]);
+          String first = kapu.submit(ctx -> new Pricing().label()).get(60, TimeUnit.SECONDS);
+          Files.writeString(dir.resolve(first + ".connected"), first);
+          for (int i = 0; i < 600 && !Files.exists(dir.resolve("go")); i++) {
+            Thread.sleep(100);
+          }
+          StringBuilder seen = new StringBuilder();
+          for (int i = 0; i < 20; i++) {
+            Quote q = kapu.submit(new PriceTask(i)).get(60, TimeUnit.SECONDS);
+            seen.append(q.version()).append(i == 19 ? "" : ",");
+          }
+          System.out.println("versions: " + seen);
+        }
+        case "noship" -> {
+          try {
+            System.out.println("value: " + kapu.submit(new PriceTask(1)).get(60, TimeUnit.SECONDS));
+          } catch (ExecutionException e) {
+            System.out.println("error: " + e.getCause().getMessage());
+          }
+        }
+        case "gadget-task" -> {
+          Transformer chain = new ChainedTransformer(new Transformer[] {
+              new ConstantTransformer(Runtime.class),
+              new InvokerTransformer("getMethod", new Class<?>[] {String.class, Class[].class},
+                  new Object[] {"getRuntime", new Class<?>[0]})});
+          print(kapu, () -> kapu.submit(ctx -> chain.hashCode()).get(60, TimeUnit.SECONDS));
+        }
+        case "gadget-result" -> print(kapu, () -> kapu.submit(
+            ctx -> (Object) new InvokerTransformer("toString", new Class<?>[0], new Object[0])).get(60, TimeUnit.SECONDS));
+        default -> throw new IllegalArgumentException(mode);
+      }
+    }
+  }
+
+  /** Kapu.local and a controller (its local launcher), as the README writes them: no allow() either. */
+  private static void local() throws Exception {
+    try (LocalKapu kapu = Kapu.local(2)) {
+      System.out.println("local lambda: " + kapu.submit(ctx -> 6 * 7).join());
+      System.out.println("local class: " + kapu.submit(new PriceTask(21)).join());
+      System.out.println("local map: " + kapu.<Integer, Quote>map(List.of(1, 2), x -> new Quote("m", x)).join());
+    }
+    try (Controller controller = Controller.builder().name("shop").maxWorkers(1).build()) {
+      controller.walk("price", List.of(1, 2), x -> new PriceTask(x).run(null));
+      controller.waitAll(Duration.ofMinutes(2));
+      List<TaskResult> results = new ArrayList<>(controller.collect());
+      results.sort(java.util.Comparator.comparing(TaskResult::name));
+      StringBuilder out = new StringBuilder();
+      for (TaskResult r : results) {
+        out.append(r.name()).append('=').append(r.value() != null ? r.value() : r.error()).append(' ');
+      }
+      System.out.println("controller: " + out.toString().strip());
+    }
+  }
+
+  interface Call {
+    Object call() throws Exception;
+  }
+
+  /** Prints the error a call ends with, then proves the daemon still serves. */
+  private static void print(Kapu kapu, Call call) throws Exception {
+    try {
+      System.out.println("value: " + call.call());
+    } catch (ExecutionException e) {
+      System.out.println("error: " + e.getCause().getMessage());
+    }
+    System.out.println("after: " + kapu.submit(ctx -> 6 * 7).get(60, TimeUnit.SECONDS));
+  }
+}
