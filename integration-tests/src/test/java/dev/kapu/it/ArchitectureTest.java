@@ -20,7 +20,7 @@ import org.junit.jupiter.api.Test;
  * The module structure, checked on the production classes of every module (this module's
  * benchmarks and all test classes are left out): no module reaches into another's {@code internal}
  * package, no two packages depend on each other, and the modules depend on each other only as
- * DESIGN.md draws them. A failure names every offending dependency with its source line.
+ * docs/DESIGN.md draws them. A failure names every offending dependency with its source line.
  */
 class ArchitectureTest {
   private static final JavaClasses PRODUCTION = new ClassFileImporter()
@@ -97,7 +97,7 @@ class ArchitectureTest {
         .whereLayer("daemon").mayOnlyAccessLayers("flight", "api", "serial")
         // The client finds the daemon runtime at run time (DaemonRuntime), never by a class reference.
         .whereLayer("client").mayOnlyAccessLayers("flight", "api", "serial")
-        .because("the modules depend on each other as DESIGN.md draws them")
+        .because("the modules depend on each other as docs/DESIGN.md draws them")
         .check(PRODUCTION);
   }
 
