@@ -4,6 +4,7 @@ import dev.kapu.client.Kapu;
 import dev.kapu.client.LocalKapu;
 import dev.kapu.client.controller.Controller;
 import dev.kapu.client.controller.TaskResult;
+import dev.kapu.client.launch.SshLauncher;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -19,7 +20,7 @@ import org.apache.commons.collections.functors.InvokerTransformer;
 /**
  * An application outside dev.kapu, on kapu-client alone, that connects to a dispatcher whose
  * daemons have only Kapu: no allow() call anywhere. Arguments: URL, mode, and for "versions" a
- * directory where it says it is connected and waits for the go.
+ * directory where it says it is connected and waits for the go; for "ssh" see {@link #ssh}.
  */
 public final class ShopMain {
   public static void main(String[] args) throws Exception {
@@ -27,6 +28,10 @@ public final class ShopMain {
     String mode = args[1];
     if (mode.equals("local")) {
       local();
+      return;
+    }
+    if (mode.equals("ssh")) {
+      ssh(args);
       return;
     }
     Kapu.Builder builder = Kapu.builder();
@@ -93,6 +98,39 @@ public final class ShopMain {
         out.append(r.name()).append('=').append(r.value() != null ? r.value() : r.error()).append(' ');
       }
       System.out.println("controller: " + out.toString().strip());
+    }
+  }
+
+  /**
+   * A controller whose workers start over SSH from a directory that holds Kapu's distribution and
+   * none of this application: its code travels with the session. Arguments after the URL (unused)
+   * and the mode: user@host, the key to log in with, a known_hosts file, the class path on that
+   * host, the directory for the controller's files (kept, with the workers' logs), and options for
+   * the workers' JVMs.
+   */
+  private static void ssh(String[] args) throws Exception {
+    SshLauncher launcher = SshLauncher.builder(args[2])
+        .identityFile(Path.of(args[3]))
+        .option("StrictHostKeyChecking=no")
+        .option("UserKnownHostsFile=" + args[4])
+        .option("LogLevel=ERROR")
+        .classpath(args[5])
+        .build();
+    try (Controller controller = Controller.builder().name("shop-ssh").launcher(launcher)
+        .jvmOptions(java.util.Arrays.copyOfRange(args, 7, args.length))
+        .maxWorkers(1).idle(Duration.ofMinutes(2))
+        .directory(Path.of(args[6])).keepDirectory(true)
+        .build()) {
+      System.out.println("lambda: " + controller.submit(ctx -> 6 * 7).get(180, TimeUnit.SECONDS));
+      System.out.println("class: " + controller.submit(new PriceTask(21)).get(60, TimeUnit.SECONDS));
+      int base = 100;
+      System.out.println("captured: " + controller.submit(ctx -> base + new Pricing().label()).get(60, TimeUnit.SECONDS));
+      System.out.println("worker class path: " + controller.submit(ctx -> System.getProperty("java.class.path"))
+          .get(60, TimeUnit.SECONDS));
+      System.out.println("worker ssh: " + controller.submit(ctx -> System.getenv("SSH_CONNECTION") != null)
+          .get(60, TimeUnit.SECONDS));
+      System.out.println("quote's loader: " + controller.submit(ctx -> Quote.class.getClassLoader().getName())
+          .get(60, TimeUnit.SECONDS));
     }
   }
 

@@ -1,14 +1,17 @@
 package dev.kapu.it;
 
+import static dev.kapu.it.OutsideApplications.compileShop;
+import static dev.kapu.it.OutsideApplications.javaCommand;
+import static dev.kapu.it.OutsideApplications.packedHash;
+import static dev.kapu.it.OutsideApplications.slimClassPath;
+import static dev.kapu.it.OutsideApplications.unpackDistribution;
+import static dev.kapu.it.OutsideApplications.userEnvironment;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.kapu.flight.DirectoryPacker;
 import dev.kapu.flight.CodeHashes;
 import dev.kapu.flight.KapuServer;
-import java.io.ByteArrayOutputStream;
 import java.io.File;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -19,8 +22,6 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
-import javax.tools.JavaCompiler;
-import javax.tools.ToolProvider;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -54,11 +55,11 @@ class CodeShippingTest {
     Path commonsCollections = classPathEntry("commons-collections-3.2.1.jar");
     clientClassPath = new ArrayList<>(slimClassPath());
     clientClassPath.add(commonsCollections.toString());
-    appV1 = compileApplication("v1");
-    appV2 = compileApplication("v2");
+    appV1 = compileShop(dir, "v1", clientClassPath);
+    appV2 = compileShop(dir, "v2", clientClassPath);
 
     server = KapuServer.builder().port(0).codeDirectory(dir.resolve("dispatcher-code")).build();
-    Path home = unpackDistribution();
+    Path home = unpackDistribution(dir.resolve("dist"));
     cache = dir.resolve("daemon-cache");
     daemonLog = dir.resolve("daemon.log");
     ProcessBuilder pb = new ProcessBuilder(home.resolve("bin/kapu").toString(), "daemon",
@@ -198,13 +199,6 @@ class CodeShippingTest {
     }
   }
 
-  /** The hash the application's class directory ships under: packed as the client packs it. */
-  private static String packedHash(Path classes) throws IOException {
-    ByteArrayOutputStream packed = new ByteArrayOutputStream();
-    DirectoryPacker.pack(classes, packed);
-    return CodeHashes.of(packed.toByteArray());
-  }
-
   /** An application's process and the file it prints to. */
   private record App(Process process, Path out) {}
 
@@ -241,63 +235,10 @@ class CodeShippingTest {
     return printed;
   }
 
-  /** Compiles the application, with Pricing in {@code version}, against kapu-client's class path only. */
-  private Path compileApplication(String version) throws IOException {
-    Path sources = Files.createDirectories(dir.resolve("src-" + version + "/acme/shop"));
-    for (String name : List.of("PriceTask.java", "Quote.java", "ShopMain.java")) {
-      copyResource(name, sources.resolve(name));
-    }
-    copyResource("Pricing." + version, sources.resolve("Pricing.java"));
-    Path into = Files.createDirectories(dir.resolve("app-" + version));
-    List<String> args = new ArrayList<>(List.of("--release", "17", "-d", into.toString(),
-        "-cp", String.join(File.pathSeparator, clientClassPath)));
-    try (Stream<Path> files = Files.list(sources)) {
-      files.forEach(f -> args.add(f.toString()));
-    }
-    JavaCompiler javac = ToolProvider.getSystemJavaCompiler();
-    ByteArrayOutputStream diagnostics = new ByteArrayOutputStream();
-    int status = javac.run(null, diagnostics, diagnostics, args.toArray(String[]::new));
-    assertThat(status).as("javac:\n%s", diagnostics.toString(StandardCharsets.UTF_8)).isZero();
-    return into;
-  }
-
-  private static void copyResource(String name, Path to) throws IOException {
-    try (InputStream in = CodeShippingTest.class.getResourceAsStream("/codeshipping/" + name)) {
-      Files.copy(in, to);
-    }
-  }
-
-  private Path unpackDistribution() throws Exception {
-    Path tarball = Path.of(System.getProperty("kapu.tarball"));
-    Path unpacked = Files.createDirectories(dir.resolve("dist"));
-    Process tar = new ProcessBuilder("tar", "-xzf", tarball.toString()).directory(unpacked.toFile()).inheritIO().start();
-    assertThat(tar.waitFor(120, TimeUnit.SECONDS) && tar.exitValue() == 0).as("tar -xzf %s", tarball).isTrue();
-    return unpacked.resolve(tarball.getFileName().toString().replace(".tar.gz", ""));
-  }
-
-  /** A user's environment: this JDK, none of the build's Java settings. */
-  private static void userEnvironment(ProcessBuilder pb) {
-    Stream.of("CLASSPATH", "JAVA_TOOL_OPTIONS", "JDK_JAVA_OPTIONS", "KAPU_JAVA_OPTS", "MAVEN_OPTS")
-        .forEach(pb.environment()::remove);
-    pb.environment().put("JAVA_HOME", System.getProperty("java.home"));
-  }
-
-  /** kapu-client's jar and its runtime dependencies, as its build wrote them. */
-  private static List<String> slimClassPath() throws IOException {
-    List<String> entries = new ArrayList<>();
-    entries.add(Path.of(System.getProperty("kapu.client.jar")).toString());
-    String dependencies = Files.readString(Path.of(System.getProperty("kapu.client.classpath")), StandardCharsets.UTF_8);
-    Arrays.stream(dependencies.strip().split(File.pathSeparator)).forEach(entries::add);
-    return entries;
-  }
-
   private static Path classPathEntry(String fileName) {
     return Arrays.stream(System.getProperty("java.class.path").split(File.pathSeparator))
         .map(Path::of).filter(p -> p.getFileName().toString().equals(fileName)).findFirst()
         .orElseThrow(() -> new AssertionError(fileName + " is not on the test class path"));
   }
 
-  private static String javaCommand() {
-    return Path.of(System.getProperty("java.home"), "bin", "java").toString();
-  }
 }

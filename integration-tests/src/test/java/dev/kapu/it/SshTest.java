@@ -15,20 +15,14 @@ import dev.kapu.client.controller.WorkerSummary;
 import dev.kapu.client.launch.SshLauncher;
 import dev.kapu.flight.ClusterStatus;
 import java.io.IOException;
-import java.net.InetSocketAddress;
 import java.net.ServerSocket;
-import java.net.Socket;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.List;
-import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -37,68 +31,32 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The SSH launcher against Debian's OpenSSH server on 127.0.0.1:22 ({@code .ci/setup-ssh.sh}
  * starts it): this user logs in to this machine with a key made for the test, authorized for the
- * test's duration only. Fails, rather than skips, when no SSH server listens; set
- * {@code KAPU_SKIP_SSH_TESTS=1} to skip on purpose.
+ * test's duration only ({@link SshLogin}).
  */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
 class SshTest {
   private static final Duration WAIT = Duration.ofSeconds(60);
-  private static final Path AUTHORIZED_KEYS = Path.of(System.getProperty("user.home"), ".ssh", "authorized_keys");
-  private static Path keys;
-  private static String keyComment;
+  private static SshLogin login;
 
   @TempDir Path dir;
 
   @BeforeAll
   static void authorizeATestKey() throws Exception {
-    Assumptions.assumeFalse("1".equals(System.getenv("KAPU_SKIP_SSH_TESTS")),
-        "KAPU_SKIP_SSH_TESTS=1: SSH tests skipped on purpose");
-    try (Socket s = new Socket()) {
-      s.connect(new InetSocketAddress("127.0.0.1", 22), 2_000);
-    } catch (IOException e) {
-      throw new AssertionError("no SSH server on 127.0.0.1:22 (" + e.getMessage() + "): run .ci/setup-ssh.sh"
-          + " as root (CI's .ci/run does), or set KAPU_SKIP_SSH_TESTS=1 to skip these tests", e);
-    }
-    keys = Files.createTempDirectory("kapu-ssh-test-");
-    keyComment = "kapu-ssh-test-" + UUID.randomUUID();
-    run("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", keyComment, "-f", keys.resolve("id").toString());
-    Files.createDirectories(AUTHORIZED_KEYS.getParent(),
-        PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
-    if (!Files.exists(AUTHORIZED_KEYS)) {
-      Files.createFile(AUTHORIZED_KEYS, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-    }
-    // Usable from this machine only, should the test die before it removes the line.
-    String line = "from=\"127.0.0.1\" " + Files.readString(keys.resolve("id.pub")).strip() + "\n";
-    synchronized (SshTest.class) {
-      Files.writeString(AUTHORIZED_KEYS, line, StandardCharsets.UTF_8, java.nio.file.StandardOpenOption.APPEND);
-    }
+    login = SshLogin.authorize();
   }
 
   @AfterAll
   static void removeTheTestKey() throws IOException {
-    if (keyComment == null) {
-      return;
+    if (login != null) {
+      login.revoke();
     }
-    List<String> kept = Files.readAllLines(AUTHORIZED_KEYS).stream()
-        .filter(l -> !l.contains(keyComment)).toList();
-    Files.write(AUTHORIZED_KEYS, kept);
-    try (var files = Files.walk(keys)) {
-      files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
-    }
-  }
-
-  private static void run(String... command) throws Exception {
-    Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
-    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
-    assertThat(p.exitValue()).as(String.join(" ", command) + ": " + out).isZero();
   }
 
   private static SshLauncher.Builder launcher() {
-    return SshLauncher.builder(System.getProperty("user.name") + "@127.0.0.1")
-        .identityFile(keys.resolve("id"))
+    return SshLauncher.builder(login.destination())
+        .identityFile(login.identity())
         .option("StrictHostKeyChecking=no")
-        .option("UserKnownHostsFile=" + keys.resolve("known_hosts"))
+        .option("UserKnownHostsFile=" + login.knownHosts())
         .option("LogLevel=ERROR");
   }
 
