@@ -1,5 +1,6 @@
 package dev.kapu.it;
 
+import static dev.kapu.it.OutsideApplications.classPathEntry;
 import static dev.kapu.it.OutsideApplications.compileShop;
 import static dev.kapu.it.OutsideApplications.javaCommand;
 import static dev.kapu.it.OutsideApplications.packedHash;
@@ -16,7 +17,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
@@ -234,11 +234,4 @@ class CodeShippingTest {
     assertThat(app.process().exitValue()).as("%s's exit code, having printed:\n%s", what, printed).isZero();
     return printed;
   }
-
-  private static Path classPathEntry(String fileName) {
-    return Arrays.stream(System.getProperty("java.class.path").split(File.pathSeparator))
-        .map(Path::of).filter(p -> p.getFileName().toString().equals(fileName)).findFirst()
-        .orElseThrow(() -> new AssertionError(fileName + " is not on the test class path"));
-  }
-
 }

@@ -62,7 +62,8 @@ final class OutsideApplications {
 
   /**
    * Compiles the shop application of {@code CodeShippingTest}'s resources (package {@code
-   * acme.shop}), with its {@code Pricing} in {@code version}, into {@code dir/app-VERSION}.
+   * acme.shop}), with its {@code Pricing} in {@code version}, into {@code dir/app-VERSION}. The
+   * class path must hold commons-collections 3.2.1, whose gadget chain the application builds.
    */
   static Path compileShop(Path dir, String version, List<String> classPath) throws IOException {
     Path sources = Files.createDirectories(dir.resolve("src-" + version + "/acme/shop"));
@@ -102,6 +103,13 @@ final class OutsideApplications {
     ByteArrayOutputStream packed = new ByteArrayOutputStream();
     DirectoryPacker.pack(classes, packed);
     return CodeHashes.of(packed.toByteArray());
+  }
+
+  /** The entry of this module's test class path whose file is named {@code fileName}. */
+  static Path classPathEntry(String fileName) {
+    return Arrays.stream(System.getProperty("java.class.path").split(File.pathSeparator))
+        .map(Path::of).filter(p -> p.getFileName().toString().equals(fileName)).findFirst()
+        .orElseThrow(() -> new AssertionError(fileName + " is not on the test class path"));
   }
 
   static String javaCommand() {

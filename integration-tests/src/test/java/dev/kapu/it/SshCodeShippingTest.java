@@ -1,5 +1,6 @@
 package dev.kapu.it;
 
+import static dev.kapu.it.OutsideApplications.classPathEntry;
 import static dev.kapu.it.OutsideApplications.compileShop;
 import static dev.kapu.it.OutsideApplications.javaCommand;
 import static dev.kapu.it.OutsideApplications.packedHash;
@@ -17,7 +18,11 @@ import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -33,10 +38,12 @@ import org.junit.jupiter.api.io.TempDir;
  * host ({@code ~/.cache/kapu/code} under the host's home, the workers' {@code user.home}).
  *
  * <p>Two runs of the application, each with a controller (a dispatcher) and an SSH worker of its
- * own: both get their answers, and the host's cache fetched the application's class directory once,
- * in the first run; the second found it there.
+ * own: both get their answers, with the application's classes loaded in a session's loader on the
+ * worker, and the host's cache fetched the application's class directory once, in the first run
+ * (the second found it there, the same file); no entry is fetched twice.
  */
 class SshCodeShippingTest {
+  private static final Pattern FETCHED = Pattern.compile("fetched shipped code ([0-9a-f]{64}) ");
   private static SshLogin login;
 
   @TempDir Path dir;
@@ -55,7 +62,8 @@ class SshCodeShippingTest {
 
   @Test
   void workersStartedOverSshFromTheDistributionAloneRunTheApplicationFetchingItsCodeOncePerHost() throws Exception {
-    List<String> clientClassPath = slimClassPath();
+    List<String> clientClassPath = new ArrayList<>(slimClassPath());
+    clientClassPath.add(classPathEntry("commons-collections-3.2.1.jar").toString()); // a library of the application
     Path app = compileShop(dir, "v1", clientClassPath);
     List<String> appClassPath = new ArrayList<>(clientClassPath);
     appClassPath.add(app.toString());
@@ -86,6 +94,10 @@ class SshCodeShippingTest {
         + " fetched in all; the workers' logs:%n%s%n", fetches,
         logs.lines().filter(l -> l.contains("fetched shipped code ")).count(), logs);
     assertThat(fetches).as("fetches of the application's classes into the host's cache, over two runs").isEqualTo(1);
+    Map<String, Long> fetchesByEntry = logs.lines().map(FETCHED::matcher).filter(Matcher::find)
+        .collect(Collectors.groupingBy(m -> m.group(1), Collectors.counting()));
+    assertThat(fetchesByEntry).as("fetches per entry (jar, class directory, manifest) over two runs")
+        .isNotEmpty().allSatisfy((hash, n) -> assertThat(n).as(hash).isEqualTo(1));
   }
 
   private static void assertRanOnTheHost(String printed, Path kapuHome) {
