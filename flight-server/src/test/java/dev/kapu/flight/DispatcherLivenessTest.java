@@ -48,7 +48,7 @@ class DispatcherLivenessTest {
     for (long left = millis; left > 0; left -= 1_000) {
       advance(Math.min(1_000, left));
       for (FakeWorker w : alive) {
-        dispatcher.heard(w.handle);
+        dispatcher.heard(w.handle, null);
       }
     }
   }
@@ -113,7 +113,7 @@ class DispatcherLivenessTest {
     FakeWorker w = join("w", 1);
     for (int i = 0; i < 30; i++) { // a minute
       advance(BOUND_MILLIS / 5);
-      dispatcher.heard(w.handle);
+      dispatcher.heard(w.handle, null);
     }
     assertThat(w.heartbeats()).isEqualTo(30);
     assertThat(declaredLost).isEmpty();
@@ -157,7 +157,7 @@ class DispatcherLivenessTest {
     // The frozen daemon wakes up and reports: nobody hears it.
     report(silent, 1, OutcomeKind.SUCCEEDED);
     report(silent, 2, OutcomeKind.SUCCEEDED);
-    dispatcher.heard(silent.handle);
+    dispatcher.heard(silent.handle, null);
     advance(BOUND_MILLIS, alive);
     assertThat(notRetried).hasSize(1);
     assertThat(retried).isEmpty();
