@@ -300,7 +300,7 @@ final class RemoteGateway implements TaskGateway {
     return f;
   }
 
-  private static ClusterStatus fromWire(StatusReply s) {
+  static ClusterStatus fromWire(StatusReply s) {
     List<ClusterStatus.Daemon> daemons = new ArrayList<>();
     for (DaemonState d : s.getDaemonsList()) {
       daemons.add(new ClusterStatus.Daemon(d.getDaemonId(), d.getHost(), d.getPid(), d.getSlots(),

@@ -29,9 +29,13 @@ final class ServedServer {
   private final Endpoint endpoint;
   private final String daemons;
   private final KapuFlightSqlProducer.Delivery delivery;
+  /** The controller launching the daemons, or null for a fixed number of them. */
+  private final Controller controller;
 
-  ServedServer(AutoCloseable server, Endpoint endpoint, String daemons, KapuFlightSqlProducer.Delivery delivery) {
+  ServedServer(AutoCloseable server, Endpoint endpoint, String daemons, KapuFlightSqlProducer.Delivery delivery,
+      Controller controller) {
     this.server = server;
+    this.controller = controller;
     this.endpoint = endpoint;
     this.daemons = daemons;
     this.delivery = delivery;
@@ -91,7 +95,7 @@ final class ServedServer {
     }
     Controller controller = builder.build();
     String daemons = launching.describe() + (options.config == null ? "; " + options.duckdb + " opened read-only" : "");
-    return new ServedServer(controller, controller.endpoint(), daemons, delivery);
+    return new ServedServer(controller, controller.endpoint(), daemons, delivery, controller);
   }
 
   private static ServedServer local(ServeCommand options, ServedResources resources, ServeAccess access,
@@ -106,7 +110,7 @@ final class ServedServer {
         .acceptShippedCode(!options.noShippedCode);
     resources.specs().forEach(builder::resource);
     LocalKapu kapu = builder.local();
-    return new ServedServer(kapu, kapu.endpoint(), n + " daemon(s)", delivery);
+    return new ServedServer(kapu, kapu.endpoint(), n + " daemon(s)", delivery, null);
   }
 
   /** Where clients connect. */
@@ -124,11 +128,17 @@ final class ServedServer {
     return delivery;
   }
 
-  /** Closes the server when the JVM is asked to stop (Ctrl-C, SIGTERM); the latch opens once it is closed. */
+  /**
+   * Closes the server when the JVM is asked to stop (Ctrl-C, SIGTERM), first printing a controller's
+   * workers ({@link ServeWorkers}); the latch opens once it is closed.
+   */
   CountDownLatch closeOnShutdown() {
     CountDownLatch closed = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       System.out.println("kapu serve: shutting down");
+      if (controller != null) {
+        ServeWorkers.lines(controller.summary()).forEach(System.out::println);
+      }
       System.out.flush();
       try {
         server.close();
