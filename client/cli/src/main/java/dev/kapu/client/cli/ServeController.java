@@ -18,10 +18,10 @@ import java.util.Optional;
  *
  * @param launcherName the launcher's name, for the banner
  * @param launcher made from the merged settings
- * @param source where the settings came from, for messages: the file, the command line, or both
+ * @param directory where the controller keeps its files; null for the system's temporary directory
  */
 record ServeController(String launcherName, Launcher launcher, int maxWorkers, Duration idle, int slots,
-    Duration launchTimeout, Path directory, List<String> jvmOptions, String source) {
+    Duration launchTimeout, Path directory, List<String> jvmOptions) {
 
   static final int DEFAULT_MAX_WORKERS = 2;
   static final long DEFAULT_IDLE_SECONDS = 60;
@@ -62,7 +62,7 @@ record ServeController(String launcherName, Launcher launcher, int maxWorkers, D
     }
     return Optional.of(new ServeController(merged.launcher(), launcher, merged.maxWorkers(),
         Duration.ofSeconds(merged.idleSeconds()), merged.slots(), Duration.ofSeconds(merged.launchTimeoutSeconds()),
-        merged.directory(), merged.jvmOptions(), source(flags, file, config)));
+        merged.directory(), merged.jvmOptions()));
   }
 
   /**
@@ -106,6 +106,7 @@ record ServeController(String launcherName, Launcher launcher, int maxWorkers, D
     return flag != null ? flag : file != null ? file : otherwise;
   }
 
+  /** Where the launcher's settings came from, for its refusals. */
   private static String source(Flags flags, Optional<ControllerConfig> file, Path config) {
     if (file.isEmpty()) {
       return "--controller " + flags.launcher();
