@@ -1,6 +1,7 @@
 package dev.kapu.flight;
 
 import java.util.List;
+import java.util.Optional;
 
 /**
  * A snapshot of the dispatcher.
@@ -28,6 +29,7 @@ public record ClusterStatus(
    * @param runawayThreads threads of cancelled or timed-out tasks that ignored their interrupt and
    *     still run there: a daemon that is its own process is recycled for them (it drains and
    *     exits), one inside another program (in-process) keeps them and shows them here
+   * @param usage what its process uses, as it last reported (with its hello, then every heartbeat)
    */
   public record Daemon(
       String id,
@@ -41,5 +43,6 @@ public record ClusterStatus(
       boolean draining,
       List<String> resources,
       String flightUrl,
-      int runawayThreads) {}
+      int runawayThreads,
+      Optional<ProcessUsage> usage) {}
 }

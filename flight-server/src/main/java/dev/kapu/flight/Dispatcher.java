@@ -211,8 +211,12 @@ final class Dispatcher implements TaskGateway {
   }
 
   /** A heartbeat from the daemon: its timer, and so its scheduling, still runs. */
-  public void heard(Worker w) {
+  /** A heartbeat from {@code w}, with what its process uses (null if it sent none). */
+  public void heard(Worker w, ProcessUsage usage) {
     w.lastHeard = clock.getAsLong();
+    if (usage != null) {
+      w.usage = usage;
+    }
   }
 
   public void done(Worker w, TaskDone done) {

@@ -19,6 +19,7 @@ import io.grpc.stub.ClientCallStreamObserver;
 import io.grpc.stub.ClientResponseObserver;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -299,12 +300,13 @@ final class RemoteGateway implements TaskGateway {
     return f;
   }
 
-  private static ClusterStatus fromWire(StatusReply s) {
+  static ClusterStatus fromWire(StatusReply s) {
     List<ClusterStatus.Daemon> daemons = new ArrayList<>();
     for (DaemonState d : s.getDaemonsList()) {
       daemons.add(new ClusterStatus.Daemon(d.getDaemonId(), d.getHost(), d.getPid(), d.getSlots(),
           d.getExecuting(), d.getCompleted(), d.getFailed(), d.getConnectedAtMillis(), d.getDraining(),
-          List.copyOf(d.getResourcesList()), d.getFlightUrl(), d.getRunawayThreads()));
+          List.copyOf(d.getResourcesList()), d.getFlightUrl(), d.getRunawayThreads(),
+          Optional.ofNullable(ProcessUsage.fromWire(d.hasUsage(), d.getUsage()))));
     }
     List<ClusterStatus.Departure> departed = new ArrayList<>();
     for (Departure d : s.getDepartedList()) {

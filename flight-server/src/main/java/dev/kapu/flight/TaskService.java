@@ -211,7 +211,8 @@ final class TaskService {
           }
           worker = dispatcher.join(message.getHello(), this::send, this::end);
         }
-        case HEARTBEAT -> dispatcher.heard(requireWorker());
+        case HEARTBEAT -> dispatcher.heard(requireWorker(), ProcessUsage.fromWire(
+            message.getHeartbeat().hasUsage(), message.getHeartbeat().getUsage()));
         case DONE -> dispatcher.done(requireWorker(), List.of(message.getDone()));
         case RETURNED -> dispatcher.returned(requireWorker(), message.getReturned().getTaskId());
         case DRAINING -> dispatcher.draining(requireWorker(), message.getDraining().getReason());
@@ -374,11 +375,13 @@ final class TaskService {
         .setExecuting(status.executing())
         .setCompleted(status.completed());
     for (ClusterStatus.Daemon d : status.daemons()) {
-      reply.addDaemons(DaemonState.newBuilder()
+      DaemonState.Builder daemon = DaemonState.newBuilder()
           .setDaemonId(d.id()).setHost(d.host()).setPid(d.pid()).setSlots(d.slots())
           .setExecuting(d.executing()).setCompleted(d.completed()).setFailed(d.failed())
           .setConnectedAtMillis(d.connectedAtMillis()).setDraining(d.draining())
-          .addAllResources(d.resources()).setFlightUrl(d.flightUrl()).setRunawayThreads(d.runawayThreads()));
+          .addAllResources(d.resources()).setFlightUrl(d.flightUrl()).setRunawayThreads(d.runawayThreads());
+      d.usage().ifPresent(u -> daemon.setUsage(u.toWire()));
+      reply.addDaemons(daemon);
     }
     for (ClusterStatus.Departure d : status.departed()) {
       reply.addDeparted(Departure.newBuilder().setDaemonId(d.id()).setClean(d.clean())

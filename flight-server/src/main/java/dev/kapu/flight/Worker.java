@@ -8,6 +8,7 @@ import dev.kapu.flight.internal.wire.WorkerHello;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.function.Consumer;
@@ -28,6 +29,8 @@ final class Worker {
   final long connectedAt = System.currentTimeMillis();
   /** When its last heartbeat arrived (clock nanoseconds). */
   volatile long lastHeard;
+  /** What its process uses, as its hello or last heartbeat said; null if it never said. */
+  volatile ProcessUsage usage;
   final Map<Long, Job> running = new HashMap<>();
   final Map<Long, Job> setupsRunning = new HashMap<>();
   Set<String> hosting;
@@ -46,6 +49,7 @@ final class Worker {
     this.out = out;
     this.end = end;
     this.lastHeard = now;
+    this.usage = ProcessUsage.fromWire(hello.hasUsage(), hello.getUsage());
     this.hosting = Set.copyOf(hello.getResourcesList());
   }
 
@@ -105,7 +109,8 @@ final class Worker {
     return new ClusterStatus.Daemon(
         hello.getDaemonId(), hello.getHost(), hello.getPid(), hello.getSlots(),
         executing, completedHere, failedHere, connectedAt, draining,
-        List.copyOf(new TreeSet<>(hosting)), hello.getFlightUrl(), runawayThreads);
+        List.copyOf(new TreeSet<>(hosting)), hello.getFlightUrl(), runawayThreads,
+        Optional.ofNullable(usage));
   }
 
   String describe() {

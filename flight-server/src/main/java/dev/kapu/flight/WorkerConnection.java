@@ -49,7 +49,6 @@ public final class WorkerConnection implements AutoCloseable {
    */
   private static final Duration KEEPALIVE_TIME = Duration.ofSeconds(10);
   private static final Duration KEEPALIVE_TIMEOUT = Duration.ofSeconds(20);
-  private static final FromWorker HEARTBEAT = FromWorker.newBuilder().setHeartbeat(Heartbeat.getDefaultInstance()).build();
 
   /** A task (or everywhere() setup) sent to this daemon. */
   public record Assignment(long taskId, byte[] payload, long timeoutMillis, boolean setup) {}
@@ -164,11 +163,16 @@ public final class WorkerConnection implements AutoCloseable {
     long patience = TimeUnit.MILLISECONDS.toNanos(Math.max(every, welcome.getLivenessMillis() - every));
     long watch = Math.max(1, every / 4);
     try {
-      timer.scheduleAtFixedRate(() -> send(HEARTBEAT), every, every, TimeUnit.MILLISECONDS);
+      timer.scheduleAtFixedRate(this::heartbeat, every, every, TimeUnit.MILLISECONDS);
       timer.scheduleAtFixedRate(() -> watch(patience, welcome.getLivenessMillis()), watch, watch, TimeUnit.MILLISECONDS);
     } catch (RejectedExecutionException e) {
       // the daemon is leaving already
     }
+  }
+
+  /** Proof of life, with this process's usage: the controller's summary shows it for workers on any host. */
+  private void heartbeat() {
+    send(FromWorker.newBuilder().setHeartbeat(Heartbeat.newBuilder().setUsage(ProcessUsage.current().toWire())).build());
   }
 
   private void watch(long patienceNanos, long boundMillis) {
@@ -204,7 +208,8 @@ public final class WorkerConnection implements AutoCloseable {
         .setPid(identity.pid())
         .setSlots(identity.slots())
         .addAllResources(identity.resources())
-        .setFlightUrl(identity.flightUrl())).build());
+        .setFlightUrl(identity.flightUrl())
+        .setUsage(ProcessUsage.current().toWire())).build());
   }
 
   /** Tells the dispatcher what this daemon hosts now. */

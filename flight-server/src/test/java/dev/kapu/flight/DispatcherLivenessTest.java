@@ -48,7 +48,7 @@ class DispatcherLivenessTest {
     for (long left = millis; left > 0; left -= 1_000) {
       advance(Math.min(1_000, left));
       for (FakeWorker w : alive) {
-        dispatcher.heard(w.handle);
+        dispatcher.heard(w.handle, null);
       }
     }
   }
@@ -101,6 +101,37 @@ class DispatcherLivenessTest {
   }
 
   @Test
+  void theUsageADaemonReportsReachesTheStatusOverTheWire() {
+    ProcessUsage atHello = new ProcessUsage(1_000_000, 50L << 20, 60L << 20);
+    Worker w = dispatcher.join(WorkerHello.newBuilder().setDaemonId("far").setSlots(1).setUsage(atHello.toWire()).build(),
+        m -> { }, () -> { });
+    assertThat(fromTheWire().usage()).contains(atHello);
+
+    ProcessUsage later = new ProcessUsage(2_500_000_000L, 80L << 20, 90L << 20);
+    dispatcher.heard(w, later);
+    dispatcher.heard(w, null); // a heartbeat without a report keeps the last one
+    ClusterStatus.Daemon d = fromTheWire();
+    assertThat(d.usage()).contains(later);
+    assertThat(d.usage().orElseThrow().cpuSeconds()).hasValue(2.5);
+  }
+
+  /** The one daemon, as a remote client reads the status: through the status reply's wire form. */
+  private ClusterStatus.Daemon fromTheWire() {
+    return RemoteGateway.fromWire(TaskService.toWire(1, dispatcher.status().join())).daemons().get(0);
+  }
+
+  @Test
+  void thisProcessMeasuresItsOwnUsage() {
+    ProcessUsage u = ProcessUsage.current();
+    assertThat(u.cpuSeconds()).isPresent();
+    assertThat(u.cpuNanos()).isPositive();
+    if (java.nio.file.Files.exists(java.nio.file.Path.of("/proc/self/status"))) {
+      assertThat(u.residentBytes()).isPositive();
+      assertThat(u.peakResidentBytes()).isGreaterThanOrEqualTo(u.residentBytes());
+    }
+  }
+
+  @Test
   void aDaemonIsWelcomedWithTheHeartbeatIntervalAndTheBound() {
     FakeWorker w = join("w", 1);
     assertThat(w.received.get(0).hasWelcome()).isTrue();
@@ -113,7 +144,7 @@ class DispatcherLivenessTest {
     FakeWorker w = join("w", 1);
     for (int i = 0; i < 30; i++) { // a minute
       advance(BOUND_MILLIS / 5);
-      dispatcher.heard(w.handle);
+      dispatcher.heard(w.handle, null);
     }
     assertThat(w.heartbeats()).isEqualTo(30);
     assertThat(declaredLost).isEmpty();
@@ -157,7 +188,7 @@ class DispatcherLivenessTest {
     // The frozen daemon wakes up and reports: nobody hears it.
     report(silent, 1, OutcomeKind.SUCCEEDED);
     report(silent, 2, OutcomeKind.SUCCEEDED);
-    dispatcher.heard(silent.handle);
+    dispatcher.heard(silent.handle, null);
     advance(BOUND_MILLIS, alive);
     assertThat(notRetried).hasSize(1);
     assertThat(retried).isEmpty();

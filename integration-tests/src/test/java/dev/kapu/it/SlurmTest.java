@@ -66,7 +66,7 @@ class SlurmTest {
   }
 
   /** Array tasks of jobs named {@code jobName} that squeue still lists, as {@code id state}. */
-  private static List<String> queued(String jobName) {
+  static List<String> queued(String jobName) {
     try {
       return run("squeue", "-h", "-r", "-n", jobName, "-o", "%i %T").lines()
           .map(String::strip).filter(l -> !l.isEmpty()).toList();
@@ -131,7 +131,7 @@ class SlurmTest {
     assertThat(s.launcher()).isEqualTo("slurm");
     assertThat(s.launched()).isEqualTo(2);
     assertThat(s.workers()).allMatch(w -> w.state() == WorkerSummary.State.EXITED && w.tasks() == 1);
-    assertThat(s.workers()).as("on this host, so measured").allMatch(w -> w.cpuSeconds().isPresent());
+    assertThat(s.workers()).as("CPU each worker reported of itself").allMatch(w -> w.cpuSeconds().isPresent());
   }
 
   /** Prints the batch scripts and job logs, so a failure in CI shows what SLURM ran and what it said. */

@@ -1,5 +1,7 @@
 package dev.kapu.api;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
@@ -13,10 +15,12 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.regex.Pattern;
 
 /**
- * {@code kapu.yaml}: the resources daemons host, and who may use them through {@code kapu serve}.
+ * {@code kapu.yaml}: the resources daemons host, who may use them through {@code kapu serve}, and
+ * how {@code kapu serve} launches its daemons ({@link ControllerConfig}).
  *
  * <pre>{@code
  * resources:
@@ -26,6 +30,10 @@ import java.util.regex.Pattern;
  * users:
  *   analyst: { password: "${ANALYST_PASSWORD}", access: { warehouse: read-only, scratch: read-write } }
  *   etl:     { password: "${ETL_PASSWORD}", access: { "*": read-write } }
+ * controller:
+ *   launcher: slurm
+ *   settings: { partition: debug, memory: 1G }
+ *   maxWorkers: 4
  * }</pre>
  *
  * Unknown keys are errors, so a typo does not silently drop a setting.
@@ -139,6 +147,39 @@ public final class KapuConfig {
     return problems.size() == before ? new User(name, String.valueOf(password), access) : null;
   }
 
+  /**
+   * Reads the {@code controller:} section of a {@code kapu.yaml}, if it has one, bound to its
+   * record. Unknown keys, values of the wrong type and out-of-range numbers are errors that name
+   * the key; the launcher's own settings are checked by the launcher.
+   */
+  public static Optional<ControllerConfig> readController(Path file) {
+    root(file); // the top-level keys, and whether the file reads at all
+    JsonNode section;
+    try {
+      section = YAML.readTree(file.toFile()).get("controller");
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read " + file + ": " + e.getMessage(), e);
+    }
+    if (section == null || section.isNull()) {
+      return Optional.empty();
+    }
+    if (!section.isObject()) {
+      throw new IllegalArgumentException(file + ": 'controller' must be a mapping with a launcher (expected keys: "
+          + String.join(", ", ControllerConfig.KEYS) + ")");
+    }
+    ControllerConfig controller;
+    try {
+      controller = YAML.treeToValue(section, ControllerConfig.class);
+    } catch (JsonProcessingException e) {
+      throw new IllegalArgumentException(file + ": " + ConfigMistakes.describe("controller", e), e);
+    }
+    List<String> problems = controller.problems();
+    if (!problems.isEmpty()) {
+      throw new IllegalArgumentException(file + ": controller: " + String.join("; ", problems));
+    }
+    return Optional.of(controller);
+  }
+
   private static Map<?, ?> root(Path file) {
     try {
       Map<?, ?> root = YAML.readValue(file.toFile(), Map.class);
@@ -146,9 +187,9 @@ public final class KapuConfig {
         return Map.of();
       }
       for (Object key : root.keySet()) {
-        if (!List.of("resources", "users").contains(key)) {
+        if (!List.of("resources", "users", "controller").contains(key)) {
           throw new IllegalArgumentException(file + ": unknown top-level key '" + key
-              + "' (expected: resources, users)");
+              + "' (expected: resources, users, controller)");
         }
       }
       return root;

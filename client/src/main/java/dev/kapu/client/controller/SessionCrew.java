@@ -3,6 +3,7 @@ package dev.kapu.client.controller;
 import dev.kapu.api.TaskOptions;
 import dev.kapu.client.Kapu;
 import dev.kapu.flight.ClusterStatus;
+import dev.kapu.flight.ProcessUsage;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
@@ -35,7 +36,9 @@ final class SessionCrew extends DispatcherCrew {
   private static WorkerSummary worker(ClusterStatus.Daemon d) {
     return new WorkerSummary(d.id(), d.draining() ? WorkerSummary.State.DRAINING : WorkerSummary.State.CONNECTED,
         d.host(), d.pid(), null, Instant.ofEpochMilli(d.connectedAtMillis()), null, d.completed(), d.failed(), 0,
-        0, OptionalDouble.empty(), OptionalLong.empty(), OptionalLong.empty(), null);
+        0, d.usage().map(ProcessUsage::cpuSeconds).orElse(OptionalDouble.empty()),
+        d.usage().map(ProcessUsage::resident).orElse(OptionalLong.empty()),
+        d.usage().map(ProcessUsage::peakResident).orElse(OptionalLong.empty()), null);
   }
 
   @Override

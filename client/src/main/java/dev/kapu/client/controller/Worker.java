@@ -2,20 +2,13 @@ package dev.kapu.client.controller;
 
 import dev.kapu.client.launch.Launch;
 import dev.kapu.flight.ClusterStatus;
-import java.io.IOException;
-import java.net.InetAddress;
-import java.nio.file.Files;
-import java.nio.file.Path;
+import dev.kapu.flight.ProcessUsage;
 import java.time.Instant;
-import java.util.Optional;
 import java.util.OptionalDouble;
 import java.util.OptionalLong;
-import java.util.concurrent.TimeUnit;
 
 /** What a controller knows of one worker; guarded by its {@link WorkerTable}. */
 final class Worker {
-  private static final long RESOURCE_SAMPLE_NANOS = TimeUnit.MILLISECONDS.toNanos(500);
-  private static final String LOCAL_HOST = localHostName();
 
   final String id;
   final Launch launch;
@@ -38,7 +31,6 @@ final class Worker {
   long lastSeen;
   long busyNanos;
   boolean draining;
-  long resourcesSampledAt;
   Double cpuSeconds;
   Long memoryBytes;
   Long peakMemoryBytes;
@@ -65,30 +57,15 @@ final class Worker {
     host = d.host();
     pid = d.pid();
     state = draining ? WorkerSummary.State.DRAINING : WorkerSummary.State.CONNECTED;
-    if (LOCAL_HOST.equals(host) && now - resourcesSampledAt >= RESOURCE_SAMPLE_NANOS) {
-      resourcesSampledAt = now;
-      sampleResources();
-    }
+    // the daemon's own report, from its host: the same for workers on this machine and on any other
+    d.usage().ifPresent(this::used);
   }
 
-  /** CPU time and resident memory of a worker on this machine. */
-  private void sampleResources() {
-    Optional<ProcessHandle> process = ProcessHandle.of(pid);
-    if (process.isEmpty()) {
-      return;
-    }
-    process.get().info().totalCpuDuration().ifPresent(cpu -> cpuSeconds = cpu.toNanos() / 1e9);
-    try {
-      for (String line : Files.readAllLines(Path.of("/proc", Long.toString(pid), "status"))) {
-        if (line.startsWith("VmRSS:")) {
-          long bytes = Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;
-          memoryBytes = bytes;
-          peakMemoryBytes = peakMemoryBytes == null ? bytes : Math.max(peakMemoryBytes, bytes);
-        }
-      }
-    } catch (IOException | RuntimeException e) {
-      // not Linux, or the process just left
-    }
+  private void used(ProcessUsage usage) {
+    usage.cpuSeconds().ifPresent(cpu -> cpuSeconds = cpu);
+    usage.resident().ifPresent(bytes -> memoryBytes = bytes);
+    OptionalLong peak = usage.peakResident().isPresent() ? usage.peakResident() : usage.resident();
+    peak.ifPresent(bytes -> peakMemoryBytes = peakMemoryBytes == null ? bytes : Math.max(peakMemoryBytes, bytes));
   }
 
   /** It is no longer connected: a clean exit if the dispatcher saw it drain, else a loss. */
@@ -122,13 +99,5 @@ final class Worker {
         memoryBytes == null ? OptionalLong.empty() : OptionalLong.of(memoryBytes),
         peakMemoryBytes == null ? OptionalLong.empty() : OptionalLong.of(peakMemoryBytes),
         why);
-  }
-
-  private static String localHostName() {
-    try {
-      return InetAddress.getLocalHost().getHostName();
-    } catch (IOException e) {
-      return "localhost";
-    }
   }
 }

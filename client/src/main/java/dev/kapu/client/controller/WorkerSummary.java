@@ -8,10 +8,10 @@ import java.util.OptionalLong;
  * One worker of a controller, as {@link Controller#summary()} last saw it. Counts come from the
  * dispatcher, which the controller samples every autoscaling round (100 ms by default): busy
  * seconds are the rounds in which the worker was running at least one task, so they are accurate
- * to a round. CPU and memory are read from the operating system when the worker runs on this
- * machine (its process, via {@link ProcessHandle} and {@code /proc}); for workers on other hosts
- * they are empty, since nothing on the wire reports them. A session crew ({@link Crew#of}) lists
- * the daemons connected now, with no busy seconds and no samples.
+ * to a round. CPU and memory are what the worker measured of its own process, on whatever host it
+ * runs, and sent with its hello and every heartbeat (a fifth of the liveness bound), so they lag
+ * by up to one heartbeat. A session crew ({@link Crew#of}) lists the daemons connected now, with no
+ * busy seconds.
  *
  * @param id the worker's name (also its daemon id)
  * @param state where it is in its life
@@ -24,9 +24,10 @@ import java.util.OptionalLong;
  * @param errors tasks that did not succeed on it
  * @param crashes tasks that were running on it when it died
  * @param secondsBusy time during which it ran at least one task
- * @param cpuSeconds CPU time its process used, as last sampled; empty if not on this machine
- * @param memoryBytes its resident memory, as last sampled; empty if not on this machine
- * @param peakMemoryBytes the largest resident memory sampled
+ * @param cpuSeconds CPU time its process used, as it last reported; empty before its first report
+ * @param memoryBytes its resident memory, as it last reported; empty before its first report or
+ *     where the worker's host has no {@code /proc}
+ * @param peakMemoryBytes the most resident memory its process held (the operating system's own peak)
  * @param note why it ended, or what went wrong starting it
  */
 public record WorkerSummary(

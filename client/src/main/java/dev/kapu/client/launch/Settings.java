@@ -47,13 +47,16 @@ final class Settings {
     }
   }
 
-  /** A list separated by {@code separator}; empty if absent. */
+  /**
+   * A list separated by {@code separatorRegex} or by newlines (a config file's YAML list arrives
+   * one item a line); empty if absent.
+   */
   List<String> list(String key, String separatorRegex) {
     String v = get(key);
     if (v == null) {
       return List.of();
     }
-    return Arrays.stream(v.split(separatorRegex)).map(String::strip).filter(s -> !s.isEmpty()).toList();
+    return Arrays.stream(v.split("(?:" + separatorRegex + ")|\\n")).map(String::strip).filter(s -> !s.isEmpty()).toList();
   }
 
   void done() {

@@ -64,6 +64,13 @@ class SettingsTest {
   }
 
   @Test
+  void aConfigFilesListArrivesOneItemALine() {
+    assertThat(of("hosts", "a\nb, c").list("hosts", ",")).containsExactly("a", "b", "c");
+    assertThat(of("options", "StrictHostKeyChecking=no\nConnectTimeout=5").list("options", ";"))
+        .containsExactly("StrictHostKeyChecking=no", "ConnectTimeout=5");
+  }
+
+  @Test
   void unknownKeysAreRefusedInOrderOnceTheKnownOnesAreRead() {
     Settings s = new Settings("ssh", Map.of("hosts", "a", "zone", "x", "colour", "y"));
     s.get("hosts");

@@ -1,8 +1,13 @@
 package dev.kapu.client.cli;
 
 import dev.kapu.client.controller.Controller;
+import dev.kapu.api.ControllerConfig;
+import dev.kapu.api.KapuConfig;
+import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
@@ -14,8 +19,8 @@ import picocli.CommandLine.Option;
  * on the dispatcher's port, until Ctrl-C or SIGTERM. Each hosted resource is a catalog. Clients
  * fetch Flight SQL query results straight from the daemon that ran the query, or with {@code
  * --relay} (and always with {@code --tls}, as daemons' endpoints are plaintext) through the
- * server's port. With {@code --controller}, a {@link Controller} launches the daemons as work
- * arrives and lets idle ones leave.
+ * server's port. With {@code --controller} or a kapu.yaml's {@code controller:} section, a {@link
+ * Controller} launches the daemons as work arrives and lets idle ones leave ({@link ServeController}).
  *
  * <p>This class holds the options; the work is done by {@link ServedResources} (what is served),
  * {@link ServeAccess} (who may connect), {@link ServedServer} (the running server) and
@@ -28,25 +33,33 @@ final class ServeCommand implements Callable<Integer> {
   @Option(names = "--duckdb", description = "A DuckDB file for the embedded resource (default: in memory).")
   Path duckdb;
 
-  @Option(names = "--config", description = "A kapu.yaml whose resources the daemons host instead.")
+  @Option(names = "--config", description = "A kapu.yaml whose resources the daemons host instead; its controller:"
+      + " section, if any, launches them on demand (the flags below override it).")
   Path config;
 
   @Option(names = "--daemons", description = "Daemons to start (default 2; not with --controller).")
   Integer daemons;
 
-  @Option(names = "--slots", defaultValue = "4", description = "Tasks each daemon runs at once (default ${DEFAULT-VALUE}).")
-  int slots;
+  @Option(names = "--slots", description = "Tasks each daemon runs at once (default " + ServeController.DEFAULT_SLOTS + ").")
+  Integer slots;
 
   @Option(names = "--controller", paramLabel = "LAUNCHER",
-      description = "Launch daemons on demand with this launcher (local) instead of a fixed"
-          + " count; needs --duckdb (opened read-only) or a --config of replicated resources.")
+      description = "Launch daemons on demand with this launcher (local, ssh, slurm, command) instead of a fixed"
+          + " count; needs --duckdb (opened read-only) or a --config of replicated resources. Overrides the"
+          + " launcher of the config's controller: section.")
   String controller;
 
-  @Option(names = "--max-workers", defaultValue = "2", description = "With --controller: the most daemons at once (default ${DEFAULT-VALUE}).")
-  int maxWorkers;
+  @Option(names = "--launcher-setting", paramLabel = "KEY=VALUE", description = "With a controller: one of the"
+      + " launcher's settings (such as partition=debug), over the config's.")
+  Map<String, String> launcherSettings;
 
-  @Option(names = "--idle-seconds", defaultValue = "60", description = "With --controller: an idle daemon leaves after this long (default ${DEFAULT-VALUE}).")
-  long idleSeconds;
+  @Option(names = "--max-workers", description = "With a controller: the most daemons at once (default "
+      + ServeController.DEFAULT_MAX_WORKERS + ").")
+  Integer maxWorkers;
+
+  @Option(names = "--idle-seconds", description = "With a controller: an idle daemon leaves after this long (default "
+      + ServeController.DEFAULT_IDLE_SECONDS + ").")
+  Long idleSeconds;
 
   @Option(names = "--host", defaultValue = "127.0.0.1", description = "Address to listen on (default ${DEFAULT-VALUE};"
       + " 0.0.0.0 for every interface).")
@@ -95,11 +108,13 @@ final class ServeCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     try {
-      Duration liveness = checkedLiveness();
-      ServedResources resources = ServedResources.of(config, duckdb, controller != null);
+      Optional<ServeController> launching = ServeController.of(
+          new ServeController.Flags(controller, launcherSettings, maxWorkers, idleSeconds, slots), configController(), config);
+      Duration liveness = checkedLiveness(launching.isPresent());
+      ServedResources resources = ServedResources.of(config, duckdb, launching.isPresent());
       ServeAccess access = ServeAccess.of(config, user, password);
       access.warnings().forEach(System.err::println);
-      ServedServer server = ServedServer.start(this, resources, access, liveness);
+      ServedServer server = ServedServer.start(this, launching, resources, access, liveness);
       CountDownLatch closed = server.closeOnShutdown();
       ServeBanner.lines(resources.catalogs(), server, relay, access).forEach(System.out::println);
       System.out.flush();
@@ -111,12 +126,22 @@ final class ServeCommand implements Callable<Integer> {
     }
   }
 
-  /** {@code --liveness-seconds} as a duration, once the options that exclude or need each other are checked. */
-  private Duration checkedLiveness() throws ServeRefusal {
-    if (controller != null && daemons != null) {
-      throw new ServeRefusal("--daemons and --controller exclude each other (see --max-workers)");
+  /** The config's controller: section, if it has one. */
+  private Optional<ControllerConfig> configController() throws ServeRefusal {
+    try {
+      return config == null ? Optional.empty() : KapuConfig.readController(config);
+    } catch (IllegalArgumentException | UncheckedIOException e) { // a missing file, bad YAML, a bad section
+      throw new ServeRefusal(e.getMessage());
     }
-    if (controller != null && config == null && duckdb == null) {
+  }
+
+  /** {@code --liveness-seconds} as a duration, once the options that exclude or need each other are checked. */
+  private Duration checkedLiveness(boolean controlled) throws ServeRefusal {
+    if (controlled && daemons != null) {
+      throw new ServeRefusal(controller != null ? "--daemons and --controller exclude each other (see --max-workers)"
+          : "--daemons and the controller: section of " + config + " exclude each other (see its maxWorkers)");
+    }
+    if (controlled && config == null && duckdb == null) {
       throw new ServeRefusal("--controller needs --duckdb FILE or --config kapu.yaml: its daemons come"
           + " and go, and each would have its own in-memory database, so what one statement wrote the next"
           + " could not read");

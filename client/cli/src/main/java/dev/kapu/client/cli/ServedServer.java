@@ -7,14 +7,13 @@ import dev.kapu.client.KapuSqlBackend;
 import dev.kapu.client.LocalKapu;
 import dev.kapu.client.ResourceLoss;
 import dev.kapu.client.controller.Controller;
-import dev.kapu.client.launch.Launchers;
 import dev.kapu.daemon.ResourceKinds;
 import dev.kapu.flight.AccessControl;
 import dev.kapu.flight.ResultStreams;
 import dev.kapu.flight.plain.KapuFlightProducer;
 import dev.kapu.flight.sql.KapuFlightSqlProducer;
 import java.time.Duration;
-import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.function.Function;
 import org.apache.arrow.flight.FlightProducer;
@@ -30,17 +29,21 @@ final class ServedServer {
   private final Endpoint endpoint;
   private final String daemons;
   private final KapuFlightSqlProducer.Delivery delivery;
+  /** The controller launching the daemons, or null for a fixed number of them. */
+  private final Controller controller;
 
-  ServedServer(AutoCloseable server, Endpoint endpoint, String daemons, KapuFlightSqlProducer.Delivery delivery) {
+  ServedServer(AutoCloseable server, Endpoint endpoint, String daemons, KapuFlightSqlProducer.Delivery delivery,
+      Controller controller) {
     this.server = server;
+    this.controller = controller;
     this.endpoint = endpoint;
     this.daemons = daemons;
     this.delivery = delivery;
   }
 
   /** Starts serving {@code resources} to {@code access}'s users, as {@code options} ask. */
-  static ServedServer start(ServeCommand options, ServedResources resources, ServeAccess access, Duration liveness)
-      throws Exception {
+  static ServedServer start(ServeCommand options, Optional<ServeController> launching, ServedResources resources,
+      ServeAccess access, Duration liveness) throws Exception {
     // daemons' own endpoints are plaintext, so with --tls results go through the server's port
     KapuFlightSqlProducer.Delivery delivery = options.relay || options.tls
         ? KapuFlightSqlProducer.Delivery.RELAY
@@ -53,9 +56,9 @@ final class ServedServer {
       throw new ServeRefusal(e.getMessage());
     }
     Function<LocalKapu, FlightProducer> producer = producer(resources, access.control(), delivery, transactions,
-        options.controller == null);
-    return options.controller != null
-        ? controlled(options, resources, access, liveness, producer, delivery)
+        launching.isEmpty());
+    return launching.isPresent()
+        ? controlled(options, launching.get(), resources, access, liveness, producer, delivery)
         : local(options, resources, access, liveness, producer, delivery);
   }
 
@@ -72,33 +75,34 @@ final class ServedServer {
         session.allocator());
   }
 
-  private static ServedServer controlled(ServeCommand options, ServedResources resources, ServeAccess access,
-      Duration liveness, Function<LocalKapu, FlightProducer> producer, KapuFlightSqlProducer.Delivery delivery)
-      throws ServeRefusal {
+  private static ServedServer controlled(ServeCommand options, ServeController launching, ServedResources resources,
+      ServeAccess access, Duration liveness, Function<LocalKapu, FlightProducer> producer,
+      KapuFlightSqlProducer.Delivery delivery) throws ServeRefusal {
     Controller.Builder builder;
     try {
-      builder = Controller.builder().name("serve").launcher(Launchers.create(options.controller, Map.of()))
-          .maxWorkers(options.maxWorkers).slots(options.slots).idle(Duration.ofSeconds(options.idleSeconds))
+      builder = Controller.builder().name("serve").launcher(launching.launcher())
+          .maxWorkers(launching.maxWorkers()).slots(launching.slots()).idle(launching.idle())
+          .launchTimeout(launching.launchTimeout()).directory(launching.directory())
+          .jvmOptions(launching.jvmOptions().toArray(String[]::new))
           .liveness(liveness)
           .listen(options.host, options.port).advertise(options.advertiseHost).tls(options.tls)
           .flightAuthenticator(access.authenticator())
           .flightProducer(producer)
           .acceptShippedCode(!options.noShippedCode);
       resources.specs().forEach(builder::resource);
-    } catch (IllegalArgumentException e) { // an unknown launcher, a pinned resource, a bad count
+    } catch (IllegalArgumentException e) { // a pinned resource
       throw new ServeRefusal(e.getMessage());
     }
     Controller controller = builder.build();
-    String daemons = "daemons launched on demand by the " + options.controller + " launcher (at most "
-        + options.maxWorkers + ", leaving after " + options.idleSeconds + " s idle)"
-        + (options.config == null ? "; " + options.duckdb + " opened read-only" : "");
-    return new ServedServer(controller, controller.endpoint(), daemons, delivery);
+    String daemons = launching.describe() + (options.config == null ? "; " + options.duckdb + " opened read-only" : "");
+    return new ServedServer(controller, controller.endpoint(), daemons, delivery, controller);
   }
 
   private static ServedServer local(ServeCommand options, ServedResources resources, ServeAccess access,
       Duration liveness, Function<LocalKapu, FlightProducer> producer, KapuFlightSqlProducer.Delivery delivery) {
     int n = options.daemons != null ? options.daemons : 2;
-    Kapu.Builder builder = Kapu.builder().daemons(n).slots(options.slots).listen(options.host, options.port)
+    Kapu.Builder builder = Kapu.builder().daemons(n)
+        .slots(options.slots != null ? options.slots : ServeController.DEFAULT_SLOTS).listen(options.host, options.port)
         .advertise(options.advertiseHost).tls(options.tls)
         .liveness(liveness)
         .flightAuthenticator(access.authenticator())
@@ -106,7 +110,7 @@ final class ServedServer {
         .acceptShippedCode(!options.noShippedCode);
     resources.specs().forEach(builder::resource);
     LocalKapu kapu = builder.local();
-    return new ServedServer(kapu, kapu.endpoint(), n + " daemon(s)", delivery);
+    return new ServedServer(kapu, kapu.endpoint(), n + " daemon(s)", delivery, null);
   }
 
   /** Where clients connect. */
@@ -124,11 +128,17 @@ final class ServedServer {
     return delivery;
   }
 
-  /** Closes the server when the JVM is asked to stop (Ctrl-C, SIGTERM); the latch opens once it is closed. */
+  /**
+   * Closes the server when the JVM is asked to stop (Ctrl-C, SIGTERM), first printing a controller's
+   * workers ({@link ServeWorkers}); the latch opens once it is closed.
+   */
   CountDownLatch closeOnShutdown() {
     CountDownLatch closed = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       System.out.println("kapu serve: shutting down");
+      if (controller != null) {
+        ServeWorkers.lines(controller.summary()).forEach(System.out::println);
+      }
       System.out.flush();
       try {
         server.close();

@@ -17,7 +17,7 @@ class ServeBannerTest {
 
   @Test
   void oneUserGetsAJdbcUrlWithItsPassword() throws Exception {
-    ServedServer server = new ServedServer(() -> {}, PLAINTEXT, "2 daemon(s)", KapuFlightSqlProducer.Delivery.DIRECT);
+    ServedServer server = new ServedServer(() -> {}, PLAINTEXT, "2 daemon(s)", KapuFlightSqlProducer.Delivery.DIRECT, null);
     ServeAccess access = ServeAccess.of(null, "ann", "p&w");
     assertThat(ServeBanner.lines(List.of("duckdb"), server, false, access)).containsExactly(
         "kapu serve: [duckdb] on 2 daemon(s); Ctrl-C to stop",
@@ -42,7 +42,7 @@ class ServeBannerTest {
         "  analyst: { password: \"${PATH}\", access: { warehouse: read-only } }",
         "  loader: { password: secret, access: { warehouse: read-write } }",
         ""));
-    ServedServer server = new ServedServer(() -> {}, PLAINTEXT, "2 daemon(s)", KapuFlightSqlProducer.Delivery.RELAY);
+    ServedServer server = new ServedServer(() -> {}, PLAINTEXT, "2 daemon(s)", KapuFlightSqlProducer.Delivery.RELAY, null);
     ServeAccess access = ServeAccess.of(config, null, null);
     assertThat(access.warnings()).containsExactly("kapu serve: warning: user 'loader' has its password written in "
         + config + "; name an environment variable instead (password: \"${SOME_VARIABLE}\")");

@@ -62,4 +62,31 @@ class ServeCommandTest {
     assertThat(run.exit()).isEqualTo(2);
     assertThat(run.stderr()).startsWith("kapu serve: ").contains("placement must be replicated or pinned").doesNotContain("\tat ");
   }
+
+  @Test
+  void aBadControllerSectionIsRefusedBeforeAnythingStarts(@TempDir Path dir) throws Exception {
+    Path config = dir.resolve("kapu.yaml");
+    Files.writeString(config, String.join("\n",
+        "resources:",
+        "  warehouse: { kind: duckdb }",
+        "controller:",
+        "  launcher: slurm",
+        "  settings: { partition: debug, cpu: 2 }",
+        ""));
+    assertThat(CliRun.of("serve", "--config", config.toString())).isEqualTo(new CliRun(2,
+        "kapu serve: " + config + " controller: slurm launcher: unknown setting(s) [cpu]\n"));
+
+    Files.writeString(config, "resources: { warehouse: { kind: duckdb } }\ncontroller: { launcher: nope }\n");
+    CliRun run = CliRun.of("serve", "--config", config.toString());
+    assertThat(run.exit()).isEqualTo(2);
+    assertThat(run.stderr()).startsWith("kapu serve: " + config + " controller: no launcher named 'nope'; known: [");
+  }
+
+  @Test
+  void aControllerSectionExcludesDaemons(@TempDir Path dir) throws Exception {
+    Path config = dir.resolve("kapu.yaml");
+    Files.writeString(config, "resources: { warehouse: { kind: duckdb } }\ncontroller: { launcher: local }\n");
+    assertThat(CliRun.of("serve", "--config", config.toString(), "--daemons", "2")).isEqualTo(new CliRun(2,
+        "kapu serve: --daemons and the controller: section of " + config + " exclude each other (see its maxWorkers)\n"));
+  }
 }
