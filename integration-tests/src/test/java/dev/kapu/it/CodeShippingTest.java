@@ -10,6 +10,8 @@ import static dev.kapu.it.OutsideApplications.userEnvironment;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.kapu.flight.CodeHashes;
+import dev.kapu.it.OutsideApplications.App;
+import dev.kapu.it.OutsideApplications.Ended;
 import dev.kapu.flight.KapuServer;
 import java.io.File;
 import java.io.IOException;
@@ -18,6 +20,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
@@ -200,8 +203,6 @@ class CodeShippingTest {
   }
 
   /** An application's process and the file it prints to. */
-  private record App(Process process, Path out) {}
-
   private String runApplication(Path app, String mode) throws Exception {
     return finish(startApplication(app, mode), app.getFileName() + " " + mode);
   }
@@ -216,22 +217,13 @@ class CodeShippingTest {
     List<String> command = new ArrayList<>(List.of(javaCommand(), "--add-opens=java.base/java.nio=ALL-UNNAMED",
         "-cp", String.join(File.pathSeparator, classPath), "acme.shop.ShopMain", server.endpoint().url().toString(), mode));
     command.addAll(List.of(more));
-    Path out = Files.createTempFile(dir, "app-", ".out");
-    ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(out.toFile());
-    userEnvironment(pb);
-    pb.environment().put("KAPU_TOKEN", server.endpoint().token());
-    return new App(pb.start(), out);
+    return App.start(command, Files.createTempFile(dir, "app-", ".out"), Map.of("KAPU_TOKEN", server.endpoint().token()));
   }
 
   private static String finish(App app, String what) throws Exception {
-    boolean exited = app.process().waitFor(180, TimeUnit.SECONDS);
-    if (!exited) {
-      app.process().destroyForcibly();
-    }
-    String printed = Files.readString(app.out(), StandardCharsets.UTF_8);
-    System.out.println(what + " printed:\n" + printed);
-    assertThat(exited).as("%s exits", what).isTrue();
-    assertThat(app.process().exitValue()).as("%s's exit code, having printed:\n%s", what, printed).isZero();
-    return printed;
+    Ended ended = app.awaitEnd(180, what);
+    assertThat(ended.exited()).as("%s exits", what).isTrue();
+    assertThat(ended.exitValue()).as("%s's exit code, having printed:\n%s", what, ended.printed()).isZero();
+    return ended.printed();
   }
 }

@@ -14,6 +14,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import javax.tools.JavaCompiler;
@@ -97,6 +98,35 @@ final class OutsideApplications {
         .forEach(pb.environment()::remove);
     pb.environment().put("JAVA_HOME", System.getProperty("java.home"));
   }
+
+  /** An application started in a JVM of its own; what it prints (stdout and stderr) goes to {@code out}. */
+  record App(Process process, Path out) {
+
+    /** Starts {@code command} in a user's plain environment plus {@code env}. */
+    static App start(List<String> command, Path out, Map<String, String> env) throws IOException {
+      ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(out.toFile());
+      userEnvironment(pb);
+      pb.environment().putAll(env);
+      return new App(pb.start(), out);
+    }
+
+    /**
+     * Waits for it to end, at most {@code limitSeconds} (a guard against a hang, not a measure: one still
+     * running then is killed), and prints what it printed under {@code what}.
+     */
+    Ended awaitEnd(long limitSeconds, String what) throws Exception {
+      boolean exited = process.waitFor(limitSeconds, TimeUnit.SECONDS);
+      if (!exited) {
+        process.destroyForcibly().waitFor();
+      }
+      String printed = Files.readString(out, StandardCharsets.UTF_8);
+      System.out.println(what + " printed:\n" + printed);
+      return new Ended(exited, process.exitValue(), printed);
+    }
+  }
+
+  /** How an application ended: whether it exited within the limit, its exit code, what it printed. */
+  record Ended(boolean exited, int exitValue, String printed) {}
 
   /** The hash a class directory ships under: packed as the client packs it. */
   static String packedHash(Path classes) throws IOException {

@@ -4,9 +4,10 @@ import static dev.kapu.it.OutsideApplications.classPathWithDaemonRuntime;
 import static dev.kapu.it.OutsideApplications.compile;
 import static dev.kapu.it.OutsideApplications.javaCommand;
 import static dev.kapu.it.OutsideApplications.slimClassPath;
-import static dev.kapu.it.OutsideApplications.userEnvironment;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.kapu.it.OutsideApplications.App;
+import dev.kapu.it.OutsideApplications.Ended;
 import java.io.File;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -15,8 +16,8 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
@@ -139,21 +140,12 @@ class ReadmeSnippetsTest {
   private String run(Path classes, String mainClass) throws Exception {
     List<String> classPath = new ArrayList<>(classPathWithDaemonRuntime());
     classPath.add(classes.toString());
-    Path out = dir.resolve(mainClass + ".out");
-    ProcessBuilder pb = new ProcessBuilder(javaCommand(), "--add-opens=java.base/java.nio=ALL-UNNAMED",
-        "-cp", String.join(File.pathSeparator, classPath), mainClass)
-        .redirectErrorStream(true).redirectOutput(out.toFile());
-    userEnvironment(pb);
-    Process p = pb.start();
-    boolean exited = p.waitFor(300, TimeUnit.SECONDS); // a guard against a hang, not a measure
-    if (!exited) {
-      p.destroyForcibly();
-    }
-    String printed = Files.readString(out, StandardCharsets.UTF_8);
-    System.out.println(mainClass + " printed:\n" + printed);
-    assertThat(exited).as("%s exits; it printed:\n%s", mainClass, printed).isTrue();
-    assertThat(p.exitValue()).as("%s's exit code; it printed:\n%s", mainClass, printed).isZero();
-    return printed;
+    List<String> command = List.of(javaCommand(), "--add-opens=java.base/java.nio=ALL-UNNAMED",
+        "-cp", String.join(File.pathSeparator, classPath), mainClass);
+    Ended ended = App.start(command, dir.resolve(mainClass + ".out"), Map.of()).awaitEnd(300, mainClass);
+    assertThat(ended.exited()).as("%s exits; it printed:\n%s", mainClass, ended.printed()).isTrue();
+    assertThat(ended.exitValue()).as("%s's exit code; it printed:\n%s", mainClass, ended.printed()).isZero();
+    return ended.printed();
   }
 
   private static Path readme() throws IOException {

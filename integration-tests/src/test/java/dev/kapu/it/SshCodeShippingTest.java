@@ -6,9 +6,10 @@ import static dev.kapu.it.OutsideApplications.javaCommand;
 import static dev.kapu.it.OutsideApplications.packedHash;
 import static dev.kapu.it.OutsideApplications.slimClassPath;
 import static dev.kapu.it.OutsideApplications.unpackDistribution;
-import static dev.kapu.it.OutsideApplications.userEnvironment;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.kapu.it.OutsideApplications.App;
+import dev.kapu.it.OutsideApplications.Ended;
 import java.io.File;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -19,7 +20,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
@@ -128,20 +128,11 @@ class SshCodeShippingTest {
     command.addAll(Arrays.asList(ControllerTesting.SMALL_WORKER));
     // the host's home, whose ~/.cache/kapu/code is its code cache; and the cache's log lines
     command.addAll(List.of("-Duser.home=" + home, "-Dorg.slf4j.simpleLogger.defaultLogLevel=info"));
-    Path out = Files.createTempFile(dir, "app-", ".out");
-    ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(out.toFile());
-    userEnvironment(pb);
-    Process p = pb.start();
-    boolean exited = p.waitFor(300, TimeUnit.SECONDS); // a guard against a hang, not a measure
-    if (!exited) {
-      p.destroyForcibly();
-    }
-    String printed = Files.readString(out, StandardCharsets.UTF_8);
-    System.out.println(what + " printed:\n" + printed);
-    assertThat(exited).as("%s exits; the workers' logs:\n%s", what, workerLogs(controllers)).isTrue();
-    assertThat(p.exitValue()).as("%s's exit code, having printed:\n%s\nthe workers' logs:\n%s", what, printed,
-        workerLogs(controllers)).isZero();
-    return printed;
+    Ended ended = App.start(command, Files.createTempFile(dir, "app-", ".out"), Map.of()).awaitEnd(300, what);
+    assertThat(ended.exited()).as("%s exits; the workers' logs:\n%s", what, workerLogs(controllers)).isTrue();
+    assertThat(ended.exitValue()).as("%s's exit code, having printed:\n%s\nthe workers' logs:\n%s", what,
+        ended.printed(), workerLogs(controllers)).isZero();
+    return ended.printed();
   }
 
   /** Every worker log the controllers kept, each under its file name. */
