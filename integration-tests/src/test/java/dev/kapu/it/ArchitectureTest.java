@@ -17,18 +17,20 @@ import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
 /**
- * The module structure, checked on the production classes of every module (this module's
- * benchmarks and all test classes are left out): no module reaches into another's {@code internal}
- * package, no two packages depend on each other, and the modules depend on each other only as
- * docs/DESIGN.md draws them. A failure names every offending dependency with its source line.
+ * The module structure, checked on the production classes of every module and of the examples
+ * (this module's benchmarks and all test classes are left out): no module reaches into another's
+ * {@code internal} package, no two packages depend on each other, and the modules depend on each
+ * other only as docs/DESIGN.md draws them; an example uses only the client library and the API. A failure names every offending dependency with its source line.
  */
 class ArchitectureTest {
   private static final JavaClasses PRODUCTION = new ClassFileImporter()
       .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
-      .importPackages("dev.kapu.serial", "dev.kapu.api", "dev.kapu.flight", "dev.kapu.daemon", "dev.kapu.client");
+      .importPackages("dev.kapu.serial", "dev.kapu.api", "dev.kapu.flight", "dev.kapu.daemon", "dev.kapu.client",
+          "dev.kapu.examples");
 
   /** Kapu's modules by their package roots; kapu-cli's root sits inside kapu-client's, so it comes first. */
   enum Module {
+    EXAMPLES("dev.kapu.examples"),
     CLI("dev.kapu.client.cli"),
     CLIENT("dev.kapu.client"),
     DAEMON("dev.kapu.daemon"),
@@ -91,12 +93,16 @@ class ArchitectureTest {
         .layer("daemon").definedBy(Module.DAEMON.classes())
         .layer("client").definedBy(Module.CLIENT.classes())
         .layer("cli").definedBy(Module.CLI.classes())
+        .layer("examples").definedBy(Module.EXAMPLES.classes())
         .whereLayer("serial").mayNotAccessAnyLayer()
         .whereLayer("api").mayOnlyAccessLayers("serial")
         .whereLayer("flight").mayOnlyAccessLayers("api", "serial")
         .whereLayer("daemon").mayOnlyAccessLayers("flight", "api", "serial")
         // The client finds the daemon runtime at run time (DaemonRuntime), never by a class reference.
         .whereLayer("client").mayOnlyAccessLayers("flight", "api", "serial")
+        // An example is what an application may write: Kapu's client library and API, nothing below.
+        .whereLayer("examples").mayOnlyAccessLayers("client", "api")
+        .whereLayer("examples").mayNotBeAccessedByAnyLayer()
         .because("the modules depend on each other as docs/DESIGN.md draws them")
         .check(PRODUCTION);
   }
