@@ -6,6 +6,7 @@ import java.io.Serializable;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Supplier;
 
 /**
  * The service's endpoints, each answered by a Kapu task: its handler submits the task, returns
@@ -66,7 +67,7 @@ final class Endpoints {
   }
 
   /** A route that answers at once from this process, for {@code /stats}. */
-  static Route immediate(String path, java.util.function.Supplier<?> body) {
+  static Route immediate(String path, Supplier<?> body) {
     return new Route(path, path, params -> CompletableFuture.completedFuture(body.get()));
   }
 }
