@@ -4,7 +4,9 @@ import static dev.kapu.it.ControllerTesting.SMALL_WORKER;
 import static dev.kapu.it.ControllerTesting.await;
 import static dev.kapu.it.ControllerTesting.commandLinesContaining;
 import static dev.kapu.it.ControllerTesting.count;
+import static dev.kapu.it.ControllerTesting.dumpLogs;
 import static dev.kapu.it.ControllerTesting.holdUntilReleased;
+import static dev.kapu.it.ControllerTesting.run;
 import static dev.kapu.it.ControllerTesting.touch;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -17,7 +19,6 @@ import dev.kapu.client.launch.LaunchException;
 import dev.kapu.client.launch.Launcher;
 import dev.kapu.client.launch.Launchers;
 import dev.kapu.client.launch.SlurmLauncher;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -54,15 +55,6 @@ class SlurmTest {
           + " (CI's .ci/run does), or set KAPU_SKIP_SLURM_TESTS=1 to skip these tests", e);
     }
     assertThat(state).as("the node's state (run .ci/setup-slurm.sh)").matches("(?s).*(idle|mixed|allocated|completing).*");
-  }
-
-  private static String run(String... command) throws Exception {
-    Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
-    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    if (!p.waitFor(30, TimeUnit.SECONDS) || p.exitValue() != 0) {
-      throw new IllegalStateException(String.join(" ", command) + " failed: " + out);
-    }
-    return out;
   }
 
   /** Array tasks of jobs named {@code jobName} that squeue still lists, as {@code id state}. */
@@ -132,19 +124,6 @@ class SlurmTest {
     assertThat(s.launched()).isEqualTo(2);
     assertThat(s.workers()).allMatch(w -> w.state() == WorkerSummary.State.EXITED && w.tasks() == 1);
     assertThat(s.workers()).as("CPU each worker reported of itself").allMatch(w -> w.cpuSeconds().isPresent());
-  }
-
-  /** Prints the batch scripts and job logs, so a failure in CI shows what SLURM ran and what it said. */
-  private static void dumpLogs(Path directory) {
-    try (var files = java.nio.file.Files.list(directory)) {
-      for (Path f : files.sorted().toList()) {
-        if (f.toString().endsWith(".log") || f.toString().endsWith(".sh")) {
-          System.err.println("==== " + f + "\n" + java.nio.file.Files.readString(f));
-        }
-      }
-    } catch (Exception e) {
-      System.err.println("cannot list " + directory + ": " + e);
-    }
   }
 
   @Test

@@ -64,8 +64,9 @@ final class BatchJobs {
     String command = Path.of(argv.get(0)).getFileName().toString();
     Result r = run(argv, directory);
     if (r.code() != 0) {
-      throw new LaunchException(command + " failed (exit " + r.code() + "): " + r.output().strip()
-          + "\ncommand: " + String.join(" ", argv));
+      // -1: it did not run or did not finish, which its output says
+      throw new LaunchException((r.code() > 0 ? command + " failed (exit " + r.code() + "): " : "")
+          + r.output().strip() + "\ncommand: " + String.join(" ", argv));
     }
     return jobId.apply(r.output()).orElseThrow(
         () -> new LaunchException(command + " printed no job id: '" + r.output().strip() + "'"));
