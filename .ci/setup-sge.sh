@@ -23,26 +23,21 @@ if ! getent hosts "$host" >/dev/null; then
   echo "127.0.1.1 $host" >> /etc/hosts
 fi
 
-# The packages ask for the cell and the master host: answer before installing, so that the
-# install is not interactive and its postinst scripts create the cell (with the master's spool).
-debconf-set-selections <<SEL
-gridengine-common shared/gridengineconfig boolean true
-gridengine-common shared/gridenginecell string $SGE_CELL
-gridengine-common shared/gridenginemaster string $host
-SEL
-"$(dirname "${BASH_SOURCE[0]}")/apt-install.sh" gridengine-master gridengine-exec gridengine-client
-
 # sge_qmaster refuses a client whose address resolves to a name other than the one the client
 # says it has ("access denied (client IP resolved to host name "localhost" ...)"). When this
 # host's name lives on a loopback address, that address resolves back to "localhost" (or whatever
-# /etc/hosts lists first): tell Grid Engine those names are this host.
+# /etc/hosts lists first), and the name may resolve to a longer canonical one: tell Grid Engine
+# all those names are this host. Written before the packages are installed, since on a machine
+# with an init system their postinst scripts start the daemons.
 addr=$(getent hosts "$host" | awk '{ print $1; exit }')
+canonical=$(getent hosts "$host" | awk '{ print $2; exit }')
 reverse=$(getent hosts "$addr" | awk '{ print $2; exit }')
 aliases="$host"
-for name in localhost "$reverse"; do
+for name in "$canonical" "$reverse" localhost; do
   case " $aliases " in *" $name "*) ;; *) aliases="$aliases $name" ;; esac
 done
 changed=0
+mkdir -p "$common"
 if [ "$(cat "$common/host_aliases" 2>/dev/null)" != "$aliases" ]; then
   printf '%s\n' "$aliases" > "$common/host_aliases"
   changed=1
@@ -51,10 +46,24 @@ if [ "$(cat "$common/act_qmaster" 2>/dev/null)" != "$host" ]; then
   printf '%s\n' "$host" > "$common/act_qmaster"
   changed=1
 fi
-chown sgeadmin:sgeadmin "$common/host_aliases" "$common/act_qmaster"
 
-mkdir -p /var/spool/gridengine/execd /run/gridengine
-chown sgeadmin:sgeadmin /var/spool/gridengine/execd /run/gridengine
+# The packages ask for the cell and the master host: answer before installing, so that the
+# install is not interactive and its postinst scripts create the cell (with the master's spool).
+debconf-set-selections <<SEL
+gridengine-common shared/gridengineconfig boolean true
+gridengine-common shared/gridenginecell string $SGE_CELL
+gridengine-common shared/gridenginemaster string $host
+SEL
+"$(dirname "${BASH_SOURCE[0]}")/apt-install.sh" gridengine-master gridengine-exec gridengine-client
+chown sgeadmin:sgeadmin "$common/host_aliases" "$common/act_qmaster"
+mkdir -p /var/spool/gridengine/execd
+chown sgeadmin:sgeadmin /var/spool/gridengine/execd
+
+resolved=$(/usr/lib/gridengine/gethostname -aname)
+if [ "$resolved" != "$host" ]; then
+  log "Grid Engine resolves this host as '$resolved', not '$host' (aliases: $aliases); check /etc/hosts" >&2
+  exit 1
+fi
 
 # A daemon's pid file; sge_execd's lies in a spool directory named as the daemon resolves its
 # own host (possibly "localhost", see host_aliases above), so it is looked for.
@@ -123,8 +132,8 @@ sched=$(qconf -ssconf | sed -E \
   -e 's/^(flush_finish_sec +).*/\11/')
 apply -ssconf -Msconf "$sched"
 
-qconf -sh | grep -qx "$host" || qconf -ah "$host" >/dev/null
-qconf -ss | grep -qx "$host" || qconf -as "$host" >/dev/null
+qconf -sh 2>/dev/null | grep -qx "$host" || qconf -ah "$host" >/dev/null
+qconf -ss 2>/dev/null | grep -qx "$host" || qconf -as "$host" >/dev/null
 add -se -Ae "$(printf 'hostname %s\nload_scaling NONE\ncomplex_values NONE\nuser_lists NONE\nxuser_lists NONE\nprojects NONE\nxprojects NONE\nusage_scaling NONE\nreport_variables NONE' "$host")" "$host"
 
 # A parallel environment for "-pe smp N": N slots on one host.
@@ -151,8 +160,12 @@ apply -sp -Mp "$pe" smp
 # Memory requests (-l h_vmem=4G) are checked against the queue's limits, which are infinite.
 slots=$(nproc)
 [ "$slots" -ge 2 ] || slots=2
-queue=$(EDITOR=cat qconf -aq all.q 2>/dev/null | grep -v 'file unchanged' || true)
-if qconf -sq all.q >/dev/null 2>&1; then queue=$(qconf -sq all.q); fi
+if qconf -sq all.q >/dev/null 2>&1; then
+  queue=$(qconf -sq all.q)
+else
+  # qconf's template for a new queue, which EDITOR=cat prints and leaves unchanged.
+  queue=$(EDITOR=cat qconf -aq all.q 2>/dev/null || true)
+fi
 queue=$(printf '%s\n' "$queue" | sed -E \
   -e "s/^(hostlist +).*/\1$host/" \
   -e 's/^(load_thresholds +).*/\1NONE/' \
