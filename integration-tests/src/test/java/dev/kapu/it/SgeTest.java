@@ -189,6 +189,24 @@ class SgeTest {
   }
 
   @Test
+  void aTaskGridEngineCannotStartIsDeletedWithItsReason() throws Exception {
+    String name = "eqw" + UUID.randomUUID().toString().substring(0, 6);
+    String job = "kapu-" + name;
+    // A log directory the execution host lacks: the task goes into error (Eqw) and would wait forever.
+    SgeLauncher noLogs = SgeLauncher.builder().logDirectory(dir.resolve("missing")).build();
+    try (Controller c = Controller.builder().name(name).launcher(noLogs).maxWorkers(1).launchTimeout(WAIT)
+        .launchFailuresMax(1).build()) {
+      c.push("never", ctx -> 1);
+      TaskResult r = c.pop(WAIT).orElseThrow();
+      assertThat(r.status()).isEqualTo(TaskResult.Status.FAILED);
+      String why = c.summary().workers().get(0).note();
+      System.out.println("a task in error: " + why);
+      assertThat(why).contains("(Eqw)", "error reason", "can't open output file", dir.resolve("missing").toString());
+      await("qdel removed it from the queue", WAIT, () -> queued(job).isEmpty());
+    }
+  }
+
+  @Test
   void qsubRefusalsAreReportedWithGridEnginesOwnWords() throws Exception {
     SgeLauncher noSuchQueue = SgeLauncher.builder().queue("nosuch.q").build();
     try (Controller c = Controller.builder().name("nosuch" + UUID.randomUUID().toString().substring(0, 6))

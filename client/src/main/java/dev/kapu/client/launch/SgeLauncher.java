@@ -9,6 +9,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Collectors;
 
 /**
  * Workers as Grid Engine jobs (Son of Grid Engine, Open Grid Scheduler, Univa/Altair), as R's
@@ -162,7 +163,8 @@ public final class SgeLauncher implements Launcher {
       Optional<String> end = super.ended(workerId);
       if (end.isPresent() && state(workerId).filter(s -> s.contains("E")).isPresent()) {
         String reasons = BatchJobs.run(List.of(options.status(), "-j", jobId), null).output().lines()
-            .filter(l -> l.startsWith("error reason")).reduce("", (a, b) -> a + "\n" + b.strip());
+            .filter(l -> l.startsWith("error reason")).map(l -> "\n" + l.strip().replaceAll("\\s+", " "))
+            .collect(Collectors.joining());
         terminate(workerId);
         return Optional.of(end.get() + reasons);
       }
