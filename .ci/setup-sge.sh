@@ -71,11 +71,14 @@ qmaster_pid() { echo /var/spool/gridengine/qmaster/qmaster.pid; }
 execd_pid() {
   local f
   for f in /var/spool/gridengine/execd/*/execd.pid; do
-    [ -f "$f" ] && kill -0 "$(cat "$f")" 2>/dev/null && { echo "$f"; return; }
+    running "$f" && { echo "$f"; return; }
   done
   echo /nonexistent
 }
-running() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
+# Alive, and not a zombie: a killed daemon's parent is init, which in a container may never reap it.
+running() {
+  [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null && ! grep -q '^State:[[:space:]]*Z' "/proc/$(cat "$1")/status"
+}
 stop() {
   if running "$1"; then
     kill "$(cat "$1")" || true
