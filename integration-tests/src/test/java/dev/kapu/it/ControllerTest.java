@@ -289,7 +289,7 @@ class ControllerTest {
 
   @Test
   void launchersAreFoundByName() {
-    assertThat(Launchers.names()).contains("local", "ssh", "slurm", "command");
+    assertThat(Launchers.names()).contains("local", "ssh", "slurm", "sge", "command");
     try (Launcher slurm = Launchers.create("slurm", Map.of("partition", "debug", "memory", "512M",
         "cpus", "1", "time", "600", "script", "module load java\nexport X=1"))) {
       assertThat(slurm.name()).isEqualTo("slurm");

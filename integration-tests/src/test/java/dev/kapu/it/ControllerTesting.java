@@ -7,10 +7,12 @@ import dev.kapu.client.controller.ControllerSummary;
 import dev.kapu.client.controller.WorkerSummary;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
@@ -72,6 +74,29 @@ final class ControllerTesting {
       Files.writeString(file, "go");
     } catch (IOException e) {
       throw new UncheckedIOException(e);
+    }
+  }
+
+  /** Runs a command (a scheduler's, in the tests of batch launchers) and returns its output; fails unless it exits 0. */
+  static String run(String... command) throws Exception {
+    Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    if (!p.waitFor(30, TimeUnit.SECONDS) || p.exitValue() != 0) {
+      throw new IllegalStateException(String.join(" ", command) + " failed: " + out);
+    }
+    return out;
+  }
+
+  /** Prints the batch scripts and job logs, so a failure in CI shows what a scheduler ran and what it said. */
+  static void dumpLogs(Path directory) {
+    try (var files = Files.list(directory)) {
+      for (Path f : files.sorted().toList()) {
+        if (f.toString().endsWith(".log") || f.toString().endsWith(".sh")) {
+          System.err.println("==== " + f + "\n" + Files.readString(f));
+        }
+      }
+    } catch (Exception e) {
+      System.err.println("cannot list " + directory + ": " + e);
     }
   }
 

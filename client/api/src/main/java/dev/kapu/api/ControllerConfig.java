@@ -63,7 +63,7 @@ public record ControllerConfig(
   List<String> problems() {
     List<String> problems = new ArrayList<>();
     if (launcher == null || launcher.isBlank()) {
-      problems.add("launcher is missing (local, ssh, slurm or command)");
+      problems.add("launcher is missing (local, ssh, slurm, sge or command)");
     }
     if (maxWorkers != null && maxWorkers < 1) {
       problems.add("maxWorkers must be at least 1, not " + maxWorkers);

@@ -77,7 +77,7 @@ class KapuConfigControllerTest {
   void aMissingLauncherAndNumbersOutOfRangeAreAllNamedAtOnce() throws Exception {
     Path file = write("controller: { maxWorkers: 0, idleSeconds: -1, slots: 0 }");
     assertThatThrownBy(() -> KapuConfig.readController(file)).hasMessage(file + ": controller:"
-        + " launcher is missing (local, ssh, slurm or command); maxWorkers must be at least 1, not 0;"
+        + " launcher is missing (local, ssh, slurm, sge or command); maxWorkers must be at least 1, not 0;"
         + " idleSeconds must not be negative (0 keeps daemons), not -1; slots must be at least 1, not 0");
   }
 

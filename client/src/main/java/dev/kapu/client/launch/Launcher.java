@@ -7,9 +7,9 @@ package dev.kapu.client.launch;
  * on. Workers dial the dispatcher themselves and leave on their own when idle; a launcher only
  * starts them and, when asked, stops them.
  *
- * <p>Built in: {@link LocalLauncher}, {@link SshLauncher}, {@link SlurmLauncher} and {@link
- * CommandLauncher}. Others plug in through {@link LauncherProvider} and {@link
- * java.util.ServiceLoader}; {@link Launchers#create} finds them by name.
+ * <p>Built in: {@link LocalLauncher}, {@link SshLauncher}, {@link SlurmLauncher}, {@link
+ * SgeLauncher} and {@link CommandLauncher}. Others plug in through {@link LauncherProvider} and
+ * {@link java.util.ServiceLoader}; {@link Launchers#create} finds them by name.
  */
 public interface Launcher extends AutoCloseable {
 

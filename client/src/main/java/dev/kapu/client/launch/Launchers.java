@@ -10,8 +10,8 @@ public final class Launchers {
   private Launchers() {}
 
   /**
-   * A launcher of kind {@code name} ({@code local}, {@code ssh}, {@code slurm}, {@code command}, or
-   * any provider on the class path).
+   * A launcher of kind {@code name} ({@code local}, {@code ssh}, {@code slurm}, {@code sge},
+   * {@code command}, or any provider on the class path).
    *
    * @throws IllegalArgumentException if no provider has that name, or a setting is wrong
    */

@@ -44,9 +44,9 @@ final class ServeCommand implements Callable<Integer> {
   Integer slots;
 
   @Option(names = "--controller", paramLabel = "LAUNCHER",
-      description = "Launch daemons on demand with this launcher (local, ssh, slurm, command) instead of a fixed"
-          + " count; needs --duckdb (opened read-only) or a --config of replicated resources. Overrides the"
-          + " launcher of the config's controller: section.")
+      description = "Launch daemons on demand with this launcher (local, ssh, slurm, sge, command) instead of a"
+          + " fixed count; needs --duckdb (opened read-only) or a --config of replicated resources. Overrides"
+          + " the launcher of the config's controller: section.")
   String controller;
 
   @Option(names = "--launcher-setting", paramLabel = "KEY=VALUE", description = "With a controller: one of the"
