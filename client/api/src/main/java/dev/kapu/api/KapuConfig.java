@@ -19,8 +19,9 @@ import java.util.Optional;
 import java.util.regex.Pattern;
 
 /**
- * {@code kapu.yaml}: the resources daemons host, who may use them through {@code kapu serve}, and
- * how {@code kapu serve} launches its daemons ({@link ControllerConfig}).
+ * {@code kapu.yaml}: the resources daemons host, who may use them through {@code kapu serve}, how
+ * {@code kapu serve} launches its daemons ({@link ControllerConfig}) and where it serves its
+ * dashboard ({@link DashboardConfig}).
  *
  * <pre>{@code
  * resources:
@@ -34,6 +35,8 @@ import java.util.regex.Pattern;
  *   launcher: slurm
  *   settings: { partition: debug, memory: 1G }
  *   maxWorkers: 4
+ * dashboard:
+ *   port: 31338
  * }</pre>
  *
  * Unknown keys are errors, so a typo does not silently drop a setting.
@@ -180,6 +183,44 @@ public final class KapuConfig {
     return Optional.of(controller);
   }
 
+  /**
+   * Reads the {@code dashboard:} section of a {@code kapu.yaml}, if it has one (an empty section
+   * asks for the defaults), bound to its record; unknown keys and bad values are errors that name the key.
+   */
+  public static Optional<DashboardConfig> readDashboard(Path file) {
+    JsonNode section = section(file, "dashboard");
+    if (section == null) {
+      return Optional.empty();
+    }
+    if (section.isNull()) {
+      return Optional.of(new DashboardConfig(null, null));
+    }
+    if (!section.isObject()) {
+      throw new IllegalArgumentException(file + ": 'dashboard' must be a mapping (expected keys: port, bind)");
+    }
+    DashboardConfig dashboard;
+    try {
+      dashboard = YAML.treeToValue(section, DashboardConfig.class);
+    } catch (JsonProcessingException e) {
+      throw new IllegalArgumentException(file + ": " + ConfigMistakes.describe("dashboard", e), e);
+    }
+    List<String> problems = dashboard.problems();
+    if (!problems.isEmpty()) {
+      throw new IllegalArgumentException(file + ": dashboard: " + String.join("; ", problems));
+    }
+    return Optional.of(dashboard);
+  }
+
+  /** A top-level section as a tree; null if the file has no such key, a null node if it is empty. */
+  private static JsonNode section(Path file, String name) {
+    root(file); // the top-level keys, and whether the file reads at all
+    try {
+      return YAML.readTree(file.toFile()).get(name);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read " + file + ": " + e.getMessage(), e);
+    }
+  }
+
   private static Map<?, ?> root(Path file) {
     try {
       Map<?, ?> root = YAML.readValue(file.toFile(), Map.class);
@@ -187,9 +228,9 @@ public final class KapuConfig {
         return Map.of();
       }
       for (Object key : root.keySet()) {
-        if (!List.of("resources", "users", "controller").contains(key)) {
+        if (!List.of("resources", "users", "controller", "dashboard").contains(key)) {
           throw new IllegalArgumentException(file + ": unknown top-level key '" + key
-              + "' (expected: resources, users, controller)");
+              + "' (expected: resources, users, controller, dashboard)");
         }
       }
       return root;

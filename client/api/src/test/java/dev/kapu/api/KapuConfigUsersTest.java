@@ -81,7 +81,7 @@ class KapuConfigUsersTest {
     assertThatThrownBy(() -> KapuConfig.readUsers(config("users: [analyst]")))
         .hasMessageContaining("'users' must map user names to { password, access }");
     assertThatThrownBy(() -> KapuConfig.readResources(config("user: {}")))
-        .hasMessageContaining("unknown top-level key 'user' (expected: resources, users, controller)");
+        .hasMessageContaining("unknown top-level key 'user' (expected: resources, users, controller, dashboard)");
   }
 
   @Test

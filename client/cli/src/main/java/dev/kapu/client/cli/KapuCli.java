@@ -11,7 +11,7 @@ import picocli.CommandLine;
     mixinStandardHelpOptions = true,
     versionProvider = KapuCli.Version.class,
     description = "Daemons that keep stateful resources and run tasks against them.",
-    subcommands = {DaemonCommand.class, QueryCommand.class, ServeCommand.class})
+    subcommands = {DaemonCommand.class, DashboardCommand.class, QueryCommand.class, ServeCommand.class})
 public final class KapuCli implements Callable<Integer> {
 
   @Override
