@@ -49,6 +49,7 @@ public final class DashboardServer implements AutoCloseable {
       "sessions/kill", KapuAdmin.KILL_SESSION,
       "tasks/cancel", KapuAdmin.CANCEL_TASK);
   static final String CSRF_HEADER = "X-Kapu-Dashboard";
+  private static final String BASIC_CHALLENGE = "Basic realm=\"kapu\", charset=\"UTF-8\"";
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private final HttpServer http;
@@ -89,6 +90,13 @@ public final class DashboardServer implements AutoCloseable {
   private void handle(HttpExchange exchange) throws IOException {
     try (exchange) {
       Response.securityHeaders(exchange);
+      route(exchange);
+    }
+  }
+
+  /** Answers one request; a refusal or failure becomes an error answer in words. */
+  private void route(HttpExchange exchange) throws IOException {
+    try {
       String path = exchange.getRequestURI().getPath();
       String method = exchange.getRequestMethod();
       Matcher ending = ENDING.matcher(path);
@@ -129,10 +137,19 @@ public final class DashboardServer implements AutoCloseable {
         Response.error(exchange, 404, "no such page");
       }
     } catch (AdminException e) {
+      if (e.httpStatus() >= 500) {
+        log.warn("dashboard: {} {}: the server answered: {}", exchange.getRequestMethod(),
+            exchange.getRequestURI().getPath(), e.getMessage());
+      }
+      if (e.httpStatus() == 401 && exchange.getRequestURI().getPath().equals("/metrics")) {
+        exchange.getResponseHeaders().add("WWW-Authenticate", BASIC_CHALLENGE);
+      }
       Response.error(exchange, e.httpStatus(), e.getMessage());
     } catch (IOException | RuntimeException e) {
       log.warn("dashboard: {} {} failed", exchange.getRequestMethod(), exchange.getRequestURI().getPath(), e);
-      Response.error(exchange, 500, "the dashboard failed; see the server's log");
+      if (exchange.getResponseCode() == -1) { // nothing sent yet
+        Response.error(exchange, 500, "the dashboard failed; see the server's log");
+      }
     }
   }
 
@@ -150,6 +167,8 @@ public final class DashboardServer implements AutoCloseable {
       log.info("dashboard: {} logged in from {}", user, exchange.getRemoteAddress().getAddress().getHostAddress());
       Response.redirect(exchange, "/");
     } catch (AdminException e) {
+      log.info("dashboard: {} could not log in from {}: {}", user,
+          exchange.getRemoteAddress().getAddress().getHostAddress(), e.getMessage());
       Response.redirect(exchange, "/login?error=" + URLEncoder.encode(e.getMessage(), StandardCharsets.UTF_8));
     }
   }
@@ -183,7 +202,7 @@ public final class DashboardServer implements AutoCloseable {
     Optional<Logins.Login> login = authenticated(exchange);
     if (login.isEmpty()) {
       if (basic) {
-        exchange.getResponseHeaders().add("WWW-Authenticate", "Basic realm=\"kapu\", charset=\"UTF-8\"");
+        exchange.getResponseHeaders().add("WWW-Authenticate", BASIC_CHALLENGE);
       }
       Response.error(exchange, 401, "log in first");
       return;

@@ -33,6 +33,12 @@ public final class KapuAdmin implements AutoCloseable {
   /** A status or an action answers within this, or the page shows the server as unreachable. */
   private static final CallOption DEADLINE = CallOptions.timeout(15, TimeUnit.SECONDS);
 
+  static {
+    // Flight's client logs each failed login with a stack trace; the dashboard answers it in words
+    System.getProperties().putIfAbsent(
+        "org.slf4j.simpleLogger.log.org.apache.arrow.flight.auth2.ClientHandshakeWrapper", "off");
+  }
+
   private final BufferAllocator allocator;
   private final FlightClient client;
 

@@ -1,0 +1,154 @@
+package dev.kapu.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.kapu.client.Kapu;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.util.Base64;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.apache.arrow.flight.FlightClient;
+import org.apache.arrow.flight.FlightInfo;
+import org.apache.arrow.flight.FlightStream;
+import org.apache.arrow.flight.Location;
+import org.apache.arrow.flight.grpc.CredentialCallOption;
+import org.apache.arrow.flight.sql.FlightSqlClient;
+import org.apache.arrow.memory.BufferAllocator;
+import org.apache.arrow.memory.RootAllocator;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * {@code /metrics} of {@code kapu serve --dashboard}, scraped as Prometheus does (HTTP Basic, asking
+ * for OpenMetrics) and read by a strict OpenMetrics reader: after N tasks and M statements (some
+ * refused by DuckDB) the counters moved by exactly what was run, and both daemons report CPU and memory.
+ */
+@Timeout(value = 240, unit = TimeUnit.SECONDS)
+class DashboardMetricsServeTest {
+  private static final String OPEN_METRICS = "application/openmetrics-text; version=1.0.0; charset=utf-8";
+  private static final int TASKS = 25;
+  private static final int GOOD_STATEMENTS = 4;
+  private static final int BAD_STATEMENTS = 3;
+  private static final int ROWS = 1000;
+
+  private final HttpClient http = HttpClient.newHttpClient();
+
+  @Test
+  void metricsCountWhatRan() throws Exception {
+    ServeProcess serve = ServeProcess.start("--port", "0", "--daemons", "2", "--dashboard=0");
+    try (BufferAllocator allocator = new RootAllocator();
+        FlightClient server = FlightClient.builder(allocator, new Location(serve.printed.get("flight_url"))).build()) {
+      URI metrics = URI.create(serve.printed.get("dashboard_url")).resolve("/metrics");
+      String basic = basic(serve.printed.get("user"), serve.printed.get("password"));
+
+      // behind the login: a scraper without credentials is asked for Basic ones, a wrong password refused
+      HttpResponse<String> anonymous = get(metrics, null);
+      assertThat(anonymous.statusCode()).isEqualTo(401);
+      assertThat(anonymous.headers().firstValue("WWW-Authenticate")).hasValueSatisfying(v -> assertThat(v).startsWith("Basic"));
+      assertThat(get(metrics, basic(serve.printed.get("user"), "wrong")).statusCode()).isEqualTo(401);
+
+      Map<String, OpenMetricsText.Family> start = scrape(metrics, basic);
+      assertThat(start.get("kapu_daemons").value("kapu_daemons")).isEqualTo(2);
+      for (String daemon : new String[] {"1", "2"}) {
+        assertThat(start.get("kapu_daemon_memory_bytes").value("kapu_daemon_memory_bytes", "area", "heap", "daemon", daemon))
+            .isPositive();
+        assertThat(start.get("kapu_daemon_memory_bytes").value("kapu_daemon_memory_bytes", "area", "rss", "daemon", daemon))
+            .isPositive();
+        assertThat(start.get("kapu_daemon_cpu_ratio").value("kapu_daemon_cpu_ratio", "daemon", daemon)).isNotNegative();
+      }
+
+      // N tasks, with the Kapu token (kapu serve prints SQL credentials, not this)
+      String token = Files.readString(serve.sessionFolder().resolve("token"), StandardCharsets.UTF_8).strip();
+      try (Kapu kapu = Kapu.builder().token(token).connect(serve.printed.get("flight_url"))) {
+        for (int i = 0; i < TASKS; i++) {
+          int n = i;
+          assertThat(kapu.submit(ctx -> n * 2).get(60, TimeUnit.SECONDS)).isEqualTo(n * 2);
+        }
+      }
+      Map<String, OpenMetricsText.Family> afterTasks = scrape(metrics, basic);
+      double tasksOk = delta(start, afterTasks, "kapu_tasks", "kapu_tasks_total", Map.of("outcome", "ok"));
+      System.out.println("metrics: " + TASKS + " tasks moved kapu_tasks_total{outcome=ok} by " + tasksOk);
+      assertThat(tasksOk).isEqualTo(TASKS);
+      assertThat(delta(start, afterTasks, "kapu_task_duration_seconds", "kapu_task_duration_seconds_count", Map.of()))
+          .isEqualTo(TASKS);
+
+      // M statements through Flight SQL: some good (one streaming ROWS rows), some DuckDB refuses
+      CredentialCallOption bearer =
+          server.authenticateBasicToken(serve.printed.get("user"), serve.printed.get("password")).orElseThrow();
+      FlightSqlClient sql = new FlightSqlClient(server);
+      for (int i = 0; i < GOOD_STATEMENTS; i++) {
+        assertThat(rows(sql, allocator, i == 0 ? "SELECT range FROM range(" + ROWS + ")" : "SELECT " + i, bearer))
+            .isEqualTo(i == 0 ? ROWS : 1);
+      }
+      for (int i = 0; i < BAD_STATEMENTS; i++) {
+        assertThatThrownBy(() -> rows(sql, allocator, "SELECT * FROM no_such_table", bearer))
+            .hasMessageContaining("no_such_table");
+      }
+      Map<String, OpenMetricsText.Family> end = scrape(metrics, basic);
+      double ok = delta(afterTasks, end, "kapu_flight_sql_statements", "kapu_flight_sql_statements_total", Map.of("code", "OK"));
+      double invalid = delta(afterTasks, end, "kapu_flight_sql_statements", "kapu_flight_sql_statements_total",
+          Map.of("code", "INVALID_ARGUMENT"));
+      double rows = delta(afterTasks, end, "kapu_streamed_rows", "kapu_streamed_rows_total", Map.of());
+      double bytes = delta(afterTasks, end, "kapu_streamed_bytes", "kapu_streamed_bytes_total", Map.of());
+      System.out.println("metrics: statements ok +" + ok + ", invalid +" + invalid + "; streamed rows +" + rows
+          + ", bytes +" + bytes);
+      assertThat(ok).isEqualTo(GOOD_STATEMENTS);
+      assertThat(invalid).isEqualTo(BAD_STATEMENTS);
+      assertThat(rows).isEqualTo(ROWS + GOOD_STATEMENTS - 1);
+      assertThat(bytes).isPositive();
+      assertThat(end.get("kapu_server").samples).singleElement()
+          .satisfies(info -> assertThat(info.labels().get("version")).isNotBlank());
+    } finally {
+      serve.stop();
+    }
+  }
+
+  /** One scrape, as Prometheus asks for it; read strictly. */
+  private Map<String, OpenMetricsText.Family> scrape(URI metrics, String basic) throws Exception {
+    HttpResponse<String> answer = get(metrics, basic);
+    assertThat(answer.statusCode()).as(answer.body()).isEqualTo(200);
+    assertThat(answer.headers().firstValue("Content-Type")).contains(OPEN_METRICS);
+    return OpenMetricsText.parse(answer.body());
+  }
+
+  private HttpResponse<String> get(URI uri, String authorization) throws Exception {
+    HttpRequest.Builder request = HttpRequest.newBuilder(uri)
+        .header("Accept", "application/openmetrics-text;version=1.0.0,text/plain;version=0.0.4;q=0.5");
+    if (authorization != null) {
+      request.header("Authorization", authorization);
+    }
+    return http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  private static double delta(Map<String, OpenMetricsText.Family> before, Map<String, OpenMetricsText.Family> after,
+      String family, String sample, Map<String, String> labels) {
+    double was = before.containsKey(family) ? before.get(family).find(sample, labels).orElse(0.0) : 0.0;
+    return after.get(family).find(sample, labels).orElse(0.0) - was;
+  }
+
+  private static long rows(FlightSqlClient sql, BufferAllocator allocator, String query, CredentialCallOption bearer)
+      throws Exception {
+    FlightInfo info = sql.execute(query, bearer);
+    long rows = 0;
+    Location location = info.getEndpoints().get(0).getLocations().isEmpty() ? null
+        : info.getEndpoints().get(0).getLocations().get(0);
+    try (FlightClient daemon = location == null ? null : FlightClient.builder(allocator, location).build();
+        FlightStream stream = daemon == null ? sql.getStream(info.getEndpoints().get(0).getTicket(), bearer)
+            : daemon.getStream(info.getEndpoints().get(0).getTicket())) {
+      while (stream.next()) {
+        rows += stream.getRoot().getRowCount();
+      }
+    }
+    return rows;
+  }
+
+  private static String basic(String user, String password) {
+    return "Basic " + Base64.getEncoder().encodeToString((user + ":" + password).getBytes(StandardCharsets.UTF_8));
+  }
+}
