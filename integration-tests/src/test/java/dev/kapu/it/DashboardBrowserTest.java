@@ -102,12 +102,29 @@ class DashboardBrowserTest {
         assertThat(rs.next()).isTrue();
         assertThat(rs.getInt(1)).isEqualTo(42);
       }
+    } catch (Throwable e) {
+      if (browser != null) {
+        keepFailedPage(browser);
+      }
+      throw e;
     } finally {
       if (browser != null) {
         browser.quit();
       }
       analyst.shutdownNow();
       serve.stop();
+    }
+  }
+
+  /** Keeps the page as it was when the test failed (target/dashboard-failed.png), and prints what it said. */
+  private static void keepFailedPage(WebDriver browser) {
+    try {
+      Files.copy(((ChromeDriver) browser).getScreenshotAs(OutputType.FILE).toPath(), Path.of("target", "dashboard-failed.png"),
+          StandardCopyOption.REPLACE_EXISTING);
+      System.out.println("dashboard: failed at " + browser.getCurrentUrl() + "; the page said: "
+          + browser.findElement(By.tagName("body")).getText());
+    } catch (RuntimeException | java.io.IOException e) {
+      System.out.println("dashboard: could not keep the failed page: " + e);
     }
   }
 
