@@ -4,13 +4,19 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.kapu.client.Kapu;
+import dev.kapu.client.launch.WorkerCommand;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Base64;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.apache.arrow.flight.FlightClient;
@@ -105,6 +111,38 @@ class DashboardMetricsServeTest {
       assertThat(end.get("kapu_server").samples).singleElement()
           .satisfies(info -> assertThat(info.labels().get("version")).isNotBlank());
     } finally {
+      serve.stop();
+    }
+  }
+
+  /**
+   * {@code kapu dashboard --url}: the same dashboard in a process of its own, a Flight client of a
+   * running server like any other; its /metrics sees the server's daemons.
+   */
+  @Test
+  void aDashboardApartFromTheServer() throws Exception {
+    ServeProcess serve = ServeProcess.start("--port", "0", "--daemons", "2");
+    List<String> command = new ArrayList<>();
+    command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    command.addAll(WorkerCommand.JVM_FLAGS);
+    command.addAll(List.of("-cp", System.getProperty("java.class.path"), "dev.kapu.client.cli.KapuCli", "dashboard",
+        "--url", serve.printed.get("flight_url"), "--port", "0"));
+    Process dashboard = new ProcessBuilder(command).redirectErrorStream(true).start();
+    try (BufferedReader out = new BufferedReader(new InputStreamReader(dashboard.getInputStream(), StandardCharsets.UTF_8))) {
+      String url = null;
+      for (String line = out.readLine(); line != null && !line.equals("ready"); line = out.readLine()) {
+        System.out.println("  dashboard| " + line);
+        if (line.startsWith("dashboard_url=")) {
+          url = line.substring("dashboard_url=".length());
+        }
+      }
+      assertThat(url).as("kapu dashboard printed its URL").isNotNull();
+      Map<String, OpenMetricsText.Family> scraped =
+          scrape(URI.create(url).resolve("/metrics"), basic(serve.printed.get("user"), serve.printed.get("password")));
+      assertThat(scraped.get("kapu_daemons").value("kapu_daemons")).isEqualTo(2);
+    } finally {
+      dashboard.destroy();
+      assertThat(dashboard.waitFor(30, TimeUnit.SECONDS)).as("kapu dashboard exits on SIGTERM").isTrue();
       serve.stop();
     }
   }

@@ -36,16 +36,21 @@ final class DashboardCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    try (DashboardServer dashboard = DashboardServer.start(new InetSocketAddress(bind, port),
-        KapuAdmin.connect(url, certificate))) {
-      CountDownLatch stopped = new CountDownLatch(1);
-      Runtime.getRuntime().addShutdownHook(new Thread(stopped::countDown, "kapu-dashboard-shutdown"));
-      System.out.println("kapu dashboard: " + url + "'s status; Ctrl-C to stop");
-      System.out.println("dashboard_url=" + dashboard.url());
-      System.out.println("ready");
-      System.out.flush();
-      stopped.await();
-      return 0;
-    }
+    DashboardServer dashboard = DashboardServer.start(new InetSocketAddress(bind, port), KapuAdmin.connect(url, certificate));
+    CountDownLatch stopped = new CountDownLatch(1);
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      try {
+        dashboard.close();
+      } catch (Exception e) {
+        System.err.println("kapu dashboard: closing failed: " + e);
+      }
+      stopped.countDown();
+    }, "kapu-dashboard-shutdown"));
+    System.out.println("kapu dashboard: " + url + "'s status; Ctrl-C to stop");
+    System.out.println("dashboard_url=" + dashboard.url());
+    System.out.println("ready");
+    System.out.flush();
+    stopped.await();
+    return 0;
   }
 }
