@@ -161,7 +161,9 @@ public final class DashboardServer implements AutoCloseable {
     Map<String, String> form = Response.form(exchange);
     String user = form.getOrDefault("user", "");
     try {
-      Logins.Login login = new Logins.Login(user, admin.login(user, form.getOrDefault("password", "")));
+      String password = form.getOrDefault("password", "");
+      // no user name: the password is the Kapu token, which the server takes as a bearer token
+      Logins.Login login = user.isEmpty() ? tokenLogin(password) : new Logins.Login(user, admin.login(user, password));
       String cookie = logins.open(login);
       exchange.getResponseHeaders().add("Set-Cookie", Logins.COOKIE + "=" + cookie + "; Path=/; HttpOnly; SameSite=Strict");
       log.info("dashboard: {} logged in from {}", user, exchange.getRemoteAddress().getAddress().getHostAddress());
@@ -180,6 +182,10 @@ public final class DashboardServer implements AutoCloseable {
       return bySession;
     }
     String authorization = exchange.getRequestHeaders().getFirst("Authorization");
+    Optional<String> bearer = Logins.bearerToken(authorization);
+    if (bearer.isPresent()) { // the Kapu token, sent as it is: the server checks it on each call
+      return Optional.of(new Logins.Login(Logins.TOKEN_USER, KapuAdmin.bearer(bearer.get())));
+    }
     Optional<String[]> basic = Logins.basicCredentials(authorization);
     if (basic.isEmpty()) {
       return Optional.empty();
@@ -191,6 +197,17 @@ public final class DashboardServer implements AutoCloseable {
     Logins.Login login = new Logins.Login(basic.get()[0], admin.login(basic.get()[0], basic.get()[1]));
     logins.rememberBasic(authorization, login);
     return Optional.of(login);
+  }
+
+  /** A login with the Kapu token, once the server has taken it (a status call). */
+  private Logins.Login tokenLogin(String token) throws AdminException {
+    Logins.Login login = new Logins.Login(Logins.TOKEN_USER, KapuAdmin.bearer(token));
+    try {
+      admin.status(login.bearer());
+    } catch (AdminException e) {
+      throw e.httpStatus() == 401 ? new AdminException(401, "wrong token (or give a user name)") : e;
+    }
+    return login;
   }
 
   private interface LoggedIn {

@@ -15,6 +15,7 @@ import org.apache.arrow.flight.FlightClient;
 import org.apache.arrow.flight.FlightRuntimeException;
 import org.apache.arrow.flight.Location;
 import org.apache.arrow.flight.Result;
+import org.apache.arrow.flight.auth2.BearerCredentialWriter;
 import org.apache.arrow.flight.grpc.CredentialCallOption;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.memory.RootAllocator;
@@ -70,6 +71,11 @@ public final class KapuAdmin implements AutoCloseable {
     } catch (FlightRuntimeException e) {
       throw AdminException.of(e);
     }
+  }
+
+  /** Presents {@code token} (the Kapu token) as the bearer token of the calls that follow. */
+  static CredentialCallOption bearer(String token) {
+    return new CredentialCallOption(new BearerCredentialWriter(token));
   }
 
   /** The status action's JSON, as the server wrote it. */

@@ -14,12 +14,15 @@ import org.apache.arrow.flight.grpc.CredentialCallOption;
 
 /**
  * Who is logged in to the dashboard: a browser by its session cookie, a scraper by its HTTP Basic
- * header. Each maps to the bearer token the server issued when that user logged in, and nothing
- * else: no password is kept. Both maps are bounded and forget what goes unused.
+ * header. Each maps to the bearer token the server issued when that user logged in (or to the Kapu
+ * token, for an operator who logged in with it), and nothing else: no password is kept. Both maps are bounded and forget what goes unused.
  */
 final class Logins {
   /** The session cookie's name. */
   static final String COOKIE = "kapu-dashboard";
+
+  /** The name shown for a login with the Kapu token rather than a user's name and password. */
+  static final String TOKEN_USER = "(Kapu token)";
 
   /** A logged-in user: the name, and the server's token for them. */
   record Login(String user, CredentialCallOption bearer) {}
@@ -83,6 +86,15 @@ final class Logins {
       }
     }
     return null;
+  }
+
+  /** The token of an {@code Authorization: Bearer} header, or empty if it is none. */
+  static Optional<String> bearerToken(String authorization) {
+    if (authorization == null || !authorization.regionMatches(true, 0, "Bearer ", 0, 7)) {
+      return Optional.empty();
+    }
+    String token = authorization.substring(7).trim();
+    return token.isEmpty() ? Optional.empty() : Optional.of(token);
   }
 
   /**

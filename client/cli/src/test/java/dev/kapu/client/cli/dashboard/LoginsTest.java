@@ -35,6 +35,15 @@ class LoginsTest {
   }
 
   @Test
+  void aBearerTokenIsTakenAsItIs() {
+    assertThat(Logins.bearerToken("Bearer abc-123")).contains("abc-123");
+    assertThat(Logins.bearerToken("bearer abc")).contains("abc");
+    assertThat(Logins.bearerToken("Bearer ")).isEmpty();
+    assertThat(Logins.bearerToken(basic("a:b"))).isEmpty();
+    assertThat(Logins.bearerToken(null)).isEmpty();
+  }
+
+  @Test
   void aBasicLoginIsRememberedUntilForgotten() {
     Logins logins = new Logins(Duration.ofMinutes(5), 10);
     logins.rememberBasic(basic("a:b"), new Logins.Login("a", null));
