@@ -3,7 +3,10 @@ package dev.kapu.it;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.kapu.client.Kapu;
+import dev.kapu.client.TaskFuture;
 import java.io.File;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -13,11 +16,13 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -52,9 +57,12 @@ class DashboardBrowserTest {
     assertThat(CHROMEDRIVER).as("Debian's chromium-driver (.ci/apt-install.sh chromium chromium-driver)").isExecutable();
     ServeProcess serve = ServeProcess.start("--port", "0", "--daemons", "2", "--dashboard=0");
     ExecutorService analyst = Executors.newSingleThreadExecutor();
+    AtomicBoolean loading = new AtomicBoolean(true);
+    Thread load = new Thread(() -> submitTasksWhile(serve, loading), "task load");
     WebDriver browser = null;
     try (Connection jdbc = DriverManager.getConnection(serve.jdbcUrl()); Statement statement = jdbc.createStatement()) {
       Future<ResultSet> query = analyst.submit(() -> statement.executeQuery(SLOW));
+      load.start(); // tasks for the charts to show
       browser = chromium(profile);
       WebDriverWait wait = new WebDriverWait(browser, WAIT);
       String dashboard = serve.printed.get("dashboard_url");
@@ -77,6 +85,8 @@ class DashboardBrowserTest {
       // the charts have drawn the task rate and queue depth over the last minutes
       wait.until(b -> !b.findElements(By.cssSelector("#chart-rate polyline.line")).isEmpty()
           && !b.findElements(By.cssSelector("#chart-queue polyline.line")).isEmpty());
+      // and the tasks the load thread submits show as a rate
+      wait.until(b -> !List.of("0", "–").contains(b.findElement(By.id("tasks-rate")).getText()));
       Path screenshot = Path.of("target", "dashboard.png");
       Files.createDirectories(screenshot.getParent());
       Files.copy(((ChromeDriver) browser).getScreenshotAs(OutputType.FILE).toPath(), screenshot,
@@ -108,6 +118,8 @@ class DashboardBrowserTest {
       }
       throw e;
     } finally {
+      loading.set(false);
+      load.join(30_000);
       if (browser != null) {
         browser.quit();
       }
@@ -125,6 +137,32 @@ class DashboardBrowserTest {
           + browser.findElement(By.tagName("body")).getText());
     } catch (RuntimeException | java.io.IOException e) {
       System.out.println("dashboard: could not keep the failed page: " + e);
+    }
+  }
+
+  /**
+   * Small tasks, a few at a time, until {@code loading} is cleared: a steady rate for the charts.
+   * Tasks go through the Kapu token (kapu serve prints SQL credentials, not this).
+   */
+  private static void submitTasksWhile(ServeProcess serve, AtomicBoolean loading) {
+    try (Kapu kapu = Kapu.builder()
+        .token(Files.readString(serve.sessionFolder().resolve("token"), StandardCharsets.UTF_8).strip())
+        .connect(serve.printed.get("flight_url"))) {
+      while (loading.get()) {
+        List<TaskFuture<Integer>> batch = new ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+          int n = i;
+          batch.add(kapu.submit(ctx -> {
+            Thread.sleep(20);
+            return n;
+          }));
+        }
+        for (TaskFuture<Integer> task : batch) {
+          task.get(60, TimeUnit.SECONDS);
+        }
+      }
+    } catch (Exception e) {
+      throw new IllegalStateException("the task load failed", e);
     }
   }
 
