@@ -10,6 +10,8 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.EnumSet;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
@@ -155,6 +157,13 @@ public final class DaemonStreams implements AutoCloseable {
       }
     }, expiryMillis, TimeUnit.MILLISECONDS);
     return id.getBytes(StandardCharsets.UTF_8);
+  }
+
+  /** The tickets of the results being opened, waiting or streaming here, for the daemon's report. */
+  public List<String> heldTickets() {
+    List<String> held = new ArrayList<>(parked.keySet());
+    held.addAll(streaming.keySet());
+    return held;
   }
 
   /** Whether a result is being opened, waits or streams here: work that is no task's. */
