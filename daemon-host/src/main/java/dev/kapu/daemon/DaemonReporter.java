@@ -38,7 +38,7 @@ final class DaemonReporter {
       tables.add(new DaemonReport.Table(name, hosting.tables().rowCount(name), hosting.tables().bytes(name)));
     }
     return new DaemonReport(heap.getUsed(), heap.getMax(), resources, tables, limits(),
-        hosting.streams().heldTickets());
+        hosting.streams().heldTickets(), hosting.streams().drainFinished());
   }
 
   private Map<String, String> limits() {

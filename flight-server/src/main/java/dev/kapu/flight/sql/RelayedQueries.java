@@ -4,6 +4,7 @@ import com.google.protobuf.Any;
 import com.google.protobuf.ByteString;
 import com.google.protobuf.InvalidProtocolBufferException;
 import dev.kapu.flight.ClientCancellation;
+import dev.kapu.flight.CountingStreamListener;
 import dev.kapu.flight.ErrorStatuses;
 import dev.kapu.flight.status.StatementRun;
 import dev.kapu.flight.Outbound;
@@ -103,7 +104,7 @@ final class RelayedQueries implements AutoCloseable {
    */
   private void relay(SqlBackend.Statement statement, Schema result, SqlBackend.Parked ran, Relay relay,
       ServerStreamListener client, StatementRun run) {
-    SentCounter listener = new SentCounter(client, run);
+    CountingStreamListener listener = new CountingStreamListener(client, run::sent);
     try (ClientCancellation watch = ClientCancellation.watch(relay::stop, cancels)) {
       relay.parked(ran != null ? ran : backend.park(statement, result));
       try (ArrowReader reader = backend.fetch(relay.parked)) {
@@ -113,7 +114,7 @@ final class RelayedQueries implements AutoCloseable {
         } else if (relay.stopped) {
           fail(listener, run, cancelledStatus(run));
         } else {
-          run.end("CANCELLED", 0, "the client went away");
+          run.end("CANCELLED", 0, "its client went away", 0);
         }
       }
     } catch (Exception e) {

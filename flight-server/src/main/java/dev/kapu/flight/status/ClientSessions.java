@@ -6,6 +6,7 @@ import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
@@ -144,18 +145,29 @@ public final class ClientSessions {
   }
 
   /**
-   * The daemon serving results at {@code location} reported the tickets whose results it still
-   * holds (waiting, running or streaming): a direct statement whose ticket two reports in a row
-   * leave out has ended (two, as a report made just before the result was parked may arrive after
-   * the statement was registered). Its rows went from the daemon to the client unseen here.
+   * The daemon serving results at {@code location} reported the results that ended since its last
+   * report ({@code finished}: a direct statement ends with its figures) and the tickets whose
+   * results it still holds (waiting, running or streaming). A statement whose ticket is in neither
+   * for two reports in a row has ended too (a report lost with its figures); two, as a report made
+   * just before the result was parked may arrive after the statement was registered.
    */
-  public void resultsHeld(String location, java.util.Set<String> tickets) {
+  public void resultsHeld(String location, Set<String> held, List<FinishedResult> finished) {
     Map<String, DirectResult> here = direct.get(location);
     if (here == null) {
       return;
     }
+    for (FinishedResult f : finished) {
+      DirectResult ended = here.remove(f.ticket());
+      if (ended != null) {
+        StatementRun run = ended.run;
+        run.sent(f.rows(), f.bytes());
+        String message = f.message() != null ? f.message()
+            : f.status().equals("CANCELLED") && run.cancelReason() != null ? run.cancelReason() : null;
+        run.end(f.status(), 0, message, f.endedMillisAgo());
+      }
+    }
     here.entrySet().removeIf(e -> {
-      if (tickets.contains(e.getKey())) {
+      if (held.contains(e.getKey())) {
         e.getValue().missed = 0;
         return false;
       }
@@ -163,11 +175,7 @@ public final class ClientSessions {
         return false;
       }
       StatementRun run = e.getValue().run;
-      if (run.cancelReason() != null) {
-        run.end("CANCELLED", 0, run.cancelReason());
-      } else {
-        run.ok(0);
-      }
+      run.end(run.cancelReason() != null ? "CANCELLED" : "OK", 0, run.cancelReason(), 0);
       return true;
     });
   }
@@ -175,6 +183,11 @@ public final class ClientSessions {
   /** The running statement {@code id}, or null. */
   public StatementRun running(String id) {
     return running.get(id);
+  }
+
+  /** How many sessions it knows. */
+  int size() {
+    return byToken.size();
   }
 
   /** The session {@code id} (still known, ended or not), or null. */

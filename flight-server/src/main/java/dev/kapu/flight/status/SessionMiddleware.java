@@ -26,7 +26,7 @@ public final class SessionMiddleware implements FlightServerMiddleware {
   private final ClientSession session;
   private final boolean kapuToken;
 
-  private SessionMiddleware(ClientSessions registry, ClientSession session, boolean kapuToken) {
+  SessionMiddleware(ClientSessions registry, ClientSession session, boolean kapuToken) {
     this.registry = registry;
     this.session = session;
     this.kapuToken = kapuToken;

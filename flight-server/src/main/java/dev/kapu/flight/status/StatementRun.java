@@ -107,24 +107,30 @@ public final class StatementRun {
 
   /** It ended well; {@code changed} is an update's row count (0 for a query, whose rows were counted as sent). */
   public void ok(long changed) {
-    end("OK", changed, null);
+    end("OK", changed, null, 0);
   }
 
   /** It ended with {@code failure} (a Flight status, or anything else: INTERNAL). */
   public void failed(Throwable failure) {
     String code = StatusCodes.grpcName(failure instanceof FlightRuntimeException f ? f.status().code()
         : CallStatus.INTERNAL.code());
-    end(code, 0, failure.getMessage());
+    end(code, 0, failure.getMessage(), 0);
   }
 
-  /** Ends it once with {@code code}; later calls do nothing. */
-  public void end(String code, long changed, String message) {
+  /**
+   * Ends it once with {@code code}; later calls do nothing.
+   *
+   * @param changed rows an update changed (0 for a query)
+   * @param message why it failed or was cancelled; null if it did not
+   * @param endedMillisAgo how long ago it ended, if that was seen elsewhere (its daemon)
+   */
+  public void end(String code, long changed, String message, long endedMillisAgo) {
     if (!ended.compareAndSet(false, true)) {
       return;
     }
     long sentRows = rows.sum();
     long sentBytes = bytes.sum();
-    long micros = (System.nanoTime() - startedNanos) / 1000;
+    long micros = Math.max(0, (System.nanoTime() - startedNanos) / 1000 - endedMillisAgo * 1000);
     registry.ended(this, code, sentRows, sentBytes);
     StatementLog.ended(id, user, session == null ? "" : session.id(), catalog, text, micros, sentRows + changed,
         sentBytes, code, message);

@@ -1,6 +1,6 @@
-package dev.kapu.flight.sql;
+package dev.kapu.flight;
 
-import dev.kapu.flight.status.StatementRun;
+import java.util.function.BiConsumer;
 import org.apache.arrow.flight.FlightProducer.ServerStreamListener;
 import org.apache.arrow.memory.ArrowBuf;
 import org.apache.arrow.vector.FieldVector;
@@ -9,17 +9,43 @@ import org.apache.arrow.vector.ipc.message.IpcOption;
 import org.apache.arrow.vector.dictionary.DictionaryProvider;
 
 /**
- * A relayed result's listener that counts what it passes to the client: each batch's rows and the
- * bytes of its Arrow buffers, into the statement's {@link StatementRun}.
+ * A result's listener that counts what it passes to the client, each batch's rows and the bytes of
+ * its Arrow buffers, and remembers how the stream ended: for the status of Flight SQL statements,
+ * relayed by the server or fetched from a daemon.
  */
-final class SentCounter implements ServerStreamListener {
+public final class CountingStreamListener implements ServerStreamListener {
   private final ServerStreamListener client;
-  private final StatementRun run;
+  private final BiConsumer<Long, Long> onBatch;
   private VectorSchemaRoot root;
+  private long rows;
+  private long bytes;
+  private volatile Throwable failure;
+  private volatile boolean completed;
 
-  SentCounter(ServerStreamListener client, StatementRun run) {
+  /** @param onBatch hears each batch's rows and bytes as it goes out */
+  public CountingStreamListener(ServerStreamListener client, BiConsumer<Long, Long> onBatch) {
     this.client = client;
-    this.run = run;
+    this.onBatch = onBatch;
+  }
+
+  /** Rows sent so far. */
+  public long rows() {
+    return rows;
+  }
+
+  /** Bytes of Arrow buffers sent so far. */
+  public long bytes() {
+    return bytes;
+  }
+
+  /** Whether the stream completed; false if it failed or has not ended. */
+  public boolean succeeded() {
+    return completed;
+  }
+
+  /** What the stream ended with, if it failed; null otherwise. */
+  public Throwable failure() {
+    return failure;
   }
 
   @Override
@@ -74,20 +100,25 @@ final class SentCounter implements ServerStreamListener {
     if (root == null) {
       return;
     }
-    long bytes = 0;
+    long size = 0;
     for (FieldVector v : root.getFieldVectors()) {
-      bytes += v.getBufferSize();
+      size += v.getBufferSize();
     }
-    run.sent(root.getRowCount(), bytes);
+    int n = root.getRowCount();
+    rows += n;
+    bytes += size;
+    onBatch.accept((long) n, size);
   }
 
   @Override
   public void error(Throwable ex) {
+    failure = ex;
     client.error(ex);
   }
 
   @Override
   public void completed() {
+    completed = true;
     client.completed();
   }
 }
