@@ -31,6 +31,7 @@ import java.util.regex.Pattern;
  * users:
  *   analyst: { password: "${ANALYST_PASSWORD}", access: { warehouse: read-only, scratch: read-write } }
  *   etl:     { password: "${ETL_PASSWORD}", access: { "*": read-write } }
+ *   ops:     { password: "${OPS_PASSWORD}", access: { warehouse: read-only }, admin: true }
  * controller:
  *   launcher: slurm
  *   settings: { partition: debug, memory: 1G }
@@ -54,10 +55,17 @@ public final class KapuConfig {
    * @param name the user name
    * @param password as written in the file; {@code ${ENV}} references are resolved by {@link #resolvedPassword()}
    * @param access a right by resource name; {@code "*"} stands for every resource without an entry of its own
+   * @param admin whether the user holds the admin right: sees the server's status ({@code kapu status})
+   *     and may end sessions, statements and tasks
    */
-  public record User(String name, String password, Map<String, AccessRight> access) {
+  public record User(String name, String password, Map<String, AccessRight> access, boolean admin) {
     public User {
       access = Collections.unmodifiableMap(new LinkedHashMap<>(access)); // file order, for printing
+    }
+
+    /** A user without the admin right. */
+    public User(String name, String password, Map<String, AccessRight> access) {
+      this(name, password, access, false);
     }
 
     /** The password with {@code ${ENV}} resolved from this process's environment; unset or empty is an error. */
@@ -121,8 +129,8 @@ public final class KapuConfig {
       return null;
     }
     for (Object key : fields.keySet()) {
-      if (!List.of("password", "access").contains(key)) {
-        problems.add("user '" + name + "' has unknown key '" + key + "' (expected: password, access)");
+      if (!List.of("password", "access", "admin").contains(key)) {
+        problems.add("user '" + name + "' has unknown key '" + key + "' (expected: password, access, admin)");
       }
     }
     Object password = fields.get("password");
@@ -147,7 +155,12 @@ public final class KapuConfig {
         access.put(r, parsed);
       });
     }
-    return problems.size() == before ? new User(name, String.valueOf(password), access) : null;
+    Object admin = fields.get("admin");
+    if (admin != null && !(admin instanceof Boolean)) {
+      problems.add("user '" + name + "' has admin: " + admin + " (expected: true or false)");
+    }
+    return problems.size() == before
+        ? new User(name, String.valueOf(password), access, Boolean.TRUE.equals(admin)) : null;
   }
 
   /**

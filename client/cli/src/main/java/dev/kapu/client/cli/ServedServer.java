@@ -87,6 +87,7 @@ final class ServedServer {
           .liveness(liveness)
           .listen(options.host, options.port).advertise(options.advertiseHost).tls(options.tls)
           .flightAuthenticator(access.authenticator())
+          .flightAdmins(access.admins())
           .flightProducer(producer)
           .acceptShippedCode(!options.noShippedCode);
       resources.specs().forEach(builder::resource);
@@ -106,6 +107,7 @@ final class ServedServer {
         .advertise(options.advertiseHost).tls(options.tls)
         .liveness(liveness)
         .flightAuthenticator(access.authenticator())
+        .flightAdmins(access.admins())
         .flightProducer(producer)
         .acceptShippedCode(!options.noShippedCode);
     resources.specs().forEach(builder::resource);
