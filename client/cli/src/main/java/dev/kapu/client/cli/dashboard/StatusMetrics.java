@@ -57,9 +57,9 @@ final class StatusMetrics {
       String id = daemon.path("id").asText();
       Labels labels = Labels.of("daemon", id);
       // a percent of one core, as the status shows it; Prometheus counts CPU in cores (a ratio)
-      cpu.add(point(labels, daemon.path("cpuPercent").asDouble() / 100));
-      memory.add(point(Labels.of("area", "heap", "daemon", id), daemon.path("heapUsedBytes").asDouble()));
-      memory.add(point(Labels.of("area", "rss", "daemon", id), daemon.path("rssBytes").asDouble()));
+      known(daemon, "cpuPercent").ifPresent(percent -> cpu.add(point(labels, percent / 100)));
+      known(daemon, "heapUsedBytes").ifPresent(heap -> memory.add(point(Labels.of("area", "heap", "daemon", id), heap)));
+      known(daemon, "rssBytes").ifPresent(rss -> memory.add(point(Labels.of("area", "rss", "daemon", id), rss)));
       slots.add(point(labels, daemon.path("slots").asDouble()));
       busy.add(point(labels, daemon.path("busySlots").asDouble()));
     }
@@ -78,6 +78,15 @@ final class StatusMetrics {
     all.metricSnapshot(counter("kapu_streamed_rows", "Rows of results streamed to clients", null,
         List.of(count(Labels.EMPTY, counters.path("rowsStreamed").asDouble()))));
     return all.build();
+  }
+
+  /**
+   * A daemon's figure, unless it is not known yet: the status says -1 until the daemon's first
+   * report, and a scraper should see no sample rather than a false one.
+   */
+  private static Optional<Double> known(JsonNode daemon, String field) {
+    JsonNode value = daemon.path(field);
+    return value.isNumber() && value.asDouble() >= 0 ? Optional.of(value.asDouble()) : Optional.empty();
   }
 
   /** One data point per field of {@code byName}, labelled {@code label}=field name. */

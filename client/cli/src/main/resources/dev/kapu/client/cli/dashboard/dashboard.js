@@ -15,6 +15,11 @@
     return (i === 0 ? n : n.toFixed(1)) + " " + units[i];
   }
 
+  // The status says -1 for a figure a daemon has not reported yet.
+  function known(n) {
+    return n !== undefined && n !== null && n >= 0;
+  }
+
   function duration(ms) {
     if (ms === undefined || ms === null) return "–";
     const s = ms / 1000;
@@ -99,7 +104,7 @@
     rows("daemons", daemons, d => row({daemonId: d.id}, [
       cell(d.id), cell(d.host), cell(d.pid),
       cell((d.busySlots ?? "?") + " / " + (d.slots ?? "?")),
-      bar((d.cpuPercent || 0) / 100, (d.cpuPercent === undefined ? "–" : Math.round(d.cpuPercent) + " %")),
+      bar(Math.max(0, d.cpuPercent || 0) / 100, known(d.cpuPercent) ? Math.round(d.cpuPercent) + " %" : "–"),
       bar(d.heapMaxBytes > 0 ? d.heapUsedBytes / d.heapMaxBytes : 0, bytes(d.heapUsedBytes) + " / " + bytes(d.heapMaxBytes)),
       cell(bytes(d.rssBytes)),
       cell(duration(d.lastHeartbeatMillisAgo) + " ago"),

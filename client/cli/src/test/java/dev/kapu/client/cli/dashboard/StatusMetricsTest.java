@@ -59,6 +59,8 @@ class StatusMetricsTest {
         "kapu_server_info{version=\"0.1.0-SNAPSHOT\"} 1",
         "# EOF");
     assertThat(text).endsWith("# EOF\n");
+    // daemon 2 has not reported its heap yet (-1): no sample rather than a false one
+    assertThat(text.lines()).noneMatch(line -> line.startsWith("kapu_daemon_memory_bytes{area=\"heap\",daemon=\"2\"}"));
   }
 
   @Test
