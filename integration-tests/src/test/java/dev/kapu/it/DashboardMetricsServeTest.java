@@ -33,14 +33,18 @@ import org.junit.jupiter.api.Timeout;
 /**
  * {@code /metrics} of {@code kapu serve --dashboard}, scraped as Prometheus does (HTTP Basic, asking
  * for OpenMetrics) and read by a strict OpenMetrics reader: after N tasks and M statements (some
- * refused by DuckDB) the counters moved by exactly what was run, and both daemons report CPU and memory.
+ * refused by DuckDB: a missing table, a syntax error) the counters moved by exactly what was run,
+ * by outcome and by status code, and both daemons report CPU and memory.
  */
 @Timeout(value = 240, unit = TimeUnit.SECONDS)
 class DashboardMetricsServeTest {
   private static final String OPEN_METRICS = "application/openmetrics-text; version=1.0.0; charset=utf-8";
   private static final int TASKS = 25;
   private static final int GOOD_STATEMENTS = 4;
-  private static final int BAD_STATEMENTS = 3;
+  /** Refused as NOT_FOUND (DuckDB's catalog error). */
+  private static final int MISSING_TABLE = 3;
+  /** Refused as INVALID_ARGUMENT (DuckDB's parser error). */
+  private static final int SYNTAX_ERRORS = 2;
   private static final int ROWS = 1000;
 
   private final HttpClient http = HttpClient.newHttpClient();
@@ -59,9 +63,17 @@ class DashboardMetricsServeTest {
       assertThat(anonymous.headers().firstValue("WWW-Authenticate")).hasValueSatisfying(v -> assertThat(v).startsWith("Basic"));
       assertThat(get(metrics, basic(serve.printed.get("user"), "wrong")).statusCode()).isEqualTo(401);
 
+      // each daemon's CPU and memory, once it has sent its first report (until then the status does not know them)
       Map<String, OpenMetricsText.Family> start = scrape(metrics, basic);
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+      while (start.get("kapu_daemon_memory_bytes").samples.size() < 4 && System.nanoTime() < deadline) {
+        Thread.sleep(200);
+        start = scrape(metrics, basic);
+      }
       assertThat(start.get("kapu_daemons").value("kapu_daemons")).isEqualTo(2);
-      for (String daemon : new String[] {"1", "2"}) {
+      List<String> daemons = start.get("kapu_daemon_slots").samples.stream().map(d -> d.labels().get("daemon")).toList();
+      assertThat(daemons).hasSize(2);
+      for (String daemon : daemons) {
         assertThat(start.get("kapu_daemon_memory_bytes").value("kapu_daemon_memory_bytes", "area", "heap", "daemon", daemon))
             .isPositive();
         assertThat(start.get("kapu_daemon_memory_bytes").value("kapu_daemon_memory_bytes", "area", "rss", "daemon", daemon))
@@ -92,20 +104,34 @@ class DashboardMetricsServeTest {
         assertThat(rows(sql, allocator, i == 0 ? "SELECT range FROM range(" + ROWS + ")" : "SELECT " + i, bearer))
             .isEqualTo(i == 0 ? ROWS : 1);
       }
-      for (int i = 0; i < BAD_STATEMENTS; i++) {
+      for (int i = 0; i < MISSING_TABLE; i++) {
         assertThatThrownBy(() -> rows(sql, allocator, "SELECT * FROM no_such_table", bearer))
             .hasMessageContaining("no_such_table");
       }
+      for (int i = 0; i < SYNTAX_ERRORS; i++) {
+        assertThatThrownBy(() -> rows(sql, allocator, "SELEC 1", bearer)).hasMessageContaining("syntax error");
+      }
+      // a statement whose client fetched its result from a daemon ends with that daemon's next report
       Map<String, OpenMetricsText.Family> end = scrape(metrics, basic);
+      long settled = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+      while (delta(afterTasks, end, "kapu_flight_sql_statements", "kapu_flight_sql_statements_total", Map.of("code", "OK"))
+          < GOOD_STATEMENTS && System.nanoTime() < settled) {
+        Thread.sleep(200);
+        end = scrape(metrics, basic);
+      }
       double ok = delta(afterTasks, end, "kapu_flight_sql_statements", "kapu_flight_sql_statements_total", Map.of("code", "OK"));
       double invalid = delta(afterTasks, end, "kapu_flight_sql_statements", "kapu_flight_sql_statements_total",
           Map.of("code", "INVALID_ARGUMENT"));
+      double notFound = delta(afterTasks, end, "kapu_flight_sql_statements", "kapu_flight_sql_statements_total",
+          Map.of("code", "NOT_FOUND"));
       double rows = delta(afterTasks, end, "kapu_streamed_rows", "kapu_streamed_rows_total", Map.of());
       double bytes = delta(afterTasks, end, "kapu_streamed_bytes", "kapu_streamed_bytes_total", Map.of());
-      System.out.println("metrics: statements ok +" + ok + ", invalid +" + invalid + "; streamed rows +" + rows
+      System.out.println("metrics: statements ok +" + ok + ", invalid +" + invalid + ", not found +" + notFound
+          + "; streamed rows +" + rows
           + ", bytes +" + bytes);
       assertThat(ok).isEqualTo(GOOD_STATEMENTS);
-      assertThat(invalid).isEqualTo(BAD_STATEMENTS);
+      assertThat(invalid).isEqualTo(SYNTAX_ERRORS);
+      assertThat(notFound).isEqualTo(MISSING_TABLE);
       assertThat(rows).isEqualTo(ROWS + GOOD_STATEMENTS - 1);
       assertThat(bytes).isPositive();
       assertThat(end.get("kapu_server").samples).singleElement()
