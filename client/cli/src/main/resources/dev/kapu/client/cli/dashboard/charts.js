@@ -33,8 +33,9 @@ const Charts = (() => {
       svg.appendChild(el("line", {x1: LEFT, x2: W, y1: y(top * f), y2: y(top * f), class: "grid"}));
       svg.appendChild(el("text", {x: LEFT - 4, y: y(top * f) + 4, class: "axis", "text-anchor": "end"}, label(top * f)));
     }
-    const minutes = Math.round(windowMillis / 60000);
-    svg.appendChild(el("text", {x: LEFT, y: H - 4, class: "axis"}, "-" + minutes + " min"));
+    const seconds = Math.round(windowMillis / 1000);
+    svg.appendChild(el("text", {x: LEFT, y: H - 4, class: "axis"},
+        seconds % 60 === 0 ? "-" + seconds / 60 + " min" : "-" + seconds + " s"));
     svg.appendChild(el("text", {x: W, y: H - 4, class: "axis", "text-anchor": "end"}, "now"));
     const shown = points.filter(p => now - p.t <= windowMillis).sort((a, b) => a.t - b.t);
     if (shown.length === 0) return;

@@ -96,8 +96,11 @@
     const now = Date.now();
     // the server's clock places the points; the window ends at its latest point
     const end = history.length ? Math.max(...history.map(h => h.atMillis)) : now;
-    Charts.line($("chart-rate"), history.map(h => ({t: h.atMillis, v: h.tasksPerSecond})), end, WINDOW_MILLIS);
-    Charts.line($("chart-queue"), history.map(h => ({t: h.atMillis, v: h.queueDepth})), end, WINDOW_MILLIS);
+    const start = history.length ? Math.min(...history.map(h => h.atMillis)) : now;
+    // the history's span, from one minute (a server just started) to the five minutes it keeps
+    const span = Math.min(WINDOW_MILLIS, Math.max(60 * 1000, end - start));
+    Charts.line($("chart-rate"), history.map(h => ({t: h.atMillis, v: h.tasksPerSecond})), end, span);
+    Charts.line($("chart-queue"), history.map(h => ({t: h.atMillis, v: h.queueDepth})), end, span);
 
     const daemons = status.daemons || [];
     $("daemon-count").textContent = daemons.length;
