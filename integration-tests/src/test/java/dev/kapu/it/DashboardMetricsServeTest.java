@@ -29,6 +29,7 @@ import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.memory.RootAllocator;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@code /metrics} of {@code kapu serve --dashboard}, scraped as Prometheus does (HTTP Basic, asking
@@ -143,11 +144,22 @@ class DashboardMetricsServeTest {
 
   /**
    * {@code kapu dashboard --url}: the same dashboard in a process of its own, a Flight client of a
-   * running server like any other; its /metrics sees the server's daemons.
+   * running server like any other, where the server alone decides who may see what: a config's
+   * admin user and the Kapu token (as a bearer token) scrape, a user without the admin right is
+   * refused with the server's words, and the button endpoints refuse that user too.
    */
   @Test
-  void aDashboardApartFromTheServer() throws Exception {
-    ServeProcess serve = ServeProcess.start("--port", "0", "--daemons", "2");
+  void aDashboardApartFromTheServerWhereTheServerAuthorizes(@TempDir Path dir) throws Exception {
+    Path config = dir.resolve("kapu.yaml");
+    Files.writeString(config, String.join("\n",
+        "resources:",
+        "  duckdb: { kind: duckdb }",
+        "users:",
+        "  analyst: { password: \"${ANALYST_PASSWORD}\", access: { duckdb: read-write } }",
+        "  ops: { password: \"${OPS_PASSWORD}\", access: { duckdb: read-only }, admin: true }",
+        ""));
+    ServeProcess serve = ServeProcess.start(Map.of("ANALYST_PASSWORD", "a-secret", "OPS_PASSWORD", "o-secret"),
+        "--config", config.toString(), "--port", "0", "--daemons", "2");
     List<String> command = new ArrayList<>();
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     command.addAll(WorkerCommand.JVM_FLAGS);
@@ -163,9 +175,24 @@ class DashboardMetricsServeTest {
         }
       }
       assertThat(url).as("kapu dashboard printed its URL").isNotNull();
-      Map<String, OpenMetricsText.Family> scraped =
-          scrape(URI.create(url).resolve("/metrics"), basic(serve.printed.get("user"), serve.printed.get("password")));
-      assertThat(scraped.get("kapu_daemons").value("kapu_daemons")).isEqualTo(2);
+      URI metrics = URI.create(url).resolve("/metrics");
+      assertThat(scrape(metrics, basic("ops", "o-secret")).get("kapu_daemons").value("kapu_daemons")).isEqualTo(2);
+      String token = Files.readString(serve.sessionFolder().resolve("token"), StandardCharsets.UTF_8).strip();
+      assertThat(scrape(metrics, "Bearer " + token).get("kapu_daemons").value("kapu_daemons")).isEqualTo(2);
+
+      HttpResponse<String> refused = get(metrics, basic("analyst", "a-secret"));
+      System.out.println("a user without the admin right: " + refused.statusCode() + " " + refused.body());
+      assertThat(refused.statusCode()).isEqualTo(403);
+      assertThat(refused.body()).contains("admin");
+      HttpResponse<String> kill = http.send(HttpRequest.newBuilder(URI.create(url).resolve("/api/sessions/1/kill"))
+          .header("Authorization", basic("analyst", "a-secret")).header("X-Kapu-Dashboard", "1")
+          .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+      assertThat(kill.statusCode()).as(kill.body()).isEqualTo(403);
+      HttpResponse<String> unknown = http.send(HttpRequest.newBuilder(URI.create(url).resolve("/api/statements/nosuch/cancel"))
+          .header("Authorization", basic("ops", "o-secret")).header("X-Kapu-Dashboard", "1")
+          .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+      System.out.println("an unknown statement: " + unknown.statusCode() + " " + unknown.body());
+      assertThat(unknown.statusCode()).isEqualTo(404);
     } finally {
       dashboard.destroy();
       assertThat(dashboard.waitFor(30, TimeUnit.SECONDS)).as("kapu dashboard exits on SIGTERM").isTrue();
