@@ -41,7 +41,8 @@ import org.openqa.selenium.support.ui.WebDriverWait;
  * with {@code kapu serve --dashboard} on two daemons and an analyst's long DuckDB query running
  * through the Flight SQL JDBC driver, it logs in, sees both daemons and the running statement,
  * cancels that statement with its button and sees it gone, while the analyst's JDBC call fails
- * with a cancel. The page as it showed the running statement is kept as target/dashboard.png.
+ * with a cancel; then kills the analyst's session with its button, and the session's next call is
+ * refused. The page as it showed the running statement is kept as target/dashboard.png.
  */
 @Timeout(value = 240, unit = TimeUnit.SECONDS)
 class DashboardBrowserTest {
@@ -52,7 +53,7 @@ class DashboardBrowserTest {
   private static final Duration WAIT = Duration.ofSeconds(60);
 
   @Test
-  void logInSeeTheDaemonsAndCancelARunningStatement(@TempDir Path profile) throws Exception {
+  void logInSeeTheDaemonsCancelAStatementAndKillASession(@TempDir Path profile) throws Exception {
     assertThat(CHROMIUM).as("Debian's chromium (.ci/apt-install.sh chromium chromium-driver)").isExecutable();
     assertThat(CHROMEDRIVER).as("Debian's chromium-driver (.ci/apt-install.sh chromium chromium-driver)").isExecutable();
     ServeProcess serve = ServeProcess.start("--port", "0", "--daemons", "2", "--dashboard=0");
@@ -60,7 +61,10 @@ class DashboardBrowserTest {
     AtomicBoolean loading = new AtomicBoolean(true);
     Thread load = new Thread(() -> submitTasksWhile(serve, loading), "task load");
     WebDriver browser = null;
-    try (Connection jdbc = DriverManager.getConnection(serve.jdbcUrl()); Statement statement = jdbc.createStatement()) {
+    // closed by hand: the test ends its session, after which closing it fails with that news
+    Connection jdbc = DriverManager.getConnection(serve.jdbcUrl());
+    Statement statement = jdbc.createStatement();
+    try {
       Future<ResultSet> query = analyst.submit(() -> statement.executeQuery(SLOW));
       load.start(); // tasks for the charts to show
       browser = chromium(profile);
@@ -81,6 +85,7 @@ class DashboardBrowserTest {
         return rows.size() == 1 && rows.get(0).getText().contains("range(1000000)") ? rows.get(0) : null;
       });
       String statementId = running.getAttribute("data-statement-id");
+      String sessionId = running.getAttribute("data-session-id");
       System.out.println("dashboard: running statement " + statementId + ": " + running.getText());
       // the charts have drawn the task rate and queue depth over the last minutes
       wait.until(b -> !b.findElements(By.cssSelector("#chart-rate polyline.line")).isEmpty()
@@ -112,6 +117,15 @@ class DashboardBrowserTest {
         assertThat(rs.next()).isTrue();
         assertThat(rs.getInt(1)).isEqualTo(42);
       }
+
+      // Kill ends the analyst's session: it leaves the page, and the session's next call is refused
+      wait.ignoring(StaleElementReferenceException.class).until(b -> {
+        b.findElement(By.cssSelector("#sessions button[data-id='" + sessionId + "']")).click();
+        return true;
+      });
+      wait.until(b -> b.findElements(By.cssSelector("#sessions tbody tr[data-session-id='" + sessionId + "']")).isEmpty());
+      assertThatThrownBy(() -> statement.executeQuery("SELECT 1")).isInstanceOf(SQLException.class)
+          .hasMessageContaining("ended by administrator");
     } catch (Throwable e) {
       if (browser != null) {
         keepFailedPage(browser);
@@ -120,11 +134,22 @@ class DashboardBrowserTest {
     } finally {
       loading.set(false);
       load.join(30_000);
+      closeQuietly(statement, jdbc);
       if (browser != null) {
         browser.quit();
       }
       analyst.shutdownNow();
       serve.stop();
+    }
+  }
+
+  private static void closeQuietly(AutoCloseable... closeables) {
+    for (AutoCloseable c : closeables) {
+      try {
+        c.close();
+      } catch (Exception e) {
+        // its session was ended: nothing left to close on the server
+      }
     }
   }
 

@@ -153,12 +153,13 @@
         return;
       }
       const body = await answer.json();
-      if (!answer.ok) throw new Error(body.error || answer.statusText);
+      // 403: the server refuses this user its status (not an admin); say so in its words
+      if (!answer.ok) throw new Error((answer.status === 403 ? "refused: " : "") + (body.error || answer.statusText));
       render(body);
       $("connection").textContent = "live";
       $("connection").className = "connection live";
     } catch (e) {
-      $("connection").textContent = "no answer: " + e.message;
+      $("connection").textContent = e.message.startsWith("refused: ") ? e.message : "no answer: " + e.message;
       $("connection").className = "connection down";
     } finally {
       setTimeout(poll, POLL_MILLIS);
