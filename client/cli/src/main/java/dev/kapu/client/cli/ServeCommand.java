@@ -130,7 +130,7 @@ final class ServeCommand implements Callable<Integer> {
       DashboardServer dashboardServer = null;
       try {
         dashboardServer = dashboardAddress.isEmpty() ? null : ServeDashboard.start(dashboardAddress.get(), server.endpoint());
-      } catch (ServeRefusal e) {
+      } catch (Exception e) { // the server runs already: stop it and its daemons before saying why
         server.close();
         throw e;
       }

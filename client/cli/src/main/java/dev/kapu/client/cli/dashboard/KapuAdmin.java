@@ -1,7 +1,7 @@
 package dev.kapu.client.cli.dashboard;
 
 import java.io.IOException;
-import java.io.InputStream;
+import java.io.ByteArrayInputStream;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -56,9 +56,8 @@ public final class KapuAdmin implements AutoCloseable {
     BufferAllocator allocator = new RootAllocator(16 << 20); // actions carry JSON only
     FlightClient.Builder builder = FlightClient.builder(allocator, new Location(url));
     if (certificate != null) {
-      try (InputStream pem = Files.newInputStream(certificate)) {
-        builder.trustedCertificates(pem);
-      }
+      // read now: the builder reads the stream only when it builds
+      builder.trustedCertificates(new ByteArrayInputStream(Files.readAllBytes(certificate)));
     }
     return new KapuAdmin(allocator, builder.build());
   }
