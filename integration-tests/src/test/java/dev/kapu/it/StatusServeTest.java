@@ -128,7 +128,7 @@ class StatusServeTest {
       JsonNode after = awaitStatus(url, s -> sessionOf(s, "bob") != null && sessionOf(s, "bob").path("statement").isNull());
       assertThat(after.path("counters").path("statementsByCode").path("OK").asLong()).isGreaterThanOrEqualTo(2);
       awaitLine(serve, "kapu.audit.admin", "admin=ops", "action=kapu.kill-session", analystSession.path("id").asText());
-      awaitLine(serve, "kapu.audit.statements", "user=bob", "status=OK", "sql=\"SELECT 42\"", "rows=");
+      awaitLine(serve, "kapu.audit.statements", "user=bob", "status=OK", "sql=SELECT 42", "rows=1", "durationMillis=");
       serve.echo("kapu.audit");
     } finally {
       threads.shutdownNow();
