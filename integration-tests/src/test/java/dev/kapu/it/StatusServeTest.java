@@ -81,6 +81,14 @@ class StatusServeTest {
       assertThat(table.stdout()).contains("DAEMON", "SESSION", "analyst", analystSession.path("id").asText(),
           "SELECT sum(a.range * b.range)");
 
+      // the Kapu token may too; --watch redraws in place (ANSI clear and home before each)
+      Run withToken = cli("status", "--url", url, "--token-file", serve.sessionFolder().resolve("token").toString(),
+          "--format", "json");
+      assertThat(withToken.exit()).as(withToken.stderr()).isZero();
+      assertThat(json.readTree(withToken.stdout()).path("daemons")).hasSize(2);
+      assertThat(watched(url)).as("redraws").containsPattern("(?s)\\e\\[H\\e\\[2J.*DAEMON.*\\e\\[H\\e\\[2J.*DAEMON");
+      assertThat(serve.printedLineWith("ops: duckdb read-only, admin")).as("the banner names the admins").isTrue();
+
       // a user without the admin right is refused; unknown ids are NOT_FOUND
       Run refused = cli("status", "--url", url, "--user", "bob", "--password", "b-secret");
       assertThat(refused.exit()).isEqualTo(1);
@@ -128,7 +136,7 @@ class StatusServeTest {
       JsonNode after = awaitStatus(url, s -> sessionOf(s, "bob") != null && sessionOf(s, "bob").path("statement").isNull());
       assertThat(after.path("counters").path("statementsByCode").path("OK").asLong()).isGreaterThanOrEqualTo(2);
       awaitLine(serve, "kapu.audit.admin", "admin=ops", "action=kapu.kill-session", analystSession.path("id").asText());
-      awaitLine(serve, "kapu.audit.statements", "user=bob", "status=OK", "sql=\"SELECT 42\"", "rows=");
+      awaitLine(serve, "kapu.audit.statements", "user=bob", "status=OK", "sql=SELECT 42", "rows=1", "durationMillis=");
       serve.echo("kapu.audit");
     } finally {
       threads.shutdownNow();
@@ -187,6 +195,32 @@ class StatusServeTest {
   }
 
   record Run(int exit, String stdout, String stderr) {}
+
+  /** What {@code kapu status --watch} printed in its first seconds, until it was stopped. */
+  private static String watched(String url) throws Exception {
+    List<String> command = new ArrayList<>();
+    command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    command.addAll(WorkerCommand.JVM_FLAGS);
+    command.addAll(List.of("-Dorg.slf4j.simpleLogger.defaultLogLevel=warn", "-cp", System.getProperty("java.class.path"),
+        "dev.kapu.client.cli.KapuCli", "status", "--url", url, "--user", "ops", "--password", "o-secret", "--watch",
+        "--interval", "0.2"));
+    Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+    process.getOutputStream().close();
+    StringBuilder seen = new StringBuilder();
+    java.io.InputStream out = process.getInputStream();
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    byte[] buffer = new byte[8192];
+    while (System.nanoTime() < deadline && seen.toString().split("\u001b\\[2J", -1).length < 4) {
+      int n = out.read(buffer);
+      if (n < 0) {
+        break;
+      }
+      seen.append(new String(buffer, 0, n, StandardCharsets.UTF_8));
+    }
+    process.destroy();
+    assertThat(process.waitFor(30, TimeUnit.SECONDS)).isTrue();
+    return seen.toString();
+  }
 
   /** {@code kapu ARGS} in a JVM of its own. */
   static Run cli(String... args) throws Exception {

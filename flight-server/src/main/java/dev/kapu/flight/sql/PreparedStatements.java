@@ -87,10 +87,12 @@ final class PreparedStatements implements AutoCloseable {
   }
 
   void create(ActionCreatePreparedStatementRequest request, CallContext context, StreamListener<Result> listener) {
+    String catalog = "";
     try {
       TransactionStatement control = StatementRouting.control(request.getQuery());
       Target target = control != null ? routing.sessionTarget(context)
           : routing.target(context, request.getTransactionId());
+      catalog = target.catalog();
       SqlBackend.Statement statement = target.statement(context, request.getQuery());
       SqlBackend.Description d = control != null ? new SqlBackend.Description(null, new Schema(List.of()))
           : target.describe(statement);
@@ -105,7 +107,10 @@ final class PreparedStatements implements AutoCloseable {
       listener.onNext(new Result(Any.pack(result.build()).toByteArray()));
       listener.onCompleted();
     } catch (Exception e) {
-      listener.onError(ErrorStatuses.of(e));
+      // a statement the database refuses to prepare never runs: its audit line is written here
+      FlightRuntimeException status = ErrorStatuses.of(e);
+      ClientSessions.begin(context, catalog, request.getQuery()).failed(status);
+      listener.onError(status);
     }
   }
 

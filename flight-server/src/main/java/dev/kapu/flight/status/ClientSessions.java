@@ -85,6 +85,19 @@ public final class ClientSessions {
     return false;
   }
 
+  /** The client closed this call's session (Flight's CloseSession): it is no longer listed. */
+  public static void closed(CallContext context) {
+    SessionMiddleware call = context.getMiddleware(KEY);
+    if (call != null && call.session() != null) {
+      call.registry().forget(call.session());
+    }
+  }
+
+  private void forget(ClientSession session) {
+    byToken.values().remove(session);
+    byId.remove(session.id());
+  }
+
   /** The session this call belongs to; null for a call with no bearer token (a handshake, no authentication). */
   public static ClientSession of(CallContext context) {
     SessionMiddleware call = context.getMiddleware(KEY);

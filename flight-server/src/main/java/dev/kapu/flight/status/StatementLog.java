@@ -7,8 +7,8 @@ import org.slf4j.spi.LoggingEventBuilder;
 /**
  * The audit trail of Flight SQL statements: one line per statement on the logger {@value #NAME},
  * when it ends, with who ran what where, for how long, how many rows and how it ended. Each field is
- * also an SLF4J key-value pair, so a JSON log encoder writes them as fields; the text line says
- * them as {@code key=value} for grep.
+ * an SLF4J key-value pair: the text log writes them as {@code key=value} (or {@code key="value"}),
+ * for grep, and a JSON log encoder as fields.
  */
 public final class StatementLog {
   /** The logger's name: configure or filter the audit trail by it. */
@@ -40,17 +40,14 @@ public final class StatementLog {
         .addKeyValue("bytes", bytes)
         .addKeyValue("sql", oneLine);
     if (message != null) {
-      event = event.addKeyValue("error", message);
+      event = event.addKeyValue("error", message.replaceAll("\\s+", " ").trim()); // one line, for grep
     }
-    event.log("statement={} user={} session={} catalog={} status={} durationMillis={} rows={} bytes={} sql=\"{}\"{}",
-        id, user, session, catalog, code, String.format(java.util.Locale.ROOT, "%.3f", micros / 1000.0), rows, bytes,
-        oneLine.replace("\"", "\\\""), message == null ? "" : " error=\"" + message.replace("\"", "\\\"") + "\"");
+    event.log("statement ended");
   }
 
   /** Logs an administrator's action: {@code who} did {@code what} ({@code kill-session ID}, ...) with {@code outcome}. */
   public static void adminAction(String who, String what, String target, String outcome) {
     admin.atInfo().addKeyValue("admin", who).addKeyValue("action", what).addKeyValue("target", target)
-        .addKeyValue("outcome", outcome)
-        .log("admin={} action={} target={} outcome=\"{}\"", who, what, target, outcome);
+        .addKeyValue("outcome", outcome).log("administrator's action");
   }
 }

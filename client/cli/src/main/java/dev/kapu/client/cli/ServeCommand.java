@@ -116,9 +116,15 @@ final class ServeCommand implements Callable<Integer> {
       + " daemons: tasks run only what the daemons' class path holds.")
   boolean noShippedCode;
 
+  @Option(names = "--log-format", defaultValue = "text", paramLabel = "FORMAT", description = "text or json: one JSON"
+      + " object a line on stderr, for log collectors (default ${DEFAULT-VALUE}). The audit trail of statements is on"
+      + " the logger kapu.audit.statements, of kills and cancels on kapu.audit.admin.")
+  LogFormat logFormat;
+
   @Override
   public Integer call() throws Exception {
     try {
+      logFormat.apply();
       Optional<ServeController> launching = ServeController.of(
           new ServeController.Flags(controller, launcherSettings, maxWorkers, idleSeconds, slots), configController(), config);
       Duration liveness = checkedLiveness(launching.isPresent());
