@@ -36,6 +36,7 @@ final class DashboardCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    LogFormat.silence(KapuAdmin.HANDSHAKE_LOGGER); // a refused login is answered in words on the page
     DashboardServer dashboard = DashboardServer.start(new InetSocketAddress(bind, port), KapuAdmin.connect(url, certificate));
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {

@@ -50,6 +50,7 @@ final class ServeDashboard {
     if (address.isUnresolved()) {
       throw new ServeRefusal("the dashboard's address " + address.getHostString() + " does not resolve");
     }
+    LogFormat.silence(KapuAdmin.HANDSHAKE_LOGGER); // a refused login is answered in words on the page
     KapuAdmin admin = KapuAdmin.connect(endpoint.url(), endpoint.trustCertificate());
     try {
       return DashboardServer.start(address, admin);

@@ -30,15 +30,11 @@ public final class KapuAdmin implements AutoCloseable {
   static final String CANCEL_STATEMENT = "kapu.cancel-statement";
   static final String KILL_SESSION = "kapu.kill-session";
   static final String CANCEL_TASK = "kapu.cancel-task";
+  /** The logger of Flight's client that reports each failed login with a stack trace. */
+  public static final String HANDSHAKE_LOGGER = "org.apache.arrow.flight.auth2.ClientHandshakeWrapper";
 
   /** A status or an action answers within this, or the page shows the server as unreachable. */
   private static final CallOption DEADLINE = CallOptions.timeout(15, TimeUnit.SECONDS);
-
-  static {
-    // Flight's client logs each failed login with a stack trace; the dashboard answers it in words
-    System.getProperties().putIfAbsent(
-        "org.slf4j.simpleLogger.log.org.apache.arrow.flight.auth2.ClientHandshakeWrapper", "off");
-  }
 
   private final BufferAllocator allocator;
   private final FlightClient client;
@@ -62,7 +58,11 @@ public final class KapuAdmin implements AutoCloseable {
     return new KapuAdmin(allocator, builder.build());
   }
 
-  /** Logs {@code user} in; the bearer token the server issued, for the calls that follow. */
+  /**
+   * Logs {@code user} in; the bearer token the server issued, for the calls that follow. Flight's
+   * client logs a refused login with its stack trace ({@link #HANDSHAKE_LOGGER}; the command line
+   * silences it), where the dashboard answers it in words.
+   */
   CredentialCallOption login(String user, String password) throws AdminException {
     try {
       return client.authenticateBasicToken(user, password)
