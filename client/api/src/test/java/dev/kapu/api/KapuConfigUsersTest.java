@@ -72,7 +72,7 @@ class KapuConfigUsersTest {
     assertThatThrownBy(() -> KapuConfig.readUsers(file))
         .hasMessageContaining("user 'nopass' needs a password")
         .hasMessageContaining("user 'noaccess' needs an access list")
-        .hasMessageContaining("user 'typo' has unknown key 'acess' (expected: password, access)")
+        .hasMessageContaining("user 'typo' has unknown key 'acess' (expected: password, access, admin)")
         .hasMessageContaining("user name 'bad:name' must be letters, digits");
   }
 
