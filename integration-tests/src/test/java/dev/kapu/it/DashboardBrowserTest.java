@@ -26,6 +26,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
+import org.openqa.selenium.Alert;
 import org.openqa.selenium.By;
 import org.openqa.selenium.OutputType;
 import org.openqa.selenium.StaleElementReferenceException;
@@ -34,6 +35,7 @@ import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.chrome.ChromeDriverService;
 import org.openqa.selenium.chrome.ChromeOptions;
+import org.openqa.selenium.support.ui.ExpectedConditions;
 import org.openqa.selenium.support.ui.WebDriverWait;
 
 /**
@@ -118,11 +120,14 @@ class DashboardBrowserTest {
         assertThat(rs.getInt(1)).isEqualTo(42);
       }
 
-      // Kill ends the analyst's session: it leaves the page, and the session's next call is refused
+      // Kill, once confirmed, ends the analyst's session: it leaves the page, and its next call is refused
       wait.ignoring(StaleElementReferenceException.class).until(b -> {
         b.findElement(By.cssSelector("#sessions button[data-id='" + sessionId + "']")).click();
         return true;
       });
+      Alert confirm = wait.until(ExpectedConditions.alertIsPresent());
+      assertThat(confirm.getText()).contains("End kapu's session " + sessionId);
+      confirm.accept();
       wait.until(b -> b.findElements(By.cssSelector("#sessions tbody tr[data-session-id='" + sessionId + "']")).isEmpty());
       assertThatThrownBy(() -> statement.executeQuery("SELECT 1")).isInstanceOf(SQLException.class)
           .hasMessageContaining("ended by administrator");

@@ -42,12 +42,14 @@
     return td;
   }
 
-  function button(label, action, id) {
+  // A button that ends something; `confirm`, if given, is asked first.
+  function button(label, action, id, confirm) {
     const td = document.createElement("td");
     const b = document.createElement("button");
     b.textContent = label;
     b.dataset.action = action;
     b.dataset.id = id;
+    if (confirm) b.dataset.confirm = confirm;
     b.className = "end";
     td.appendChild(b);
     return td;
@@ -125,7 +127,9 @@
     ]));
     rows("sessions", sessions, s => row({sessionId: s.id}, [
       cell(s.id), cell(s.user), cell(s.clientAddress), cell(new Date(s.startedAtMillis).toLocaleTimeString()),
-      cell(s.rowsSent), cell(bytes(s.bytesSent)), button("Kill", "sessions/" + s.id + "/kill", s.id),
+      cell(s.rowsSent), cell(bytes(s.bytesSent)), button("Kill", "sessions/" + s.id + "/kill", s.id,
+          "End " + s.user + "'s session " + s.id + "? Its running statement stops, its transaction rolls back,"
+          + " and its next call is refused."),
     ]));
 
     const runningTasks = daemons.flatMap(d => (d.runningTasks || []).map(t => ({...t, daemon: d.id})));
@@ -168,7 +172,7 @@
 
   document.addEventListener("click", async event => {
     const b = event.target.closest("button[data-action]");
-    if (!b) return;
+    if (!b || (b.dataset.confirm && !confirm(b.dataset.confirm))) return;
     b.disabled = true;
     const answer = await fetch("/api/" + b.dataset.action.split("/").map(encodeURIComponent).join("/"), {
       method: "POST", credentials: "same-origin", headers: {"X-Kapu-Dashboard": "1"},
