@@ -50,6 +50,8 @@ final class Dispatcher implements TaskGateway {
   private final TaskFigures figures = new TaskFigures();
   /** Hears each daemon's report, with the daemon's Flight URL (set once, before daemons join). */
   private volatile BiConsumer<String, DaemonReport> reports = (url, report) -> {};
+  /** Hears each daemon that leaves, with its Flight URL and id. */
+  private volatile BiConsumer<String, String> leaving = (url, id) -> {};
   private long nextId = 1;
   private long completed;
   private boolean closed;
@@ -163,6 +165,11 @@ final class Dispatcher implements TaskGateway {
   /** {@code listener} hears every daemon report from now on, with the daemon's Flight URL; called on a network thread. */
   public void onReport(BiConsumer<String, DaemonReport> listener) {
     this.reports = listener;
+  }
+
+  /** {@code listener} hears of every daemon that leaves, whichever way, with its Flight URL and id; outside the lock. */
+  public void onLeft(BiConsumer<String, String> listener) {
+    this.leaving = listener;
   }
 
   /** The task figures: outcomes, round trips, the last minutes. */
@@ -385,6 +392,8 @@ final class Dispatcher implements TaskGateway {
     }
     w.running.clear();
     setups.lost(w, message, after);
+    BiConsumer<String, String> told = leaving;
+    after.add(() -> told.accept(w.hello.getFlightUrl(), w.hello.getDaemonId()));
     return true;
   }
 

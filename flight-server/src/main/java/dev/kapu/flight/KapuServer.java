@@ -107,6 +107,7 @@ public final class KapuServer implements AutoCloseable {
     });
     sweep.scheduleWithFixedDelay(this::sweepOnce, SWEEP_MILLIS, SWEEP_MILLIS, TimeUnit.MILLISECONDS);
     dispatcher.onReport((url, report) -> sessions.resultsHeld(url, Set.copyOf(report.results()), report.finished()));
+    dispatcher.onLeft(sessions::daemonLeft);
     StatusActions actions = new StatusActions(dispatcher, sessions, b.admins, b.headerAuthenticator != null);
     BindableService flight = FlightGrpcUtils.createFlightService(
         allocator, new AdminProducer(b.producer, actions), ServerAuthHandler.NO_OP, flightExecutor);

@@ -52,8 +52,8 @@ final class StatusActions {
 
   /**
    * @param admins the users holding the admin right
-   * @param authenticated whether Flight calls are authenticated; without, every caller is let in (as
-   *     for every other Flight call)
+   * @param authenticated whether Flight calls are authenticated; without, no user is known and only
+   *     the Kapu token may call these (an open port must not let anyone cancel others' tasks)
    */
   StatusActions(Dispatcher dispatcher, ClientSessions sessions, Predicate<String> admins, boolean authenticated) {
     this.status = new StatusAssembly(dispatcher, sessions);
@@ -95,11 +95,13 @@ final class StatusActions {
       return TOKEN_CALLER;
     }
     String user = context.peerIdentity();
-    if (!authenticated || admins.test(user)) {
+    if (authenticated && admins.test(user)) {
       return user;
     }
-    throw CallStatus.UNAUTHORIZED.withDescription("user '" + user + "' may not call " + action + ": it needs the"
-        + " admin right (admin: true under the user in the config's users:) or the Kapu token").toRuntimeException();
+    throw CallStatus.UNAUTHORIZED.withDescription(!authenticated
+        ? action + " needs the Kapu token (this server authenticates no users)"
+        : "user '" + user + "' may not call " + action + ": it needs the admin right (admin: true under the user"
+            + " in the config's users:) or the Kapu token").toRuntimeException();
   }
 
   private Done cancelStatement(String caller, String id) {

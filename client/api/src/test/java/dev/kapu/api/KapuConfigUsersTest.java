@@ -77,6 +77,20 @@ class KapuConfigUsersTest {
   }
 
   @Test
+  void theAdminRightIsTrueOrFalse() throws Exception {
+    List<KapuConfig.User> users = KapuConfig.readUsers(config(
+        "users:",
+        "  ops: { password: \"${P}\", access: { warehouse: read-only }, admin: true }",
+        "  analyst: { password: \"${P}\", access: { warehouse: read-only } }"));
+    assertThat(users).extracting(KapuConfig.User::name, KapuConfig.User::admin)
+        .containsExactly(org.assertj.core.groups.Tuple.tuple("ops", true), org.assertj.core.groups.Tuple.tuple("analyst", false));
+    assertThatThrownBy(() -> KapuConfig.readUsers(config(
+        "users:",
+        "  ops: { password: \"${P}\", access: { warehouse: read-only }, admin: yes-please }")))
+        .hasMessageContaining("user 'ops' has admin: yes-please (expected: true or false)");
+  }
+
+  @Test
   void usersMustBeAMappingAndTopLevelKeysAreChecked() throws Exception {
     assertThatThrownBy(() -> KapuConfig.readUsers(config("users: [analyst]")))
         .hasMessageContaining("'users' must map user names to { password, access }");

@@ -29,6 +29,8 @@ public final class ClientSessions {
 
   static final int MAX_SESSIONS = 10_000;
   private static final long FORGET_IDLE_NANOS = TimeUnit.HOURS.toNanos(1);
+  private static final long SWEEP_EVERY_NANOS = TimeUnit.MINUTES.toNanos(1);
+  private volatile long lastSweep = System.nanoTime();
 
   private final SecureRandom random = new SecureRandom();
   private final Map<String, ClientSession> byToken = new ConcurrentHashMap<>();
@@ -45,7 +47,7 @@ public final class ClientSessions {
       known.touch();
       return known;
     }
-    if (byToken.size() >= MAX_SESSIONS) {
+    if (byToken.size() >= MAX_SESSIONS || System.nanoTime() - lastSweep > SWEEP_EVERY_NANOS) {
       forgetIdle();
     }
     return byToken.computeIfAbsent(token, t -> {
@@ -62,8 +64,9 @@ public final class ClientSessions {
   }
 
   /** Forgets sessions idle past the hour, then, while too many, the longest idle without statements. */
-  private void forgetIdle() {
+  private synchronized void forgetIdle() {
     long now = System.nanoTime();
+    lastSweep = now;
     byToken.entrySet().removeIf(e -> forget(e.getValue(), now - e.getValue().lastUse() > FORGET_IDLE_NANOS));
     if (byToken.size() >= MAX_SESSIONS) {
       List<Map.Entry<String, ClientSession>> idle = new ArrayList<>(byToken.entrySet());
@@ -193,6 +196,17 @@ public final class ClientSessions {
     });
   }
 
+  /**
+   * The daemon serving results at {@code location} left (drained, lost, its process gone): the
+   * statements whose results it held end as UNAVAILABLE, as their clients' fetches do.
+   */
+  public void daemonLeft(String location, String daemon) {
+    Map<String, DirectResult> here = direct.remove(location);
+    if (here != null) {
+      here.values().forEach(d -> d.run.end("UNAVAILABLE", 0, "daemon " + daemon + " left while it held the result", 0));
+    }
+  }
+
   /** The running statement {@code id}, or null. */
   public StatementRun running(String id) {
     return running.get(id);
@@ -210,6 +224,9 @@ public final class ClientSessions {
 
   /** The SQL clients' sessions known now, ended ones and the operator tools' left out, oldest first. */
   public List<StatusReport.Session> report() {
+    if (System.nanoTime() - lastSweep > SWEEP_EVERY_NANOS) {
+      forgetIdle();
+    }
     long nowMillis = System.currentTimeMillis();
     return byId.values().stream().filter(s -> s.endedBy() == null && s.listed())
         .sorted(Comparator.comparingLong(ClientSession::startedAtMillis))

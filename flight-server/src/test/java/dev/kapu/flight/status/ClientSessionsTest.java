@@ -107,6 +107,18 @@ class ClientSessionsTest {
   }
 
   @Test
+  void aDaemonThatLeavesEndsTheStatementsWhoseResultsItHeld() {
+    ClientSession s = sessions.session("token-d", "dave", "");
+    StatementRun held = ClientSessions.begin(callOf(s), "duckdb", "SELECT c");
+    held.fetchedFrom("grpc://d2:1", "t3");
+    sessions.daemonLeft("grpc://d1:1", "local-1");
+    assertThat(sessions.running(held.id())).isSameAs(held);
+    sessions.daemonLeft("grpc://d2:1", "local-2");
+    assertThat(sessions.running(held.id())).isNull();
+    assertThat(sessions.statementsByCode()).containsEntry("UNAVAILABLE", 1L);
+  }
+
+  @Test
   void sessionsAreBounded() {
     for (int i = 0; i < ClientSessions.MAX_SESSIONS + 100; i++) {
       sessions.session("token-" + i, "u", "");
