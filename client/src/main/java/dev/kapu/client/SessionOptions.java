@@ -10,6 +10,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Function;
+import java.util.function.Predicate;
 import org.apache.arrow.flight.FlightProducer;
 import org.apache.arrow.flight.auth2.CallHeaderAuthenticator;
 
@@ -38,6 +39,7 @@ public abstract class SessionOptions<B extends SessionOptions<B>> {
   Boolean shipCode;
   boolean acceptShippedCode = true;
   CallHeaderAuthenticator flightAuthenticator;
+  Predicate<String> flightAdmins = user -> false;
 
   /** For Kapu's own builders. */
   protected SessionOptions() {}
@@ -65,6 +67,16 @@ public abstract class SessionOptions<B extends SessionOptions<B>> {
    */
   public B flightAuthenticator(CallHeaderAuthenticator authenticator) {
     this.flightAuthenticator = authenticator;
+    return self();
+  }
+
+  /**
+   * For {@code local()}: the users of the {@link #flightAuthenticator} who hold the admin right:
+   * they may call the server's status and kill/cancel actions ({@code kapu.status}, {@code
+   * kapu.kill-session}...), as may a caller presenting the session token. None by default.
+   */
+  public B flightAdmins(Predicate<String> admins) {
+    this.flightAdmins = admins;
     return self();
   }
 
@@ -234,6 +246,7 @@ public abstract class SessionOptions<B extends SessionOptions<B>> {
     b.resources.addAll(resources);
     b.flightProducer = flightProducer;
     b.flightAuthenticator = flightAuthenticator;
+    b.flightAdmins = flightAdmins;
     b.shipCode = shipCode;
     b.acceptShippedCode = acceptShippedCode;
     return b;

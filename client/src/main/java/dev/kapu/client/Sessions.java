@@ -69,7 +69,7 @@ final class Sessions {
 
   private static LocalKapu local(Kapu.Builder b, Path dir) {
     KapuServer.Builder server = KapuServer.builder().host(b.host).advertise(b.advertise).port(b.port)
-        .liveness(b.liveness.bound()).acceptShippedCode(b.acceptShippedCode);
+        .liveness(b.liveness.bound()).acceptShippedCode(b.acceptShippedCode).admins(b.flightAdmins);
     if (b.tls) {
       server.tlsSelfSigned(dir.resolve("tls"));
     }

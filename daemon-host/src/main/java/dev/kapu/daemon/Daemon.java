@@ -3,6 +3,7 @@ package dev.kapu.daemon;
 import dev.kapu.api.spi.DaemonOptions;
 import dev.kapu.daemon.internal.DatabaseThreads;
 import dev.kapu.flight.TaskOutcome;
+import dev.kapu.flight.DaemonReport;
 import dev.kapu.flight.WorkerConnection;
 import dev.kapu.daemon.code.SessionCodecs;
 import java.net.InetAddress;
@@ -153,6 +154,13 @@ public final class Daemon implements AutoCloseable {
   }
 
   private final class Handler implements WorkerConnection.Handler {
+    private final DaemonReporter reporter = new DaemonReporter(options, hosting);
+
+    @Override
+    public DaemonReport report() {
+      return reporter.report();
+    }
+
     @Override
     public void onAssignment(WorkerConnection.Assignment assignment) {
       lastActivity = System.nanoTime();

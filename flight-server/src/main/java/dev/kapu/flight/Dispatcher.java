@@ -1,6 +1,7 @@
 package dev.kapu.flight;
 
 import dev.kapu.flight.Job.State;
+import dev.kapu.flight.status.TaskFigures;
 import dev.kapu.flight.internal.wire.Assignment;
 import dev.kapu.flight.internal.wire.DrainAccepted;
 import dev.kapu.flight.internal.wire.TaskDone;
@@ -15,6 +16,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 import java.util.function.LongSupplier;
 import org.apache.arrow.vector.ipc.ArrowReader;
@@ -45,6 +47,11 @@ final class Dispatcher implements TaskGateway {
   private final EverywhereSetups setups = new EverywhereSetups();
   private final LivenessSweep sweep;
   private final LongSupplier clock;
+  private final TaskFigures figures = new TaskFigures();
+  /** Hears each daemon's report, with the daemon's Flight URL (set once, before daemons join). */
+  private volatile BiConsumer<String, DaemonReport> reports = (url, report) -> {};
+  /** Hears each daemon that leaves, with its Flight URL and id. */
+  private volatile BiConsumer<String, String> leaving = (url, id) -> {};
   private long nextId = 1;
   private long completed;
   private boolean closed;
@@ -84,7 +91,7 @@ final class Dispatcher implements TaskGateway {
   @Override
   public TaskHandle submit(TaskRequest request, OutcomeListener taskListener) {
     List<Runnable> after = new ArrayList<>();
-    OutcomeListener listener = freeingParked(request, taskListener);
+    OutcomeListener listener = counted(freeingParked(request, taskListener));
     String unclaimed = null;
     for (String ticket : request.parked()) {
       if (unclaimed == null && !parked.claim(ticket)) {
@@ -131,6 +138,43 @@ final class Dispatcher implements TaskGateway {
       }
       listener.onOutcome(outcome, last);
     };
+  }
+
+  /** The task's last outcome is counted in {@link #figures}, with its round trip from now. */
+  private OutcomeListener counted(OutcomeListener listener) {
+    long submitted = clock.getAsLong();
+    return (outcome, last) -> {
+      if (last) {
+        figures.ended(outcomeOf(outcome.kind()), clock.getAsLong() - submitted, System.currentTimeMillis());
+      }
+      listener.onOutcome(outcome, last);
+    };
+  }
+
+  private static TaskFigures.Outcome outcomeOf(TaskOutcome.Kind kind) {
+    return switch (kind) {
+      case SUCCEEDED -> TaskFigures.Outcome.ok;
+      case CANCELLED -> TaskFigures.Outcome.cancelled;
+      case TIMED_OUT -> TaskFigures.Outcome.timeout;
+      case DAEMON_LOST -> TaskFigures.Outcome.lost;
+      case UNROUTABLE -> TaskFigures.Outcome.unroutable;
+      default -> TaskFigures.Outcome.error;
+    };
+  }
+
+  /** {@code listener} hears every daemon report from now on, with the daemon's Flight URL; called on a network thread. */
+  public void onReport(BiConsumer<String, DaemonReport> listener) {
+    this.reports = listener;
+  }
+
+  /** {@code listener} hears of every daemon that leaves, whichever way, with its Flight URL and id; outside the lock. */
+  public void onLeft(BiConsumer<String, String> listener) {
+    this.leaving = listener;
+  }
+
+  /** The task figures: outcomes, round trips, the last minutes. */
+  public TaskFigures figures() {
+    return figures;
   }
 
   @Override
@@ -210,13 +254,29 @@ final class Dispatcher implements TaskGateway {
     }
   }
 
-  /** A heartbeat from the daemon: its timer, and so its scheduling, still runs. */
   /** A heartbeat from {@code w}, with what its process uses (null if it sent none). */
   public void heard(Worker w, ProcessUsage usage) {
-    w.lastHeard = clock.getAsLong();
+    heard(w, usage, null);
+  }
+
+  /**
+   * A heartbeat from {@code w}: its timer, and so its scheduling, still runs. It carries what its
+   * process uses and its report (either null if it sent none: the last ones stay).
+   */
+  public void heard(Worker w, ProcessUsage usage, DaemonReport report) {
+    long now = clock.getAsLong();
     if (usage != null) {
+      ProcessUsage before = w.usage;
+      if (before != null && before.cpuNanos() >= 0 && usage.cpuNanos() >= 0 && now > w.lastHeard) {
+        w.cpuPercent = 100.0 * (usage.cpuNanos() - before.cpuNanos()) / (now - w.lastHeard);
+      }
       w.usage = usage;
     }
+    if (report != null) {
+      w.report = report;
+      reports.accept(w.hello.getFlightUrl(), report);
+    }
+    w.lastHeard = now;
   }
 
   public void done(Worker w, TaskDone done) {
@@ -332,6 +392,8 @@ final class Dispatcher implements TaskGateway {
     }
     w.running.clear();
     setups.lost(w, message, after);
+    BiConsumer<String, String> told = leaving;
+    after.add(() -> told.accept(w.hello.getFlightUrl(), w.hello.getDaemonId()));
     return true;
   }
 
@@ -345,6 +407,7 @@ final class Dispatcher implements TaskGateway {
         return;
       }
       lost = sweep.sweep(pool, now, after);
+      figures.queueDepth(queue.size(), System.currentTimeMillis());
       if (!lost.isEmpty()) {
         queue.settleUnhosted(pool, after);
         pump();
@@ -430,6 +493,7 @@ final class Dispatcher implements TaskGateway {
       }
       w.running.put(job.id, job);
       job.runsOn = w;
+      job.startedAt = clock.getAsLong();
       assigned.computeIfAbsent(w, k -> new ArrayList<>()).add(job.assignment(false));
       if (w.free()) {
         free.offer(w);
@@ -451,6 +515,51 @@ final class Dispatcher implements TaskGateway {
       return CompletableFuture.completedFuture(new ClusterStatus(
           queue.size(), executing, completed, List.copyOf(daemons), pool.departures()));
     }
+  }
+
+  /**
+   * Each connected daemon as the status action shows it, with the tasks it runs now (the
+   * dispatcher's own view, exact to the last assignment) and its last report; and the queue.
+   */
+  public DispatcherView view() {
+    long now = clock.getAsLong();
+    synchronized (lock) {
+      List<DispatcherView.DaemonView> daemons = new ArrayList<>();
+      long executing = 0;
+      for (Worker w : pool) {
+        List<DispatcherView.RunningTask> tasks = new ArrayList<>();
+        for (Job job : w.running.values()) {
+          if (job.state == State.RUNNING) {
+            tasks.add(new DispatcherView.RunningTask(job.id, (now - job.startedAt) / 1_000_000));
+          }
+        }
+        executing += tasks.size();
+        daemons.add(new DispatcherView.DaemonView(w.status(tasks.size()), tasks, w.report,
+            (now - w.lastHeard) / 1_000_000, w.cpuPercent));
+      }
+      return new DispatcherView(queue.size(), executing, daemons);
+    }
+  }
+
+  /** Cancels task {@code id} (queued or running) as its client's cancel would; false if no such task is open. */
+  public boolean cancelTask(long id) {
+    Job found = null;
+    synchronized (lock) {
+      for (Worker w : pool) {
+        Job job = w.running.get(id);
+        if (job != null && job.state != State.DONE) {
+          found = job;
+        }
+      }
+      if (found == null) {
+        found = queue.find(id);
+      }
+    }
+    if (found == null) {
+      return false;
+    }
+    found.cancel();
+    return true;
   }
 
   /** Tells every daemon that the session that shipped code {@code codeId} ended. */

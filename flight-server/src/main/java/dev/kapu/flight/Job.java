@@ -32,6 +32,8 @@ final class Job implements TaskHandle {
   Worker runsOn;
   int attempts;
   long queuedAt;
+  /** When its latest attempt was sent to a daemon (clock nanoseconds). */
+  long startedAt;
   /** Whether the caller waits at most until {@link #deadline} (clock nanoseconds) for this attempt. */
   boolean timed;
   long deadline;

@@ -81,6 +81,18 @@ final class JobQueue {
     return best.pollFirst();
   }
 
+  /** The queued task {@code id}, or null (a walk of the queue: for an operator's cancel, not for every task). */
+  Job find(long id) {
+    for (ArrayDeque<Job> queue : queues.values()) {
+      for (Job job : queue) {
+        if (job.id == id && job.state == Job.State.QUEUED) {
+          return job;
+        }
+      }
+    }
+    return null;
+  }
+
   /** Every task in the queues, cancelled ones included, added to {@code jobs}. */
   void addAllTo(List<Job> jobs) {
     queues.values().forEach(jobs::addAll);

@@ -2,6 +2,8 @@ package dev.kapu.flight;
 
 import com.google.common.util.concurrent.MoreExecutors;
 import dev.kapu.api.Endpoint;
+import dev.kapu.flight.status.ClientSessions;
+import dev.kapu.flight.status.SessionMiddleware;
 import io.grpc.BindableService;
 import io.grpc.Metadata;
 import io.grpc.Server;
@@ -23,12 +25,14 @@ import java.util.ArrayList;
 import java.util.Base64;
 import java.util.Collection;
 import java.util.List;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
 import org.apache.arrow.flight.CallHeaders;
 import org.apache.arrow.flight.CallInfo;
 import org.apache.arrow.flight.FlightGrpcUtils;
@@ -77,6 +81,7 @@ public final class KapuServer implements AutoCloseable {
   private static final long SWEEP_MILLIS = 50;
 
   private final ParkedStreams parked;
+  private final ClientSessions sessions = new ClientSessions();
   private final CodeStore code;
   private final Dispatcher dispatcher;
   private final Server server;
@@ -101,8 +106,11 @@ public final class KapuServer implements AutoCloseable {
       return t;
     });
     sweep.scheduleWithFixedDelay(this::sweepOnce, SWEEP_MILLIS, SWEEP_MILLIS, TimeUnit.MILLISECONDS);
+    dispatcher.onReport((url, report) -> sessions.resultsHeld(url, Set.copyOf(report.results()), report.finished()));
+    dispatcher.onLeft(sessions::daemonLeft);
+    StatusActions actions = new StatusActions(dispatcher, sessions, b.admins, b.headerAuthenticator != null);
     BindableService flight = FlightGrpcUtils.createFlightService(
-        allocator, b.producer, ServerAuthHandler.NO_OP, flightExecutor);
+        allocator, new AdminProducer(b.producer, actions), ServerAuthHandler.NO_OP, flightExecutor);
     BindableService parkedCalls = FlightGrpcUtils.createFlightService(
         allocator, parked.producer(), ServerAuthHandler.NO_OP, flightExecutor);
     // As FlightServer.Builder does it: Flight middleware behind a gRPC interceptor, around the
@@ -111,11 +119,15 @@ public final class KapuServer implements AutoCloseable {
     if (b.headerAuthenticator != null) {
       middleware.add(new ServerInterceptorAdapter.KeyFactory<>(
           FlightServerMiddleware.Key.of(Auth2Constants.AUTHORIZATION_HEADER),
-          new ServerCallHeaderAuthMiddleware.Factory(b.headerAuthenticator)));
+          new ServerCallHeaderAuthMiddleware.Factory(KapuTokenAuthenticator.around(b.headerAuthenticator, b.token,
+              StatusActions.TOKEN_CALLER))));
     }
+    middleware.add(new ServerInterceptorAdapter.KeyFactory<>(ClientSessions.KEY,
+        new SessionMiddleware.Factory(sessions, b.token)));
     middleware.add(new ServerInterceptorAdapter.KeyFactory<>(SESSIONS, new SessionFactory()));
+    // intercept() runs the last interceptor first: the client's address is in the headers before the middleware
     ServerServiceDefinition flightCalls =
-        ServerInterceptors.intercept(flight.bindService(), new ServerInterceptorAdapter(middleware));
+        ServerInterceptors.intercept(flight.bindService(), new ServerInterceptorAdapter(middleware), new PeerAddresses());
     this.code = new CodeStore(b.codeDirectory != null ? b.codeDirectory
         : Path.of(System.getProperty("java.io.tmpdir"), "kapu-code-" + UUID.randomUUID()), b.acceptShippedCode);
     BindableService codeCalls = FlightGrpcUtils.createFlightService(
@@ -341,8 +353,19 @@ public final class KapuServer implements AutoCloseable {
     private Liveness liveness = Liveness.DEFAULT;
     private Path codeDirectory;
     private boolean acceptShippedCode = true;
+    private Predicate<String> admins = user -> false;
 
     private Builder() {}
+
+    /**
+     * The users (peer identities the {@link #headerAuthenticator} established) holding the admin
+     * right: they may read the status and end sessions, statements and tasks ({@code kapu.status},
+     * {@code kapu.kill-session}...), as may a caller presenting the Kapu token. None by default.
+     */
+    public Builder admins(Predicate<String> admins) {
+      this.admins = admins;
+      return this;
+    }
 
     /** Where code shipped by clients is kept while this server runs (a fresh temporary directory by default). */
     public Builder codeDirectory(Path dir) {

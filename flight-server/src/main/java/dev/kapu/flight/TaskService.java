@@ -211,8 +211,11 @@ final class TaskService {
           }
           worker = dispatcher.join(message.getHello(), this::send, this::end);
         }
-        case HEARTBEAT -> dispatcher.heard(requireWorker(), ProcessUsage.fromWire(
-            message.getHeartbeat().hasUsage(), message.getHeartbeat().getUsage()));
+        case HEARTBEAT -> {
+          var heartbeat = message.getHeartbeat();
+          dispatcher.heard(requireWorker(), ProcessUsage.fromWire(heartbeat.hasUsage(), heartbeat.getUsage()),
+              heartbeat.hasReport() ? DaemonReport.fromWire(heartbeat.getReport()) : null);
+        }
         case DONE -> dispatcher.done(requireWorker(), List.of(message.getDone()));
         case RETURNED -> dispatcher.returned(requireWorker(), message.getReturned().getTaskId());
         case DRAINING -> dispatcher.draining(requireWorker(), message.getDraining().getReason());

@@ -31,6 +31,10 @@ final class Worker {
   volatile long lastHeard;
   /** What its process uses, as its hello or last heartbeat said; null if it never said. */
   volatile ProcessUsage usage;
+  /** What its last heartbeat reported (heap, tables, limits); null before the first. */
+  volatile DaemonReport report;
+  /** Its CPU use between its last two heartbeats, 100 per busy core; -1 before two. */
+  volatile double cpuPercent = -1;
   final Map<Long, Job> running = new HashMap<>();
   final Map<Long, Job> setupsRunning = new HashMap<>();
   Set<String> hosting;

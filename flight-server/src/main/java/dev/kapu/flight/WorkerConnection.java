@@ -67,6 +67,11 @@ public final class WorkerConnection implements AutoCloseable {
 
     /** The session that shipped code {@code codeId} ended. */
     default void onCodeReleased(String codeId) {}
+
+    /** What the daemon holds and is bound by, sent with each heartbeat; null to send none. */
+    default DaemonReport report() {
+      return null;
+    }
   }
 
   /** Who this daemon is, what it hosts, and where it serves its own Flight streams (may be empty). */
@@ -172,7 +177,16 @@ public final class WorkerConnection implements AutoCloseable {
 
   /** Proof of life, with this process's usage: the controller's summary shows it for workers on any host. */
   private void heartbeat() {
-    send(FromWorker.newBuilder().setHeartbeat(Heartbeat.newBuilder().setUsage(ProcessUsage.current().toWire())).build());
+    Heartbeat.Builder heartbeat = Heartbeat.newBuilder().setUsage(ProcessUsage.current().toWire());
+    try {
+      DaemonReport report = handler.report();
+      if (report != null) {
+        heartbeat.setReport(report.toWire());
+      }
+    } catch (RuntimeException e) {
+      // a report is a courtesy: the heartbeat, proof of life, goes without it
+    }
+    send(FromWorker.newBuilder().setHeartbeat(heartbeat).build());
   }
 
   private void watch(long patienceNanos, long boundMillis) {

@@ -350,4 +350,44 @@ class DispatcherTest {
       assertThat(d.reason()).isEqualTo("recycled: task 7 (cancelled) ignored its interrupt for 5000 ms");
     });
   }
+
+  @Test
+  void anOperatorCancelsATaskByIdQueuedOrRunningAndTheFiguresCountIt() {
+    FakeWorker w = join("d1", 1);
+    List<Heard> running = submit(0);
+    List<Heard> queued = submit(0);
+    long runningId = w.assigned().get(0);
+    DispatcherView view = dispatcher.view();
+    assertThat(view.queued()).isEqualTo(1);
+    assertThat(view.daemons()).singleElement().satisfies(d -> {
+      assertThat(d.tasks()).extracting(DispatcherView.RunningTask::id).containsExactly(runningId);
+      assertThat(d.report()).as("no heartbeat yet").isNull();
+    });
+
+    assertThat(dispatcher.cancelTask(runningId + 1)).as("the queued one").isTrue();
+    assertThat(queued).extracting(h -> h.outcome().kind()).containsExactly(TaskOutcome.Kind.CANCELLED);
+    assertThat(dispatcher.cancelTask(runningId)).isTrue();
+    assertThat(running).extracting(h -> h.outcome().kind()).containsExactly(TaskOutcome.Kind.CANCELLED);
+    assertThat(w.received).anyMatch(m -> m.hasCancel() && m.getCancel().getTaskId() == runningId);
+    assertThat(dispatcher.cancelTask(runningId)).as("done by now").isFalse();
+    assertThat(dispatcher.cancelTask(999)).isFalse();
+    assertThat(dispatcher.figures().byOutcome()).containsEntry("cancelled", 2L).containsEntry("ok", 0L);
+    assertThat(dispatcher.figures().latency().count()).isEqualTo(2);
+  }
+
+  @Test
+  void aHeartbeatsReportAndCpuShowInTheView() {
+    FakeWorker w = join("d1", 2);
+    DaemonReport report = new DaemonReport(1 << 20, 1 << 30, List.of(new DaemonReport.Resource("db", "duckdb", true)),
+        List.of(new DaemonReport.Table("t", 10, 800)), java.util.Map.of("slots", "2"), List.of("ticket"), List.of());
+    List<String> heard = new ArrayList<>();
+    dispatcher.onReport((url, r) -> heard.addAll(r.results()));
+    dispatcher.heard(w.handle, new ProcessUsage(1_000_000, 100, 100), report);
+    assertThat(dispatcher.view().daemons().get(0).cpuPercent()).as("one report: no rate yet").isEqualTo(-1);
+    dispatcher.heard(w.handle, new ProcessUsage(2_000_000_000L, 100, 100), null);
+    DispatcherView.DaemonView d = dispatcher.view().daemons().get(0);
+    assertThat(d.cpuPercent()).isPositive();
+    assertThat(d.report()).as("kept when a heartbeat carries none").isEqualTo(report);
+    assertThat(heard).containsExactly("ticket");
+  }
 }

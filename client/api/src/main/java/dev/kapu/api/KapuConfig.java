@@ -19,8 +19,9 @@ import java.util.Optional;
 import java.util.regex.Pattern;
 
 /**
- * {@code kapu.yaml}: the resources daemons host, who may use them through {@code kapu serve}, and
- * how {@code kapu serve} launches its daemons ({@link ControllerConfig}).
+ * {@code kapu.yaml}: the resources daemons host, who may use them through {@code kapu serve}, how
+ * {@code kapu serve} launches its daemons ({@link ControllerConfig}) and where it serves its
+ * dashboard ({@link DashboardConfig}).
  *
  * <pre>{@code
  * resources:
@@ -30,10 +31,13 @@ import java.util.regex.Pattern;
  * users:
  *   analyst: { password: "${ANALYST_PASSWORD}", access: { warehouse: read-only, scratch: read-write } }
  *   etl:     { password: "${ETL_PASSWORD}", access: { "*": read-write } }
+ *   ops:     { password: "${OPS_PASSWORD}", access: { warehouse: read-only }, admin: true }
  * controller:
  *   launcher: slurm
  *   settings: { partition: debug, memory: 1G }
  *   maxWorkers: 4
+ * dashboard:
+ *   port: 31338
  * }</pre>
  *
  * Unknown keys are errors, so a typo does not silently drop a setting.
@@ -51,10 +55,17 @@ public final class KapuConfig {
    * @param name the user name
    * @param password as written in the file; {@code ${ENV}} references are resolved by {@link #resolvedPassword()}
    * @param access a right by resource name; {@code "*"} stands for every resource without an entry of its own
+   * @param admin whether the user holds the admin right: sees the server's status ({@code kapu status})
+   *     and may end sessions, statements and tasks
    */
-  public record User(String name, String password, Map<String, AccessRight> access) {
+  public record User(String name, String password, Map<String, AccessRight> access, boolean admin) {
     public User {
       access = Collections.unmodifiableMap(new LinkedHashMap<>(access)); // file order, for printing
+    }
+
+    /** A user without the admin right. */
+    public User(String name, String password, Map<String, AccessRight> access) {
+      this(name, password, access, false);
     }
 
     /** The password with {@code ${ENV}} resolved from this process's environment; unset or empty is an error. */
@@ -118,8 +129,8 @@ public final class KapuConfig {
       return null;
     }
     for (Object key : fields.keySet()) {
-      if (!List.of("password", "access").contains(key)) {
-        problems.add("user '" + name + "' has unknown key '" + key + "' (expected: password, access)");
+      if (!List.of("password", "access", "admin").contains(key)) {
+        problems.add("user '" + name + "' has unknown key '" + key + "' (expected: password, access, admin)");
       }
     }
     Object password = fields.get("password");
@@ -144,7 +155,12 @@ public final class KapuConfig {
         access.put(r, parsed);
       });
     }
-    return problems.size() == before ? new User(name, String.valueOf(password), access) : null;
+    Object admin = fields.get("admin");
+    if (admin != null && !(admin instanceof Boolean)) {
+      problems.add("user '" + name + "' has admin: " + admin + " (expected: true or false)");
+    }
+    return problems.size() == before
+        ? new User(name, String.valueOf(password), access, Boolean.TRUE.equals(admin)) : null;
   }
 
   /**
@@ -180,6 +196,44 @@ public final class KapuConfig {
     return Optional.of(controller);
   }
 
+  /**
+   * Reads the {@code dashboard:} section of a {@code kapu.yaml}, if it has one (an empty section
+   * asks for the defaults), bound to its record; unknown keys and bad values are errors that name the key.
+   */
+  public static Optional<DashboardConfig> readDashboard(Path file) {
+    JsonNode section = section(file, "dashboard");
+    if (section == null) {
+      return Optional.empty();
+    }
+    if (section.isNull()) {
+      return Optional.of(new DashboardConfig(null, null));
+    }
+    if (!section.isObject()) {
+      throw new IllegalArgumentException(file + ": 'dashboard' must be a mapping (expected keys: port, bind)");
+    }
+    DashboardConfig dashboard;
+    try {
+      dashboard = YAML.treeToValue(section, DashboardConfig.class);
+    } catch (JsonProcessingException e) {
+      throw new IllegalArgumentException(file + ": " + ConfigMistakes.describe("dashboard", e), e);
+    }
+    List<String> problems = dashboard.problems();
+    if (!problems.isEmpty()) {
+      throw new IllegalArgumentException(file + ": dashboard: " + String.join("; ", problems));
+    }
+    return Optional.of(dashboard);
+  }
+
+  /** A top-level section as a tree; null if the file has no such key, a null node if it is empty. */
+  private static JsonNode section(Path file, String name) {
+    root(file); // the top-level keys, and whether the file reads at all
+    try {
+      return YAML.readTree(file.toFile()).get(name);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read " + file + ": " + e.getMessage(), e);
+    }
+  }
+
   private static Map<?, ?> root(Path file) {
     try {
       Map<?, ?> root = YAML.readValue(file.toFile(), Map.class);
@@ -187,9 +241,9 @@ public final class KapuConfig {
         return Map.of();
       }
       for (Object key : root.keySet()) {
-        if (!List.of("resources", "users", "controller").contains(key)) {
+        if (!List.of("resources", "users", "controller", "dashboard").contains(key)) {
           throw new IllegalArgumentException(file + ": unknown top-level key '" + key
-              + "' (expected: resources, users, controller)");
+              + "' (expected: resources, users, controller, dashboard)");
         }
       }
       return root;

@@ -72,8 +72,22 @@ class KapuConfigUsersTest {
     assertThatThrownBy(() -> KapuConfig.readUsers(file))
         .hasMessageContaining("user 'nopass' needs a password")
         .hasMessageContaining("user 'noaccess' needs an access list")
-        .hasMessageContaining("user 'typo' has unknown key 'acess' (expected: password, access)")
+        .hasMessageContaining("user 'typo' has unknown key 'acess' (expected: password, access, admin)")
         .hasMessageContaining("user name 'bad:name' must be letters, digits");
+  }
+
+  @Test
+  void theAdminRightIsTrueOrFalse() throws Exception {
+    List<KapuConfig.User> users = KapuConfig.readUsers(config(
+        "users:",
+        "  ops: { password: \"${P}\", access: { warehouse: read-only }, admin: true }",
+        "  analyst: { password: \"${P}\", access: { warehouse: read-only } }"));
+    assertThat(users).extracting(KapuConfig.User::name, KapuConfig.User::admin)
+        .containsExactly(org.assertj.core.groups.Tuple.tuple("ops", true), org.assertj.core.groups.Tuple.tuple("analyst", false));
+    assertThatThrownBy(() -> KapuConfig.readUsers(config(
+        "users:",
+        "  ops: { password: \"${P}\", access: { warehouse: read-only }, admin: yes-please }")))
+        .hasMessageContaining("user 'ops' has admin: yes-please (expected: true or false)");
   }
 
   @Test
@@ -81,7 +95,7 @@ class KapuConfigUsersTest {
     assertThatThrownBy(() -> KapuConfig.readUsers(config("users: [analyst]")))
         .hasMessageContaining("'users' must map user names to { password, access }");
     assertThatThrownBy(() -> KapuConfig.readResources(config("user: {}")))
-        .hasMessageContaining("unknown top-level key 'user' (expected: resources, users, controller)");
+        .hasMessageContaining("unknown top-level key 'user' (expected: resources, users, controller, dashboard)");
   }
 
   @Test

@@ -1,6 +1,9 @@
 package dev.kapu.daemon.internal;
 
 import dev.kapu.flight.ClientCancellation;
+import dev.kapu.flight.CountingStreamListener;
+import dev.kapu.flight.status.FinishedResult;
+import dev.kapu.flight.status.StatusCodes;
 import dev.kapu.flight.Dictionaries;
 import dev.kapu.flight.Hosts;
 import dev.kapu.flight.Outbound;
@@ -9,7 +12,10 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
+import java.util.ArrayDeque;
 import java.util.EnumSet;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
@@ -151,10 +157,51 @@ public final class DaemonStreams implements AutoCloseable {
       if (unclaimed != null) {
         log.warn("closing a result stream nobody fetched within {} ms", expiryMillis);
         unclaimed.discard();
+        ended(id, 0, 0, "CANCELLED", "nobody fetched it within " + expiryMillis / 1000 + " s");
         bury(id, "it expired: nobody fetched it within " + expiryMillis / 1000 + " s");
       }
     }, expiryMillis, TimeUnit.MILLISECONDS);
     return id.getBytes(StandardCharsets.UTF_8);
+  }
+
+  /** Results that ended since the daemon's last report, oldest first; the oldest go past {@value #MAX_FINISHED}. */
+  private final ArrayDeque<Ended> finished = new ArrayDeque<>();
+  private static final int MAX_FINISHED = 10_000;
+
+  private record Ended(String ticket, long rows, long bytes, String status, String message, long atNanos) {}
+
+  private void ended(String ticket, long rows, long bytes, String status, String message) {
+    synchronized (finished) {
+      if (finished.size() >= MAX_FINISHED) {
+        finished.pollFirst();
+      }
+      finished.addLast(new Ended(ticket, rows, bytes, status, message, System.nanoTime()));
+    }
+  }
+
+  private static String codeOf(Throwable failure) {
+    return failure instanceof FlightRuntimeException f ? StatusCodes.grpcName(f.status().code()) : "INTERNAL";
+  }
+
+  /** The results that ended since the last call, for the daemon's report: each once. */
+  public List<FinishedResult> drainFinished() {
+    long now = System.nanoTime();
+    List<FinishedResult> out = new ArrayList<>();
+    synchronized (finished) {
+      for (Ended e : finished) {
+        out.add(new FinishedResult(e.ticket(), e.rows(), e.bytes(), e.status(), e.message(),
+            TimeUnit.NANOSECONDS.toMillis(now - e.atNanos())));
+      }
+      finished.clear();
+    }
+    return out;
+  }
+
+  /** The tickets of the results being opened, waiting or streaming here, for the daemon's report. */
+  public List<String> heldTickets() {
+    List<String> held = new ArrayList<>(parked.keySet());
+    held.addAll(streaming.keySet());
+    return held;
   }
 
   /** Whether a result is being opened, waits or streams here: work that is no task's. */
@@ -185,6 +232,7 @@ public final class DaemonStreams implements AutoCloseable {
     }
     if (waiting != null) {
       waiting.discard();
+      ended(id, 0, 0, "CANCELLED", null);
       bury(id, CANCELLED);
       return CancelStatus.CANCELLED;
     }
@@ -251,9 +299,14 @@ public final class DaemonStreams implements AutoCloseable {
         return;
       }
       // the client dropping its DoGet (the JDBC driver's Statement.cancel(), a query timeout) stops the work
+      CountingStreamListener counted = new CountingStreamListener(listener, (rows, bytes) -> {});
       try (ClientCancellation watch = ClientCancellation.watch(stream::cancel, timer)) {
-        send(result, stream, listener);
+        send(result, stream, counted);
       } finally {
+        Throwable failure = counted.failure();
+        ended(id, counted.rows(), counted.bytes(), counted.succeeded() ? "OK"
+            : stream.cancelled || failure == null ? "CANCELLED" : codeOf(failure),
+            failure == null ? null : failure.getMessage());
         streaming.remove(id);
         bury(id, stream.cancelled ? CANCELLED + " while it streamed"
             : "it was fetched already (a ticket is good for one DoGet)");

@@ -3,6 +3,9 @@ package dev.kapu.flight.sql;
 import dev.kapu.api.AccessRight;
 import dev.kapu.flight.AccessControl;
 import dev.kapu.flight.ErrorStatuses;
+import dev.kapu.flight.status.ClientSessions;
+import dev.kapu.flight.status.StatementRun;
+import org.apache.arrow.flight.FlightRuntimeException;
 import dev.kapu.flight.sql.StatementRouting.Target;
 import java.util.List;
 import org.apache.arrow.flight.CallStatus;
@@ -37,16 +40,24 @@ final class AdHocStatements {
 
   /** A query's FlightInfo, whose ticket fetches its result ({@link ResultTickets}). */
   FlightInfo flightInfo(CommandStatementQuery command, CallContext context, FlightDescriptor descriptor) {
-    if (StatementRouting.control(command.getQuery()) != null) {
-      throw CallStatus.INVALID_ARGUMENT.withDescription("not a query (it returns no rows): use an update").toRuntimeException();
+    StatementRun run = ClientSessions.begin(context, "", command.getQuery());
+    try {
+      if (StatementRouting.control(command.getQuery()) != null) {
+        throw CallStatus.INVALID_ARGUMENT.withDescription("not a query (it returns no rows): use an update").toRuntimeException();
+      }
+      Target target = routing.target(context, command.getTransactionId());
+      run.at(target.catalog());
+      SqlBackend.Statement statement = target.statement(context, command.getQuery());
+      SqlBackend.Description d = target.describe(statement);
+      if (d.result() == null) {
+        throw CallStatus.INVALID_ARGUMENT.withDescription("not a query (it returns no rows): use an update").toRuntimeException();
+      }
+      return tickets.ticketFor(target, statement, d.result(), descriptor, run);
+    } catch (RuntimeException e) {
+      FlightRuntimeException status = ErrorStatuses.of(e);
+      run.failed(status);
+      throw status;
     }
-    Target target = routing.target(context, command.getTransactionId());
-    SqlBackend.Statement statement = target.statement(context, command.getQuery());
-    SqlBackend.Description d = target.describe(statement);
-    if (d.result() == null) {
-      throw CallStatus.INVALID_ARGUMENT.withDescription("not a query (it returns no rows): use an update").toRuntimeException();
-    }
-    return tickets.ticketFor(target, statement, d.result(), descriptor);
   }
 
   /** A query's result schema; an empty one for a statement that returns no rows. */
@@ -62,18 +73,24 @@ final class AdHocStatements {
   /** DoPut of an update, or of a transaction statement: answers the rows changed. */
   Runnable update(CommandStatementUpdate command, CallContext context, StreamListener<PutResult> ack) {
     return () -> {
+      StatementRun run = ClientSessions.begin(context, "", command.getQuery());
       try {
         TransactionStatement control = StatementRouting.control(command.getQuery());
         if (control != null) {
           Target session = routing.sessionTarget(context);
+          run.at(session.catalog());
           updates.control(context, control, command.getTransactionId(), session.catalog(), session.readOnly(), ack);
+          run.ok(0);
           return;
         }
         Target target = routing.target(context, command.getTransactionId());
+        run.at(target.catalog());
         access.check(context.peerIdentity(), target.catalog(), AccessRight.WRITE);
-        updates.run(target, command.getQuery(), List.of(), ack);
+        run.ok(updates.run(target, command.getQuery(), List.of(), ack));
       } catch (Exception e) {
-        ack.onError(ErrorStatuses.of(e));
+        FlightRuntimeException status = ErrorStatuses.of(e);
+        run.failed(status);
+        ack.onError(status);
       }
     };
   }

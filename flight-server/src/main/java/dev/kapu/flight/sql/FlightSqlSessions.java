@@ -4,6 +4,7 @@ import dev.kapu.api.AccessRight;
 import dev.kapu.flight.AccessControl;
 import dev.kapu.flight.ErrorStatuses;
 import dev.kapu.flight.KapuServer;
+import dev.kapu.flight.status.ClientSessions;
 import java.util.List;
 import java.util.Map;
 import org.apache.arrow.flight.CallStatus;
@@ -69,6 +70,7 @@ final class FlightSqlSessions {
       transactions.sessionClosed(context); // rolls back the session's transactions
       sessions.closeSession();
     }
+    ClientSessions.closed(context);
     listener.onNext(new CloseSessionResult(CloseSessionResult.Status.CLOSED));
     listener.onCompleted();
   }

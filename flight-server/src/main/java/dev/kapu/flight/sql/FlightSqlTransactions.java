@@ -2,6 +2,8 @@ package dev.kapu.flight.sql;
 
 import com.google.protobuf.ByteString;
 import dev.kapu.flight.KapuServer;
+import dev.kapu.flight.status.ClientSession;
+import dev.kapu.flight.status.ClientSessions;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.util.ArrayList;
@@ -60,6 +62,8 @@ final class FlightSqlTransactions {
     final String user;
     final String session;
     volatile long lastUse = System.nanoTime();
+    /** Forgets the rollback its client session's end would run (set once begun). */
+    volatile Runnable forgetUndo = () -> {};
 
     Open(SqlBackend.Transaction transaction, String user, String session) {
       this.transaction = transaction;
@@ -266,13 +270,32 @@ final class FlightSqlTransactions {
       String session) throws Exception {
     forgetIdle();
     SqlBackend.Transaction t = backend.begin(catalog, readOnly, isolation);
-    open.put(t.id(), new Open(t, context.peerIdentity(), session));
+    Open o = new Open(t, context.peerIdentity(), session);
+    open.put(t.id(), o);
+    ClientSession client = ClientSessions.of(context);
+    if (client != null) { // an administrator ending the client's session rolls it back
+      o.forgetUndo = client.onEnd(() -> rollBackEnded(o, client));
+    }
     log.debug("user '{}' began transaction {} on '{}'", context.peerIdentity(), t.id(), catalog);
     return t;
   }
 
+  private void rollBackEnded(Open o, ClientSession client) {
+    sessionTransactions.values().remove(o.transaction.id());
+    if (open.remove(o.transaction.id(), o)) {
+      try {
+        backend.end(o.transaction, false);
+        log.info("rolled back transaction {} of user '{}': session {} was ended by an administrator",
+            o.transaction.id(), o.user, client.id());
+      } catch (Exception e) {
+        log.info("rolling back transaction {} of an ended session failed: {}", o.transaction.id(), e.toString());
+      }
+    }
+  }
+
   private void end(CallContext context, Open o, boolean commit) throws Exception {
     if (open.remove(o.transaction.id(), o)) {
+      o.forgetUndo.run();
       try {
         backend.end(o.transaction, commit);
       } catch (TransactionEndedException e) {

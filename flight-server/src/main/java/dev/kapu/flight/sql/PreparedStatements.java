@@ -5,6 +5,8 @@ import com.google.protobuf.ByteString;
 import dev.kapu.api.AccessRight;
 import dev.kapu.flight.AccessControl;
 import dev.kapu.flight.ErrorStatuses;
+import dev.kapu.flight.status.ClientSessions;
+import dev.kapu.flight.status.StatementRun;
 import dev.kapu.flight.sql.StatementRouting.Target;
 import java.util.List;
 import java.util.Map;
@@ -85,10 +87,12 @@ final class PreparedStatements implements AutoCloseable {
   }
 
   void create(ActionCreatePreparedStatementRequest request, CallContext context, StreamListener<Result> listener) {
+    String catalog = "";
     try {
       TransactionStatement control = StatementRouting.control(request.getQuery());
       Target target = control != null ? routing.sessionTarget(context)
           : routing.target(context, request.getTransactionId());
+      catalog = target.catalog();
       SqlBackend.Statement statement = target.statement(context, request.getQuery());
       SqlBackend.Description d = control != null ? new SqlBackend.Description(null, new Schema(List.of()))
           : target.describe(statement);
@@ -103,7 +107,10 @@ final class PreparedStatements implements AutoCloseable {
       listener.onNext(new Result(Any.pack(result.build()).toByteArray()));
       listener.onCompleted();
     } catch (Exception e) {
-      listener.onError(ErrorStatuses.of(e));
+      // a statement the database refuses to prepare never runs: its audit line is written here
+      FlightRuntimeException status = ErrorStatuses.of(e);
+      ClientSessions.begin(context, catalog, request.getQuery()).failed(status);
+      listener.onError(status);
     }
   }
 
@@ -129,17 +136,25 @@ final class PreparedStatements implements AutoCloseable {
 
   FlightInfo flightInfo(CommandPreparedStatementQuery command, CallContext context, FlightDescriptor descriptor) {
     Prepared p = lookup(command.getPreparedStatementHandle(), context);
-    if (p.description.result() == null) {
-      throw CallStatus.INVALID_ARGUMENT.withDescription("not a query (it returns no rows): use an update").toRuntimeException();
+    StatementRun run = ClientSessions.begin(context, p.statement.catalog(), p.statement.sql());
+    try {
+      if (p.description.result() == null) {
+        throw CallStatus.INVALID_ARGUMENT.withDescription("not a query (it returns no rows): use an update").toRuntimeException();
+      }
+      Target target = target(context, p);
+      run.at(target.catalog());
+      SqlBackend.Statement bound = p.bound();
+      // Values bound as other types than announced (ADBC binds its own) may give the result other
+      // types: the database describes it again with them, so that the schema announced is the one sent.
+      Schema result = p.parameters.typedOtherThan(p.description.parameters())
+          ? target.describe(bound).result()
+          : p.description.result();
+      return tickets.ticketFor(target, bound, result, descriptor, run);
+    } catch (RuntimeException e) {
+      FlightRuntimeException status = ErrorStatuses.of(e);
+      run.failed(status);
+      throw status;
     }
-    Target target = target(context, p);
-    SqlBackend.Statement bound = p.bound();
-    // Values bound as other types than announced (ADBC binds its own) may give the result other
-    // types: the database describes it again with them, so that the schema announced is the one sent.
-    Schema result = p.parameters.typedOtherThan(p.description.parameters())
-        ? target.describe(bound).result()
-        : p.description.result();
-    return tickets.ticketFor(target, bound, result, descriptor);
   }
 
   SchemaResult schema(CommandPreparedStatementQuery command, CallContext context) {
@@ -156,9 +171,11 @@ final class PreparedStatements implements AutoCloseable {
       listener.error(e);
       return;
     }
+    StatementRun run = ClientSessions.begin(context, p.statement.catalog(), p.statement.sql());
     try {
-      tickets.stream(target(context, p), p.bound(), p.description.result(), listener);
+      tickets.stream(target(context, p), p.bound(), p.description.result(), listener, run);
     } catch (FlightRuntimeException e) {
+      run.failed(e);
       listener.error(e);
     }
   }
@@ -181,18 +198,25 @@ final class PreparedStatements implements AutoCloseable {
   Runnable update(CommandPreparedStatementUpdate command, CallContext context, FlightStream stream,
       StreamListener<PutResult> ack) {
     return () -> {
+      StatementRun run = null;
       try {
         Prepared p = lookup(command.getPreparedStatementHandle(), context);
         SqlBackend.Statement statement = p.statement;
+        run = ClientSessions.begin(context, statement.catalog(), statement.sql());
         List<List<Object>> rows = BoundParameters.read(stream).rows();
         if (p.control != null) {
           updates.control(context, p.control, p.transaction, statement.catalog(), statement.readOnly(), ack);
+          run.ok(0);
           return;
         }
         access.check(statement.user(), statement.catalog(), AccessRight.WRITE);
-        updates.run(target(context, p), statement.sql(), rows, ack);
+        run.ok(updates.run(target(context, p), statement.sql(), rows, ack));
       } catch (Exception e) {
-        ack.onError(ErrorStatuses.of(e));
+        FlightRuntimeException status = ErrorStatuses.of(e);
+        if (run != null) {
+          run.failed(status);
+        }
+        ack.onError(status);
       }
     };
   }

@@ -4,7 +4,9 @@ import com.google.protobuf.Any;
 import com.google.protobuf.ByteString;
 import com.google.protobuf.InvalidProtocolBufferException;
 import dev.kapu.flight.ClientCancellation;
+import dev.kapu.flight.CountingStreamListener;
 import dev.kapu.flight.ErrorStatuses;
+import dev.kapu.flight.status.StatementRun;
 import dev.kapu.flight.Outbound;
 import dev.kapu.flight.internal.Recent;
 import java.util.Map;
@@ -51,7 +53,7 @@ final class RelayedQueries implements AutoCloseable {
    * A statement a ticket stands for, with the result's schema announced to its client, and where
    * its result waits if it ran already (in a transaction), else null.
    */
-  private record Issued(SqlBackend.Statement statement, Schema result, SqlBackend.Parked ran) {}
+  private record Issued(SqlBackend.Statement statement, Schema result, SqlBackend.Parked ran, StatementRun run) {}
 
   RelayedQueries(SqlBackend backend) {
     this.backend = backend;
@@ -62,9 +64,9 @@ final class RelayedQueries implements AutoCloseable {
    *
    * @param ran where its result waits if it ran already (in a transaction); null to run it when fetched
    */
-  Ticket issue(SqlBackend.Statement statement, Schema result, SqlBackend.Parked ran) {
+  Ticket issue(SqlBackend.Statement statement, Schema result, SqlBackend.Parked ran, StatementRun run) {
     ByteString handle = ByteString.copyFromUtf8(UUID.randomUUID().toString());
-    pending.put(handle, new Issued(statement, result, ran));
+    pending.put(handle, new Issued(statement, result, ran, run));
     return new Ticket(Any.pack(TicketStatementQuery.newBuilder().setStatementHandle(handle).build()).toByteArray());
   }
 
@@ -79,7 +81,7 @@ final class RelayedQueries implements AutoCloseable {
     Relay relay = new Relay();
     relaying.put(handle, relay);
     try {
-      relay(issued.statement(), issued.result(), issued.ran(), relay, listener);
+      relay(issued.statement(), issued.result(), issued.ran(), relay, listener, issued.run());
     } finally {
       relaying.remove(handle);
     }
@@ -89,8 +91,11 @@ final class RelayedQueries implements AutoCloseable {
    * Streams {@code statement} with no ticket of its own (a prepared statement's command sent as the
    * ticket); {@code ran} as for {@link #issue}.
    */
-  void stream(SqlBackend.Statement statement, Schema result, SqlBackend.Parked ran, ServerStreamListener listener) {
-    relay(statement, result, ran, new Relay(), listener);
+  void stream(SqlBackend.Statement statement, Schema result, SqlBackend.Parked ran, ServerStreamListener listener,
+      StatementRun run) {
+    Relay relay = new Relay();
+    run.cancelWith(relay::stop);
+    relay(statement, result, ran, relay, listener, run);
   }
 
   /**
@@ -98,20 +103,28 @@ final class RelayedQueries implements AutoCloseable {
    * client's going away or {@link #cancel}, which stops the daemon's work for it.
    */
   private void relay(SqlBackend.Statement statement, Schema result, SqlBackend.Parked ran, Relay relay,
-      ServerStreamListener listener) {
+      ServerStreamListener client, StatementRun run) {
+    CountingStreamListener listener = new CountingStreamListener(client, run::sent);
     try (ClientCancellation watch = ClientCancellation.watch(relay::stop, cancels)) {
       relay.parked(ran != null ? ran : backend.park(statement, result));
       try (ArrowReader reader = backend.fetch(relay.parked)) {
         if (Outbound.sendBatches(reader, listener, () -> relay.stopped)) {
           listener.completed();
+          run.ok(0);
         } else if (relay.stopped) {
-          listener.error(cancelledStatus());
+          fail(listener, run, cancelledStatus(run));
+        } else {
+          run.end("CANCELLED", 0, "its client went away", 0);
         }
       }
     } catch (Exception e) {
-      listener.error(relay.stopped ? cancelledStatus()
-          : ErrorStatuses.of(e, statement.user(), statement.catalog()));
+      fail(listener, run, relay.stopped ? cancelledStatus(run) : ErrorStatuses.of(e, statement.user(), statement.catalog()));
     }
+  }
+
+  private static void fail(ServerStreamListener listener, StatementRun run, FlightRuntimeException status) {
+    run.failed(status);
+    listener.error(status);
   }
 
   /**
@@ -126,6 +139,8 @@ final class RelayedQueries implements AutoCloseable {
     Issued waiting = pending.remove(handle);
     if (waiting != null) {
       cancelled.put(handle, Boolean.TRUE);
+      FlightRuntimeException status = cancelledStatus(waiting.run());
+      waiting.run().failed(status); // never fetched: it ends here
       if (waiting.ran() != null) {
         cancelOnDaemon(waiting.ran()); // frees the result waiting there
       }
@@ -152,6 +167,13 @@ final class RelayedQueries implements AutoCloseable {
 
   static FlightRuntimeException cancelledStatus() {
     return CallStatus.CANCELLED.withDescription("its query was cancelled").toRuntimeException();
+  }
+
+  /** As {@link #cancelledStatus()}, saying who cancelled it when it was not its client. */
+  private static FlightRuntimeException cancelledStatus(StatementRun run) {
+    String why = run.cancelReason();
+    return why == null ? cancelledStatus()
+        : CallStatus.CANCELLED.withDescription("its query was cancelled: " + why).toRuntimeException();
   }
 
   /** One relayed query: whether it was stopped, and once started, where its daemon's work is. */

@@ -5,6 +5,8 @@ import com.google.protobuf.ByteString;
 import com.google.protobuf.InvalidProtocolBufferException;
 import dev.kapu.flight.ErrorStatuses;
 import dev.kapu.flight.internal.Recent;
+import dev.kapu.flight.status.StatementRun;
+import java.nio.charset.StandardCharsets;
 import dev.kapu.flight.sql.KapuFlightSqlProducer.Delivery;
 import dev.kapu.flight.sql.StatementRouting.Target;
 import java.net.URI;
@@ -50,11 +52,13 @@ final class ResultTickets implements AutoCloseable {
    * now (unless a transaction ran it) and the ticket is fetched from there, while it runs; relay:
    * it starts when the ticket is fetched from this server.
    */
-  FlightInfo ticketFor(Target target, SqlBackend.Statement statement, Schema schema, FlightDescriptor descriptor) {
+  FlightInfo ticketFor(Target target, SqlBackend.Statement statement, Schema schema, FlightDescriptor descriptor,
+      StatementRun run) {
     SqlBackend.Parked parked = target.runInTransaction(statement, schema);
     if (delivery == Delivery.RELAY) {
-      return new FlightInfo(schema, descriptor, List.of(new FlightEndpoint(relayed.issue(statement, schema, parked))),
-          -1, -1);
+      Ticket ticket = relayed.issue(statement, schema, parked, run);
+      run.cancelWith(() -> relayed.cancel(ticket.getBytes()));
+      return new FlightInfo(schema, descriptor, List.of(new FlightEndpoint(ticket)), -1, -1);
     }
     try {
       if (parked == null) {
@@ -64,8 +68,20 @@ final class ResultTickets implements AutoCloseable {
       throw ErrorStatuses.of(e, statement.user(), statement.catalog());
     }
     issued.put(ByteString.copyFrom(parked.ticket()), parked);
+    SqlBackend.Parked started = parked;
+    run.cancelWith(() -> cancelQuietly(started));
+    run.fetchedFrom(parked.location(), new String(parked.ticket(), StandardCharsets.UTF_8));
     FlightEndpoint endpoint = new FlightEndpoint(new Ticket(parked.ticket()), new Location(URI.create(parked.location())));
     return new FlightInfo(schema, descriptor, List.of(endpoint), -1, -1);
+  }
+
+  /** Stops a result waiting on a daemon, for an administrator's cancel. */
+  private void cancelQuietly(SqlBackend.Parked parked) {
+    try {
+      backend.cancel(parked);
+    } catch (Exception e) {
+      throw new IllegalStateException("the daemon holding the result did not take the cancel: " + e.getMessage(), e);
+    }
   }
 
   /** Whether {@code ticket} is one this server handed out to be fetched from a daemon (direct endpoints). */
@@ -99,8 +115,9 @@ final class ResultTickets implements AutoCloseable {
   }
 
   /** Relays the result of {@code statement} run where {@code target} says, fetched with no ticket of its own. */
-  void stream(Target target, SqlBackend.Statement statement, Schema result, ServerStreamListener listener) {
-    relayed.stream(statement, result, target.runInTransaction(statement, result), listener);
+  void stream(Target target, SqlBackend.Statement statement, Schema result, ServerStreamListener listener,
+      StatementRun run) {
+    relayed.stream(statement, result, target.runInTransaction(statement, result), listener, run);
   }
 
   // ---- cancellation -------------------------------------------------------------------------

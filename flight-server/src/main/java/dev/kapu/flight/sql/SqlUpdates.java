@@ -25,8 +25,11 @@ final class SqlUpdates {
     this.transactions = transactions;
   }
 
-  /** Runs {@code sql} at {@code target} once per row of {@code rows} (once with none if there are none). */
-  void run(Target target, String sql, List<List<Object>> rows, StreamListener<PutResult> ack) throws Exception {
+  /**
+   * Runs {@code sql} at {@code target} once per row of {@code rows} (once with none if there are
+   * none); returns the rows changed in all.
+   */
+  long run(Target target, String sql, List<List<Object>> rows, StreamListener<PutResult> ack) throws Exception {
     Target writable = target.writable();
     long count = 0;
     if (rows.isEmpty()) {
@@ -36,6 +39,7 @@ final class SqlUpdates {
       count += writable.backend().update(writable.catalog(), sql, row);
     }
     answer(count, ack);
+    return count;
   }
 
   /** Carries out a transaction statement on the call's session; it changes no rows. */

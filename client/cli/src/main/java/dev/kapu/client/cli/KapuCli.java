@@ -11,7 +11,9 @@ import picocli.CommandLine;
     mixinStandardHelpOptions = true,
     versionProvider = KapuCli.Version.class,
     description = "Daemons that keep stateful resources and run tasks against them.",
-    subcommands = {DaemonCommand.class, QueryCommand.class, ServeCommand.class})
+    subcommands = {DaemonCommand.class, DashboardCommand.class, QueryCommand.class, ServeCommand.class,
+        StatusCommand.class, EndCommands.KillSession.class, EndCommands.CancelTask.class,
+        EndCommands.CancelStatement.class})
 public final class KapuCli implements Callable<Integer> {
 
   @Override

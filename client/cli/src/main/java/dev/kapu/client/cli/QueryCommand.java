@@ -114,7 +114,7 @@ final class QueryCommand implements Callable<Integer> {
     }
     if (!verbose) {
       // Flight's client logs a failed handshake with its stack trace; the one line below says it all
-      System.setProperty("org.slf4j.simpleLogger.log.org.apache.arrow.flight.auth2.ClientHandshakeWrapper", "off");
+      LogFormat.silence("org.apache.arrow.flight.auth2.ClientHandshakeWrapper");
     }
     boolean stdoutIsTerminal = Terminal.stdout();
     Format chosen = format != null ? format : defaultFormat(stdoutIsTerminal);

@@ -98,6 +98,19 @@ final class ServeAccess {
         : AccessControl.of(configUsers.stream().collect(Collectors.toMap(KapuConfig.User::name, KapuConfig.User::access)));
   }
 
+  /**
+   * Who holds the admin right (the server's status, ending sessions): the one user, or the config's
+   * users with {@code admin: true}.
+   */
+  java.util.function.Predicate<String> admins() {
+    if (oneUser()) {
+      return user::equals;
+    }
+    java.util.Set<String> admins = configUsers.stream().filter(KapuConfig.User::admin).map(KapuConfig.User::name)
+        .collect(Collectors.toUnmodifiableSet());
+    return admins::contains;
+  }
+
   /** Checks each connection's user and password. */
   CallHeaderAuthenticator authenticator() {
     return FlightSqlAuth.users(passwords);

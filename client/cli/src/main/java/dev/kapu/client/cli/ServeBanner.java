@@ -66,7 +66,7 @@ final class ServeBanner {
         String rights = u.access().entrySet().stream()
             .map(e -> e.getKey() + " " + (e.getValue() == AccessRight.WRITE ? "read-write" : "read-only"))
             .collect(Collectors.joining(", "));
-        lines.add("  " + u.name() + ": " + rights + " (password "
+        lines.add("  " + u.name() + ": " + rights + (u.admin() ? ", admin" : "") + " (password "
             + (u.passwordInFile() ? "written in " + access.config() : "from " + u.password()) + ")");
       }
     }

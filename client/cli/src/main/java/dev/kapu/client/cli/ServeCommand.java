@@ -3,7 +3,9 @@ package dev.kapu.client.cli;
 import dev.kapu.client.controller.Controller;
 import dev.kapu.api.ControllerConfig;
 import dev.kapu.api.KapuConfig;
+import dev.kapu.client.cli.dashboard.DashboardServer;
 import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
@@ -24,7 +26,7 @@ import picocli.CommandLine.Option;
  *
  * <p>This class holds the options; the work is done by {@link ServedResources} (what is served),
  * {@link ServeAccess} (who may connect), {@link ServedServer} (the running server) and
- * {@link ServeBanner} (what it prints). A command line they refuse is a {@link ServeRefusal}.
+ * {@link ServeBanner} (what it prints), and {@link ServeDashboard} (its dashboard, if asked for). A command line they refuse is a {@link ServeRefusal}.
  */
 @Command(name = "serve", mixinStandardHelpOptions = true,
     description = "Serve hosted resources over Arrow Flight SQL (JDBC, ADBC) until stopped.")
@@ -101,21 +103,47 @@ final class ServeCommand implements Callable<Integer> {
           + " (default ${DEFAULT-VALUE}).")
   long transactionResultMb;
 
+  @Option(names = "--dashboard", arity = "0..1", paramLabel = "PORT", fallbackValue = "" + ServeDashboard.DEFAULT_PORT,
+      description = "Also serve the live dashboard and /metrics, behind the same login, on this port (default "
+          + ServeDashboard.DEFAULT_PORT + "; 0 for any free one); over the config's dashboard: section.")
+  Integer dashboard;
+
+  @Option(names = "--dashboard-bind", paramLabel = "ADDRESS", description = "The address the dashboard listens on"
+      + " (default " + ServeDashboard.DEFAULT_BIND + ": this machine only; 0.0.0.0 for every interface).")
+  String dashboardBind;
+
   @Option(names = "--no-shipped-code", description = "Refuse the code that connecting sessions ship for the"
       + " daemons: tasks run only what the daemons' class path holds.")
   boolean noShippedCode;
 
+  @Option(names = "--log-format", defaultValue = "text", paramLabel = "FORMAT", description = "text or json: one JSON"
+      + " object a line on stderr, for log collectors (default ${DEFAULT-VALUE}). The audit trail of statements is on"
+      + " the logger kapu.audit.statements, of kills and cancels on kapu.audit.admin.")
+  LogFormat logFormat;
+
   @Override
   public Integer call() throws Exception {
     try {
+      logFormat.apply();
       Optional<ServeController> launching = ServeController.of(
           new ServeController.Flags(controller, launcherSettings, maxWorkers, idleSeconds, slots), configController(), config);
       Duration liveness = checkedLiveness(launching.isPresent());
       ServedResources resources = ServedResources.of(config, duckdb, launching.isPresent());
       ServeAccess access = ServeAccess.of(config, user, password);
       access.warnings().forEach(System.err::println);
+      Optional<InetSocketAddress> dashboardAddress = ServeDashboard.address(dashboard, dashboardBind, config);
       ServedServer server = ServedServer.start(this, launching, resources, access, liveness);
-      CountDownLatch closed = server.closeOnShutdown();
+      DashboardServer dashboardServer = null;
+      try {
+        dashboardServer = dashboardAddress.isEmpty() ? null : ServeDashboard.start(dashboardAddress.get(), server.endpoint());
+      } catch (Exception e) { // the server runs already: stop it and its daemons before saying why
+        server.close();
+        throw e;
+      }
+      CountDownLatch closed = server.closeOnShutdown(dashboardServer);
+      if (dashboardServer != null) {
+        System.out.println("dashboard_url=" + dashboardServer.url());
+      }
       ServeBanner.lines(resources.catalogs(), server, relay, access).forEach(System.out::println);
       System.out.flush();
       closed.await();

@@ -87,6 +87,7 @@ final class ServedServer {
           .liveness(liveness)
           .listen(options.host, options.port).advertise(options.advertiseHost).tls(options.tls)
           .flightAuthenticator(access.authenticator())
+          .flightAdmins(access.admins())
           .flightProducer(producer)
           .acceptShippedCode(!options.noShippedCode);
       resources.specs().forEach(builder::resource);
@@ -106,6 +107,7 @@ final class ServedServer {
         .advertise(options.advertiseHost).tls(options.tls)
         .liveness(liveness)
         .flightAuthenticator(access.authenticator())
+        .flightAdmins(access.admins())
         .flightProducer(producer)
         .acceptShippedCode(!options.noShippedCode);
     resources.specs().forEach(builder::resource);
@@ -128,14 +130,27 @@ final class ServedServer {
     return delivery;
   }
 
+  /** Closes the server now (it started, but what was to serve beside it could not). */
+  void close() throws Exception {
+    server.close();
+  }
+
   /**
-   * Closes the server when the JVM is asked to stop (Ctrl-C, SIGTERM), first printing a controller's
-   * workers ({@link ServeWorkers}); the latch opens once it is closed.
+   * Closes the server when the JVM is asked to stop (Ctrl-C, SIGTERM), first {@code before} (its
+   * dashboard, or null) and printing a controller's workers ({@link ServeWorkers}); the latch opens
+   * once it is closed.
    */
-  CountDownLatch closeOnShutdown() {
+  CountDownLatch closeOnShutdown(AutoCloseable before) {
     CountDownLatch closed = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       System.out.println("kapu serve: shutting down");
+      if (before != null) {
+        try {
+          before.close();
+        } catch (Exception e) {
+          System.err.println("kapu serve: closing the dashboard failed: " + e);
+        }
+      }
       if (controller != null) {
         ServeWorkers.lines(controller.summary()).forEach(System.out::println);
       }
