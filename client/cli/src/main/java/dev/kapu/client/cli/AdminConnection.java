@@ -1,7 +1,7 @@
 package dev.kapu.client.cli;
 
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -57,9 +57,8 @@ final class AdminConnection {
       Location location = new Location(options.url);
       FlightClient.Builder builder = FlightClient.builder(allocator, location);
       if (options.trustCert != null) {
-        try (InputStream pem = Files.newInputStream(options.trustCert)) {
-          builder.trustedCertificates(pem);
-        }
+        // Read now: the builder reads the stream when it builds, after a try-with-resources closed it.
+        builder.trustedCertificates(new ByteArrayInputStream(Files.readAllBytes(options.trustCert)));
       }
       this.client = builder.build();
       try {
