@@ -1,5 +1,6 @@
 package dev.kapu.flight.sql;
 
+import dev.kapu.flight.status.BearerCookie;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -50,9 +51,6 @@ public final class FlightSqlAuth {
     })));
   }
 
-  /** The cookie that carries the bearer token for clients that keep cookies. */
-  static final String BEARER_COOKIE = "kapu-bearer";
-
   /**
    * The bearer token also travels as a cookie: set with the token, accepted in place of the
    * Authorization header. For the Java ADBC Flight SQL driver (0.20), whose bulk ingest sends its
@@ -62,7 +60,7 @@ public final class FlightSqlAuth {
   private static CallHeaderAuthenticator bearerCookie(CallHeaderAuthenticator bearer) {
     return incoming -> {
       CallHeaders headers = incoming;
-      String token = incoming.get(Auth2Constants.AUTHORIZATION_HEADER) == null ? cookie(incoming) : null;
+      String token = incoming.get(Auth2Constants.AUTHORIZATION_HEADER) == null ? BearerCookie.read(incoming) : null;
       if (token != null) {
         headers = new FlightCallHeaders();
         for (String key : incoming.keys()) {
@@ -90,27 +88,11 @@ public final class FlightSqlAuth {
           result.appendToOutgoingHeaders(outgoing);
           String issued = outgoing.get(Auth2Constants.AUTHORIZATION_HEADER);
           if (issued != null && issued.startsWith(Auth2Constants.BEARER_PREFIX)) {
-            outgoing.insert("set-cookie", BEARER_COOKIE + "=" + issued.substring(Auth2Constants.BEARER_PREFIX.length()));
+            outgoing.insert("set-cookie", BearerCookie.NAME + "=" + issued.substring(Auth2Constants.BEARER_PREFIX.length()));
           }
         }
       };
     };
-  }
-
-  /** The bearer cookie's value in the request's Cookie headers, or null. */
-  private static String cookie(CallHeaders headers) {
-    if (!headers.containsKey("cookie")) {
-      return null;
-    }
-    for (String header : headers.getAll("cookie")) {
-      for (String pair : header.split(";")) {
-        int eq = pair.indexOf('=');
-        if (eq > 0 && pair.substring(0, eq).trim().equals(BEARER_COOKIE)) {
-          return pair.substring(eq + 1).trim();
-        }
-      }
-    }
-    return null;
   }
 
   private static byte[] sha256(String s) {

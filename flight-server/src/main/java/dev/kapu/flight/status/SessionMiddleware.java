@@ -20,7 +20,6 @@ import org.apache.arrow.flight.auth2.Auth2Constants;
 public final class SessionMiddleware implements FlightServerMiddleware {
   /** The header the server's transport writes the client's address in (a client's own is replaced). */
   public static final String PEER_ADDRESS_HEADER = "x-kapu-peer-address";
-  private static final String BEARER_COOKIE = "kapu-bearer";
 
   private final ClientSessions registry;
   private final ClientSession session;
@@ -97,18 +96,7 @@ public final class SessionMiddleware implements FlightServerMiddleware {
       if (authorization != null && authorization.startsWith(Auth2Constants.BEARER_PREFIX)) {
         return authorization.substring(Auth2Constants.BEARER_PREFIX.length());
       }
-      if (!headers.containsKey("cookie")) {
-        return null;
-      }
-      for (String header : headers.getAll("cookie")) {
-        for (String pair : header.split(";")) {
-          int eq = pair.indexOf('=');
-          if (eq > 0 && pair.substring(0, eq).trim().equals(BEARER_COOKIE)) {
-            return pair.substring(eq + 1).trim();
-          }
-        }
-      }
-      return null;
+      return BearerCookie.read(headers);
     }
   }
 }
