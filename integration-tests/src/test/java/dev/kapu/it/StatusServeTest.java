@@ -144,6 +144,62 @@ class StatusServeTest {
     }
   }
 
+  /**
+   * A killed session's open transaction rolls back: its row lock (DuckDB's write conflict) holds
+   * another user's update off until the kill, and afterwards that update goes through and the
+   * killed transaction's change is nowhere.
+   */
+  @Test
+  void killingASessionRollsBackItsTransaction(@TempDir Path dir) throws Exception {
+    Path config = dir.resolve("kapu.yaml");
+    Files.writeString(config, String.join("\n",
+        "resources:",
+        "  duckdb: { kind: duckdb, placement: pinned }",
+        "users:",
+        "  analyst: { password: \"${ANALYST_PASSWORD}\", access: { duckdb: read-write } }",
+        "  bob:     { password: \"${BOB_PASSWORD}\", access: { duckdb: read-write } }",
+        "  ops:     { password: \"${OPS_PASSWORD}\", access: { duckdb: read-only }, admin: true }",
+        ""));
+    ServeProcess serve = ServeProcess.start(PASSWORDS, "--config", config.toString(), "--port", "0", "--daemons", "2");
+    String url = serve.printed.get("flight_url");
+    try (Connection analyst = connect(serve, "analyst", "a-secret"); Connection bob = connect(serve, "bob", "b-secret");
+        Statement b = bob.createStatement()) {
+      // not closed by the test: once its session is killed, even closing it is refused
+      Statement a = analyst.createStatement();
+      b.executeUpdate("CREATE TABLE kv (id INTEGER PRIMARY KEY, v INTEGER)");
+      b.executeUpdate("INSERT INTO kv VALUES (1, 10)");
+      a.execute("BEGIN");
+      a.executeUpdate("UPDATE kv SET v = 20 WHERE id = 1");
+      assertThat(update(b, "UPDATE kv SET v = 30 WHERE id = 1")).as("the analyst's transaction holds the row")
+          .isInstanceOf(SQLException.class);
+
+      JsonNode status = awaitStatus(url, s -> sessionOf(s, "analyst") != null);
+      Run kill = cli("kill-session", "--url", url, "--user", "ops", "--password", "o-secret",
+          sessionOf(status, "analyst").path("id").asText());
+      assertThat(kill.exit()).as(kill.stderr()).isZero();
+
+      assertThat(update(b, "UPDATE kv SET v = 30 WHERE id = 1")).as("the row is free once the session is killed")
+          .isEqualTo(1);
+      assertThat(query(bob, "SELECT v FROM kv WHERE id = 1")).isEqualTo(30L);
+      Object next = update(a, "COMMIT");
+      assertThat(next).isInstanceOf(SQLException.class);
+      assertThat(((SQLException) next).getMessage()).contains("was ended by administrator 'ops'");
+      assertThat(query(bob, "SELECT v FROM kv WHERE id = 1")).as("nothing of the killed transaction was committed")
+          .isEqualTo(30L);
+    } finally {
+      serve.stop();
+    }
+  }
+
+  /** The rows an update changed, or the SQLException it ended with. */
+  private static Object update(Statement statement, String sql) {
+    try {
+      return statement.executeUpdate(sql);
+    } catch (SQLException e) {
+      return e;
+    }
+  }
+
   private static Connection connect(ServeProcess serve, String user, String password) throws SQLException {
     String base = serve.jdbcUrl().replaceAll("&user=[^&]*", "");
     return DriverManager.getConnection(base + "&user=" + user + "&password=" + password);
