@@ -4,8 +4,8 @@ import java.util.Arrays;
 import java.util.List;
 
 /**
- * Task round trips (submission to outcome) in fixed buckets, since start: cumulative counts for
- * metrics, and percentiles estimated from the buckets. Not thread-safe: its owner guards it.
+ * Task round trips (submission to outcome) in fixed buckets: cumulative counts for metrics, and
+ * percentiles estimated from the buckets. Not thread-safe: its owner guards it.
  */
 public final class LatencyHistogram {
   /** Upper bounds in seconds, 50 µs to 5 min: round trips on one host start near 60 µs. */
@@ -37,21 +37,41 @@ public final class LatencyHistogram {
     return new StatusReport.Histogram(Arrays.stream(BOUNDS).boxed().toList(), List.of(cumulative), sumSeconds, count);
   }
 
+  /** Adds what {@code other} observed to this one. */
+  void add(LatencyHistogram other) {
+    for (int i = 0; i < counts.length; i++) {
+      counts[i] += other.counts[i];
+    }
+    sumSeconds += other.sumSeconds;
+    count += other.count;
+  }
+
+  /** Forgets every observation. */
+  void clear() {
+    Arrays.fill(counts, 0);
+    sumSeconds = 0;
+    count = 0;
+  }
+
   /**
-   * The {@code q} quantile (0..1) in microseconds: the upper bound of the bucket it falls in (the
-   * largest bound for the overflow bucket); 0 with no observation.
+   * The {@code q} quantile (0..1) in microseconds, 0 with no observation. Within its bucket it is
+   * interpolated linearly between the bucket's bounds, as Prometheus's {@code histogram_quantile}
+   * does, so that a few round trips do not all read as their bucket's upper bound; past the largest
+   * bound it is that bound.
    */
   public long quantileMicros(double q) {
     if (count == 0) {
       return 0;
     }
-    long rank = (long) Math.ceil(q * count);
+    double rank = Math.max(1, q * count);
     long seen = 0;
-    for (int i = 0; i < counts.length; i++) {
-      seen += counts[i];
-      if (seen >= Math.max(1, rank)) {
-        return Math.round(BOUNDS[Math.min(i, BOUNDS.length - 1)] * 1e6);
+    for (int i = 0; i < BOUNDS.length; i++) {
+      if (seen + counts[i] >= rank) {
+        double lower = i == 0 ? 0 : BOUNDS[i - 1];
+        double within = (rank - seen) / counts[i];
+        return Math.round((lower + (BOUNDS[i] - lower) * within) * 1e6);
       }
+      seen += counts[i];
     }
     return Math.round(BOUNDS[BOUNDS.length - 1] * 1e6);
   }

@@ -5,8 +5,8 @@ import java.util.Map;
 
 /**
  * The dispatcher's rolling and cumulative task figures: outcomes by kind, round trips (submission
- * to outcome) in a {@link LatencyHistogram}, and the last minutes second by second in a {@link
- * RateHistory}. Thread-safe (its own lock, held for a few counter updates).
+ * to outcome) in a {@link LatencyHistogram} since start (for metrics) and over the last five minutes
+ * (the status's percentiles), and the last minutes second by second in a {@link RateHistory}. Thread-safe (its own lock, held for a few counter updates).
  */
 public final class TaskFigures {
   /** Seconds of history kept: five minutes. */
@@ -21,12 +21,14 @@ public final class TaskFigures {
 
   private final long[] byOutcome = new long[Outcome.values().length];
   private final LatencyHistogram latency = new LatencyHistogram();
+  private final RecentLatency recentLatency = new RecentLatency(HISTORY_SECONDS / 60);
   private final RateHistory history = new RateHistory(HISTORY_SECONDS);
 
   /** A task ended with {@code outcome} after {@code roundTripNanos} since its submission. */
   public synchronized void ended(Outcome outcome, long roundTripNanos, long nowMillis) {
     byOutcome[outcome.ordinal()]++;
     latency.observe(roundTripNanos);
+    recentLatency.observe(roundTripNanos, nowMillis);
     history.completed(nowMillis, 1);
   }
 
@@ -44,7 +46,7 @@ public final class TaskFigures {
       }
     }
     return new StatusReport.Tasks(queued, running, history.perSecond(nowMillis, RATE_SECONDS),
-        latency.quantileMicros(0.5), latency.quantileMicros(0.99), errors, history.samples(nowMillis));
+        recentLatency.quantileMicros(0.5, nowMillis), recentLatency.quantileMicros(0.99, nowMillis), errors, history.samples(nowMillis));
   }
 
   /** Outcomes since start, every kind named (zeros included), for metrics. */
