@@ -530,7 +530,7 @@ final class Dispatcher implements TaskGateway {
         List<DispatcherView.RunningTask> tasks = new ArrayList<>();
         for (Job job : w.running.values()) {
           if (job.state == State.RUNNING) {
-            tasks.add(new DispatcherView.RunningTask(job.id, (now - job.startedAt) / 1_000_000));
+            tasks.add(new DispatcherView.RunningTask(job.id, job.request.submitter(), (now - job.startedAt) / 1_000_000));
           }
         }
         executing += tasks.size();

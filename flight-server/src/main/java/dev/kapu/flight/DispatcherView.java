@@ -8,8 +8,8 @@ import java.util.List;
  */
 record DispatcherView(long queued, long running, List<DaemonView> daemons) {
 
-  /** A task on a daemon, and how long since it was sent there. */
-  record RunningTask(long id, long ageMillis) {}
+  /** A task on a daemon, who submitted it ({@link TaskRequest#submitter}), and how long since it was sent there. */
+  record RunningTask(long id, String submitter, long ageMillis) {}
 
   /**
    * @param report its last heartbeat's report; null before its first

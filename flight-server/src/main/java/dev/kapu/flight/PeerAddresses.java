@@ -29,7 +29,8 @@ final class PeerAddresses implements ServerInterceptor {
     return next.startCall(call, headers);
   }
 
-  private static String describe(SocketAddress address) {
+  /** A client address as the status shows it: {@code 127.0.0.1:41234}, {@code [::1]:41234}. */
+  static String describe(SocketAddress address) {
     if (address instanceof InetSocketAddress inet) {
       return Hosts.forUri(inet.getAddress() != null ? inet.getAddress().getHostAddress() : inet.getHostString())
           + ":" + inet.getPort();

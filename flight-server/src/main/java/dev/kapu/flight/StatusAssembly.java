@@ -58,7 +58,7 @@ final class StatusAssembly {
     long rss = d.usage().map(ProcessUsage::residentBytes).orElse(-1L);
     return new StatusReport.Daemon(d.id(), d.host(), d.pid(), d.slots(), v.tasks().size(), round(v.cpuPercent()),
         r == null ? -1 : r.heapUsedBytes(), r == null ? -1 : r.heapMaxBytes(), rss, v.silentMillis(),
-        v.tasks().stream().map(t -> new StatusReport.RunningTask(String.valueOf(t.id()), "", t.ageMillis())).toList(),
+        v.tasks().stream().map(t -> new StatusReport.RunningTask(String.valueOf(t.id()), t.submitter(), t.ageMillis())).toList(),
         resources, tables, limits);
   }
 

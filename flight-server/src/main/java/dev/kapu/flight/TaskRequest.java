@@ -15,9 +15,14 @@ import java.util.List;
  *     TaskGateway#park}); the daemon fetches each once, and what is left is freed when the task ends
  * @param calls how many calls the timeout applies to, one after another: 1 for a task, the items
  *     of a map chunk
+ * @param submitter who submitted it, as the status shows: {@code client <address>} for a session
+ *     connected over the wire, {@code in-process} for one in the dispatcher's own JVM
  */
 public record TaskRequest(byte[] payload, long timeoutMillis, int maxRetries, List<String> resources,
-    List<String> parked, int calls) {
+    List<String> parked, int calls, String submitter) {
+  /** The submitter of a task from a session in the dispatcher's own JVM. */
+  public static final String IN_PROCESS = "in-process";
+
   public TaskRequest {
     if (timeoutMillis < 0 || maxRetries < 0) {
       throw new IllegalArgumentException("timeout and retries must not be negative");
@@ -27,18 +32,24 @@ public record TaskRequest(byte[] payload, long timeoutMillis, int maxRetries, Li
     }
     resources = List.copyOf(resources);
     parked = List.copyOf(parked);
+    submitter = submitter == null ? "" : submitter;
+  }
+
+  public TaskRequest(byte[] payload, long timeoutMillis, int maxRetries, List<String> resources,
+      List<String> parked, int calls) {
+    this(payload, timeoutMillis, maxRetries, resources, parked, calls, IN_PROCESS);
   }
 
   public TaskRequest(byte[] payload, long timeoutMillis, int maxRetries, List<String> resources,
       List<String> parked) {
-    this(payload, timeoutMillis, maxRetries, resources, parked, 1);
+    this(payload, timeoutMillis, maxRetries, resources, parked, 1, IN_PROCESS);
   }
 
   public TaskRequest(byte[] payload, long timeoutMillis, int maxRetries, List<String> resources) {
-    this(payload, timeoutMillis, maxRetries, resources, List.of(), 1);
+    this(payload, timeoutMillis, maxRetries, resources, List.of(), 1, IN_PROCESS);
   }
 
   public TaskRequest(byte[] payload, long timeoutMillis, int maxRetries) {
-    this(payload, timeoutMillis, maxRetries, List.of(), List.of(), 1);
+    this(payload, timeoutMillis, maxRetries, List.of(), List.of(), 1, IN_PROCESS);
   }
 }

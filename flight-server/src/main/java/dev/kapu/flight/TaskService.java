@@ -9,6 +9,7 @@ import dev.kapu.flight.internal.wire.StatusReply;
 import dev.kapu.flight.internal.wire.TaskDone;
 import dev.kapu.flight.internal.wire.ToClient;
 import dev.kapu.flight.internal.wire.ToWorker;
+import io.grpc.Grpc;
 import io.grpc.Metadata;
 import io.grpc.MethodDescriptor;
 import io.grpc.ServerCall;
@@ -24,6 +25,7 @@ import io.grpc.stub.ServerCalls;
 import io.grpc.stub.StreamObserver;
 import java.io.IOException;
 import java.io.InputStream;
+import java.net.SocketAddress;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -78,8 +80,11 @@ final class TaskService {
             ServerCalls.asyncBidiStreamingCall(out -> new WorkerStream((ServerCallStreamObserver<InputStream>) out));
         ServerCallHandler<InputStream, InputStream> clients = (call, headers) -> {
           String shipped = headers.get(Wire.CODE);
+          SocketAddress remote = call.getAttributes().get(Grpc.TRANSPORT_ATTR_REMOTE_ADDR);
+          String submitter = "client " + (remote == null ? "(address unknown)" : PeerAddresses.describe(remote));
           return ServerCalls.<InputStream, InputStream>asyncBidiStreamingCall(
-              out -> new ClientStream((ServerCallStreamObserver<InputStream>) out, shipped)).startCall(call, headers);
+              out -> new ClientStream((ServerCallStreamObserver<InputStream>) out, shipped, submitter))
+              .startCall(call, headers);
         };
         builder.addMethod(flightMethod.getMethodDescriptor(), kapuOrFlight(flightMethod, (call, headers) -> {
           String role = headers.get(Wire.ROLE);
@@ -263,11 +268,14 @@ final class TaskService {
     private final Map<Long, TaskHandle> open = new HashMap<>();
     /** The code this client's session shipped; null if it shipped none. */
     private final String code;
+    /** Who its tasks are from, as the status shows them. */
+    private final String submitter;
     private boolean closed;
 
-    ClientStream(ServerCallStreamObserver<InputStream> out, String code) {
+    ClientStream(ServerCallStreamObserver<InputStream> out, String code, String submitter) {
       super(out);
       this.code = code;
+      this.submitter = submitter;
       out.setOnCancelHandler(this::abandon);
     }
 
@@ -288,7 +296,7 @@ final class TaskService {
           long id = submit.getTaskId();
           TaskRequest request = new TaskRequest(
               submit.getPayload().toByteArray(), submit.getTimeoutMillis(), submit.getMaxRetries(),
-              submit.getResourcesList(), submit.getParkedList(), Math.max(1, submit.getCalls()));
+              submit.getResourcesList(), submit.getParkedList(), Math.max(1, submit.getCalls()), submitter);
           TaskHandle handle;
           synchronized (this) {
             if (open.containsKey(id)) {

@@ -361,6 +361,7 @@ class DispatcherTest {
     assertThat(view.queued()).isEqualTo(1);
     assertThat(view.daemons()).singleElement().satisfies(d -> {
       assertThat(d.tasks()).extracting(DispatcherView.RunningTask::id).containsExactly(runningId);
+      assertThat(d.tasks()).extracting(DispatcherView.RunningTask::submitter).containsExactly(TaskRequest.IN_PROCESS);
       assertThat(d.report()).as("no heartbeat yet").isNull();
     });
 

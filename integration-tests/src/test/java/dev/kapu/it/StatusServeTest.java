@@ -1,9 +1,11 @@
 package dev.kapu.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowable;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.kapu.client.Kapu;
 import dev.kapu.client.launch.WorkerCommand;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -189,6 +191,57 @@ class StatusServeTest {
     } finally {
       serve.stop();
     }
+  }
+
+  /**
+   * A task a connected session submitted is listed with who submitted it (the client's address)
+   * and its age; {@code kapu cancel} with the id the status shows stops it, and the session's
+   * future completes as cancelled.
+   */
+  @Test
+  void anOperatorCancelsARunningTaskByTheIdTheStatusShows(@TempDir Path dir) throws Exception {
+    Path config = dir.resolve("kapu.yaml");
+    Files.writeString(config, String.join("\n",
+        "resources:",
+        "  duckdb: { kind: duckdb }",
+        "users:",
+        "  ops: { password: \"${OPS_PASSWORD}\", access: { duckdb: read-only }, admin: true }",
+        ""));
+    ServeProcess serve = ServeProcess.start(PASSWORDS, "--config", config.toString(), "--port", "0", "--daemons", "2");
+    String url = serve.printed.get("flight_url");
+    String token = Files.readString(serve.sessionFolder().resolve("token"), StandardCharsets.UTF_8).strip();
+    try (Kapu kapu = Kapu.builder().token(token).connect(url)) {
+      CompletableFuture<Integer> sleeper = kapu.submit(ctx -> {
+        Thread.sleep(120_000);
+        return 1;
+      });
+      JsonNode status = awaitStatus(url, s -> runningTask(s) != null);
+      JsonNode task = runningTask(status);
+      System.out.println("the running task as the status shows it: " + task);
+      assertThat(task.path("sessionId").asText()).startsWith("client 127.0.0.1:");
+      assertThat(task.path("ageMillis").asLong()).isNotNegative();
+
+      Run cancel = cli("cancel", "--url", url, "--user", "ops", "--password", "o-secret", task.path("taskId").asText());
+      assertThat(cancel.exit()).as(cancel.stderr()).isZero();
+      assertThat(catchThrowable(() -> sleeper.get(60, TimeUnit.SECONDS))).as("the session's future")
+          .isNotNull().satisfiesAnyOf(
+              t -> assertThat(t).isInstanceOf(java.util.concurrent.CancellationException.class),
+              t -> assertThat(t).hasMessageContaining("cancel"));
+      assertThat(kapu.submit(ctx -> 6 * 7).get(60, TimeUnit.SECONDS)).as("the session goes on").isEqualTo(42);
+      awaitLine(serve, "kapu.audit.admin", "admin=ops", "action=kapu.cancel-task", task.path("taskId").asText());
+    } finally {
+      serve.stop();
+    }
+  }
+
+  /** The first task running on any daemon, or null. */
+  private static JsonNode runningTask(JsonNode status) {
+    for (JsonNode daemon : status.path("daemons")) {
+      for (JsonNode task : daemon.path("runningTasks")) {
+        return task;
+      }
+    }
+    return null;
   }
 
   /** The rows an update changed, or the SQLException it ended with. */
