@@ -89,51 +89,71 @@ public final class BenchMain implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-      long[] task = taskRoundTrips();
-      long[] tcp = TcpEchoPeer.measureRoundTrips(Math.min(warmup, 5000), roundTrips);
-      long[] grpc = GrpcEchoPeer.measureRoundTrips(warmup, roundTrips);
-      long[] hazelcast = HazelcastPeer.measureRoundTrips(Math.min(warmup, 5000), roundTrips);
-      double taskP50 = Stats.p50(task);
-      double tcpP50 = Stats.p50(tcp);
-      print("task_rtt_p50_us", taskP50);
-      print("task_rtt_p99_us", Stats.p99(task));
-      print("task_rtt_p99_vs_p50", round(Stats.p99(task) / taskP50, 1));
-      print("tcp_rtt_p50_us", tcpP50);
-      // The peers' tails in the same run: a tail the bare transport shares is the machine's, not Kapu's.
-      print("tcp_rtt_p99_us", Stats.p99(tcp));
-      print("rtt_ratio", round(taskP50 / tcpP50, 2));
-      // The same transport with nothing on top: one FlightData each way on a DoExchange stream.
-      print("grpc_stream_rtt_p50_us", Stats.p50(grpc));
-      print("grpc_stream_rtt_p99_us", Stats.p99(grpc));
-      print("task_vs_grpc_stream", round(taskP50 / Stats.p50(grpc), 2));
-      print("hazelcast_rtt_p50_us", Stats.p50(hazelcast));
-      print("hazelcast_rtt_p99_us", Stats.p99(hazelcast));
-      print("task_vs_hazelcast", round(taskP50 / Stats.p50(hazelcast), 2));
+      roundTrips();
       SubmitBench.run(local(2, submitSlots), Math.min(warmup, submits), submitWarmupSeconds, submits, options());
       map();
       return 0;
     }
 
-    private long[] taskRoundTrips() {
-      try (LocalKapu kapu = local(1, 1)) {
-        TaskOptions options = options();
-        for (int i = 0; i < warmup; i++) {
-          kapu.submit(ctx -> 1, options).join();
-        }
-        long[] nanos = new long[roundTrips];
+    /**
+     * A task's round trip on one daemon with one slot, and the peers', timed in turn
+     * ({@link RoundTripsInTurn}): the ratios compare what ran under the same load.
+     */
+    private void roundTrips() throws Exception {
+      try (RoundTrip task = taskRoundTrip(); RoundTrip tcp = TcpEchoPeer.open(); RoundTrip grpc = GrpcEchoPeer.open();
+          RoundTrip hazelcast = HazelcastPeer.open()) {
+        int peerWarmup = Math.min(warmup, 5000);
         long[] gcBefore = collections();
-        for (int i = 0; i < roundTrips; i++) {
-          long t0 = System.nanoTime();
-          kapu.submit(ctx -> 1, options).join();
-          nanos[i] = System.nanoTime() - t0;
-        }
+        RoundTripsInTurn times = RoundTripsInTurn.measure(List.of(task, tcp, grpc, hazelcast),
+            new int[] {warmup, peerWarmup, warmup, peerWarmup}, roundTrips);
         long[] gcAfter = collections();
-        // Whether the tail is this JVM's collections: each pause delays at most the round trips under way.
-        print("task_rtt_client_gc_count", gcAfter[0] - gcBefore[0]);
-        print("task_rtt_client_gc_ms", gcAfter[1] - gcBefore[1]);
-        print("task_rtt_slower_than_4x_p50", Stats.slowerThan(nanos, 4 * Stats.p50(nanos) * 1000));
-        return nanos;
+        long[] taskNanos = times.of(0);
+        double taskP50 = Stats.p50(taskNanos);
+        double tcpP50 = Stats.p50(times.of(1));
+        double grpcP50 = Stats.p50(times.of(2));
+        double hazelcastP50 = Stats.p50(times.of(3));
+        print("rtt_rounds", (roundTrips + RoundTripsInTurn.BLOCK - 1) / RoundTripsInTurn.BLOCK);
+        print("task_rtt_p50_us", taskP50);
+        print("task_rtt_p99_us", Stats.p99(taskNanos));
+        print("task_rtt_p99_vs_p50", round(Stats.p99(taskNanos) / taskP50, 1));
+        print("task_rtt_slower_than_4x_p50", Stats.slowerThan(taskNanos, 4 * taskP50 * 1000));
+        // Whether the tails are this JVM's collections: each pause delays at most the round trips under way.
+        print("rtt_client_gc_count", gcAfter[0] - gcBefore[0]);
+        print("rtt_client_gc_ms", gcAfter[1] - gcBefore[1]);
+        print("tcp_rtt_p50_us", tcpP50);
+        // The peers' tails in the same run: a tail the bare transport shares is the machine's, not Kapu's.
+        print("tcp_rtt_p99_us", Stats.p99(times.of(1)));
+        print("rtt_ratio", round(taskP50 / tcpP50, 2));
+        // The same transport with nothing on top: one FlightData each way on a DoExchange stream.
+        print("grpc_stream_rtt_p50_us", grpcP50);
+        print("grpc_stream_rtt_p99_us", Stats.p99(times.of(2)));
+        print("task_vs_grpc_stream", round(taskP50 / grpcP50, 2));
+        print("task_vs_grpc_stream_by_round", spread(times.ratioByRound(0, 2)));
+        print("hazelcast_rtt_p50_us", hazelcastP50);
+        print("hazelcast_rtt_p99_us", Stats.p99(times.of(3)));
+        print("task_vs_hazelcast", round(taskP50 / hazelcastP50, 2));
       }
+    }
+
+    private RoundTrip taskRoundTrip() {
+      LocalKapu kapu = local(1, 1);
+      TaskOptions options = options();
+      return new RoundTrip() {
+        @Override
+        public void once() {
+          kapu.submit(ctx -> 1, options).join();
+        }
+
+        @Override
+        public void close() {
+          kapu.close();
+        }
+      };
+    }
+
+    /** The lowest, median and highest of {@code sorted}, as {@code min/median/max}. */
+    private static String spread(double[] sorted) {
+      return round(sorted[0], 2) + "/" + round(sorted[sorted.length / 2], 2) + "/" + round(sorted[sorted.length - 1], 2);
     }
 
     /** Collections so far in this JVM and the milliseconds they took, over all collectors. */

@@ -45,7 +45,7 @@ public final class GrpcEchoPeer {
   private GrpcEchoPeer() {}
 
   /**
-   * The echo side, run in a child JVM by {@link #measureRoundTrips}: a gRPC server on an ephemeral
+   * The echo side, run in a child JVM by {@link #open}: a gRPC server on an ephemeral
    * loopback port, announced as {@code READY <port>}, whose DoExchange sends every message back on
    * the same stream and completes the stream when the client does.
    */
@@ -61,43 +61,48 @@ public final class GrpcEchoPeer {
   }
 
   /**
-   * Starts the echo child, opens one DoExchange stream to it, makes {@code warmup} untimed round
-   * trips so both JITs have compiled the path, then times {@code count} round trips one at a time.
+   * Starts the echo child and opens one DoExchange stream to it. Round trips must be made from the
+   * thread that opened it: that is the thread the replies wake.
    *
-   * @return the duration of each timed round trip, in nanoseconds
-   * @throws IOException if the child fails to start, the stream fails, or a reply takes 10 s
+   * @throws IOException if the child fails to start; a round trip throws if the stream fails or a
+   *     reply takes 10 s
    */
-  public static long[] measureRoundTrips(int warmup, int count) throws IOException {
-    try (ChildJvm echo = ChildJvm.start(GrpcEchoPeer.class, List.of(), List.of(), READY_TIMEOUT)) {
-      ManagedChannel channel = NettyChannelBuilder.forAddress("127.0.0.1", Integer.parseInt(echo.readyText()))
+  public static RoundTrip open() throws IOException {
+    ChildJvm echo = ChildJvm.start(GrpcEchoPeer.class, List.of(), List.of(), READY_TIMEOUT);
+    ManagedChannel channel;
+    try {
+      channel = NettyChannelBuilder.forAddress("127.0.0.1", Integer.parseInt(echo.readyText()))
           .usePlaintext()
           .directExecutor()
           .build();
-      try {
-        Replies replies = new Replies();
-        StreamObserver<FlightData> requests = FlightServiceGrpc.newStub(channel).doExchange(replies);
-        FlightData message = message();
-        for (int i = 0; i < warmup; i++) {
-          roundTrip(requests, replies, message);
-        }
-        long[] nanos = new long[count];
-        for (int i = 0; i < count; i++) {
-          long start = System.nanoTime();
-          roundTrip(requests, replies, message);
-          nanos[i] = System.nanoTime() - start;
-        }
-        requests.onCompleted();
-        replies.awaitEnd();
-        return nanos;
-      } finally {
-        channel.shutdownNow();
-        try {
-          channel.awaitTermination(SHUTDOWN_SECONDS, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
+    } catch (RuntimeException e) {
+      echo.close();
+      throw e;
+    }
+    Replies replies = new Replies();
+    StreamObserver<FlightData> requests = FlightServiceGrpc.newStub(channel).doExchange(replies);
+    FlightData message = message();
+    return new RoundTrip() {
+      @Override
+      public void once() throws IOException {
+        roundTrip(requests, replies, message);
+      }
+
+      @Override
+      public void close() throws IOException {
+        try (echo) {
+          requests.onCompleted();
+          replies.awaitEnd();
+        } finally {
+          channel.shutdownNow();
+          try {
+            channel.awaitTermination(SHUTDOWN_SECONDS, TimeUnit.SECONDS);
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+          }
         }
       }
-    }
+    };
   }
 
   private static FlightData message() {

@@ -1,6 +1,6 @@
 package dev.kapu.bench;
 
-import java.io.IOException;
+import java.util.List;
 
 /**
  * Runs {@link GrpcEchoPeer} alone and prints its round-trip percentiles as {@code key=value}
@@ -14,10 +14,13 @@ public final class GrpcPeerMain {
 
   private GrpcPeerMain() {}
 
-  public static void main(String[] args) throws IOException {
+  public static void main(String[] args) throws Exception {
     int warmup = args.length > 0 ? Integer.parseInt(args[0]) : DEFAULT_WARMUP;
     int count = args.length > 1 ? Integer.parseInt(args[1]) : DEFAULT_COUNT;
-    long[] nanos = GrpcEchoPeer.measureRoundTrips(warmup, count);
+    long[] nanos;
+    try (RoundTrip echo = GrpcEchoPeer.open()) {
+      nanos = RoundTripsInTurn.measure(List.of(echo), new int[] {warmup}, count).of(0);
+    }
     System.out.println("grpc_stream_rtt_p50_us=" + Stats.p50(nanos));
     System.out.println("grpc_stream_rtt_p99_us=" + Stats.p99(nanos));
   }

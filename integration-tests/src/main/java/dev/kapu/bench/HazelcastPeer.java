@@ -41,7 +41,7 @@ public final class HazelcastPeer {
   private HazelcastPeer() {}
 
   /**
-   * The member side, run in a child JVM by {@link #measureRoundTrips}: {@code args} are the cluster
+   * The member side, run in a child JVM by {@link #open}: {@code args} are the cluster
    * name and the first port to try; prints {@code READY <port>} once the member is up.
    */
   public static void main(String[] args) {
@@ -63,36 +63,36 @@ public final class HazelcastPeer {
   }
 
   /**
-   * Starts a member in a child JVM, connects a client to it, makes {@code warmup} untimed round
-   * trips of {@code executor.submit(task).get()}, then times {@code count} of them one at a time.
+   * Starts a member in a child JVM and connects a client to it; a round trip is
+   * {@code executor.submit(task).get()}.
    *
-   * @return the duration of each timed round trip, in nanoseconds
-   * @throws IOException if the member JVM fails to start
-   * @throws ExecutionException if a task fails
-   * @throws TimeoutException if a task takes more than 10 s
+   * @throws IOException if the member JVM fails to start; a round trip throws if its task fails or
+   *     takes more than 10 s
    */
-  public static long[] measureRoundTrips(int warmup, int count)
-      throws IOException, InterruptedException, ExecutionException, TimeoutException {
+  public static RoundTrip open() throws IOException {
     String cluster = "kapu-bench-" + UUID.randomUUID();
-    try (ChildJvm memberJvm = ChildJvm.start(HazelcastPeer.class, List.of("-D" + LOGGING_TYPE + "=none"),
-        List.of(cluster, String.valueOf(FIRST_PORT)), READY_TIMEOUT)) {
+    ChildJvm memberJvm = ChildJvm.start(HazelcastPeer.class, List.of("-D" + LOGGING_TYPE + "=none"),
+        List.of(cluster, String.valueOf(FIRST_PORT)), READY_TIMEOUT);
+    try {
       HazelcastInstance client = HazelcastClient.newHazelcastClient(clientConfig(cluster, memberJvm.readyText()));
-      try {
-        IExecutorService executor = client.getExecutorService(EXECUTOR);
-        Constant task = new Constant();
-        for (int i = 0; i < warmup; i++) {
+      IExecutorService executor = client.getExecutorService(EXECUTOR);
+      Constant task = new Constant();
+      return new RoundTrip() {
+        @Override
+        public void once() throws InterruptedException, ExecutionException, TimeoutException {
           executor.submit(task).get(TASK_TIMEOUT_SECONDS, TimeUnit.SECONDS);
         }
-        long[] nanos = new long[count];
-        for (int i = 0; i < count; i++) {
-          long start = System.nanoTime();
-          executor.submit(task).get(TASK_TIMEOUT_SECONDS, TimeUnit.SECONDS);
-          nanos[i] = System.nanoTime() - start;
+
+        @Override
+        public void close() {
+          try (memberJvm) {
+            client.shutdown();
+          }
         }
-        return nanos;
-      } finally {
-        client.shutdown();
-      }
+      };
+    } catch (RuntimeException e) {
+      memberJvm.close();
+      throw e;
     }
   }
 

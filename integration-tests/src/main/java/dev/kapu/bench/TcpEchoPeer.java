@@ -28,7 +28,7 @@ public final class TcpEchoPeer {
   private TcpEchoPeer() {}
 
   /**
-   * The echo side, run in a child JVM by {@link #measureRoundTrips}: serves one connection on an
+   * The echo side, run in a child JVM by {@link #open}: serves one connection on an
    * ephemeral loopback port, announced as {@code READY <port>}, and exits at its end of file.
    */
   public static void main(String[] args) throws IOException {
@@ -48,30 +48,35 @@ public final class TcpEchoPeer {
   }
 
   /**
-   * Starts the echo child, makes {@code warmup} untimed round trips so both JITs have compiled the
-   * path, then times {@code count} round trips one at a time.
+   * Starts the echo child and connects to it.
    *
-   * @return the duration of each timed round trip, in nanoseconds
-   * @throws IOException if the child fails to start, or stops echoing for 10 s
+   * @throws IOException if the child fails to start; a round trip throws if it stops echoing for 10 s
    */
-  public static long[] measureRoundTrips(int warmup, int count) throws IOException {
-    try (ChildJvm echo = ChildJvm.start(TcpEchoPeer.class, List.of(), List.of(), READY_TIMEOUT);
-        Socket socket = new Socket(InetAddress.getLoopbackAddress(), Integer.parseInt(echo.readyText()))) {
+  public static RoundTrip open() throws IOException {
+    ChildJvm echo = ChildJvm.start(TcpEchoPeer.class, List.of(), List.of(), READY_TIMEOUT);
+    try {
+      Socket socket = new Socket(InetAddress.getLoopbackAddress(), Integer.parseInt(echo.readyText()));
       socket.setTcpNoDelay(true);
       socket.setSoTimeout(READ_TIMEOUT_MILLIS);
       InputStream in = socket.getInputStream();
       OutputStream out = socket.getOutputStream();
       byte[] message = new byte[MESSAGE_BYTES];
-      for (int i = 0; i < warmup; i++) {
-        roundTrip(in, out, message);
-      }
-      long[] nanos = new long[count];
-      for (int i = 0; i < count; i++) {
-        long start = System.nanoTime();
-        roundTrip(in, out, message);
-        nanos[i] = System.nanoTime() - start;
-      }
-      return nanos;
+      return new RoundTrip() {
+        @Override
+        public void once() throws IOException {
+          roundTrip(in, out, message);
+        }
+
+        @Override
+        public void close() throws IOException {
+          try (echo; socket) {
+            // the socket first: its end of file ends the child
+          }
+        }
+      };
+    } catch (IOException | RuntimeException e) {
+      echo.close();
+      throw e;
     }
   }
 

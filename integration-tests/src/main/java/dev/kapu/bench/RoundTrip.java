@@ -1,0 +1,13 @@
+package dev.kapu.bench;
+
+/**
+ * One way of making a round trip (a Kapu task, an echo, a peer's task), opened once so that
+ * {@link RoundTripsInTurn} can time it in turn with the others.
+ */
+interface RoundTrip extends AutoCloseable {
+  /** Makes one round trip and returns when its answer is back. */
+  void once() throws Exception;
+
+  @Override
+  void close() throws Exception;
+}
