@@ -102,10 +102,11 @@ public final class BenchMain implements Callable<Integer> {
     private void roundTrips() throws Exception {
       try (RoundTrip task = taskRoundTrip(); RoundTrip tcp = TcpEchoPeer.open(); RoundTrip grpc = GrpcEchoPeer.open();
           RoundTrip hazelcast = HazelcastPeer.open()) {
+        List<RoundTrip> ways = List.of(task, tcp, grpc, hazelcast);
         int peerWarmup = Math.min(warmup, 5000);
+        RoundTripsInTurn.warmUp(ways, new int[] {warmup, peerWarmup, warmup, peerWarmup});
         long[] gcBefore = collections();
-        RoundTripsInTurn times = RoundTripsInTurn.measure(List.of(task, tcp, grpc, hazelcast),
-            new int[] {warmup, peerWarmup, warmup, peerWarmup}, roundTrips);
+        RoundTripsInTurn times = RoundTripsInTurn.measure(ways, roundTrips);
         long[] gcAfter = collections();
         long[] taskNanos = times.of(0);
         double taskP50 = Stats.p50(taskNanos);

@@ -4,8 +4,8 @@ import java.util.Arrays;
 import java.util.List;
 
 /**
- * Times several ways of making a round trip in turn: each is first warmed up, then every round
- * times a block of each way one after the other, so that a change in a shared machine's load
+ * Times several ways of making a round trip in turn: every round times a block of each way one
+ * after the other, so that a change in a shared machine's load
  * falls on all of them alike instead of on whichever ran at the time (as {@link
  * BenchTable#measureInTurn} does for streams).
  */
@@ -19,16 +19,17 @@ final class RoundTripsInTurn {
     this.nanos = nanos;
   }
 
-  /**
-   * @param warmups untimed round trips of each way, in the order of {@code ways}
-   * @param count timed round trips of each way, in rounds of {@link #BLOCK}
-   */
-  static RoundTripsInTurn measure(List<? extends RoundTrip> ways, int[] warmups, int count) throws Exception {
+  /** Makes {@code warmups[w]} untimed round trips of each way {@code w}, so that every JIT has compiled its path. */
+  static void warmUp(List<? extends RoundTrip> ways, int[] warmups) throws Exception {
     for (int w = 0; w < ways.size(); w++) {
       for (int i = 0; i < warmups[w]; i++) {
         ways.get(w).once();
       }
     }
+  }
+
+  /** Times {@code count} round trips of each way, in rounds of {@link #BLOCK} of each in turn. */
+  static RoundTripsInTurn measure(List<? extends RoundTrip> ways, int count) throws Exception {
     long[][] nanos = new long[ways.size()][count];
     for (int start = 0; start < count; start += BLOCK) {
       int end = Math.min(count, start + BLOCK);

@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * Many separate submits: each call its own task and future, completed by a callback (nobody waits
@@ -50,11 +51,13 @@ final class SubmitBench {
   private static void burst(LocalKapu kapu, int n, TaskOptions options) throws InterruptedException {
     CountDownLatch done = new CountDownLatch(n);
     AtomicLong failed = new AtomicLong();
+    AtomicReference<Throwable> firstError = new AtomicReference<>();
     AtomicLong sum = new AtomicLong();
     for (int i = 0; i < n; i++) {
       kapu.submit(ctx -> 1, options).whenComplete((value, error) -> {
         if (error != null) {
           failed.incrementAndGet();
+          firstError.compareAndSet(null, error);
         } else {
           sum.addAndGet(value);
         }
@@ -65,7 +68,8 @@ final class SubmitBench {
       throw new IllegalStateException(done.getCount() + " of " + n + " submitted tasks never completed");
     }
     if (failed.get() != 0 || sum.get() != n) {
-      throw new IllegalStateException(failed.get() + " of " + n + " submitted tasks failed");
+      throw new IllegalStateException(failed.get() + " of " + n + " submitted tasks failed, the first with: "
+          + firstError.get().getMessage(), firstError.get());
     }
   }
 }
