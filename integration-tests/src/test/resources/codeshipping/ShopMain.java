@@ -1,5 +1,6 @@
 package acme.shop;
 
+import dev.kapu.api.TaskOptions;
 import dev.kapu.client.Kapu;
 import dev.kapu.client.LocalKapu;
 import dev.kapu.client.controller.Controller;
@@ -74,11 +75,36 @@ public final class ShopMain {
                   new Object[] {"getRuntime", new Class<?>[0]})});
           print(kapu, () -> kapu.submit(ctx -> chain.hashCode()).get(60, TimeUnit.SECONDS));
         }
+        case "never-blocks" -> neverBlocks(kapu);
         case "gadget-result" -> print(kapu, () -> kapu.submit(
             ctx -> (Object) new InvokerTransformer("toString", new Class<?>[0], new Object[0])).get(60, TimeUnit.SECONDS));
         default -> throw new IllegalArgumentException(mode);
       }
     }
+  }
+
+  /**
+   * Tasks declared never to block, on a daemon that first fetches this application's code: until
+   * all of it is there they run on task threads, then on the network thread; one that sleeps
+   * there makes the daemon run the next ones on task threads again.
+   */
+  private static void neverBlocks(Kapu kapu) throws Exception {
+    TaskOptions never = TaskOptions.DEFAULT.neverBlocks();
+    String first = kapu.submit(ctx -> Thread.currentThread().getName(), never).get(60, TimeUnit.SECONDS);
+    String later = first;
+    for (int i = 0; i < 1200 && later.startsWith("kapu-task"); i++) {
+      Thread.sleep(50);
+      later = kapu.submit(ctx -> Thread.currentThread().getName(), never).get(60, TimeUnit.SECONDS);
+    }
+    System.out.println("first never-blocking task on: " + first);
+    System.out.println("later never-blocking task on: " + later);
+    System.out.println("never-blocking class: " + kapu.submit(new PriceTask(21), never).get(60, TimeUnit.SECONDS));
+    System.out.println("never-blocking task that sleeps: " + kapu.submit(ctx -> {
+      Thread.sleep(300);
+      return Thread.currentThread().getName();
+    }, never).get(60, TimeUnit.SECONDS));
+    System.out.println("never-blocking task after it on: "
+        + kapu.submit(ctx -> Thread.currentThread().getName(), never).get(60, TimeUnit.SECONDS));
   }
 
   /** Kapu.local and a controller (its local launcher), as the README writes them: no allow() either. */

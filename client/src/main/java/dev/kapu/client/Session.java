@@ -265,8 +265,10 @@ class Session implements Kapu {
   }
 
   static TaskRequest request(byte[] payload, TaskOptions options, List<String> parked, int calls) {
+    // Only a task that waits for nothing may run on a daemon's network thread (TaskOptions.neverBlocks()).
+    boolean nonBlocking = options.nonBlocking() && parked.isEmpty() && options.timeout().isZero();
     return new TaskRequest(payload, options.timeout().toMillis(), options.retries(), options.resources(), parked,
-        calls);
+        calls, TaskRequest.IN_PROCESS, nonBlocking);
   }
 
   private static void closeQuietly(AutoCloseable c) {

@@ -66,10 +66,22 @@ final class AssignmentRun implements Runnable {
   private volatile String stopMessage;
   /** Guarded by this: its thread ignored the stop past the grace and was counted as a runaway. */
   private boolean ranAway;
+  /** False when it runs on a network thread, which a stop must not interrupt. */
+  private volatile boolean interruptible = true;
 
   AssignmentRun(WorkerConnection.Assignment assignment, Shared shared) {
     this.assignment = assignment;
     this.shared = shared;
+  }
+
+  /**
+   * Runs on the calling network thread ({@link InlineRuns}). A stop marks it but does not interrupt
+   * it: an interrupt would reach the network's channel, and the task, declared never to block,
+   * ends by itself.
+   */
+  void runOnNetworkThread() {
+    interruptible = false;
+    run();
   }
 
   @Override
@@ -224,6 +236,9 @@ final class AssignmentRun implements Runnable {
       return;
     }
     stopWork();
+    if (!interruptible) {
+      return;
+    }
     t.interrupt();
     shared.timer().schedule(() -> {
       synchronized (this) {

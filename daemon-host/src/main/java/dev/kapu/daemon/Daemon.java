@@ -62,6 +62,7 @@ public final class Daemon implements AutoCloseable {
   private final Hosting hosting;
   private final RunawayTasks runaways;
   private final AssignmentRun.Shared runs;
+  private final InlineRuns inline;
   private final SessionCodecs codecs;
 
   private Daemon(DaemonOptions options) {
@@ -92,6 +93,7 @@ public final class Daemon implements AutoCloseable {
     this.runs = new AssignmentRun.Shared(
         new TaskPayloads(codecs, hosting.streams(), hosting.allocator(), this::fetchParked),
         services, timer, options.stopGrace(), runaways, this::reported);
+    this.inline = new InlineRuns(runs.payloads(), !options.endpoint().inProcess());
     startedAt = System.nanoTime();
     lastActivity = startedAt;
     connection.start();
@@ -176,7 +178,11 @@ public final class Daemon implements AutoCloseable {
       }
       running.put(assignment.taskId(), run);
       long n = accepted.incrementAndGet();
-      runners.execute(run);
+      if (inline.accepts(assignment)) {
+        inline.run(run, assignment.taskId());
+      } else {
+        runners.execute(run);
+      }
       String limitReached = limits.afterAccepting(n);
       if (limitReached != null) {
         drain(limitReached);

@@ -3,6 +3,7 @@ package dev.kapu.daemon;
 import dev.kapu.daemon.internal.DaemonStreams;
 import dev.kapu.flight.ByteStreams;
 import dev.kapu.daemon.code.SessionCodecs;
+import dev.kapu.serial.CodecException;
 import dev.kapu.serial.EncodedBytes;
 import dev.kapu.serial.ParkedEnvelope;
 import dev.kapu.serial.ResultEnvelope;
@@ -45,6 +46,19 @@ final class TaskPayloads {
       return TaskEnvelope.decode(codecs, in);
     } catch (IOException e) {
       throw new UncheckedIOException("closing the task's stream failed", e);
+    }
+  }
+
+  /**
+   * Whether decoding this task waits for nothing: it came whole (not parked at the dispatcher), and
+   * the code it names is all on this host. A payload that cannot be read is left to a task thread,
+   * whose decoding reports why.
+   */
+  boolean decodesWithoutWaiting(byte[] payload) {
+    try {
+      return ParkedEnvelope.of(payload) == null && codecs.hasAllCode(TaskEnvelope.codeId(payload));
+    } catch (CodecException e) {
+      return false;
     }
   }
 

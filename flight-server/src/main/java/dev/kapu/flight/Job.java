@@ -59,6 +59,7 @@ final class Job implements TaskHandle {
         .setPayload(UnsafeByteOperations.unsafeWrap(request.payload()))
         .setTimeoutMillis(request.timeoutMillis())
         .setSetup(setup)
+        .setNonBlocking(request.nonBlocking() && !setup)
         .build();
   }
 }

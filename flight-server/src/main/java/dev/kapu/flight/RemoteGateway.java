@@ -191,7 +191,8 @@ final class RemoteGateway implements TaskGateway {
         .setEverywhere(everywhere)
         .addAllResources(request.resources())
         .addAllParked(request.parked())
-        .setCalls(request.calls())).build());
+        .setCalls(request.calls())
+        .setNonBlocking(request.nonBlocking())).build());
     return () -> {
       if (open.containsKey(id)) {
         send(FromClient.newBuilder().setCancel(Cancel.newBuilder().setTaskId(id)).build());

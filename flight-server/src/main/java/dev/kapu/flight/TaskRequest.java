@@ -17,9 +17,10 @@ import java.util.List;
  *     of a map chunk
  * @param submitter who submitted it, as the status shows: {@code client <address>} for a session
  *     connected over the wire, {@code in-process} for one in the dispatcher's own JVM
+ * @param nonBlocking its client declared that it never blocks: a daemon may run it on its network thread
  */
 public record TaskRequest(byte[] payload, long timeoutMillis, int maxRetries, List<String> resources,
-    List<String> parked, int calls, String submitter) {
+    List<String> parked, int calls, String submitter, boolean nonBlocking) {
   /** The submitter of a task from a session in the dispatcher's own JVM. */
   public static final String IN_PROCESS = "in-process";
 
@@ -37,19 +38,19 @@ public record TaskRequest(byte[] payload, long timeoutMillis, int maxRetries, Li
 
   public TaskRequest(byte[] payload, long timeoutMillis, int maxRetries, List<String> resources,
       List<String> parked, int calls) {
-    this(payload, timeoutMillis, maxRetries, resources, parked, calls, IN_PROCESS);
+    this(payload, timeoutMillis, maxRetries, resources, parked, calls, IN_PROCESS, false);
   }
 
   public TaskRequest(byte[] payload, long timeoutMillis, int maxRetries, List<String> resources,
       List<String> parked) {
-    this(payload, timeoutMillis, maxRetries, resources, parked, 1, IN_PROCESS);
+    this(payload, timeoutMillis, maxRetries, resources, parked, 1, IN_PROCESS, false);
   }
 
   public TaskRequest(byte[] payload, long timeoutMillis, int maxRetries, List<String> resources) {
-    this(payload, timeoutMillis, maxRetries, resources, List.of(), 1, IN_PROCESS);
+    this(payload, timeoutMillis, maxRetries, resources, List.of(), 1, IN_PROCESS, false);
   }
 
   public TaskRequest(byte[] payload, long timeoutMillis, int maxRetries) {
-    this(payload, timeoutMillis, maxRetries, List.of(), List.of(), 1, IN_PROCESS);
+    this(payload, timeoutMillis, maxRetries, List.of(), List.of(), 1, IN_PROCESS, false);
   }
 }

@@ -296,7 +296,8 @@ final class TaskService {
           long id = submit.getTaskId();
           TaskRequest request = new TaskRequest(
               submit.getPayload().toByteArray(), submit.getTimeoutMillis(), submit.getMaxRetries(),
-              submit.getResourcesList(), submit.getParkedList(), Math.max(1, submit.getCalls()), submitter);
+              submit.getResourcesList(), submit.getParkedList(), Math.max(1, submit.getCalls()), submitter,
+              submit.getNonBlocking());
           TaskHandle handle;
           synchronized (this) {
             if (open.containsKey(id)) {

@@ -50,8 +50,12 @@ public final class WorkerConnection implements AutoCloseable {
   private static final Duration KEEPALIVE_TIME = Duration.ofSeconds(10);
   private static final Duration KEEPALIVE_TIMEOUT = Duration.ofSeconds(20);
 
-  /** A task (or everywhere() setup) sent to this daemon. */
-  public record Assignment(long taskId, byte[] payload, long timeoutMillis, boolean setup) {}
+  /**
+   * A task (or everywhere() setup) sent to this daemon.
+   *
+   * @param nonBlocking its client declared that it never blocks ({@code TaskOptions.neverBlocks()})
+   */
+  public record Assignment(long taskId, byte[] payload, long timeoutMillis, boolean setup, boolean nonBlocking) {}
 
   /** What the daemon does with what the dispatcher sends; called on a network thread: do not block. */
   public interface Handler {
@@ -124,7 +128,7 @@ public final class WorkerConnection implements AutoCloseable {
       case ASSIGN -> {
         var a = message.getAssign();
         handler.onAssignment(new Assignment(
-            a.getTaskId(), a.getPayload().toByteArray(), a.getTimeoutMillis(), a.getSetup()));
+            a.getTaskId(), a.getPayload().toByteArray(), a.getTimeoutMillis(), a.getSetup(), a.getNonBlocking()));
       }
       case CANCEL -> handler.onCancel(message.getCancel().getTaskId());
       case DRAIN_ACCEPTED -> handler.onDrainAccepted();

@@ -32,19 +32,28 @@ final class SubmitBench {
         burst(kapu, warmup, options);
       } while (System.nanoTime() < warmupEnd);
       List<Long> pids = kapu.status().daemons().stream().map(ClusterStatus.Daemon::pid).toList();
-      CpuMeter cpu = CpuMeter.start(pids);
-      long t0 = System.nanoTime();
-      burst(kapu, tasks, options);
-      double seconds = (System.nanoTime() - t0) / 1e9;
       BenchMain.print("submit_tasks", tasks);
       BenchMain.print("submit_daemons", pids.size());
       BenchMain.print("submit_slots_per_daemon", kapu.status().daemons().get(0).slots());
-      BenchMain.print("submit_tasks_per_s", Math.round(tasks / seconds));
-      BenchMain.print("submit_client_cpu_us_per_task", cpu.ownPerTaskMicros(tasks));
-      BenchMain.print("submit_daemons_cpu_us_per_task", cpu.othersPerTaskMicros(tasks));
-      BenchMain.print("submit_client_cpu_us_per_task_without_jit", cpu.ownPerTaskMicrosWithoutJit(tasks));
-      BenchMain.print("submit_daemons_cpu_us_per_task_without_jit", cpu.othersPerTaskMicrosWithoutJit(tasks));
+      timed(kapu, pids, tasks, options, "submit");
+      // The same tasks declared never to block: the daemons run them on their network threads.
+      TaskOptions neverBlocks = options.neverBlocks();
+      burst(kapu, warmup, neverBlocks);
+      timed(kapu, pids, tasks, neverBlocks, "submit_nonblocking");
     }
+  }
+
+  private static void timed(LocalKapu kapu, List<Long> pids, int tasks, TaskOptions options, String prefix)
+      throws InterruptedException {
+    CpuMeter cpu = CpuMeter.start(pids);
+    long t0 = System.nanoTime();
+    burst(kapu, tasks, options);
+    double seconds = (System.nanoTime() - t0) / 1e9;
+    BenchMain.print(prefix + "_tasks_per_s", Math.round(tasks / seconds));
+    BenchMain.print(prefix + "_client_cpu_us_per_task", cpu.ownPerTaskMicros(tasks));
+    BenchMain.print(prefix + "_daemons_cpu_us_per_task", cpu.othersPerTaskMicros(tasks));
+    BenchMain.print(prefix + "_client_cpu_us_per_task_without_jit", cpu.ownPerTaskMicrosWithoutJit(tasks));
+    BenchMain.print(prefix + "_daemons_cpu_us_per_task_without_jit", cpu.othersPerTaskMicrosWithoutJit(tasks));
   }
 
   /** Submits {@code n} tasks as fast as the session takes them; returns when every future has completed. */

@@ -184,6 +184,29 @@ class CodeShippingTest {
     assertThat(count(log(), "loading a session's code")).isGreaterThanOrEqualTo(5);
   }
 
+  @Test
+  @Order(8)
+  void aNeverBlockingTaskRunsOnTheNetworkThreadOnceItsCodeIsHereAndOneThatBlocksEndsThat() throws Exception {
+    String out = runApplication(appV1, "never-blocks");
+    // the first waits for the session's code on a task thread; the daemon fetches the rest meanwhile
+    assertThat(line(out, "first never-blocking task on: ")).startsWith("kapu-task");
+    String network = line(out, "later never-blocking task on: ");
+    assertThat(network).doesNotStartWith("kapu-task");
+    assertThat(out.lines()).contains("never-blocking class: Quote[version=v1, total=42]");
+    // the one that sleeps ran where it was sent, then the daemon stopped running such tasks there
+    assertThat(line(out, "never-blocking task that sleeps: ")).isEqualTo(network);
+    assertThat(line(out, "never-blocking task after it on: ")).startsWith("kapu-task");
+    assertThat(log()).contains("was sent as never blocking (TaskOptions.neverBlocks()) but ran",
+        "runs such tasks on its task threads from now on");
+    // and it serves on
+    assertThat(runApplication(appV1, "run").lines()).contains("lambda: 42");
+  }
+
+  private static String line(String out, String prefix) {
+    return out.lines().filter(l -> l.startsWith(prefix)).findFirst()
+        .map(l -> l.substring(prefix.length())).orElseThrow(() -> new AssertionError("no '" + prefix + "' in:\n" + out));
+  }
+
   private static int count(String text, String what) {
     return (int) text.lines().filter(l -> l.contains(what)).count();
   }

@@ -62,6 +62,24 @@ public record TaskEnvelope(
     return bytes.finish();
   }
 
+  /** The shipped code an encoded envelope names, read without decoding the task. */
+  public static String codeId(byte[] bytes) {
+    try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(bytes))) {
+      readVersion(in);
+      in.skipNBytes(1 + 3 * Long.BYTES); // map, seed, sequence, first index
+      return in.readUTF();
+    } catch (IOException e) {
+      throw new CodecException("could not read a task envelope: " + e, e);
+    }
+  }
+
+  private static void readVersion(DataInputStream in) throws IOException {
+    int version = in.readUnsignedByte();
+    if (version != VERSION) {
+      throw new CodecException("task envelope version " + version + " (this side reads " + VERSION + ")");
+    }
+  }
+
   public static TaskEnvelope decode(CodecRegistry codecs, byte[] bytes) {
     return decode(codeId -> codecs, new ByteArrayInputStream(bytes));
   }
@@ -80,10 +98,7 @@ public record TaskEnvelope(
    */
   public static TaskEnvelope decode(CodecRegistry.ForCode codecs, InputStream bytes) {
     try (DataInputStream in = new DataInputStream(bytes)) {
-      int version = in.readUnsignedByte();
-      if (version != VERSION) {
-        throw new CodecException("task envelope version " + version + " (this side reads " + VERSION + ")");
-      }
+      readVersion(in);
       boolean map = in.readBoolean();
       long seed = in.readLong();
       long sequence = in.readLong();

@@ -80,6 +80,21 @@ class CodecRegistryTest {
   }
 
   @Test
+  void theCodeAnEnvelopeNamesIsReadWithoutDecodingItsTask() {
+    Supplier<Integer> task = (Supplier<Integer> & Serializable) () -> 42;
+    String codeId = "f".repeat(64);
+    CodecRegistry shipped = CodecRegistry.builder().codeId(codeId).build();
+    byte[] bytes = TaskEnvelope.call(task, 1, 2).encode(shipped).toByteArray();
+    // the header alone, the task cut off: it names the code, and the task does not decode
+    byte[] header = java.util.Arrays.copyOf(bytes, 1 + 1 + 3 * Long.BYTES + 2 + codeId.length());
+    assertThat(TaskEnvelope.codeId(header)).isEqualTo(codeId);
+    assertThatThrownBy(() -> TaskEnvelope.decode(shipped, header)).isInstanceOf(CodecException.class);
+    assertThat(TaskEnvelope.codeId(TaskEnvelope.call(task, 1, 2).encode(codecs).toByteArray())).isEmpty();
+    assertThatThrownBy(() -> TaskEnvelope.codeId(new byte[] {9, 9})).isInstanceOf(CodecException.class)
+        .hasMessageContaining("version 9");
+  }
+
+  @Test
   void aMapChunkCarriesItsItemsWithEachCodecNamedOnce() {
     Serializable fn = (java.util.function.Function<Integer, Integer> & Serializable) x -> x;
     List<Integer> items = new ArrayList<>();

@@ -9,6 +9,7 @@ import java.nio.file.Files;
 import java.util.Comparator;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -39,14 +40,38 @@ public final class SessionCodecs implements CodecRegistry.ForCode {
   /** Looked up by every task without a lock; changed under this object's lock. */
   private final Map<String, Session> sessions = new ConcurrentHashMap<>();
 
-  private static final class Session {
+  private final class Session {
     final SessionClassLoader loader;
     final CodecRegistry codecs;
+    final CodeManifest manifest;
     volatile long lastUsed = System.nanoTime();
+    /** Every entry of the manifest is in this host's cache: loading a class of it fetches nothing. */
+    volatile boolean allCodeHere;
+    private final AtomicBoolean fetchingTheRest = new AtomicBoolean();
 
-    Session(SessionClassLoader loader, CodecRegistry codecs) {
+    Session(SessionClassLoader loader, CodecRegistry codecs, CodeManifest manifest) {
       this.loader = loader;
       this.codecs = codecs;
+      this.manifest = manifest;
+    }
+
+    /** Fetches the entries no task has needed yet, on a thread of its own, once. */
+    void fetchTheRest() {
+      if (!fetchingTheRest.compareAndSet(false, true)) {
+        return;
+      }
+      Thread fetcher = new Thread(() -> {
+        try {
+          for (CodeManifest.Entry e : manifest.entries()) {
+            cache.entry(e.hash());
+          }
+          allCodeHere = true;
+        } catch (IOException e) {
+          log.warn("could not fetch the rest of {}'s shipped code: {}", loader.getName(), e.getMessage());
+        }
+      }, "kapu-code-fetch");
+      fetcher.setDaemon(true);
+      fetcher.start();
     }
   }
 
@@ -73,6 +98,26 @@ public final class SessionCodecs implements CodecRegistry.ForCode {
       return own;
     }
     return session(codeId).codecs;
+  }
+
+  /**
+   * Whether a task of {@code codeId} can be decoded and run without waiting for the dispatcher:
+   * its classes are the daemon's own, or its session's shipped code is all in this host's cache.
+   * When a loaded session's is not, the rest is fetched in the background, so that the answer
+   * becomes yes; a session no task has loaded yet is left to its first task.
+   */
+  public boolean hasAllCode(String codeId) {
+    if (codeId.isEmpty() || cache == null) {
+      return true;
+    }
+    Session s = sessions.get(codeId);
+    if (s == null) {
+      return false;
+    }
+    if (!s.allCodeHere) {
+      s.fetchTheRest();
+    }
+    return s.allCodeHere;
   }
 
   /** The class loader tasks of {@code codeId} run with (as their thread's context loader). */
@@ -109,7 +154,7 @@ public final class SessionCodecs implements CodecRegistry.ForCode {
         cache::entry, parent);
     CodecRegistry codecs = CodecRegistry.builder().filter(filter).classLoader(loader).codeId(codeId)
         .missingClassAdvice(SHIPPED).discover().build();
-    s = new Session(loader, codecs);
+    s = new Session(loader, codecs, manifest);
     sessions.put(codeId, s);
     if (sessions.size() > SESSIONS) {
       sessions.entrySet().stream().min(Comparator.comparingLong(e -> e.getValue().lastUsed))
