@@ -2,7 +2,6 @@ package dev.kapu.client;
 
 import dev.kapu.api.MapFunction;
 import dev.kapu.api.MapOptions;
-import dev.kapu.api.TaskOptions;
 import dev.kapu.flight.TaskHandle;
 import dev.kapu.flight.TaskOutcome;
 import dev.kapu.serial.EncodedBytes;
@@ -31,11 +30,6 @@ final class MapRun<R> extends MapJob<R> {
   private final List<?> items;
   private final MapFunction<?, ?> fn;
   private final MapOptions options;
-  /**
-   * The map's task options for each chunk, never on a daemon's network thread: a chunk of items is
-   * no task of microseconds, whatever {@link TaskOptions#neverBlocks()} says of each item.
-   */
-  private final TaskOptions chunkOptions;
   private final long sequence;
   private final MapChunks chunks;
   private final MapItems collected;
@@ -55,8 +49,6 @@ final class MapRun<R> extends MapJob<R> {
     this.items = items;
     this.fn = fn;
     this.options = options;
-    TaskOptions task = options.task();
-    this.chunkOptions = new TaskOptions(task.timeout(), task.retries(), task.resources(), task.capturingThisAllowed());
     this.sequence = sequence;
     int n = items.size();
     this.chunks = new MapChunks(n, options.chunkSize(), slots);
@@ -111,7 +103,7 @@ final class MapRun<R> extends MapJob<R> {
       fail();
       return;
     }
-    session.send(envelope, Map.of(), chunkOptions, to - from, (outcome, last) -> onChunk(from, to, outcome), handle -> {
+    session.send(envelope, Map.of(), options.task(), to - from, (outcome, last) -> onChunk(from, to, outcome), handle -> {
       inFlight.put(from, handle);
       if (isDone()) {
         handle.cancel(); // failed or cancelled while this chunk was being sent

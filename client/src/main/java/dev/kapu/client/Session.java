@@ -265,8 +265,8 @@ class Session implements Kapu {
   }
 
   static TaskRequest request(byte[] payload, TaskOptions options, List<String> parked, int calls) {
-    // Only a task that waits for nothing may run on a daemon's network thread (TaskOptions.neverBlocks()).
-    boolean nonBlocking = options.nonBlocking() && parked.isEmpty() && options.timeout().isZero();
+    // A task whose input is parked waits for it: only the client knows (the daemon decides the rest).
+    boolean nonBlocking = options.nonBlocking() && parked.isEmpty();
     return new TaskRequest(payload, options.timeout().toMillis(), options.retries(), options.resources(), parked,
         calls, TaskRequest.IN_PROCESS, nonBlocking);
   }

@@ -30,12 +30,13 @@ final class InlineRuns {
 
   /**
    * Whether {@code assignment} may run on the network thread: declared never to block, not a
-   * setup, no timeout (a timeout stops a task by interrupting its thread), and its payload decodes
-   * without fetching anything from the dispatcher, whose answer that very thread would have to read.
+   * setup, no timeout (a timeout stops a task by interrupting its thread), not a map chunk (a chunk
+   * of items is no task of microseconds), and its payload decodes without fetching anything from
+   * the dispatcher, whose answer that very thread would have to read.
    */
   boolean accepts(WorkerConnection.Assignment assignment) {
     return enabled && assignment.nonBlocking() && !assignment.setup() && assignment.timeoutMillis() == 0
-        && payloads.decodesWithoutWaiting(assignment.payload());
+        && payloads.oneTaskDecodedWithoutWaiting(assignment.payload());
   }
 
   void run(AssignmentRun run, long taskId) {

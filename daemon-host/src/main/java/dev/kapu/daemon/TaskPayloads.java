@@ -50,13 +50,17 @@ final class TaskPayloads {
   }
 
   /**
-   * Whether decoding this task waits for nothing: it came whole (not parked at the dispatcher), and
-   * the code it names is all on this host. A payload that cannot be read is left to a task thread,
-   * whose decoding reports why.
+   * Whether this is one task that decodes without waiting for anything: it came whole (not parked
+   * at the dispatcher), is not a map chunk, and the code it names is all on this host. A payload
+   * that cannot be read is left to a task thread, whose decoding reports why.
    */
-  boolean decodesWithoutWaiting(byte[] payload) {
+  boolean oneTaskDecodedWithoutWaiting(byte[] payload) {
     try {
-      return ParkedEnvelope.of(payload) == null && codecs.hasAllCode(TaskEnvelope.codeId(payload));
+      if (ParkedEnvelope.of(payload) != null) {
+        return false;
+      }
+      TaskEnvelope.Header header = TaskEnvelope.header(payload);
+      return !header.map() && codecs.hasAllCode(header.codeId());
     } catch (CodecException e) {
       return false;
     }

@@ -59,7 +59,7 @@ final class Job implements TaskHandle {
         .setPayload(UnsafeByteOperations.unsafeWrap(request.payload()))
         .setTimeoutMillis(request.timeoutMillis())
         .setSetup(setup)
-        .setNonBlocking(request.nonBlocking() && !setup)
+        .setNonBlocking(request.nonBlocking())
         .build();
   }
 }

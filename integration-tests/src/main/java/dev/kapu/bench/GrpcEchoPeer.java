@@ -82,27 +82,16 @@ public final class GrpcEchoPeer {
     Replies replies = new Replies();
     StreamObserver<FlightData> requests = FlightServiceGrpc.newStub(channel).doExchange(replies);
     FlightData message = message();
-    return new RoundTrip() {
-      @Override
-      public void once() throws IOException {
-        roundTrip(requests, replies, message);
-      }
-
-      @Override
-      public void close() throws IOException {
-        try (echo) {
-          requests.onCompleted();
-          replies.awaitEnd();
-        } finally {
-          channel.shutdownNow();
-          try {
-            channel.awaitTermination(SHUTDOWN_SECONDS, TimeUnit.SECONDS);
-          } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-          }
-        }
+    AutoCloseable opened = () -> {
+      try (echo) {
+        requests.onCompleted();
+        replies.awaitEnd();
+      } finally {
+        channel.shutdownNow();
+        channel.awaitTermination(SHUTDOWN_SECONDS, TimeUnit.SECONDS);
       }
     };
+    return RoundTrip.over(opened, () -> roundTrip(requests, replies, message));
   }
 
   private static FlightData message() {

@@ -14,9 +14,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.Callable;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 
 /**
  * The peer a Java developer would pick instead of Kapu: a task sent through Hazelcast's
@@ -77,19 +75,12 @@ public final class HazelcastPeer {
       HazelcastInstance client = HazelcastClient.newHazelcastClient(clientConfig(cluster, memberJvm.readyText()));
       IExecutorService executor = client.getExecutorService(EXECUTOR);
       Constant task = new Constant();
-      return new RoundTrip() {
-        @Override
-        public void once() throws InterruptedException, ExecutionException, TimeoutException {
-          executor.submit(task).get(TASK_TIMEOUT_SECONDS, TimeUnit.SECONDS);
-        }
-
-        @Override
-        public void close() {
-          try (memberJvm) {
-            client.shutdown();
-          }
+      AutoCloseable opened = () -> {
+        try (memberJvm) {
+          client.shutdown();
         }
       };
+      return RoundTrip.over(opened, () -> executor.submit(task).get(TASK_TIMEOUT_SECONDS, TimeUnit.SECONDS));
     } catch (RuntimeException e) {
       memberJvm.close();
       throw e;

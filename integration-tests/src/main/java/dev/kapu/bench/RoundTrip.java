@@ -11,4 +11,19 @@ interface RoundTrip extends AutoCloseable {
   /** Frees what it opened; nothing for a round trip over something opened elsewhere. */
   @Override
   default void close() throws Exception {}
+
+  /** {@code once}, made over what {@code opened} frees when it is closed. */
+  static RoundTrip over(AutoCloseable opened, RoundTrip once) {
+    return new RoundTrip() {
+      @Override
+      public void once() throws Exception {
+        once.once();
+      }
+
+      @Override
+      public void close() throws Exception {
+        opened.close();
+      }
+    };
+  }
 }

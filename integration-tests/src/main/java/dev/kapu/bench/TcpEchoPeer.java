@@ -61,19 +61,12 @@ public final class TcpEchoPeer {
       InputStream in = socket.getInputStream();
       OutputStream out = socket.getOutputStream();
       byte[] message = new byte[MESSAGE_BYTES];
-      return new RoundTrip() {
-        @Override
-        public void once() throws IOException {
-          roundTrip(in, out, message);
-        }
-
-        @Override
-        public void close() throws IOException {
-          try (echo; socket) {
-            // the socket first: its end of file ends the child
-          }
+      AutoCloseable opened = () -> {
+        try (echo; socket) {
+          // the socket first: its end of file ends the child
         }
       };
+      return RoundTrip.over(opened, () -> roundTrip(in, out, message));
     } catch (IOException | RuntimeException e) {
       echo.close();
       throw e;

@@ -62,12 +62,19 @@ public record TaskEnvelope(
     return bytes.finish();
   }
 
-  /** The shipped code an encoded envelope names, read without decoding the task. */
-  public static String codeId(byte[] bytes) {
+  /**
+   * What an encoded envelope says before its task: whether it is a map chunk, and the shipped code
+   * it names ({@link #codeId()}).
+   */
+  public record Header(boolean map, String codeId) {}
+
+  /** The header of an encoded envelope, read without decoding the task. */
+  public static Header header(byte[] bytes) {
     try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(bytes))) {
       readVersion(in);
-      in.skipNBytes(1 + 3 * Long.BYTES); // map, seed, sequence, first index
-      return in.readUTF();
+      boolean map = in.readBoolean();
+      in.skipNBytes(3 * Long.BYTES); // seed, sequence, first index
+      return new Header(map, in.readUTF());
     } catch (IOException e) {
       throw new CodecException("could not read a task envelope: " + e, e);
     }

@@ -87,10 +87,10 @@ class CodecRegistryTest {
     byte[] bytes = TaskEnvelope.call(task, 1, 2).encode(shipped).toByteArray();
     // the header alone, the task cut off: it names the code, and the task does not decode
     byte[] header = java.util.Arrays.copyOf(bytes, 1 + 1 + 3 * Long.BYTES + 2 + codeId.length());
-    assertThat(TaskEnvelope.codeId(header)).isEqualTo(codeId);
+    assertThat(TaskEnvelope.header(header)).isEqualTo(new TaskEnvelope.Header(false, codeId));
     assertThatThrownBy(() -> TaskEnvelope.decode(shipped, header)).isInstanceOf(CodecException.class);
-    assertThat(TaskEnvelope.codeId(TaskEnvelope.call(task, 1, 2).encode(codecs).toByteArray())).isEmpty();
-    assertThatThrownBy(() -> TaskEnvelope.codeId(new byte[] {9, 9})).isInstanceOf(CodecException.class)
+    assertThat(TaskEnvelope.header(TaskEnvelope.call(task, 1, 2).encode(codecs).toByteArray()).codeId()).isEmpty();
+    assertThatThrownBy(() -> TaskEnvelope.header(new byte[] {9, 9})).isInstanceOf(CodecException.class)
         .hasMessageContaining("version 9");
   }
 
