@@ -26,7 +26,8 @@ import picocli.CommandLine.Option;
  * PostgreSQL through pgJDBC row by row (what users do today). Then the same rows held as a table
  * by an {@code arrow} resource in the daemon's memory and streamed by DoGet from the daemon's
  * endpoint, against the same batches held by a bare Flight server in another JVM (Flight's default
- * settings, {@link ArrowTablePeer}). Each is the median of several readings.
+ * settings, {@link ArrowTablePeer}) and against the same bytes over plain TCP ({@link
+ * TcpTablePeer}). Each is the median of several readings.
  */
 @Command(name = "query", mixinStandardHelpOptions = true,
     description = "kapu.query vs in-process DuckDB Arrow export vs PostgreSQL over pgJDBC; a daemon's in-memory table vs a bare Flight server's.")
@@ -43,31 +44,30 @@ final class QueryBench implements Callable<Integer> {
   @Option(names = "--daemon-jvm-option", description = "A JVM option for the daemon; repeatable.")
   List<String> daemonJvmOptions = new ArrayList<>();
 
+  @Option(names = "--held-table-only", description = "Read only the held table and its two peers.")
+  boolean heldTableOnly;
+
   @Override
   public Integer call() throws Exception {
     Path dir = Files.createTempDirectory("kapu-bench-query");
     try {
       Path file = dir.resolve("bench.duckdb");
       table.create(file);
+      if (heldTableOnly) {
+        reportHeldTables(file);
+        return 0;
+      }
       Reading inProcess = table.inProcess(file, batchRows);
       Reading kapu = kapuQuery(file);
       kapu.report("query");
       // The transport alone: DuckDB's export served by a bare Flight server in another JVM.
       Reading flight = FlightDoGetPeer.read(file, "SELECT * FROM " + BenchTable.TABLE, table);
       flight.report("flight_doget");
-      // A table in daemon memory: an arrow resource's, against the same batches held by a bare Flight server
-      Reading[] heldTables = heldTables(file);
-      Reading held = heldTables[0];
-      held.report("table");
-      Reading heldPeer = heldTables[1];
-      heldPeer.report("flight_table");
+      Reading held = reportHeldTables(file);
       Reading pg = table.postgres();
-      BenchTable.sameRows(inProcess, kapu, flight, held, heldPeer, pg);
+      BenchTable.sameRows(inProcess, kapu, flight, held, pg);
       BenchMain.print("query_vs_inprocess", kapu.versus(inProcess));
       BenchMain.print("query_vs_flight_doget", kapu.versus(flight));
-      BenchMain.print("table_gb_per_s", BenchMain.round(held.mbPerSecond() / 1000, 2));
-      BenchMain.print("flight_table_gb_per_s", BenchMain.round(heldPeer.mbPerSecond() / 1000, 2));
-      BenchMain.print("table_vs_flight_table", held.versus(heldPeer));
       BenchMain.print("query_vs_pgjdbc", kapu.versus(pg));
       return 0;
     } finally {
@@ -76,10 +76,35 @@ final class QueryBench implements Callable<Integer> {
   }
 
   /**
+   * A table in daemon memory: an arrow resource's, against the same batches held by a bare Flight
+   * server and the same bytes over plain TCP; prints the three and their ratios.
+   *
+   * @return the daemon's reading
+   */
+  private Reading reportHeldTables(Path file) throws Exception {
+    Reading[] heldTables = heldTables(file);
+    Reading held = heldTables[0];
+    held.report("table");
+    Reading heldPeer = heldTables[1];
+    heldPeer.report("flight_table");
+    Reading wire = heldTables[2];
+    wire.report("tcp_table");
+    BenchTable.sameRows(held, heldPeer);
+    BenchMain.print("table_gb_per_s", BenchMain.round(held.mbPerSecond() / 1000, 2));
+    BenchMain.print("flight_table_gb_per_s", BenchMain.round(heldPeer.mbPerSecond() / 1000, 2));
+    BenchMain.print("tcp_table_gb_per_s", BenchMain.round(wire.mbPerSecond() / 1000, 2));
+    BenchMain.print("table_vs_flight_table", held.versus(heldPeer));
+    BenchMain.print("table_vs_tcp_table", held.versus(wire));
+    BenchMain.print("flight_table_vs_tcp_table", heldPeer.versus(wire));
+    return held;
+  }
+
+  /**
    * The result held as a table by an {@code arrow} resource in the daemon's memory, read with
    * {@link ReadTableTask} (the daemon streams it by {@code DoGet} from its own endpoint), and the
-   * same batches held by a bare Flight server in another JVM read by a default Flight client; the
-   * two are read in turn, round after round.
+   * same batches held by a bare Flight server in another JVM read by a default Flight client, and
+   * the bytes of those batches over plain TCP from a third JVM ({@link TcpTablePeer}, the wire's
+   * ceiling); the three are read in turn, round after round.
    */
   private Reading[] heldTables(Path file) throws Exception {
     String sql = "SELECT * FROM " + BenchTable.TABLE;
@@ -90,6 +115,8 @@ final class QueryBench implements Callable<Integer> {
             .daemons(1)
             .local();
         ChildJvm peer = ArrowTablePeer.start(file, sql, batchRows);
+        ChildJvm tcpPeer = TcpTablePeer.start(file, sql, batchRows);
+        TcpTablePeer.Reader wire = new TcpTablePeer.Reader(tcpPeer);
         BufferAllocator allocator = new RootAllocator();
         FlightClient client = FlightClient.builder(allocator,
             Location.forGrpcInsecure("127.0.0.1", Integer.parseInt(peer.readyText()))).build()) {
@@ -102,7 +129,7 @@ final class QueryBench implements Callable<Integer> {
         try (ArrowReader reader = kapu.submit(new ReadTableTask(HELD), TaskOptions.on(HELD)).get()) {
           return Reading.drain(reader, t0);
         }
-      }, () -> ArrowTablePeer.read(client));
+      }, () -> ArrowTablePeer.read(client), wire::read);
     }
   }
 
