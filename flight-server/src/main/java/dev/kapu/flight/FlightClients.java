@@ -9,7 +9,7 @@ import org.apache.arrow.flight.grpc.NettyClientBuilder;
 /**
  * Flight clients whose connection gRPC keepalive watches: when the peer stops answering (a frozen
  * or cut-off daemon), the connection is closed and a call waiting on it fails with UNAVAILABLE
- * instead of waiting forever. The peer must permit pings as often ({@code kapu serve} and daemons do).
+ * instead of waiting forever. They read and write streams with fewer copies ({@link StreamChannels}). The peer must permit pings as often ({@code kapu serve} and daemons do).
  */
 public final class FlightClients {
   private FlightClients() {}
@@ -21,7 +21,7 @@ public final class FlightClients {
    * Liveness#keepAliveTimeout()}.
    */
   public static FlightClient open(NettyClientBuilder flight, Liveness liveness) {
-    NettyChannelBuilder channel = flight.build()
+    NettyChannelBuilder channel = StreamChannels.client(flight.build())
         .keepAliveTime(liveness.keepAliveTime().toNanos(), TimeUnit.NANOSECONDS)
         .keepAliveTimeout(liveness.keepAliveTimeout().toNanos(), TimeUnit.NANOSECONDS);
     return FlightGrpcUtils.createFlightClient(flight.allocator(), channel.build(), flight.middleware());

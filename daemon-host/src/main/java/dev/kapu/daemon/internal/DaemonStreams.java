@@ -7,6 +7,7 @@ import dev.kapu.flight.status.StatusCodes;
 import dev.kapu.flight.Dictionaries;
 import dev.kapu.flight.Hosts;
 import dev.kapu.flight.Outbound;
+import dev.kapu.flight.StreamChannels;
 import io.grpc.netty.NettyServerBuilder;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -116,7 +117,7 @@ public final class DaemonStreams implements AutoCloseable {
     this.allocator = allocator;
     this.server = FlightServer.builder(allocator, Location.forGrpcInsecure(bindHost, 0), new Producer())
         .middleware(ACCESS, new AccessFactory(token))
-        .transportHint("grpc.builderConsumer", (Consumer<NettyServerBuilder>) DaemonStreams::keepAlive)
+        .transportHint("grpc.builderConsumer", (Consumer<NettyServerBuilder>) DaemonStreams::transport)
         .executor(callRunners)
         .build()
         .start();
@@ -124,12 +125,13 @@ public final class DaemonStreams implements AutoCloseable {
   }
 
   /**
-   * Clients fetching results ping a silent connection (gRPC keepalive, every 10 s at most), which
-   * gRPC's default would answer by ending the call; and a client that stops answering is dropped,
-   * which ends its stream here and closes the result it was reading.
+   * Streams are written without a copy ({@link StreamChannels}). Clients fetching results ping a
+   * silent connection (gRPC keepalive, every 10 s at most), which gRPC's default would answer by
+   * ending the call; and a client that stops answering is dropped, which ends its stream here and
+   * closes the result it was reading.
    */
-  private static void keepAlive(NettyServerBuilder server) {
-    server.permitKeepAliveTime(5, TimeUnit.SECONDS)
+  private static void transport(NettyServerBuilder server) {
+    StreamChannels.server(server).permitKeepAliveTime(5, TimeUnit.SECONDS)
         .permitKeepAliveWithoutCalls(true)
         .keepAliveTime(10, TimeUnit.SECONDS)
         .keepAliveTimeout(20, TimeUnit.SECONDS);

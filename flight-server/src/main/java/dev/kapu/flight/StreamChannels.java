@@ -1,0 +1,59 @@
+package dev.kapu.flight;
+
+import io.grpc.netty.NettyChannelBuilder;
+import io.grpc.netty.NettyServerBuilder;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.nio.NioEventLoopGroup;
+import io.netty.util.concurrent.DefaultThreadFactory;
+
+/**
+ * The connections that carry Kapu's bulk streams: a daemon's result endpoint and the clients that
+ * fetch from it ({@code kapu.query}, task results, {@code RemoteSql}). gRPC's Netty transport as it
+ * is copies twice where Kapu's streams need not:
+ * <ul>
+ *   <li>Flight's zero-copy write puts each batch's direct buffers in one Netty composite behind
+ *       its protobuf header, which lives on the heap, so Netty's NIO transport takes every HTTP/2
+ *       frame of it for a heap buffer and copies it whole into a direct one before writing it
+ *       (a quarter of a daemon's network thread while it serves a held table). {@link DirectWrites}
+ *       hands the batch's memory to the socket as it is.</li>
+ *   <li>A client's HTTP/2 handler merges every socket read into one buffer before Flight copies
+ *       each message out of it; composing the reads leaves Flight's copy the only one.</li>
+ * </ul>
+ * gRPC has no setting for either, so both go in through the one public hook that reaches the
+ * connection: the Netty channel type ({@code channelFactory}), which brings its own event loops.
+ * Over TLS the socket sees the TLS handler's direct buffers, so only the composed reads apply.
+ * {@code -Dkapu.streams.pipeline=grpc} leaves gRPC's transport as it is (the way back, and the
+ * "before" of {@code bench query}).
+ */
+public final class StreamChannels {
+  static final boolean ENABLED = !"grpc".equals(System.getProperty("kapu.streams.pipeline"));
+
+  private StreamChannels() {}
+
+  /** A server whose plaintext connections write Flight's zero-copy batches without a copy. */
+  public static NettyServerBuilder server(NettyServerBuilder server) {
+    if (!ENABLED) {
+      return server;
+    }
+    return server.channelFactory(StreamSocketChannel.Server::new)
+        .bossEventLoopGroup(EventLoops.BOSS)
+        .workerEventLoopGroup(EventLoops.WORKERS);
+  }
+
+  /** A client channel that reads streams with a copy less and writes uploads without one. */
+  public static NettyChannelBuilder client(NettyChannelBuilder channel) {
+    if (!ENABLED) {
+      return channel;
+    }
+    return channel.channelFactory(StreamSocketChannel::new).eventLoopGroup(EventLoops.WORKERS);
+  }
+
+  /**
+   * One set of event loops for every stream connection of this JVM, as gRPC shares its default
+   * ones: daemon threads, two per core, never shut down.
+   */
+  private static final class EventLoops {
+    static final EventLoopGroup BOSS = new NioEventLoopGroup(1, new DefaultThreadFactory("kapu-stream-accept", true));
+    static final EventLoopGroup WORKERS = new NioEventLoopGroup(0, new DefaultThreadFactory("kapu-stream-io", true));
+  }
+}
