@@ -9,7 +9,8 @@ import org.apache.arrow.flight.grpc.NettyClientBuilder;
 /**
  * Flight clients whose connection gRPC keepalive watches: when the peer stops answering (a frozen
  * or cut-off daemon), the connection is closed and a call waiting on it fails with UNAVAILABLE
- * instead of waiting forever. They read and write streams with fewer copies ({@link StreamChannels}). The peer must permit pings as often ({@code kapu serve} and daemons do).
+ * instead of waiting forever. The peer must permit pings as often ({@code kapu serve} and daemons
+ * do). They read and write streams with fewer copies ({@link StreamChannels}).
  */
 public final class FlightClients {
   private FlightClients() {}
