@@ -30,7 +30,7 @@ import picocli.CommandLine.Option;
  * TcpTablePeer}). Each is the median of several readings.
  */
 @Command(name = "query", mixinStandardHelpOptions = true,
-    description = "kapu.query vs in-process DuckDB Arrow export vs PostgreSQL over pgJDBC; a daemon's in-memory table vs a bare Flight server's.")
+    description = "kapu.query vs in-process DuckDB Arrow export vs PostgreSQL over pgJDBC; a daemon's in-memory table vs a bare Flight server's and vs the same bytes over plain TCP.")
 final class QueryBench implements Callable<Integer> {
   /** The name of the table the arrow resource holds. */
   private static final String HELD = "held";
