@@ -91,16 +91,26 @@ final class CpuMeter {
 
   /** This JVM's CPU since the start less its JIT compilers', per task, in µs. */
   double ownPerTaskMicrosWithoutJit(long tasks) {
-    return BenchMain.round((cpuNanosWithoutJit(SELF) - ownStartWithoutJit) / 1e3 / tasks, 2);
+    return BenchMain.round(ownNanosWithoutJit() / 1e3 / tasks, 2);
+  }
+
+  /** This JVM's CPU since the start less its JIT compilers', in ns. */
+  long ownNanosWithoutJit() {
+    return cpuNanosWithoutJit(SELF) - ownStartWithoutJit;
   }
 
   /** The other processes' CPU since the start less their JIT compilers', added up, per task, in µs. */
   double othersPerTaskMicrosWithoutJit(long tasks) {
+    return BenchMain.round(othersNanosWithoutJit() / 1e3 / tasks, 2);
+  }
+
+  /** The other processes' CPU since the start less their JIT compilers', added up, in ns. */
+  long othersNanosWithoutJit() {
     long sum = 0;
     for (int i = 0; i < others.size(); i++) {
       sum += cpuNanosWithoutJit(Path.of("/proc", Long.toString(others.get(i).pid()))) - othersStartWithoutJit[i];
     }
-    return BenchMain.round(sum / 1e3 / tasks, 2);
+    return sum;
   }
 
   /** The other processes' CPU since the start, added up, per task, in µs. */

@@ -82,22 +82,30 @@ final class QueryBench implements Callable<Integer> {
    * @return the daemon's reading
    */
   private Reading reportHeldTables(Path file) throws Exception {
-    Reading[] heldTables = heldTables(file);
-    Reading held = heldTables[0];
+    HeldTables heldTables = heldTables(file);
+    Reading held = heldTables.daemon();
     held.report("table");
-    Reading heldPeer = heldTables[1];
+    Reading heldPeer = heldTables.peer();
     heldPeer.report("flight_table");
-    Reading wire = heldTables[2];
+    Reading wire = heldTables.wire();
     wire.report("tcp_table");
+    double cpu = heldTables.daemonCpu().report("table", table.repetitions);
+    double peerCpu = heldTables.peerCpu().report("flight_table", table.repetitions);
+    heldTables.wireCpu().report("tcp_table", table.repetitions);
     BenchTable.sameRows(held, heldPeer);
     BenchMain.print("table_gb_per_s", BenchMain.round(held.mbPerSecond() / 1000, 2));
     BenchMain.print("flight_table_gb_per_s", BenchMain.round(heldPeer.mbPerSecond() / 1000, 2));
     BenchMain.print("tcp_table_gb_per_s", BenchMain.round(wire.mbPerSecond() / 1000, 2));
     BenchMain.print("table_vs_flight_table", held.versus(heldPeer));
+    BenchMain.print("table_vs_flight_table_cpu_per_gb", BenchMain.round(peerCpu / cpu, 2));
     BenchMain.print("table_vs_tcp_table", held.versus(wire));
     BenchMain.print("flight_table_vs_tcp_table", heldPeer.versus(wire));
     return held;
   }
+
+  /** The three readings of the held table, and what each cost in CPU per GB. */
+  private record HeldTables(Reading daemon, Reading peer, Reading wire,
+      CpuPerGb daemonCpu, CpuPerGb peerCpu, CpuPerGb wireCpu) {}
 
   /**
    * The result held as a table by an {@code arrow} resource in the daemon's memory, read with
@@ -106,7 +114,7 @@ final class QueryBench implements Callable<Integer> {
    * the bytes of those batches over plain TCP from a third JVM ({@link TcpTablePeer}, the wire's
    * ceiling); the three are read in turn, round after round.
    */
-  private Reading[] heldTables(Path file) throws Exception {
+  private HeldTables heldTables(Path file) throws Exception {
     String sql = "SELECT * FROM " + BenchTable.TABLE;
     try (Kapu kapu = Kapu.builder()
             .resource(duckdb(file))
@@ -124,12 +132,16 @@ final class QueryBench implements Callable<Integer> {
         ctx.tables().put(HELD, ctx.query("bench", sql));
         return ctx.tables().rowCount(HELD);
       }, TaskOptions.on("bench", "memory")).get();
-      return table.measureInTurn(() -> {
+      CpuPerGb daemonCpu = new CpuPerGb(kapu.status().daemons().get(0).pid());
+      CpuPerGb peerCpu = new CpuPerGb(peer.pid());
+      CpuPerGb wireCpu = new CpuPerGb(tcpPeer.pid());
+      Reading[] readings = table.measureInTurn(daemonCpu.counting(() -> {
         long t0 = System.nanoTime();
         try (ArrowReader reader = kapu.submit(new ReadTableTask(HELD), TaskOptions.on(HELD)).get()) {
           return Reading.drain(reader, t0);
         }
-      }, () -> ArrowTablePeer.read(client), wire::read);
+      }), peerCpu.counting(() -> ArrowTablePeer.read(client)), wireCpu.counting(wire::read));
+      return new HeldTables(readings[0], readings[1], readings[2], daemonCpu, peerCpu, wireCpu);
     }
   }
 

@@ -1,0 +1,45 @@
+package dev.kapu.bench;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The CPU one way of reading the benchmark table costs per GB read, on the reading side (this JVM)
+ * and the serving side (another process), JIT compilers left out: unlike the rate, it moves little
+ * with the load of the shared machine. Counts every reading it wraps and reports the last ones,
+ * the timed readings after the warm-up.
+ */
+final class CpuPerGb {
+  private record Count(long readerNanos, long serverNanos, long bytes) {}
+
+  private final long serverPid;
+  private final List<Count> counts = new ArrayList<>();
+
+  CpuPerGb(long serverPid) {
+    this.serverPid = serverPid;
+  }
+
+  /** {@code run}, counted. */
+  Reading.Run counting(Reading.Run run) {
+    return () -> {
+      CpuMeter meter = CpuMeter.start(List.of(serverPid));
+      Reading reading = run.run();
+      counts.add(new Count(meter.ownNanosWithoutJit(), meter.othersNanosWithoutJit(), reading.bytes()));
+      return reading;
+    };
+  }
+
+  /**
+   * Prints {@code NAME_reader_cpu_ms_per_gb} and {@code NAME_server_cpu_ms_per_gb} over the last
+   * {@code readings}; returns the two added up.
+   */
+  double report(String name, int readings) {
+    List<Count> timed = counts.subList(Math.max(0, counts.size() - readings), counts.size());
+    double gb = timed.stream().mapToLong(Count::bytes).sum() / 1e9;
+    double reader = timed.stream().mapToLong(Count::readerNanos).sum() / 1e6 / gb;
+    double server = timed.stream().mapToLong(Count::serverNanos).sum() / 1e6 / gb;
+    BenchMain.print(name + "_reader_cpu_ms_per_gb", Math.round(reader));
+    BenchMain.print(name + "_server_cpu_ms_per_gb", Math.round(server));
+    return reader + server;
+  }
+}
