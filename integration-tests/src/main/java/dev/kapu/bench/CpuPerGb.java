@@ -5,8 +5,8 @@ import java.util.List;
 
 /**
  * The CPU one way of reading the benchmark table costs per GB read, on the reading side (this JVM)
- * and the serving side (another process), JIT compilers left out: unlike the rate, it moves little
- * with the load of the shared machine. Counts every reading it wraps and reports the last ones,
+ * and the serving side (another process), JIT compilers left out: it moves less with the load of
+ * the shared machine than the rate does. Counts every reading it wraps and reports the last ones,
  * the timed readings after the warm-up.
  */
 final class CpuPerGb {
