@@ -1,10 +1,11 @@
 package dev.kapu.serial;
 
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
 import java.lang.reflect.Field;
 import java.lang.reflect.Modifier;
-import java.nio.ByteBuffer;
-import java.util.LinkedHashMap;
-import java.util.Map;
+import java.util.Arrays;
+import java.util.zip.CRC32C;
 
 /**
  * Code that holds no state, a lambda that captured nothing, is the same whichever instance runs
@@ -33,12 +34,8 @@ final class StatelessCode {
       return new Kind(isStateless(type));
     }
   };
-  private final Map<ByteBuffer, Object> decoded = new LinkedHashMap<>(16, 0.75f, true) {
-    @Override
-    protected boolean removeEldestEntry(Map.Entry<ByteBuffer, Object> eldest) {
-      return size() > DECODED_LIMIT;
-    }
-  };
+  /** Looked up by every task a daemon's slots decode at once, so without a lock. */
+  private final Cache<CodeBytes, Object> decoded = Caffeine.newBuilder().maximumSize(DECODED_LIMIT).build();
 
   /** A lambda (a hidden class made for one) with no instance fields: it captured nothing. */
   static boolean isStateless(Class<?> type) {
@@ -69,14 +66,41 @@ final class StatelessCode {
   }
 
   /** The instance decoded from exactly {@code bytes} before, if it was stateless; else null. */
-  synchronized Object decoded(byte[] bytes) {
-    return decoded.get(ByteBuffer.wrap(bytes));
+  Object decoded(byte[] bytes) {
+    return decoded.getIfPresent(new CodeBytes(bytes));
   }
 
   /** Keeps {@code value}, decoded from {@code bytes}, for the same bytes next time if it is stateless. */
-  synchronized void rememberDecoded(byte[] bytes, Object value) {
+  void rememberDecoded(byte[] bytes, Object value) {
     if (value != null && stateless(value.getClass())) {
-      decoded.put(ByteBuffer.wrap(bytes), value);
+      decoded.put(new CodeBytes(bytes), value);
+    }
+  }
+
+  /**
+   * Serialized code as a key. Its hash is a CRC32C, which the JVM computes with the processor's
+   * own instruction: a byte-by-byte hash of a lambda's few hundred bytes was most of what a
+   * daemon spent looking one up, for each task.
+   */
+  private static final class CodeBytes {
+    private final byte[] bytes;
+    private final int hash;
+
+    CodeBytes(byte[] bytes) {
+      CRC32C crc = new CRC32C();
+      crc.update(bytes);
+      this.bytes = bytes;
+      this.hash = (int) crc.getValue();
+    }
+
+    @Override
+    public boolean equals(Object other) {
+      return other instanceof CodeBytes that && that.hash == hash && Arrays.equals(that.bytes, bytes);
+    }
+
+    @Override
+    public int hashCode() {
+      return hash;
     }
   }
 }
