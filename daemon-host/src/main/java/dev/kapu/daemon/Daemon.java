@@ -70,12 +70,12 @@ public final class Daemon implements AutoCloseable {
     this.limits = WorkLimits.of(options);
     String host = localHostName();
     String daemonId = options.daemonId() != null ? options.daemonId() : host + ":" + ProcessHandle.current().pid();
-    this.runners = new TaskRunners(options.slots());
-    this.setupRunner = Executors.newSingleThreadExecutor(new DatabaseThreads("kapu-setup"));
-    this.queries = Executors.newFixedThreadPool(options.slots(), new DatabaseThreads("kapu-query"));
     ScheduledThreadPoolExecutor t = new ScheduledThreadPoolExecutor(1, threads("kapu-timer"));
     t.setRemoveOnCancelPolicy(true);
     this.timer = t;
+    this.runners = new TaskRunners(options.slots(), timer);
+    this.setupRunner = Executors.newSingleThreadExecutor(new DatabaseThreads("kapu-setup"));
+    this.queries = Executors.newFixedThreadPool(options.slots(), new DatabaseThreads("kapu-query"));
     try {
       this.hosting = new Hosting(options, daemonId, timer, this::announceHosting);
     } catch (RuntimeException e) {

@@ -1,7 +1,7 @@
 package dev.kapu.daemon;
 
 import dev.kapu.daemon.internal.DatabaseThreads;
-import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.function.IntSupplier;
@@ -15,7 +15,7 @@ import java.util.function.IntSupplier;
  * {@code SynchronousQueue}) the network thread woke a task thread for every task, and that
  * park/unpark was 41% of a daemon's CPU for trivial tasks (async-profiler, {@code bench tasks}).
  * Here a thread that finishes a task takes the next queued one without sleeping, and the network
- * thread wakes one only when it queues onto an empty queue.
+ * thread wakes one only when no thread is awake to take the task ({@link TaskQueue}).
  */
 final class TaskRunners {
   private static final long IDLE_SECONDS = 60;
@@ -23,10 +23,22 @@ final class TaskRunners {
   private final int slots;
   private final ThreadPoolExecutor pool;
 
-  TaskRunners(int slots) {
+  /** @param timer wakes a thread for a task that waited too long behind one that blocked */
+  TaskRunners(int slots, ScheduledExecutorService timer) {
     this.slots = slots;
+    TaskQueue queue = new TaskQueue(timer);
     this.pool = new ThreadPoolExecutor(slots, Integer.MAX_VALUE, IDLE_SECONDS, TimeUnit.SECONDS,
-        new LinkedBlockingQueue<>(), new DatabaseThreads("kapu-task"));
+        queue, new DatabaseThreads("kapu-task")) {
+      @Override
+      protected void beforeExecute(Thread thread, Runnable task) {
+        queue.started();
+      }
+
+      @Override
+      protected void afterExecute(Runnable task, Throwable failure) {
+        queue.finished();
+      }
+    };
     pool.allowCoreThreadTimeOut(true); // an idle daemon keeps no threads, as before
   }
 

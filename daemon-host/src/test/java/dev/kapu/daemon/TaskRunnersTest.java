@@ -3,16 +3,26 @@ package dev.kapu.daemon;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /** A daemon's task threads: one per slot from a queue, and one more per runaway. */
 class TaskRunnersTest {
   private static final long PATIENCE_SECONDS = 30;
 
+  private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor();
+
+  @AfterEach
+  void stopTimer() {
+    timer.shutdownNow();
+  }
+
   @Test
   void everyQueuedTaskRunsOnTheSlotsThreads() throws InterruptedException {
-    TaskRunners runners = new TaskRunners(2);
+    TaskRunners runners = new TaskRunners(2, timer);
     try {
       CountDownLatch ran = new CountDownLatch(1_000);
       for (int i = 0; i < 1_000; i++) {
@@ -26,7 +36,7 @@ class TaskRunnersTest {
 
   @Test
   void aRunawayGetsItsSlotBackAsAThreadOfItsOwn() throws InterruptedException {
-    TaskRunners runners = new TaskRunners(1);
+    TaskRunners runners = new TaskRunners(1, timer);
     CountDownLatch release = new CountDownLatch(1);
     try {
       CountDownLatch stuckStarted = new CountDownLatch(1);
@@ -49,7 +59,8 @@ class TaskRunnersTest {
     }
   }
 
-  private static void awaitQuietly(CountDownLatch latch) {
+  /** Waits for {@code latch} whatever happens, as a runaway does; the queue's tests use it too. */
+  static void awaitQuietly(CountDownLatch latch) {
     while (true) {
       try {
         latch.await();
