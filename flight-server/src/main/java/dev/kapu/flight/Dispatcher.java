@@ -478,7 +478,7 @@ final class Dispatcher implements TaskGateway {
       if (!w.free()) {
         continue; // filled up, draining or gone since: offered again when a slot frees
       }
-      Job job = queue.takeFor(w);
+      Job job = queue.takeFor(w::hosts);
       if (job == null) {
         free.offer(w); // hosts none of the waiting tasks' resources
         refused++;

@@ -3,10 +3,12 @@ package dev.kapu.flight;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Collection;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.LongSupplier;
+import java.util.function.Predicate;
 
 /**
  * The tasks waiting for a daemon, and what becomes of those no connected daemon can run. Not
@@ -62,15 +64,27 @@ final class JobQueue {
     return queued;
   }
 
-  /** The oldest queued task this worker can run, taken off its queue; null if none. */
-  Job takeFor(Worker w) {
+  /**
+   * The oldest queued task a daemon hosting what {@code hosts} accepts can run, taken off its
+   * queue; null if none.
+   *
+   * <p>A queue found empty is dropped here: every table or resource a task names makes a set of
+   * needs of its own ({@code kapu serve} reads each table with a task on it), and a long-lived
+   * dispatcher would otherwise keep, and walk for every task, a queue for every set ever named. One
+   * that this call empties stays until the next, since its set is likely named again at once.
+   */
+  Job takeFor(Predicate<List<String>> hosts) {
     ArrayDeque<Job> best = null;
-    for (ArrayDeque<Job> queue : queues.values()) {
+    for (Iterator<Map.Entry<List<String>, ArrayDeque<Job>>> it = queues.entrySet().iterator(); it.hasNext(); ) {
+      Map.Entry<List<String>, ArrayDeque<Job>> entry = it.next();
+      ArrayDeque<Job> queue = entry.getValue();
       while (!queue.isEmpty() && queue.peekFirst().state != Job.State.QUEUED) {
         queue.pollFirst(); // cancelled while queued
       }
-      if (!queue.isEmpty() && w.hosts(queue.peekFirst().needs)
-          && (best == null || queue.peekFirst().id < best.peekFirst().id)) {
+      if (queue.isEmpty()) {
+        it.remove();
+        supervised.forget(entry.getKey());
+      } else if (hosts.test(entry.getKey()) && (best == null || queue.peekFirst().id < best.peekFirst().id)) {
         best = queue;
       }
     }
@@ -96,6 +110,11 @@ final class JobQueue {
   /** Every task in the queues, cancelled ones included, added to {@code jobs}. */
   void addAllTo(List<Job> jobs) {
     queues.values().forEach(jobs::addAll);
+  }
+
+  /** How many sets of needs have a queue now. */
+  int queueCount() {
+    return queues.size();
   }
 
   /**

@@ -51,6 +51,14 @@ final class SupervisedResources {
     }
   }
 
+  /**
+   * No task waits for {@code needs} any more: a loss of their host is observed afresh for the next
+   * one, which is no earlier than that task was queued, so its patience is not cut short.
+   */
+  void forget(List<String> needs) {
+    unhostedSince.remove(needs);
+  }
+
   /** When a task queued at {@code queuedAt} for unhosted {@code needs} stops waiting (nano time). */
   long deadline(List<String> needs, long queuedAt) {
     long since = unhostedSince.getOrDefault(needs, queuedAt);
