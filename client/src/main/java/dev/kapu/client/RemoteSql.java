@@ -3,6 +3,7 @@ package dev.kapu.client;
 import dev.kapu.flight.Dictionaries;
 import dev.kapu.flight.FlightClients;
 import dev.kapu.flight.Liveness;
+import dev.kapu.flight.StreamChannels;
 import dev.kapu.flight.sql.SqlSessionOptions;
 import java.io.IOException;
 import java.net.URI;
@@ -263,7 +264,7 @@ public final class RemoteSql implements RemoteStatements, AutoCloseable {
       builder.trustedCertificates(new java.io.ByteArrayInputStream(trustedCertificate));
     }
     return server
-        ? FlightGrpcUtils.createFlightClient(allocator, builder.build().build(), builder.middleware())
+        ? FlightGrpcUtils.createFlightClient(allocator, StreamChannels.client(builder.build()).build(), builder.middleware())
         : FlightClients.open(builder, Liveness.DEFAULT);
   }
 
