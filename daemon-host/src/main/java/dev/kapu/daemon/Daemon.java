@@ -58,6 +58,11 @@ public final class Daemon implements AutoCloseable {
   private volatile String drainReason;
   private final AtomicBoolean leaving = new AtomicBoolean();
   private final AtomicBoolean finishing = new AtomicBoolean();
+  /**
+   * Done when the constructor has returned, failed if it threw: the dispatcher can refuse the
+   * connection (a wrong token) while the constructor still runs after dialing it.
+   */
+  private final CompletableFuture<Void> constructed = new CompletableFuture<>();
   private final WorkerConnection connection;
   private final Hosting hosting;
   private final RunawayTasks runaways;
@@ -88,18 +93,24 @@ public final class Daemon implements AutoCloseable {
     WorkerConnection.Identity identity = new WorkerConnection.Identity(daemonId, host,
         ProcessHandle.current().pid(), options.slots(), hosting.names(), hosting.streams().url());
     this.connection = WorkerConnection.open(options.endpoint(), identity, new Handler(), timer);
-    this.codecs = DaemonCode.codecs(options, connection);
-    this.runaways = new RunawayTasks(options.ownProcess(), this::runawaysChanged, this::recycle);
-    this.runs = new AssignmentRun.Shared(
-        new TaskPayloads(codecs, hosting.streams(), hosting.allocator(), this::fetchParked),
-        services, timer, options.stopGrace(), runaways, this::reported);
-    this.inline = new InlineRuns(runs.payloads(), !options.endpoint().inProcess());
-    startedAt = System.nanoTime();
-    lastActivity = startedAt;
-    connection.start();
-    if (limits.timed()) {
-      timer.scheduleWithFixedDelay(this::checkLimits, 100, 100, TimeUnit.MILLISECONDS);
+    try {
+      this.codecs = DaemonCode.codecs(options, connection);
+      this.runaways = new RunawayTasks(options.ownProcess(), this::runawaysChanged, this::recycle);
+      this.runs = new AssignmentRun.Shared(
+          new TaskPayloads(codecs, hosting.streams(), hosting.allocator(), this::fetchParked),
+          services, timer, options.stopGrace(), runaways, this::reported);
+      this.inline = new InlineRuns(runs.payloads(), !options.endpoint().inProcess());
+      startedAt = System.nanoTime();
+      lastActivity = startedAt;
+      connection.start();
+      if (limits.timed()) {
+        timer.scheduleWithFixedDelay(this::checkLimits, 100, 100, TimeUnit.MILLISECONDS);
+      }
+    } catch (RuntimeException | Error e) {
+      constructed.completeExceptionally(e);
+      throw e;
     }
+    constructed.complete(null);
   }
 
   /** Connects and starts serving; see {@link #awaitExit()}. */
@@ -284,10 +295,15 @@ public final class Daemon implements AutoCloseable {
 
   /**
    * Finishes on a thread of its own: the caller may be the network thread, and finish() waits
-   * for the stream's end and the channel's shutdown, which that thread must deliver.
+   * for the stream's end and the channel's shutdown, which that thread must deliver. It waits for
+   * the constructor too, whose fields finish() releases; if that threw, its caller heard why.
    */
   private void finishElsewhere(Exit how) {
-    Thread leaver = new Thread(() -> finish(how), "kapu-leave");
+    Thread leaver = new Thread(() -> {
+      if (constructed.handle((done, failed) -> failed == null).join()) {
+        finish(how);
+      }
+    }, "kapu-leave");
     leaver.setDaemon(true);
     leaver.start();
   }
