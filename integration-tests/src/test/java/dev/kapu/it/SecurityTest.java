@@ -54,7 +54,11 @@ class SecurityTest {
       Path token = dir.resolve("token");
       Files.writeString(token, "wrong", StandardCharsets.UTF_8);
       Process daemon = launchDaemon(kapu.endpoint().url().toString(), token, dir.resolve("daemon.log"));
-      assertThat(daemon.waitFor(30, TimeUnit.SECONDS)).isTrue();
+      try {
+        assertThat(daemon.waitFor(30, TimeUnit.SECONDS)).as("the refused daemon exits").isTrue();
+      } finally {
+        daemon.destroyForcibly(); // a daemon that hangs must not outlive the test
+      }
       assertThat(daemon.exitValue()).isEqualTo(1);
       assertThat(Files.readString(dir.resolve("daemon.log"))).contains("token was refused");
       assertThat(kapu.status().daemons()).isEmpty();
