@@ -67,7 +67,7 @@ public final class BenchMain implements Callable<Integer> {
         + " separate submits run on (default ${DEFAULT-VALUE}).")
     int submitSlots;
 
-    @Option(names = "--submit-warmup-seconds", defaultValue = "15", description = "Untimed bursts of separate"
+    @Option(names = "--submit-warmup-seconds", defaultValue = "45", description = "Untimed bursts of separate"
         + " submits for at least this long first, so that the new daemons run compiled code (default ${DEFAULT-VALUE}).")
     double submitWarmupSeconds;
 
