@@ -88,7 +88,7 @@ final class TaskQueue extends AbstractQueue<Runnable> implements BlockingQueue<R
     lock.lock();
     try {
       items.addLast(new Queued(task, System.nanoTime()));
-      if (items.size() > coming && !parked.isEmpty()) {
+      if (aTaskNeedsAThread()) {
         if (wakesAtOnce(coming, running.get(), recentRunNanos)) {
           wake = wakeOne();
         } else if (!checkPending) {
@@ -123,13 +123,13 @@ final class TaskQueue extends AbstractQueue<Runnable> implements BlockingQueue<R
     try {
       checkPending = false;
       Queued oldest = items.peekFirst();
-      if (oldest == null || items.size() <= coming || parked.isEmpty()) {
+      if (oldest == null || !aTaskNeedsAThread()) {
         return; // every task is taken or has a thread on its way, or every thread is awake
       }
       long waited = System.nanoTime() - oldest.queuedAt;
       if (waited >= PATIENCE_NANOS) {
         wake = wakeOne();
-        again = items.size() > coming && !parked.isEmpty() ? PATIENCE_NANOS : 0;
+        again = aTaskNeedsAThread() ? PATIENCE_NANOS : 0;
       } else {
         again = PATIENCE_NANOS - waited;
       }
@@ -156,13 +156,18 @@ final class TaskQueue extends AbstractQueue<Runnable> implements BlockingQueue<R
     lock.lock();
     try {
       checkPending = false;
-      while (items.size() > coming && !parked.isEmpty()) {
+      while (aTaskNeedsAThread()) {
         wake.add(wakeOne());
       }
     } finally {
       lock.unlock();
     }
     wake.forEach(LockSupport::unpark);
+  }
+
+  /** Under the lock: some queued task has no woken thread coming for it, and a parked thread could be. */
+  private boolean aTaskNeedsAThread() {
+    return items.size() > coming && !parked.isEmpty();
   }
 
   /** Under the lock: the most recently parked thread, counted as coming; unpark it after unlocking. */
@@ -202,7 +207,7 @@ final class TaskQueue extends AbstractQueue<Runnable> implements BlockingQueue<R
           parked.remove(me);
         }
         if (Thread.interrupted()) {
-          if (me.woken && items.size() > coming && !parked.isEmpty()) {
+          if (me.woken && aTaskNeedsAThread()) {
             LockSupport.unpark(wakeOne()); // the task it was woken for must not wait for it
           }
           throw new InterruptedException();
