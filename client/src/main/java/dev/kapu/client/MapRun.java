@@ -119,7 +119,7 @@ final class MapRun<R> extends MapJob<R> {
     if (outcome.kind() == TaskOutcome.Kind.SUCCEEDED || outcome.kind() == TaskOutcome.Kind.FAILED) {
       session.results(outcome).whenComplete((decoded, error) -> {
         if (error != null) {
-          collected.fail(from, Session.unwrap(error));
+          collected.fail(from, TaskResults.unwrap(error));
         } else {
           chunks.measured(to - from, decoded.runNanos());
           collected.record(from, decoded.entries());
@@ -127,7 +127,7 @@ final class MapRun<R> extends MapJob<R> {
         chunkDone(from, to);
       });
     } else {
-      collected.fail(from, to, Session.error(outcome));
+      collected.fail(from, to, TaskResults.error(outcome));
       chunkDone(from, to);
     }
   }

@@ -2,16 +2,11 @@ package dev.kapu.client;
 
 import dev.kapu.api.ArrowTask;
 import dev.kapu.api.ConnectionLostException;
-import dev.kapu.api.DaemonLostException;
 import dev.kapu.api.KapuException;
 import dev.kapu.api.MapFunction;
 import dev.kapu.api.MapOptions;
-import dev.kapu.api.RemoteTaskException;
-import dev.kapu.api.StreamTicket;
 import dev.kapu.api.Task;
 import dev.kapu.api.TaskOptions;
-import dev.kapu.api.TaskTimeoutException;
-import dev.kapu.api.UnknownResourceException;
 import dev.kapu.api.builtin.ArrowInputTask;
 import dev.kapu.api.builtin.QueryTask;
 import dev.kapu.flight.ByteStreams;
@@ -23,14 +18,11 @@ import dev.kapu.flight.TaskGateway;
 import dev.kapu.flight.TaskHandle;
 import dev.kapu.flight.TaskOutcome;
 import dev.kapu.flight.TaskRequest;
-import dev.kapu.serial.CodecException;
 import dev.kapu.serial.CodecRegistry;
 import dev.kapu.serial.EncodedBytes;
 import dev.kapu.serial.ParkedEnvelope;
 import dev.kapu.serial.ResultEnvelope;
 import dev.kapu.serial.TaskEnvelope;
-import java.io.IOException;
-import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -47,19 +39,13 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
-import org.apache.arrow.flight.FlightRuntimeException;
-import org.apache.arrow.flight.FlightStatusCode;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.memory.RootAllocator;
-import org.apache.arrow.vector.FieldVector;
-import org.apache.arrow.vector.VectorSchemaRoot;
 import org.apache.arrow.vector.ipc.ArrowReader;
-import org.apache.arrow.vector.util.TransferPair;
 
 /** A Kapu session over any gateway; what it owns beyond the gateway closes with it. */
 class Session implements Kapu {
@@ -78,6 +64,8 @@ class Session implements Kapu {
     t.setDaemon(true);
     return t;
   });
+  /** Turns outcomes into results. */
+  private final TaskResults results;
   /** Bounds what submitted tasks hold until they finish; map keeps its own window instead. */
   private final QueueBudget budget;
   /** Set while this thread delivers a task's outcome: a submit from a callback there must not wait. */
@@ -93,6 +81,7 @@ class Session implements Kapu {
     this.defaults = defaults;
     this.owned = owned;
     this.streams = new ResultStreams(allocator, token, liveness);
+    this.results = new TaskResults(codecs, streams, allocator, transfers);
   }
 
   @Override
@@ -110,33 +99,9 @@ class Session implements Kapu {
     }
   }
 
-  @SuppressWarnings("unchecked")
-  private <T> void completeWith(CompletableFuture<T> future, StreamTicket arrow) {
-    try {
-      future.complete((T) fetch(arrow));
-    } catch (IOException | RuntimeException e) {
-      future.completeExceptionally(new KapuException("could not stream the task's Arrow result from "
-          + arrow.location() + ": " + e.getMessage(), e));
-    }
-  }
-
-  /** A reader over the daemon's stream, or for a root result, the root it holds (buffers moved, not copied). */
-  private Object fetch(StreamTicket arrow) throws IOException {
-    ArrowReader reader = streams.open(arrow.location(), arrow.ticket());
-    if (!arrow.root()) {
-      return reader;
-    }
-    try (reader) {
-      VectorSchemaRoot source = reader.getVectorSchemaRoot();
-      reader.loadNextBatch();
-      List<FieldVector> vectors = new ArrayList<>();
-      for (FieldVector v : source.getFieldVectors()) {
-        TransferPair move = v.getTransferPair(allocator);
-        move.transfer();
-        vectors.add((FieldVector) move.getTo());
-      }
-      return new VectorSchemaRoot(source.getSchema().getFields(), vectors, source.getRowCount());
-    }
+  /** The entries of a task's result; see {@link TaskResults#results}. */
+  CompletableFuture<ResultEnvelope.Decoded> results(TaskOutcome outcome) {
+    return results.results(outcome);
   }
 
   /** Fetches and cancels results parked on daemons, with this session's token. */
@@ -174,7 +139,7 @@ class Session implements Kapu {
     EncodedBytes envelope = TaskEnvelope.call(task, seed, sequence.incrementAndGet()).encode(codecs);
     long taken = budget.take(envelope.size(), !DELIVERING.get());
     TaskFuture<T> future = new TaskFuture<>(open);
-    send(envelope, Map.of(), options, 1, returning(taken, (outcome, last) -> settle(future, outcome)),
+    send(envelope, Map.of(), options, 1, returning(taken, (outcome, last) -> results.settle(future, outcome)),
         future::attach);
     return future;
   }
@@ -210,7 +175,7 @@ class Session implements Kapu {
       throw e;
     }
     TaskFuture<T> future = new TaskFuture<>(open);
-    send(envelope, Map.of(ticket, input), options, 1, returning(taken, (outcome, last) -> settle(future, outcome)),
+    send(envelope, Map.of(ticket, input), options, 1, returning(taken, (outcome, last) -> results.settle(future, outcome)),
         future::attach);
     return future;
   }
@@ -244,7 +209,7 @@ class Session implements Kapu {
     CompletableFuture.allOf(uploads).whenComplete((done, error) -> {
       if (error != null) {
         listener.onOutcome(TaskOutcome.of(TaskOutcome.Kind.CONNECTION_LOST,
-            "could not send the task's input to the dispatcher: " + unwrap(error).getMessage(), ""), true);
+            "could not send the task's input to the dispatcher: " + TaskResults.unwrap(error).getMessage(), ""), true);
       } else {
         attach.accept(gateway.submit(request(payload, options, List.copyOf(parked.keySet()), calls), listener));
       }
@@ -277,110 +242,6 @@ class Session implements Kapu {
     } catch (Exception e) {
       // nothing more to free
     }
-  }
-
-  private <T> void settle(CompletableFuture<T> future, TaskOutcome outcome) {
-    if (outcome.kind() != TaskOutcome.Kind.SUCCEEDED && outcome.kind() != TaskOutcome.Kind.FAILED) {
-      future.completeExceptionally(error(outcome));
-      return;
-    }
-    List<ResultEnvelope.Entry> inline;
-    try {
-      inline = inlineResults(outcome);
-    } catch (RuntimeException e) {
-      future.completeExceptionally(e); // this side could not decode the result: the codec says why
-      return;
-    }
-    if (inline != null) { // most results: decoded here, without a future of their own
-      settle(future, inline);
-      return;
-    }
-    results(outcome).whenComplete((decoded, failure) -> {
-      if (failure != null) {
-        future.completeExceptionally(unwrap(failure));
-      } else {
-        settle(future, decoded.entries());
-      }
-    });
-  }
-
-  @SuppressWarnings("unchecked")
-  private <T> void settle(CompletableFuture<T> future, List<ResultEnvelope.Entry> entries) {
-    ResultEnvelope.Entry entry = entries.get(0);
-    if (entry.failed()) {
-      future.completeExceptionally(new RemoteTaskException(entry.error()));
-    } else if (entry.value() instanceof StreamTicket arrow) {
-      // An Arrow result streams from the daemon; reading a whole root must not hold up this
-      // network thread, a reader is only opened.
-      if (arrow.root()) {
-        CompletableFuture.runAsync(() -> completeWith(future, arrow), transfers);
-      } else {
-        completeWith(future, arrow);
-      }
-    } else {
-      future.complete((T) entry.value());
-    }
-  }
-
-  /** The entries of a result that came inline, decoded; null if it was parked at the daemon. */
-  private List<ResultEnvelope.Entry> inlineResults(TaskOutcome outcome) {
-    return ParkedEnvelope.of(outcome.payload()) == null ? ResultEnvelope.decode(codecs, outcome.payload()) : null;
-  }
-
-  /**
-   * The entries of a task's result: decoded at once if they came inline, else fetched as a stream
-   * from the daemon that parked them and decoded as they arrive, on a transfer thread.
-   */
-  CompletableFuture<ResultEnvelope.Decoded> results(TaskOutcome outcome) {
-    ParkedEnvelope parked;
-    try {
-      parked = ParkedEnvelope.of(outcome.payload());
-      if (parked == null) {
-        return CompletableFuture.completedFuture(ResultEnvelope.decodeAll(codecs, outcome.payload()));
-      }
-    } catch (RuntimeException e) {
-      return CompletableFuture.failedFuture(e);
-    }
-    try {
-      return CompletableFuture.supplyAsync(() -> fetchResults(parked, outcome.daemonId()), transfers);
-    } catch (RejectedExecutionException e) {
-      return CompletableFuture.failedFuture(new IllegalStateException("this Kapu session is closed"));
-    }
-  }
-
-  private ResultEnvelope.Decoded fetchResults(ParkedEnvelope parked, String daemonId) {
-    try (InputStream in = ByteStreams.input(streams.open(parked.location(), parked.ticket()))) {
-      return ResultEnvelope.decodeAll(codecs, in);
-    } catch (IOException | RuntimeException e) {
-      for (Throwable t = e; t != null; t = t.getCause()) {
-        if (t instanceof FlightRuntimeException f && f.status().code() == FlightStatusCode.UNAVAILABLE) {
-          throw new DaemonLostException("daemon " + daemonId + " was lost while its result streamed from "
-              + parked.location() + ": " + f.getMessage(), daemonId);
-        }
-      }
-      if (e instanceof CodecException c) {
-        throw c;
-      }
-      throw new KapuException("could not fetch the task's result from " + parked.location() + ": "
-          + e.getMessage(), e);
-    }
-  }
-
-  static Throwable unwrap(Throwable t) {
-    return t instanceof CompletionException && t.getCause() != null ? t.getCause() : t;
-  }
-
-  /** The exception for an outcome that carries no result. */
-  static Throwable error(TaskOutcome outcome) {
-    return switch (outcome.kind()) {
-      case CANCELLED -> new CancellationException(outcome.message());
-      case TIMED_OUT -> new TaskTimeoutException("task timed out on daemon " + outcome.daemonId()
-          + ": " + outcome.message());
-      case DAEMON_LOST -> new DaemonLostException(outcome.message(), outcome.daemonId());
-      case CONNECTION_LOST -> new ConnectionLostException(outcome.message());
-      case UNROUTABLE -> new UnknownResourceException(outcome.message());
-      default -> new KapuException("unexpected outcome " + outcome.kind() + ": " + outcome.message());
-    };
   }
 
   @Override
@@ -417,7 +278,7 @@ class Session implements Kapu {
     gateway.everywhere(request(payload, defaults, List.of(), 1), (outcome, last) -> {
       if (!outcome.daemonId().isEmpty()) {
         CompletableFuture<Object> one = new CompletableFuture<>();
-        settle(one, outcome);
+        results.settle(one, outcome);
         each.add(one);
       }
       if (last) {

@@ -47,7 +47,7 @@ final class Dispatcher implements TaskGateway {
   private final EverywhereSetups setups = new EverywhereSetups();
   private final LivenessSweep sweep;
   private final LongSupplier clock;
-  private final TaskFigures figures = new TaskFigures();
+  private final CountedOutcomes outcomes;
   /** Hears each daemon's report, with the daemon's Flight URL (set once, before daemons join). */
   private volatile BiConsumer<String, DaemonReport> reports = (url, report) -> {};
   /** Hears each daemon that leaves, with its Flight URL and id. */
@@ -70,6 +70,7 @@ final class Dispatcher implements TaskGateway {
     this.parked = parked;
     this.clock = clock;
     this.queue = new JobQueue(clock);
+    this.outcomes = new CountedOutcomes(clock);
     this.sweep = new LivenessSweep(liveness, clock.getAsLong(), this::remove);
   }
 
@@ -91,13 +92,8 @@ final class Dispatcher implements TaskGateway {
   @Override
   public TaskHandle submit(TaskRequest request, OutcomeListener taskListener) {
     List<Runnable> after = new ArrayList<>();
-    OutcomeListener listener = counted(freeingParked(request, taskListener));
-    String unclaimed = null;
-    for (String ticket : request.parked()) {
-      if (unclaimed == null && !parked.claim(ticket)) {
-        unclaimed = ticket;
-      }
-    }
+    OutcomeListener listener = outcomes.counting(parked.releasingAtEnd(request.parked(), taskListener));
+    String unclaimed = parked.claimAll(request.parked());
     Job job;
     synchronized (lock) {
       job = new Job(this, nextId++, request, listener, false);
@@ -127,41 +123,6 @@ final class Dispatcher implements TaskGateway {
     return job;
   }
 
-  /** The task's parked streams are freed as soon as it ends, whichever way. */
-  private OutcomeListener freeingParked(TaskRequest request, OutcomeListener listener) {
-    if (request.parked().isEmpty()) {
-      return listener;
-    }
-    return (outcome, last) -> {
-      if (last) {
-        request.parked().forEach(parked::release);
-      }
-      listener.onOutcome(outcome, last);
-    };
-  }
-
-  /** The task's last outcome is counted in {@link #figures}, with its round trip from now. */
-  private OutcomeListener counted(OutcomeListener listener) {
-    long submitted = clock.getAsLong();
-    return (outcome, last) -> {
-      if (last) {
-        figures.ended(outcomeOf(outcome.kind()), clock.getAsLong() - submitted, System.currentTimeMillis());
-      }
-      listener.onOutcome(outcome, last);
-    };
-  }
-
-  private static TaskFigures.Outcome outcomeOf(TaskOutcome.Kind kind) {
-    return switch (kind) {
-      case SUCCEEDED -> TaskFigures.Outcome.ok;
-      case CANCELLED -> TaskFigures.Outcome.cancelled;
-      case TIMED_OUT -> TaskFigures.Outcome.timeout;
-      case DAEMON_LOST -> TaskFigures.Outcome.lost;
-      case UNROUTABLE -> TaskFigures.Outcome.unroutable;
-      default -> TaskFigures.Outcome.error;
-    };
-  }
-
   /** {@code listener} hears every daemon report from now on, with the daemon's Flight URL; called on a network thread. */
   public void onReport(BiConsumer<String, DaemonReport> listener) {
     this.reports = listener;
@@ -174,7 +135,7 @@ final class Dispatcher implements TaskGateway {
 
   /** The task figures: outcomes, round trips, the last minutes. */
   public TaskFigures figures() {
-    return figures;
+    return outcomes.figures();
   }
 
   @Override
@@ -264,19 +225,10 @@ final class Dispatcher implements TaskGateway {
    * process uses and its report (either null if it sent none: the last ones stay).
    */
   public void heard(Worker w, ProcessUsage usage, DaemonReport report) {
-    long now = clock.getAsLong();
-    if (usage != null) {
-      ProcessUsage before = w.usage;
-      if (before != null && before.cpuNanos() >= 0 && usage.cpuNanos() >= 0 && now > w.lastHeard) {
-        w.cpuPercent = 100.0 * (usage.cpuNanos() - before.cpuNanos()) / (now - w.lastHeard);
-      }
-      w.usage = usage;
-    }
+    w.heard(usage, report, clock.getAsLong());
     if (report != null) {
-      w.report = report;
       reports.accept(w.hello.getFlightUrl(), report);
     }
-    w.lastHeard = now;
   }
 
   public void done(Worker w, TaskDone done) {
@@ -407,7 +359,7 @@ final class Dispatcher implements TaskGateway {
         return;
       }
       lost = sweep.sweep(pool, now, after);
-      figures.queueDepth(queue.size(), System.currentTimeMillis());
+      outcomes.figures().queueDepth(queue.size(), System.currentTimeMillis());
       if (!lost.isEmpty()) {
         queue.settleUnhosted(pool, after);
         pump();
@@ -485,15 +437,7 @@ final class Dispatcher implements TaskGateway {
         continue;
       }
       refused = 0;
-      job.state = State.RUNNING;
-      job.attempts++;
-      job.timed = Deadlines.timed(job.request);
-      if (job.timed) {
-        job.deadline = clock.getAsLong() + Deadlines.spanNanos(job.request);
-      }
-      w.running.put(job.id, job);
-      job.runsOn = w;
-      job.startedAt = clock.getAsLong();
+      job.startOn(w, clock.getAsLong());
       assigned.computeIfAbsent(w, k -> new ArrayList<>()).add(job.assignment(false));
       if (w.free()) {
         free.offer(w);
@@ -505,15 +449,7 @@ final class Dispatcher implements TaskGateway {
   @Override
   public CompletableFuture<ClusterStatus> status() {
     synchronized (lock) {
-      List<ClusterStatus.Daemon> daemons = new ArrayList<>();
-      long executing = 0;
-      for (Worker w : pool) {
-        long here = w.executing();
-        executing += here;
-        daemons.add(w.status(here));
-      }
-      return CompletableFuture.completedFuture(new ClusterStatus(
-          queue.size(), executing, completed, List.copyOf(daemons), pool.departures()));
+      return CompletableFuture.completedFuture(pool.status(queue.size(), completed));
     }
   }
 
@@ -524,20 +460,7 @@ final class Dispatcher implements TaskGateway {
   public DispatcherView view() {
     long now = clock.getAsLong();
     synchronized (lock) {
-      List<DispatcherView.DaemonView> daemons = new ArrayList<>();
-      long executing = 0;
-      for (Worker w : pool) {
-        List<DispatcherView.RunningTask> tasks = new ArrayList<>();
-        for (Job job : w.running.values()) {
-          if (job.state == State.RUNNING) {
-            tasks.add(new DispatcherView.RunningTask(job.id, job.request.submitter(), (now - job.startedAt) / 1_000_000));
-          }
-        }
-        executing += tasks.size();
-        daemons.add(new DispatcherView.DaemonView(w.status(tasks.size()), tasks, w.report,
-            (now - w.lastHeard) / 1_000_000, w.cpuPercent));
-      }
-      return new DispatcherView(queue.size(), executing, daemons);
+      return pool.view(queue.size(), now);
     }
   }
 
@@ -545,12 +468,7 @@ final class Dispatcher implements TaskGateway {
   public boolean cancelTask(long id) {
     Job found = null;
     synchronized (lock) {
-      for (Worker w : pool) {
-        Job job = w.running.get(id);
-        if (job != null && job.state != State.DONE) {
-          found = job;
-        }
-      }
+      found = pool.findRunning(id);
       if (found == null) {
         found = queue.find(id);
       }

@@ -52,6 +52,19 @@ final class Job implements TaskHandle {
     dispatcher.cancel(this);
   }
 
+  /** Its next attempt goes to {@code w} at {@code now} (clock nanoseconds): it runs there, timed from now. */
+  void startOn(Worker w, long now) {
+    state = State.RUNNING;
+    attempts++;
+    timed = Deadlines.timed(request);
+    if (timed) {
+      deadline = now + Deadlines.spanNanos(request);
+    }
+    w.running.put(id, this);
+    runsOn = w;
+    startedAt = now;
+  }
+
   Assignment assignment(boolean setup) {
     return Assignment.newBuilder()
         .setTaskId(id)

@@ -111,6 +111,32 @@ final class ParkedStreams implements AutoCloseable {
     return true;
   }
 
+  /**
+   * A submitted task takes {@code tickets}, in order, up to the first that is not here (expired):
+   * that one is returned; null if all were here.
+   */
+  String claimAll(List<String> tickets) {
+    for (String ticket : tickets) {
+      if (!claim(ticket)) {
+        return ticket;
+      }
+    }
+    return null;
+  }
+
+  /** {@code listener}, freeing {@code tickets} as soon as their task ends, whichever way. */
+  OutcomeListener releasingAtEnd(List<String> tickets, OutcomeListener listener) {
+    if (tickets.isEmpty()) {
+      return listener;
+    }
+    return (outcome, last) -> {
+      if (last) {
+        tickets.forEach(this::release);
+      }
+      listener.onOutcome(outcome, last);
+    };
+  }
+
   /** Frees {@code ticket} if it is still here (its task ended before a daemon fetched it). */
   public void release(String ticket) {
     Parked p = parked.remove(ticket);

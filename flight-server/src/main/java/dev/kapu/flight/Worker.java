@@ -57,6 +57,24 @@ final class Worker {
     this.hosting = Set.copyOf(hello.getResourcesList());
   }
 
+  /**
+   * A heartbeat at {@code now} (clock nanoseconds), with what its process uses and its report
+   * (either null if it sent none: the last ones stay).
+   */
+  void heard(ProcessUsage heardUsage, DaemonReport heardReport, long now) {
+    if (heardUsage != null) {
+      ProcessUsage before = usage;
+      if (before != null && before.cpuNanos() >= 0 && heardUsage.cpuNanos() >= 0 && now > lastHeard) {
+        cpuPercent = 100.0 * (heardUsage.cpuNanos() - before.cpuNanos()) / (now - lastHeard);
+      }
+      usage = heardUsage;
+    }
+    if (heardReport != null) {
+      report = heardReport;
+    }
+    lastHeard = now;
+  }
+
   boolean hosts(List<String> needs) {
     return hosting.containsAll(needs);
   }

@@ -84,4 +84,45 @@ final class WorkerPool implements Iterable<Worker> {
   List<ClusterStatus.Departure> departures() {
     return List.copyOf(departed);
   }
+
+  /** The cluster's status: every daemon, {@code awaiting} tasks queued, {@code completed} so far. */
+  ClusterStatus status(long awaiting, long completed) {
+    List<ClusterStatus.Daemon> daemons = new ArrayList<>();
+    long executing = 0;
+    for (Worker w : workers) {
+      long here = w.executing();
+      executing += here;
+      daemons.add(w.status(here));
+    }
+    return new ClusterStatus(awaiting, executing, completed, List.copyOf(daemons), departures());
+  }
+
+  /** Every daemon with the tasks it runs at {@code now} (clock nanoseconds), and {@code awaiting} tasks queued. */
+  DispatcherView view(long awaiting, long now) {
+    List<DispatcherView.DaemonView> daemons = new ArrayList<>();
+    long executing = 0;
+    for (Worker w : workers) {
+      List<DispatcherView.RunningTask> tasks = new ArrayList<>();
+      for (Job job : w.running.values()) {
+        if (job.state == Job.State.RUNNING) {
+          tasks.add(new DispatcherView.RunningTask(job.id, job.request.submitter(), (now - job.startedAt) / 1_000_000));
+        }
+      }
+      executing += tasks.size();
+      daemons.add(new DispatcherView.DaemonView(w.status(tasks.size()), tasks, w.report,
+          (now - w.lastHeard) / 1_000_000, w.cpuPercent));
+    }
+    return new DispatcherView(awaiting, executing, daemons);
+  }
+
+  /** The open task {@code id} on a daemon (running, or stopped and not yet confirmed); null if none. */
+  Job findRunning(long id) {
+    for (Worker w : workers) {
+      Job job = w.running.get(id);
+      if (job != null && job.state != Job.State.DONE) {
+        return job;
+      }
+    }
+    return null;
+  }
 }
