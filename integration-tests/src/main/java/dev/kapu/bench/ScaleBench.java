@@ -54,6 +54,11 @@ final class ScaleBench implements java.util.concurrent.Callable<Integer> {
   @Option(names = "--items", defaultValue = "200000", description = "Items in the timed map (default ${DEFAULT-VALUE}).")
   int items;
 
+  @Option(names = "--map-warmup-seconds", defaultValue = "20",
+      description = "Untimed maps for at least this long before the timed ones, so that every daemon runs"
+          + " compiled code (default ${DEFAULT-VALUE}).")
+  double mapWarmupSeconds;
+
   @Option(names = "--submits", defaultValue = "20000",
       description = "Separate submits, each its own future (default ${DEFAULT-VALUE}).")
   int submits;
@@ -64,7 +69,7 @@ final class ScaleBench implements java.util.concurrent.Callable<Integer> {
 
   /** The chunk size the default split chooses for a large map on a few daemons (its cap). */
   private static final int FIXED_CHUNK = 1024;
-  private static final int MAP_RUNS = 3;
+  private static final int MAP_RUNS = 5;
 
   private final Map<Integer, double[]> throughputs = new LinkedHashMap<>();
 
@@ -111,7 +116,7 @@ final class ScaleBench implements java.util.concurrent.Callable<Integer> {
       Kapu kapu = cluster.kapu();
       // The default split against the chunks a large map gets on a few daemons, which shows what
       // the dispatcher sustains.
-      double[] mapRates = mapRates(kapu, new MapOptions[] {MapOptions.DEFAULT,
+      double[] mapRates = mapRates(kapu, key, new MapOptions[] {MapOptions.DEFAULT,
           MapOptions.DEFAULT.withChunkSize(FIXED_CHUNK)});
       double mapRate = mapRates[0];
       double fixedChunkRate = mapRates[1];
@@ -134,14 +139,21 @@ final class ScaleBench implements java.util.concurrent.Callable<Integer> {
   /**
    * Items per second of a map of {@link #items} trivial items with each of {@code options}: the
    * median of {@link #MAP_RUNS} timed maps, run in turn so that a change in the machine's load
-   * falls on all alike, after one untimed map with each (the first maps of a new dispatcher and
-   * daemons run interpreted code).
+   * falls on all alike. Untimed maps with each come first, for {@link #mapWarmupSeconds}: the
+   * first maps on new daemons run interpreted code, and each daemon loads the code the session
+   * shipped into a class loader of its own, so its copy of the map function is compiled only once
+   * that daemon has run it often enough (at N=1,000 the timed maps still sped up run by run after
+   * one untimed map each). Prints how long the first map took, on daemons that had run nothing.
    */
-  private double[] mapRates(Kapu kapu, MapOptions[] options) {
+  private double[] mapRates(Kapu kapu, String key, MapOptions[] options) {
     List<Integer> input = range(items);
-    for (MapOptions o : options) {
-      timedMap(kapu, input, o);
-    }
+    print(key + "first_map_ms", round(timedMap(kapu, input, options[0]) * 1000, 1));
+    long warmupEnd = System.nanoTime() + (long) (mapWarmupSeconds * 1e9);
+    do {
+      for (MapOptions o : options) {
+        timedMap(kapu, input, o);
+      }
+    } while (System.nanoTime() < warmupEnd);
     double[][] rates = new double[options.length][MAP_RUNS];
     for (int run = 0; run < MAP_RUNS; run++) {
       for (int i = 0; i < options.length; i++) {
