@@ -261,8 +261,7 @@ class Session implements Kapu {
 
   /** Slots across connected daemons, to size map chunks and how many are in flight. */
   private int totalSlots() {
-    int slots = status().daemons().stream().mapToInt(ClusterStatus.Daemon::slots).sum();
-    return Math.max(1, slots);
+    return Math.max(1, answer(gateway.slots(), "a slot count request"));
   }
 
   @Override
@@ -310,15 +309,20 @@ class Session implements Kapu {
 
   @Override
   public ClusterStatus status() {
+    return answer(gateway.status(), "a status request");
+  }
+
+  /** The dispatcher's answer to {@code request}, waited for up to 30 s. */
+  private static <T> T answer(CompletableFuture<T> answer, String request) {
     try {
-      return gateway.status().get(30, TimeUnit.SECONDS);
+      return answer.get(30, TimeUnit.SECONDS);
     } catch (ExecutionException e) {
       throw new ConnectionLostException(e.getCause().getMessage());
     } catch (TimeoutException e) {
-      throw new ConnectionLostException("the dispatcher did not answer a status request within 30 s");
+      throw new ConnectionLostException("the dispatcher did not answer " + request + " within 30 s");
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      throw new KapuException("interrupted while asking for status");
+      throw new KapuException("interrupted while waiting for the answer to " + request);
     }
   }
 

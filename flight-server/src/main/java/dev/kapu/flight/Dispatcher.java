@@ -453,6 +453,13 @@ final class Dispatcher implements TaskGateway {
     }
   }
 
+  @Override
+  public CompletableFuture<Integer> slots() {
+    synchronized (lock) {
+      return CompletableFuture.completedFuture(pool.slots());
+    }
+  }
+
   /**
    * Each connected daemon as the status action shows it, with the tasks it runs now (the
    * dispatcher's own view, exact to the last assignment) and its last report; and the queue.

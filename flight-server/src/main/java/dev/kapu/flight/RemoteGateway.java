@@ -55,6 +55,7 @@ final class RemoteGateway implements TaskGateway {
   private final AtomicLong ids = new AtomicLong();
   private final Map<Long, OutcomeListener> open = new ConcurrentHashMap<>();
   private final Map<Long, CompletableFuture<ClusterStatus>> statusRequests = new ConcurrentHashMap<>();
+  private final Map<Long, CompletableFuture<Integer>> slotRequests = new ConcurrentHashMap<>();
   private final ExecutorService uploads = Executors.newCachedThreadPool(r -> {
     Thread t = new Thread(r, "kapu-upload");
     t.setDaemon(true);
@@ -92,6 +93,10 @@ final class RemoteGateway implements TaskGateway {
           }
         } else if (message.hasStatus()) {
           StatusReply s = message.getStatus();
+          CompletableFuture<Integer> slots = slotRequests.remove(s.getRequestId());
+          if (slots != null) {
+            slots.complete(slotsOf(s));
+          }
           CompletableFuture<ClusterStatus> f = statusRequests.remove(s.getRequestId());
           if (f != null) {
             f.complete(fromWire(s));
@@ -159,6 +164,8 @@ final class RemoteGateway implements TaskGateway {
     }
     statusRequests.values().forEach(f -> f.completeExceptionally(new IllegalStateException(why)));
     statusRequests.clear();
+    slotRequests.values().forEach(f -> f.completeExceptionally(new IllegalStateException(why)));
+    slotRequests.clear();
   }
 
   private void send(FromClient message) {
@@ -289,16 +296,34 @@ final class RemoteGateway implements TaskGateway {
 
   @Override
   public CompletableFuture<ClusterStatus> status() {
+    return askStatus(statusRequests, false);
+  }
+
+  @Override
+  public CompletableFuture<Integer> slots() {
+    return askStatus(slotRequests, true);
+  }
+
+  /** Sends a status request; its reply completes the future {@code waiting} keeps under its id. */
+  private <T> CompletableFuture<T> askStatus(Map<Long, CompletableFuture<T>> waiting, boolean slotsOnly) {
     long id = ids.incrementAndGet();
-    CompletableFuture<ClusterStatus> f = new CompletableFuture<>();
+    CompletableFuture<T> f = new CompletableFuture<>();
     String lost = lostBecause;
     if (lost != null) {
       f.completeExceptionally(new IllegalStateException(lost));
       return f;
     }
-    statusRequests.put(id, f);
-    send(FromClient.newBuilder().setStatus(StatusRequest.newBuilder().setRequestId(id)).build());
+    waiting.put(id, f);
+    send(FromClient.newBuilder().setStatus(StatusRequest.newBuilder().setRequestId(id).setSlotsOnly(slotsOnly)).build());
     return f;
+  }
+
+  /** The slots a reply counts; a dispatcher that predates {@code slots_only} sent every daemon instead. */
+  static int slotsOf(StatusReply s) {
+    if (s.getDaemonsCount() > 0) {
+      return s.getDaemonsList().stream().mapToInt(DaemonState::getSlots).sum();
+    }
+    return (int) s.getSlots();
   }
 
   static ClusterStatus fromWire(StatusReply s) {

@@ -22,6 +22,12 @@ public interface TaskGateway extends AutoCloseable {
   CompletableFuture<ClusterStatus> status();
 
   /**
+   * The connected daemons' slots in all (what a map sizes its chunks and window by), without the
+   * status of each daemon: its cost does not grow with their number.
+   */
+  CompletableFuture<Integer> slots();
+
+  /**
    * Parks a stream of Arrow batches at the dispatcher for a task to take with it: name {@code
    * ticket} in {@link TaskRequest#parked()}, and the daemon that runs the task fetches the stream
    * once. The gateway takes over {@code batches} and closes it. Completes when the stream is parked

@@ -330,8 +330,11 @@ final class TaskService {
           }
         }
         case STATUS -> {
-          ClusterStatus status = dispatcher.status().join();
-          send(ToClient.newBuilder().setStatus(toWire(message.getStatus().getRequestId(), status)).build());
+          long requestId = message.getStatus().getRequestId();
+          StatusReply reply = message.getStatus().getSlotsOnly()
+              ? StatusReply.newBuilder().setRequestId(requestId).setSlots(dispatcher.slots().join()).build()
+              : toWire(requestId, dispatcher.status().join());
+          send(ToClient.newBuilder().setStatus(reply).build());
         }
         default -> throw Status.INVALID_ARGUMENT.withDescription("unknown client message").asRuntimeException();
       }

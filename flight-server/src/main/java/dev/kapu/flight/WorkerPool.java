@@ -85,6 +85,15 @@ final class WorkerPool implements Iterable<Worker> {
     return List.copyOf(departed);
   }
 
+  /** The connected daemons' slots in all. */
+  int slots() {
+    int slots = 0;
+    for (Worker w : workers) {
+      slots += w.hello.getSlots();
+    }
+    return slots;
+  }
+
   /** The cluster's status: every daemon, {@code awaiting} tasks queued, {@code completed} so far. */
   ClusterStatus status(long awaiting, long completed) {
     List<ClusterStatus.Daemon> daemons = new ArrayList<>();

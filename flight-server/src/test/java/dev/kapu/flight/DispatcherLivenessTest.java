@@ -115,6 +115,14 @@ class DispatcherLivenessTest {
     assertThat(d.usage().orElseThrow().cpuSeconds()).hasValue(2.5);
   }
 
+  @Test
+  void aClientCountsSlotsFromAWholeStatusWhenItsDispatcherPredatesTheSlotCount() {
+    dispatcher.join(WorkerHello.newBuilder().setDaemonId("a").setSlots(3).build(), m -> { }, () -> { });
+    dispatcher.join(WorkerHello.newBuilder().setDaemonId("b").setSlots(4).build(), m -> { }, () -> { });
+    // What an older dispatcher answers to a request for slots only: the whole status, no slots field.
+    assertThat(RemoteGateway.slotsOf(TaskService.toWire(1, dispatcher.status().join()))).isEqualTo(7);
+  }
+
   /** The one daemon, as a remote client reads the status: through the status reply's wire form. */
   private ClusterStatus.Daemon fromTheWire() {
     return RemoteGateway.fromWire(TaskService.toWire(1, dispatcher.status().join())).daemons().get(0);

@@ -202,6 +202,17 @@ class DispatcherTest {
   }
 
   @Test
+  void theSlotCountIsTheConnectedDaemonsSlots() {
+    assertThat(dispatcher.slots().join()).isZero();
+    FakeWorker three = join("three", 3);
+    join("five", 5);
+    assertThat(dispatcher.slots().join()).isEqualTo(8);
+    dispatcher.left(three.handle, "stopped");
+    assertThat(dispatcher.slots().join()).isEqualTo(5)
+        .isEqualTo(dispatcher.status().join().daemons().stream().mapToInt(ClusterStatus.Daemon::slots).sum());
+  }
+
+  @Test
   void aLostWorkersTasksAreRetriedElsewhereOrReportedLost() {
     FakeWorker first = join("first", 2);
     List<Heard> retried = submit(1);
