@@ -102,7 +102,7 @@ final class ParkedStreams implements AutoCloseable {
   }
 
   /** A submitted task takes {@code ticket}: it no longer expires. False if it is not here (expired). */
-  public boolean claim(String ticket) {
+  private boolean claim(String ticket) {
     Parked p = parked.get(ticket);
     if (p == null) {
       return false;
