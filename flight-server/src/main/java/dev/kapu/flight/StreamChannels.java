@@ -1,5 +1,9 @@
 package dev.kapu.flight;
 
+import io.grpc.Metadata;
+import io.grpc.ServerCall;
+import io.grpc.ServerCallHandler;
+import io.grpc.ServerInterceptor;
 import io.grpc.netty.NettyChannelBuilder;
 import io.grpc.netty.NettyServerBuilder;
 import io.netty.channel.EventLoopGroup;
@@ -35,12 +39,26 @@ public final class StreamChannels {
 
   private StreamChannels() {}
 
-  /** A server whose plaintext connections write Flight's zero-copy batches without a copy. */
+  /**
+   * How much a server's stream may have queued in gRPC and still count as ready for the next
+   * message (gRPC's own threshold is 32 KiB).
+   */
+  static final int READY_BYTES = 4 << 20;
+
+  /**
+   * A server whose plaintext connections write Flight's zero-copy batches without a copy, and
+   * whose streams keep a few messages queued ahead of the socket: Kapu's writers send a message
+   * once the stream is ready ({@link Outbound}) and, for want of a callback they could use, poll
+   * for that with a back-off, so with gRPC's threshold the socket sat idle from the moment a
+   * message had gone out until the writer looked again. Queued messages are zero-copy references
+   * to batches the daemon holds anyway.
+   */
   public static NettyServerBuilder server(NettyServerBuilder server) {
     if (!ENABLED) {
       return server;
     }
-    return server.channelFactory(StreamSocketChannel.Server::new)
+    return server.intercept(readyAhead(READY_BYTES))
+        .channelFactory(StreamSocketChannel.Server::new)
         .bossEventLoopGroup(EventLoops.BOSS)
         .workerEventLoopGroup(EventLoops.WORKERS);
   }
@@ -54,6 +72,23 @@ public final class StreamChannels {
       return channel;
     }
     return channel.channelFactory(StreamSocketChannel::new).eventLoopGroup(EventLoops.WORKERS).directExecutor();
+  }
+
+  /**
+   * Lets each call of a server queue up to {@code bytes} in gRPC and still count as ready (gRPC's
+   * {@code ServerCall.setOnReadyThreshold}).
+   */
+  public static ServerInterceptor readyAhead(int bytes) {
+    return new ReadyAhead(bytes);
+  }
+
+  private record ReadyAhead(int bytes) implements ServerInterceptor {
+    @Override
+    public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers,
+        ServerCallHandler<Q, R> next) {
+      call.setOnReadyThreshold(bytes);
+      return next.startCall(call, headers);
+    }
   }
 
   /**

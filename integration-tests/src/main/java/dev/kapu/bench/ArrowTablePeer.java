@@ -1,9 +1,7 @@
 package dev.kapu.bench;
 
 import dev.kapu.flight.Outbound;
-import io.grpc.Metadata;
-import io.grpc.ServerCall;
-import io.grpc.ServerCallHandler;
+import dev.kapu.flight.StreamChannels;
 import io.grpc.ServerInterceptor;
 import io.grpc.netty.NettyServerBuilder;
 import java.nio.file.Path;
@@ -95,7 +93,7 @@ final class ArrowTablePeer {
           }
         });
     if (readyBytes > 0) {
-      ReadyThreshold threshold = new ReadyThreshold(readyBytes);
+      ServerInterceptor threshold = StreamChannels.readyAhead(readyBytes);
       builder.transportHint("grpc.builderConsumer", (Consumer<NettyServerBuilder>) server -> server.intercept(threshold));
     }
     FlightServer server = builder.build().start();
@@ -135,16 +133,6 @@ final class ArrowTablePeer {
     long t0 = System.nanoTime();
     try (FlightStream stream = client.getStream(new Ticket(new byte[] {1}))) {
       return Reading.drain(stream.getRoot(), stream::next, t0);
-    }
-  }
-
-  /** Sets gRPC's on-ready threshold of every call. */
-  private record ReadyThreshold(int bytes) implements ServerInterceptor {
-    @Override
-    public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers,
-        ServerCallHandler<Q, R> next) {
-      call.setOnReadyThreshold(bytes);
-      return next.startCall(call, headers);
     }
   }
 }

@@ -30,10 +30,10 @@ final class BenchTable {
   @Option(names = "--rows", defaultValue = "10000000", description = "Rows (default ${DEFAULT-VALUE}).")
   long rows;
 
-  @Option(names = "--repetitions", defaultValue = "5", description = "Timed readings of each way; the median is reported (default ${DEFAULT-VALUE}).")
+  @Option(names = "--repetitions", defaultValue = "10", description = "Timed readings of each way; the median is reported (default ${DEFAULT-VALUE}).")
   int repetitions;
 
-  @Option(names = "--warmup-seconds", defaultValue = "10", description = "Each way is first read untimed for this long, so that"
+  @Option(names = "--warmup-seconds", defaultValue = "20", description = "Each way is first read untimed for this long, so that"
       + " every JVM involved runs compiled code, as a long-lived daemon does (default ${DEFAULT-VALUE}).")
   double warmupSeconds;
 

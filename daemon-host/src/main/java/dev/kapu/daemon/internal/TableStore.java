@@ -12,6 +12,7 @@ import java.util.function.Consumer;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.memory.OutOfMemoryException;
 import org.apache.arrow.util.AutoCloseables;
+import org.apache.arrow.vector.FieldVector;
 import org.apache.arrow.vector.VectorLoader;
 import org.apache.arrow.vector.VectorSchemaRoot;
 import org.apache.arrow.vector.VectorUnloader;
@@ -19,8 +20,23 @@ import org.apache.arrow.vector.ipc.ArrowReader;
 import org.apache.arrow.vector.ipc.message.ArrowRecordBatch;
 import org.apache.arrow.vector.types.pojo.Schema;
 
-/** A daemon's tables: batches moved (not copied) into an allocator of their own, with a limit. */
+/**
+ * A daemon's tables: batches copied into an allocator of their own, with a limit, and cut to
+ * {@link #BATCH_BYTES} at most on the way in.
+ */
 public final class TableStore implements ArrowTables, AutoCloseable {
+  /**
+   * The most a stored batch holds, give or take 8 rows. A table is mostly there to be streamed,
+   * one Flight message per batch, and a reader copies each message out of gRPC's HTTP/2 frames
+   * once it has all of it: a message of half a MB is still in the cache by then, one of 2 MB
+   * (DuckDB's 64K-row batches of the bench table) is not. Read from a daemon in turn, the bench
+   * table stored as it came streamed at 1.43-1.59 GB/s, and cut at put time at 1.78-1.90 GB/s, the
+   * reader spending 391-418 ms of CPU per GB against 484-508 (docs/DESIGN.md, "What a stream
+   * copies"). Cutting the batches as they are sent instead made the daemon pay for it on every
+   * read (the slices' string offsets are rebased), more than the reader saved.
+   */
+  static final long BATCH_BYTES = 512 * 1024;
+
   private final BufferAllocator allocator;
   private final Map<String, Table> tables = new ConcurrentHashMap<>();
   private final Consumer<Set<String>> onChange;
@@ -67,11 +83,18 @@ public final class TableStore implements ArrowTables, AutoCloseable {
       VectorSchemaRoot root = data.getVectorSchemaRoot();
       schema = root.getSchema();
       while (data.loadNextBatch()) {
-        rows += root.getRowCount();
-        // Copy the batch's buffers into this store's allocator so the table outlives the reader
-        // and counts against the limit.
-        try (ArrowRecordBatch source = new VectorUnloader(root).getRecordBatch()) {
-          batches.add(copy(source));
+        int batchRows = root.getRowCount();
+        rows += batchRows;
+        int step = sliceRows(batchRows, bytesOf(root), BATCH_BYTES);
+        if (step >= batchRows) {
+          batches.add(copy(root));
+          continue;
+        }
+        for (int start = 0; start < batchRows; start += step) {
+          // slices share the batch's memory (they start on a multiple of 8 rows) until copied
+          try (VectorSchemaRoot slice = root.slice(start, Math.min(step, batchRows - start))) {
+            batches.add(copy(slice));
+          }
         }
       }
     } catch (OutOfMemoryException e) {
@@ -94,6 +117,39 @@ public final class TableStore implements ArrowTables, AutoCloseable {
     }
     onChange.accept(names());
     return true;
+  }
+
+  /**
+   * Rows per slice of a batch of {@code rows} rows and {@code bytes} bytes so that each slice
+   * holds about {@code maxBytes} at most: all of them if the batch is within it, else as many
+   * equal slices as it takes, of a multiple of 8 rows (a slice starting there shares the batch's
+   * validity bitmaps), the last one shorter.
+   */
+  static int sliceRows(int rows, long bytes, long maxBytes) {
+    if (bytes <= maxBytes) {
+      return rows;
+    }
+    long slices = (bytes + maxBytes - 1) / maxBytes;
+    long perSlice = (rows + slices - 1) / slices;
+    return (int) Math.min(rows, (perSlice + 7) / 8 * 8);
+  }
+
+  private static long bytesOf(VectorSchemaRoot root) {
+    long bytes = 0;
+    for (FieldVector vector : root.getFieldVectors()) {
+      bytes += vector.getBufferSize();
+    }
+    return bytes;
+  }
+
+  /**
+   * The batch {@code root} holds, its buffers copied into this store's allocator, so that the
+   * table outlives the reader and counts against the limit.
+   */
+  private ArrowRecordBatch copy(VectorSchemaRoot root) {
+    try (ArrowRecordBatch source = new VectorUnloader(root).getRecordBatch()) {
+      return copy(source);
+    }
   }
 
   private ArrowRecordBatch copy(ArrowRecordBatch source) {
