@@ -265,7 +265,13 @@ final class KapuExecutorService implements KapuExecutor {
 
   @Override
   public boolean isTerminated() {
-    return shutdown && running.isEmpty();
+    if (!shutdown) {
+      return false;
+    }
+    // a finished task leaves the set from its future's callback, which may run after whoever the
+    // future woke: what is done counts as done
+    running.removeIf(CompletableFuture::isDone);
+    return running.isEmpty();
   }
 
   @Override
