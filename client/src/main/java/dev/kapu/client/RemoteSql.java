@@ -1,5 +1,6 @@
 package dev.kapu.client;
 
+import dev.kapu.flight.Batches;
 import dev.kapu.flight.Dictionaries;
 import dev.kapu.flight.FlightClients;
 import dev.kapu.flight.Liveness;
@@ -393,7 +394,7 @@ public final class RemoteSql implements RemoteStatements, AutoCloseable {
             from.getVector(i).makeTransferPair(root.getVector(i)).transfer();
           }
           root.setRowCount(from.getRowCount());
-          bytes += root.getFieldVectors().stream().mapToLong(v -> v.getBufferSize()).sum();
+          bytes += Batches.bytes(root);
           return true;
         }
         closeCurrent();

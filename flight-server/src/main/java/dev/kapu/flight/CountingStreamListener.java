@@ -3,7 +3,6 @@ package dev.kapu.flight;
 import java.util.function.BiConsumer;
 import org.apache.arrow.flight.FlightProducer.ServerStreamListener;
 import org.apache.arrow.memory.ArrowBuf;
-import org.apache.arrow.vector.FieldVector;
 import org.apache.arrow.vector.VectorSchemaRoot;
 import org.apache.arrow.vector.ipc.message.IpcOption;
 import org.apache.arrow.vector.dictionary.DictionaryProvider;
@@ -100,10 +99,7 @@ public final class CountingStreamListener implements ServerStreamListener {
     if (root == null) {
       return;
     }
-    long size = 0;
-    for (FieldVector v : root.getFieldVectors()) {
-      size += v.getBufferSize();
-    }
+    long size = Batches.bytes(root);
     int n = root.getRowCount();
     rows += n;
     bytes += size;

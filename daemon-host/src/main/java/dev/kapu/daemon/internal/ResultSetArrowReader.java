@@ -1,5 +1,6 @@
 package dev.kapu.daemon.internal;
 
+import dev.kapu.flight.Batches;
 import java.io.IOException;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -117,7 +118,7 @@ public final class ResultSetArrowReader extends ArrowReader {
             batch.getVector(i).makeTransferPair(root.getVector(i)).transfer();
           }
           root.setRowCount(batch.getRowCount());
-          bytes += root.getFieldVectors().stream().mapToLong(v -> v.getBufferSize()).sum();
+          bytes += Batches.bytes(root);
           return true;
         }
       }

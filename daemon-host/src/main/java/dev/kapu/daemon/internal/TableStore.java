@@ -1,6 +1,7 @@
 package dev.kapu.daemon.internal;
 
 import dev.kapu.api.ArrowTables;
+import dev.kapu.flight.Batches;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
@@ -13,7 +14,6 @@ import org.apache.arrow.memory.ArrowBuf;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.memory.OutOfMemoryException;
 import org.apache.arrow.util.AutoCloseables;
-import org.apache.arrow.vector.FieldVector;
 import org.apache.arrow.vector.VectorLoader;
 import org.apache.arrow.vector.VectorSchemaRoot;
 import org.apache.arrow.vector.VectorUnloader;
@@ -86,7 +86,7 @@ public final class TableStore implements ArrowTables, AutoCloseable {
       while (data.loadNextBatch()) {
         int batchRows = root.getRowCount();
         rows += batchRows;
-        int step = sliceRows(batchRows, bytesOf(root), BATCH_BYTES);
+        int step = sliceRows(batchRows, Batches.bytes(root), BATCH_BYTES);
         if (step >= batchRows) {
           batches.add(copy(root));
           continue;
@@ -133,14 +133,6 @@ public final class TableStore implements ArrowTables, AutoCloseable {
     long slices = (bytes + maxBytes - 1) / maxBytes;
     long perSlice = (rows + slices - 1) / slices;
     return (int) Math.min(rows, (perSlice + 7) / 8 * 8);
-  }
-
-  private static long bytesOf(VectorSchemaRoot root) {
-    long bytes = 0;
-    for (FieldVector vector : root.getFieldVectors()) {
-      bytes += vector.getBufferSize();
-    }
-    return bytes;
   }
 
   /**
