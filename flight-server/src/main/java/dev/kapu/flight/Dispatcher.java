@@ -159,7 +159,7 @@ final class Dispatcher implements TaskGateway {
   }
 
   /** Tells listeners, outside the lock; a listener that throws harms nobody else. */
-  private static void deliver(List<Runnable> calls) {
+  static void deliver(List<Runnable> calls) {
     for (Runnable call : calls) {
       try {
         call.run();

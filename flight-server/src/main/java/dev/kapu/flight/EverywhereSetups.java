@@ -69,14 +69,29 @@ final class EverywhereSetups {
     w.setupsRunning.clear();
   }
 
+  /**
+   * Queues the outcome for the listener, in the order the dispatcher took the outcomes, and has
+   * the first thread to queue one deliver them all, one at a time. Daemons' outcomes come on many
+   * network threads, each delivering after it lets go of the dispatcher's lock: delivered as each
+   * came, the last could reach the listener while an earlier one was still on its way, and the
+   * caller, which counts the answers it has when it hears the last, missed that daemon's answer.
+   */
   private static void reported(Job setup, Worker w, TaskOutcome outcome, List<Runnable> after) {
     if (setup.awaitedWorkers.remove(w) && setup.state != Job.State.DONE) {
       boolean last = setup.awaitedWorkers.isEmpty();
       if (last) {
         setup.state = Job.State.DONE;
       }
-      after.add(() -> setup.listener.onOutcome(outcome, last));
+      if (setup.setupOutcomes.add(() -> setup.listener.onOutcome(outcome, last))) {
+        after.add(() -> deliverInOrder(setup.setupOutcomes));
+      }
     }
+  }
+
+  private static void deliverInOrder(Coalescer<Runnable> outcomes) {
+    do {
+      Dispatcher.deliver(outcomes.takeAll());
+    } while (outcomes.release());
   }
 
   /** A cancelled setup goes to no newcomer, and the daemons still running it are told to stop it. */

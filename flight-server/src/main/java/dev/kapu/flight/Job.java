@@ -25,6 +25,8 @@ final class Job implements TaskHandle {
   final boolean everywhere;
   /** For a setup: the daemons it was sent to that have not reported on it yet. */
   final Set<Worker> awaitedWorkers = new LinkedHashSet<>();
+  /** For a setup: its outcomes on their way to the listener, in the order the dispatcher took them. */
+  final Coalescer<Runnable> setupOutcomes;
   /** The resources it names, sorted and without repeats: the key of its queue. */
   final List<String> needs;
   State state = State.QUEUED;
@@ -44,6 +46,7 @@ final class Job implements TaskHandle {
     this.request = request;
     this.listener = listener;
     this.everywhere = everywhere;
+    this.setupOutcomes = everywhere ? new Coalescer<>() : null;
     this.needs = request.resources().isEmpty() ? List.of() : List.copyOf(new TreeSet<>(request.resources()));
   }
 

@@ -1,6 +1,7 @@
 package dev.kapu.flight;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.tuple;
 
 import com.google.protobuf.ByteString;
 import dev.kapu.flight.internal.wire.OutcomeKind;
@@ -9,6 +10,8 @@ import dev.kapu.flight.internal.wire.ToWorker;
 import dev.kapu.flight.internal.wire.WorkerHello;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.memory.RootAllocator;
 import org.apache.arrow.vector.ipc.ArrowReader;
@@ -251,6 +254,40 @@ class DispatcherTest {
     assertThat(late.assigned()).containsExactly(1L); // still only the setup
     finish(late, 1);
     assertThat(late.assigned()).containsExactly(1L, 3L);
+  }
+
+  /**
+   * Daemons' outcomes arrive on several network threads: a setup's listener hears them one at a
+   * time, in the order the dispatcher took them, so the last comes after every other has been
+   * heard (the caller counts the answers it has when the last comes).
+   */
+  @Test
+  void aSetupsOutcomesReachItsListenerOneAtATimeTheLastAfterTheOthers() throws Exception {
+    FakeWorker a = join("a", 1);
+    FakeWorker b = join("b", 1);
+    CountDownLatch hearingA = new CountDownLatch(1);
+    CountDownLatch letAGo = new CountDownLatch(1);
+    List<Heard> heard = new CopyOnWriteArrayList<>();
+    dispatcher.everywhere(new TaskRequest(new byte[] {9}, 0, 0), (o, last) -> {
+      if (o.daemonId().equals("a")) {
+        hearingA.countDown();
+        try {
+          letAGo.await();
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      }
+      heard.add(new Heard(o, last));
+    });
+    Thread aReports = new Thread(() -> finish(a, 1));
+    aReports.start();
+    hearingA.await();
+    finish(b, 1); // the last outcome, taken while a's is still being heard
+    assertThat(heard).as("b's outcome waits for a's to be heard").isEmpty();
+    letAGo.countDown();
+    aReports.join();
+    assertThat(heard).extracting(h -> h.outcome().daemonId(), Heard::last)
+        .containsExactly(tuple("a", false), tuple("b", true));
   }
 
   @Test
