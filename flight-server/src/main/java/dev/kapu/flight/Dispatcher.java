@@ -189,8 +189,12 @@ final class Dispatcher implements TaskGateway {
         }
       }
       job.state = State.DONE;
-      after.add(() -> job.listener.onOutcome(
-          TaskOutcome.of(TaskOutcome.Kind.CANCELLED, "cancelled by the client", ""), true));
+      TaskOutcome cancelled = TaskOutcome.of(TaskOutcome.Kind.CANCELLED, "cancelled by the client", "");
+      if (job.everywhere) {
+        EverywhereSetups.tell(job, cancelled, true, after); // after the daemons' outcomes already taken
+      } else {
+        after.add(() -> job.listener.onOutcome(cancelled, true));
+      }
     }
     deliver(after);
   }

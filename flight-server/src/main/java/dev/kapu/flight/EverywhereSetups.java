@@ -69,22 +69,26 @@ final class EverywhereSetups {
     w.setupsRunning.clear();
   }
 
-  /**
-   * Queues the outcome for the listener, in the order the dispatcher took the outcomes, and has
-   * the first thread to queue one deliver them all, one at a time. Daemons' outcomes come on many
-   * network threads, each delivering after it lets go of the dispatcher's lock: delivered as each
-   * came, the last could reach the listener while an earlier one was still on its way, and the
-   * caller, which counts the answers it has when it hears the last, missed that daemon's answer.
-   */
   private static void reported(Job setup, Worker w, TaskOutcome outcome, List<Runnable> after) {
     if (setup.awaitedWorkers.remove(w) && setup.state != Job.State.DONE) {
       boolean last = setup.awaitedWorkers.isEmpty();
       if (last) {
         setup.state = Job.State.DONE;
       }
-      if (setup.setupOutcomes.add(() -> setup.listener.onOutcome(outcome, last))) {
-        after.add(() -> deliverInOrder(setup.setupOutcomes));
-      }
+      tell(setup, outcome, last, after);
+    }
+  }
+
+  /**
+   * Queues {@code outcome} for the setup's listener, under the dispatcher's lock, and has the first
+   * thread to queue one deliver what is queued, one at a time and in order, once it has let go of
+   * the lock ({@code after}). Daemons' outcomes come on many network threads: delivered as each
+   * came, the last could reach the listener while an earlier one was still on its way, and the
+   * caller, which counts the answers it has when it hears the last, missed that daemon's answer.
+   */
+  static void tell(Job setup, TaskOutcome outcome, boolean last, List<Runnable> after) {
+    if (setup.setupOutcomes.add(() -> setup.listener.onOutcome(outcome, last))) {
+      after.add(() -> deliverInOrder(setup.setupOutcomes));
     }
   }
 

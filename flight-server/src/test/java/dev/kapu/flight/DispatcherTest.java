@@ -256,6 +256,26 @@ class DispatcherTest {
     assertThat(late.assigned()).containsExactly(1L, 3L);
   }
 
+  /** A setup's listener that records what it hears and holds daemon a's outcome until let go. */
+  private static final class HoldingA implements OutcomeListener {
+    final CountDownLatch hearingA = new CountDownLatch(1);
+    final CountDownLatch letAGo = new CountDownLatch(1);
+    final List<Heard> heard = new CopyOnWriteArrayList<>();
+
+    @Override
+    public void onOutcome(TaskOutcome outcome, boolean last) {
+      if (outcome.daemonId().equals("a")) {
+        hearingA.countDown();
+        try {
+          letAGo.await();
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      }
+      heard.add(new Heard(outcome, last));
+    }
+  }
+
   /**
    * Daemons' outcomes arrive on several network threads: a setup's listener hears them one at a
    * time, in the order the dispatcher took them, so the last comes after every other has been
@@ -265,29 +285,34 @@ class DispatcherTest {
   void aSetupsOutcomesReachItsListenerOneAtATimeTheLastAfterTheOthers() throws Exception {
     FakeWorker a = join("a", 1);
     FakeWorker b = join("b", 1);
-    CountDownLatch hearingA = new CountDownLatch(1);
-    CountDownLatch letAGo = new CountDownLatch(1);
-    List<Heard> heard = new CopyOnWriteArrayList<>();
-    dispatcher.everywhere(new TaskRequest(new byte[] {9}, 0, 0), (o, last) -> {
-      if (o.daemonId().equals("a")) {
-        hearingA.countDown();
-        try {
-          letAGo.await();
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-        }
-      }
-      heard.add(new Heard(o, last));
-    });
+    HoldingA listener = new HoldingA();
+    dispatcher.everywhere(new TaskRequest(new byte[] {9}, 0, 0), listener);
     Thread aReports = new Thread(() -> finish(a, 1));
     aReports.start();
-    hearingA.await();
+    listener.hearingA.await();
     finish(b, 1); // the last outcome, taken while a's is still being heard
-    assertThat(heard).as("b's outcome waits for a's to be heard").isEmpty();
-    letAGo.countDown();
+    assertThat(listener.heard).as("b's outcome waits for a's to be heard").isEmpty();
+    listener.letAGo.countDown();
     aReports.join();
-    assertThat(heard).extracting(h -> h.outcome().daemonId(), Heard::last)
+    assertThat(listener.heard).extracting(h -> h.outcome().daemonId(), Heard::last)
         .containsExactly(tuple("a", false), tuple("b", true));
+  }
+
+  @Test
+  void aSetupCancelledWhileAnOutcomeIsBeingHeardEndsAfterIt() throws Exception {
+    FakeWorker a = join("a", 1);
+    join("b", 1);
+    HoldingA listener = new HoldingA();
+    TaskHandle setup = dispatcher.everywhere(new TaskRequest(new byte[] {9}, 0, 0), listener);
+    Thread aReports = new Thread(() -> finish(a, 1));
+    aReports.start();
+    listener.hearingA.await();
+    setup.cancel();
+    assertThat(listener.heard).as("the cancel waits for a's outcome to be heard").isEmpty();
+    listener.letAGo.countDown();
+    aReports.join();
+    assertThat(listener.heard).extracting(h -> h.outcome().kind(), Heard::last)
+        .containsExactly(tuple(TaskOutcome.Kind.SUCCEEDED, false), tuple(TaskOutcome.Kind.CANCELLED, true));
   }
 
   @Test
