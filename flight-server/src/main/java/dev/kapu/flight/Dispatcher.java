@@ -173,26 +173,20 @@ final class Dispatcher implements TaskGateway {
   void cancel(Job job) {
     List<Runnable> after = new ArrayList<>();
     synchronized (lock) {
-      if (job.everywhere) {
-        setups.cancel(job);
-      }
-      if (job.state == State.DONE) {
-        return;
-      }
-      if (job.state == State.QUEUED) {
-        queue.withdrawn();
-      } else if (!job.everywhere) {
-        // Stays in the worker's running map until the daemon confirms, so its slot stays taken.
-        Worker w = job.runsOn;
-        if (w != null && w.running.get(job.id) == job) {
-          w.cancel(job.id);
-        }
-      }
-      job.state = State.DONE;
       TaskOutcome cancelled = TaskOutcome.of(TaskOutcome.Kind.CANCELLED, "cancelled by the client", "");
       if (job.everywhere) {
-        EverywhereSetups.tell(job, cancelled, true, after); // after the daemons' outcomes already taken
-      } else {
+        setups.cancel(job, cancelled, after);
+      } else if (job.state != State.DONE) {
+        if (job.state == State.QUEUED) {
+          queue.withdrawn();
+        } else {
+          // Stays in the worker's running map until the daemon confirms, so its slot stays taken.
+          Worker w = job.runsOn;
+          if (w != null && w.running.get(job.id) == job) {
+            w.cancel(job.id);
+          }
+        }
+        job.state = State.DONE;
         after.add(() -> job.listener.onOutcome(cancelled, true));
       }
     }

@@ -86,7 +86,7 @@ final class EverywhereSetups {
    * came, the last could reach the listener while an earlier one was still on its way, and the
    * caller, which counts the answers it has when it hears the last, missed that daemon's answer.
    */
-  static void tell(Job setup, TaskOutcome outcome, boolean last, List<Runnable> after) {
+  private static void tell(Job setup, TaskOutcome outcome, boolean last, List<Runnable> after) {
     if (setup.setupOutcomes.add(() -> setup.listener.onOutcome(outcome, last))) {
       after.add(() -> deliverInOrder(setup.setupOutcomes));
     }
@@ -98,11 +98,19 @@ final class EverywhereSetups {
     } while (outcomes.release());
   }
 
-  /** A cancelled setup goes to no newcomer, and the daemons still running it are told to stop it. */
-  void cancel(Job setup) {
+  /**
+   * A cancelled setup goes to no newcomer, and the daemons still running it are told to stop it;
+   * unless it has ended, its listener hears {@code cancelled} last, after the daemons' outcomes
+   * already taken.
+   */
+  void cancel(Job setup, TaskOutcome cancelled, List<Runnable> after) {
     setups.remove(setup);
     for (Worker w : setup.awaitedWorkers) {
       w.cancel(setup.id);
+    }
+    if (setup.state != Job.State.DONE) {
+      setup.state = Job.State.DONE;
+      tell(setup, cancelled, true, after);
     }
   }
 
