@@ -170,13 +170,12 @@ public final class WorkerConnection implements AutoCloseable {
     lastHeard = System.nanoTime();
     long every = Math.max(1, welcome.getHeartbeatMillis());
     long patience = TimeUnit.MILLISECONDS.toNanos(Math.max(every, welcome.getLivenessMillis() - every));
-    long watch = Math.max(1, every / 4);
     try {
       timer.scheduleAtFixedRate(this::heartbeat, every, every, TimeUnit.MILLISECONDS);
-      timer.scheduleAtFixedRate(() -> watch(patience, welcome.getLivenessMillis()), watch, watch, TimeUnit.MILLISECONDS);
     } catch (RejectedExecutionException e) {
-      // the daemon is leaving already
+      return; // the daemon is leaving already
     }
+    watchAfter(patience, patience, welcome.getLivenessMillis());
   }
 
   /** Proof of life, with this process's usage: the controller's summary shows it for workers on any host. */
@@ -193,12 +192,30 @@ public final class WorkerConnection implements AutoCloseable {
     send(FromWorker.newBuilder().setHeartbeat(heartbeat).build());
   }
 
+  /**
+   * The watch looks when the patience would run out if nothing more were heard, not on a beat: a
+   * JVM that runs hundreds of daemons would otherwise wake their timers a thousand times a
+   * second for nothing.
+   */
+  private void watchAfter(long delayNanos, long patienceNanos, long boundMillis) {
+    try {
+      timer.schedule(() -> watch(patienceNanos, boundMillis), delayNanos, TimeUnit.NANOSECONDS);
+    } catch (RejectedExecutionException e) {
+      // the daemon is leaving already
+    }
+  }
+
   private void watch(long patienceNanos, long boundMillis) {
+    if (closed.isDone()) {
+      return;
+    }
     long silent = System.nanoTime() - lastHeard;
     if (silent >= patienceNanos) {
       abandon(Status.UNAVAILABLE.withDescription("no heartbeat from the dispatcher for "
           + TimeUnit.NANOSECONDS.toMillis(silent) + " ms (the liveness bound is " + boundMillis
           + " ms): it is frozen, cut off or gone"));
+    } else {
+      watchAfter(patienceNanos - silent, patienceNanos, boundMillis);
     }
   }
 

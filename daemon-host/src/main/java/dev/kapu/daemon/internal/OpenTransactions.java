@@ -15,6 +15,7 @@ import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -42,6 +43,7 @@ public final class OpenTransactions implements AutoCloseable {
 
   private final ResourceLookup resources;
   private final String address = TransactionTasks.ADDRESS_PREFIX + UUID.randomUUID();
+  private final ScheduledExecutorService timer;
   private final Runnable announce;
   private final AtomicBoolean announced = new AtomicBoolean();
   private final Map<String, Open> open = new ConcurrentHashMap<>();
@@ -83,14 +85,15 @@ public final class OpenTransactions implements AutoCloseable {
   }
 
   /**
-   * @param timer checks for idle transactions every second
+   * @param timer checks for idle transactions every second, from the first transaction on (a JVM may
+   *     run hundreds of daemons that never hold one)
    * @param announce tells the dispatcher the daemon's hosted names, the address now among them;
    *     run once, as the first transaction begins, before its id is handed out
    */
   public OpenTransactions(ResourceLookup resources, ScheduledExecutorService timer, Runnable announce) {
     this.resources = resources;
     this.announce = announce;
-    timer.scheduleWithFixedDelay(this::rollBackIdle, 1, 1, TimeUnit.SECONDS);
+    this.timer = timer;
   }
 
   /** The name this daemon hosts for its transactions: their ids start with it and a slash. */
@@ -138,6 +141,7 @@ public final class OpenTransactions implements AutoCloseable {
       HeldTransaction held = new HeldTransaction(id, resource, hosted, readOnly, connection, scope, resultLimitBytes);
       open.put(id, new Open(held, idle.toNanos()));
       if (announced.compareAndSet(false, true)) {
+        sweepIdle();
         announce.run();
       }
     } catch (Exception e) {
@@ -253,6 +257,14 @@ public final class OpenTransactions implements AutoCloseable {
       ended.put(id, how);
     }
     open.remove(id);
+  }
+
+  private void sweepIdle() {
+    try {
+      timer.scheduleWithFixedDelay(this::rollBackIdle, 1, 1, TimeUnit.SECONDS);
+    } catch (RejectedExecutionException e) {
+      // the daemon is leaving: it rolls back every open transaction as it closes
+    }
   }
 
   /** Rolls back transactions idle past their timeout; one whose statement runs is not idle. */
