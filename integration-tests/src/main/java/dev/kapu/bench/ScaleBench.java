@@ -25,8 +25,9 @@ import picocli.CommandLine.Option;
  * time until all are connected, the dispatcher's heap (after a full collection) and its resident
  * memory outside the heap per connected daemon,
  * trivial-task throughput with {@code map} and with separate submits, the time {@code everywhere}
- * takes, and the time from SIGSTOP of one daemon to the dispatcher declaring it lost. Then the
- * throughput at the largest N against the smallest.
+ * takes, and the time from SIGSTOP of one daemon to the dispatcher declaring it lost; and what
+ * each separate submit cost the dispatcher, the daemons' JVMs and the client in CPU. Then the
+ * throughput at the largest N against the smallest, and the CPU per submit likewise.
  */
 @Command(name = "scale", mixinStandardHelpOptions = true,
     description = "One dispatcher and N daemons: connect time, memory per daemon, throughput, everywhere,"
@@ -86,8 +87,11 @@ final class ScaleBench implements java.util.concurrent.Callable<Integer> {
   private static final int FIXED_CHUNK = 1024;
   private static final int MAP_RUNS = 5;
   private static final int SUBMIT_RUNS = 3;
+  private static final String[] SUBMIT_CPU_SIDES = {"dispatcher", "daemons", "client"};
 
   private final Map<Integer, double[]> throughputs = new LinkedHashMap<>();
+  /** CPU per separate submit, in µs, JIT compilers left out: the dispatcher's, the daemon JVMs', the client's. */
+  private final Map<Integer, double[]> submitCpu = new LinkedHashMap<>();
 
   @Override
   public Integer call() throws Exception {
@@ -105,6 +109,10 @@ final class ScaleBench implements java.util.concurrent.Callable<Integer> {
       for (int i = 0; i < names.length; i++) {
         print(names[i] + "_" + largest + "_vs_" + smallest,
             round(throughputs.get(largest)[i] / throughputs.get(smallest)[i], 2));
+      }
+      for (int i = 0; i < SUBMIT_CPU_SIDES.length; i++) {
+        print("submit_" + SUBMIT_CPU_SIDES[i] + "_cpu_per_task_" + largest + "_vs_" + smallest,
+            round(submitCpu.get(largest)[i] / submitCpu.get(smallest)[i], 2));
       }
     }
     return 0;
@@ -138,11 +146,14 @@ final class ScaleBench implements java.util.concurrent.Callable<Integer> {
           MapOptions.DEFAULT.withChunkSize(FIXED_CHUNK)});
       double mapRate = mapRates[0];
       double fixedChunkRate = mapRates[1];
-      double submitRate = submitRate(kapu);
+      double submitRate = submitRate(cluster, n);
       throughputs.put(n, new double[] {mapRate, fixedChunkRate, submitRate});
       print(key + "map_items_per_s", Math.round(mapRate));
       print(key + "map_chunks_of_" + FIXED_CHUNK + "_items_per_s", Math.round(fixedChunkRate));
       print(key + "submit_tasks_per_s", Math.round(submitRate));
+      for (int i = 0; i < SUBMIT_CPU_SIDES.length; i++) {
+        print(key + "submit_" + SUBMIT_CPU_SIDES[i] + "_cpu_us_per_task", submitCpu.get(n)[i]);
+      }
       print(key + "everywhere_ms", everywhereMillis(kapu, n));
 
       long stoppedAt = cluster.freeze();
@@ -196,19 +207,27 @@ final class ScaleBench implements java.util.concurrent.Callable<Integer> {
 
   /**
    * Tasks per second of {@link #submits} separate submits, each its own future: the median of
-   * {@link #SUBMIT_RUNS} timed rounds, after untimed ones for {@link #submitWarmupSeconds}.
+   * {@link #SUBMIT_RUNS} timed rounds, after untimed ones for {@link #submitWarmupSeconds}. Keeps
+   * what the timed rounds cost each side in CPU per task ({@link #submitCpu}): unlike the rate, that
+   * does not depend on how the sides share the two cores, so it says which side's cost grows with N.
    */
-  private double submitRate(Kapu kapu) throws InterruptedException {
+  private double submitRate(ScaleCluster cluster, int n) throws InterruptedException {
+    Kapu kapu = cluster.kapu();
     long warmupEnd = System.nanoTime() + (long) (submitWarmupSeconds * 1e9);
     do {
       submitAll(kapu, submits);
     } while (System.nanoTime() < warmupEnd);
+    CpuMeter dispatcherAndClient = CpuMeter.start(List.of(cluster.dispatcherPid()));
+    CpuMeter daemons = CpuMeter.start(cluster.daemonPids());
     double[] rates = new double[SUBMIT_RUNS];
     for (int run = 0; run < SUBMIT_RUNS; run++) {
       long t0 = System.nanoTime();
       submitAll(kapu, submits);
       rates[run] = submits / ((System.nanoTime() - t0) / 1e9);
     }
+    long tasks = (long) SUBMIT_RUNS * submits;
+    submitCpu.put(n, new double[] {dispatcherAndClient.othersPerTaskMicrosWithoutJit(tasks),
+        daemons.othersPerTaskMicrosWithoutJit(tasks), dispatcherAndClient.ownPerTaskMicrosWithoutJit(tasks)});
     Arrays.sort(rates);
     return rates[SUBMIT_RUNS / 2];
   }

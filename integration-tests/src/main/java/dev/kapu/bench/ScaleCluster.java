@@ -94,6 +94,16 @@ final class ScaleCluster implements AutoCloseable {
     frozen = daemonJvms.get(0);
   }
 
+  /** The dispatcher JVM's process id. */
+  long dispatcherPid() {
+    return dispatcher.pid();
+  }
+
+  /** The process ids of the daemon JVMs, the frozen daemon's among them. */
+  List<Long> daemonPids() {
+    return daemonJvms.stream().map(ChildJvm::pid).toList();
+  }
+
   /** Polls the dispatcher's status until {@code n} daemons are connected. */
   void awaitConnected(int n) throws InterruptedException {
     await(status -> status.daemons().size() >= n, "all " + n + " daemons to connect");
