@@ -6,7 +6,9 @@ import io.grpc.ServerCallHandler;
 import io.grpc.ServerInterceptor;
 import io.grpc.netty.NettyChannelBuilder;
 import io.grpc.netty.NettyServerBuilder;
+import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
+import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.nio.NioEventLoopGroup;
 import io.netty.util.concurrent.DefaultThreadFactory;
 
@@ -23,9 +25,14 @@ import io.netty.util.concurrent.DefaultThreadFactory;
  *   <li>A client's HTTP/2 handler merges every socket read into one buffer before Flight copies
  *       each message out of it; composing the reads leaves Flight's copy the only one.</li>
  * </ul>
- * gRPC has no setting for either, so both go in through the one public hook that reaches the
- * connection: the Netty channel type ({@code channelFactory}), which brings its own event loops.
- * Over TLS the socket sees the TLS handler's direct buffers, so only the composed reads apply.
+ * Nor does a stream need HTTP/2's smallest frames: a client takes frames of up to {@link
+ * #FRAME_BYTES} from the server, so a batch of half a megabyte crosses in one frame instead of 32
+ * of 16 KiB, each with its own header, flow-control step and slice on both sides.
+ * gRPC has no setting for the copies nor for a client's frame size, so they go in through the one
+ * public hook that reaches the connection: the Netty channel type ({@code channelFactory}), which
+ * brings its own event loops.
+ * Over TLS the socket sees the TLS handler's direct buffers, so only the composed reads and the
+ * larger frames apply.
  * <p>A client also parses each message (Flight's copy into Arrow buffers) on the network thread that
  * read it ({@code directExecutor}) instead of handing it to gRPC's executor: no hand-off per
  * message, and gRPC's buffers go back to the pool of the thread that took them from it rather than
@@ -45,12 +52,23 @@ public final class StreamChannels {
    */
   static final int READY_BYTES = 4 << 20;
 
+  /** The largest HTTP/2 frame a stream client accepts (HTTP/2's default is 16 KiB). */
+  static final int FRAME_BYTES = 1 << 20;
+
   /**
-   * A server whose plaintext connections write Flight's zero-copy batches without a copy, and
-   * whose streams keep a few messages queued ahead of the socket: Kapu's writers send a message
-   * once the stream is ready ({@link Outbound}) and, for want of a callback they could use, poll
-   * for that with a back-off, so with gRPC's threshold the socket sat idle from the moment a
-   * message had gone out until the writer looked again. Queued messages are zero-copy references
+   * How much a server's stream connection may have queued for its socket before Netty counts it as
+   * unwritable (Netty's default is 64 KiB). Netty's HTTP/2 writer hands a connection no more per pass
+   * than it has room for, and cuts no frame larger than that, so with the default a client's larger
+   * frames would stay at 64 KiB. What waits are zero-copy references to batches the daemon holds.
+   */
+  static final WriteBufferWaterMark SOCKET_QUEUE = new WriteBufferWaterMark(2 << 20, 4 << 20);
+
+  /**
+   * A server whose plaintext connections write Flight's zero-copy batches without a copy, in frames
+   * as large as its clients accept, and whose streams keep a few messages queued ahead of the
+   * socket: Kapu's writers send a message once the stream is ready ({@link Outbound}) and, for want
+   * of a callback they could use, poll for that with a back-off, so with gRPC's threshold the
+   * socket sat idle from the moment a message had gone out until the writer looked again. Queued messages are zero-copy references
    * to batches the daemon holds anyway.
    */
   public static NettyServerBuilder server(NettyServerBuilder server) {
@@ -59,13 +77,14 @@ public final class StreamChannels {
     }
     return server.intercept(readyAhead(READY_BYTES))
         .channelFactory(StreamSocketChannel.Server::new)
+        .withChildOption(ChannelOption.WRITE_BUFFER_WATER_MARK, SOCKET_QUEUE)
         .bossEventLoopGroup(EventLoops.BOSS)
         .workerEventLoopGroup(EventLoops.WORKERS);
   }
 
   /**
-   * A client channel that reads streams with a copy less, parsing them on its network thread, and
-   * writes uploads without a copy.
+   * A client channel that reads streams in large frames with a copy less, parsing them on its
+   * network thread, and writes uploads without a copy.
    */
   public static NettyChannelBuilder client(NettyChannelBuilder channel) {
     if (!ENABLED) {

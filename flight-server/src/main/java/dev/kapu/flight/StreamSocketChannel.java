@@ -8,6 +8,7 @@ import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.handler.codec.ByteToMessageDecoder;
 import io.netty.handler.codec.http2.Http2ConnectionHandler;
+import io.netty.handler.codec.http2.Http2Settings;
 import java.nio.channels.SocketChannel;
 import java.util.List;
 import java.util.Map;
@@ -15,13 +16,13 @@ import java.util.Map;
 /**
  * A connection of Kapu's bulk streams ({@link StreamChannels}): Netty's NIO socket, with {@link
  * DirectWrites} first in its pipeline and, on the reading side of a client, gRPC's HTTP/2 handler
- * composing its socket reads instead of merging them.
+ * composing its socket reads instead of merging them and taking large frames.
  */
 final class StreamSocketChannel extends NioSocketChannel {
 
-  /** A client's connection: it writes without a copy and composes what it reads. */
+  /** A client's connection: it writes without a copy, and composes what it reads in large frames. */
   StreamSocketChannel() {
-    pipeline().addFirst(DirectWrites.INSTANCE, new ComposeReads());
+    pipeline().addFirst(DirectWrites.INSTANCE, new TuneHttp2());
   }
 
   /** A connection a server accepted: it writes without a copy. */
@@ -49,30 +50,42 @@ final class StreamSocketChannel extends NioSocketChannel {
   }
 
   /**
-   * gRPC's HTTP/2 handler merges every socket read into one buffer, which copies nearly every byte
-   * received (an HTTP/2 frame of 16 KiB seldom ends where a read does), and Flight's reader then
-   * copies each message out of the frames again. Netty's composing cumulator keeps the reads as they
-   * came, so Flight's copy is the only one. gRPC installs its handler when the connection becomes
-   * active, so this looks for it then, and before the first bytes go up should it come later; once
-   * it is found this handler leaves the pipeline.
+   * Tunes gRPC's HTTP/2 handler on a client's connection once it is in the pipeline:
+   * <ul>
+   *   <li>It merges every socket read into one buffer, which copies nearly every byte received (a
+   *       frame seldom ends where a read does), and Flight's reader then copies each message out of
+   *       the frames again. Netty's composing cumulator keeps the reads as they came, so Flight's
+   *       copy is the only one.</li>
+   *   <li>It tells the server the largest frame it takes with its first settings, HTTP/2's 16 KiB.
+   *       A second SETTINGS frame raises that to {@link StreamChannels#FRAME_BYTES}; the handler
+   *       applies it to its own reader when the server acknowledges it, which the server does
+   *       before it sends a frame that large.</li>
+   * </ul>
+   * gRPC installs its handler when the connection becomes active, and has sent its preface by the
+   * time that event has passed through; this looks for the handler then, and before the first bytes
+   * go up should it come later. Once it is found this handler leaves the pipeline.
    */
-  private static final class ComposeReads extends ChannelInboundHandlerAdapter {
+  private static final class TuneHttp2 extends ChannelInboundHandlerAdapter {
     @Override
     public void channelActive(ChannelHandlerContext ctx) {
       ctx.fireChannelActive();
-      composeOnce(ctx);
+      tuneOnce(ctx);
     }
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
-      composeOnce(ctx);
+      tuneOnce(ctx);
       ctx.fireChannelRead(msg);
     }
 
-    private void composeOnce(ChannelHandlerContext ctx) {
+    private void tuneOnce(ChannelHandlerContext ctx) {
       for (Map.Entry<String, ChannelHandler> handler : ctx.pipeline()) {
         if (handler.getValue() instanceof Http2ConnectionHandler http2) {
           http2.setCumulator(ByteToMessageDecoder.COMPOSITE_CUMULATOR);
+          ChannelHandlerContext http2Context = ctx.pipeline().context(http2);
+          http2.encoder().writeSettings(http2Context,
+              new Http2Settings().maxFrameSize(StreamChannels.FRAME_BYTES), http2Context.voidPromise());
+          http2Context.flush();
           ctx.pipeline().remove(this);
           return;
         }

@@ -3,8 +3,18 @@ package dev.kapu.flight;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.grpc.netty.NettyServerBuilder;
+import java.io.DataInputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 import org.apache.arrow.flight.AsyncPutListener;
 import org.apache.arrow.flight.FlightClient;
@@ -42,9 +52,7 @@ class StreamChannelsTest {
     try (BufferAllocator allocator = new RootAllocator()) {
       long[] received = new long[2];
       try (BufferAllocator serverMemory = allocator.newChildAllocator("server", 0, Long.MAX_VALUE);
-          FlightServer server = FlightServer.builder(serverMemory, Location.forGrpcInsecure("127.0.0.1", 0), new Producer(serverMemory, received))
-              .transportHint("grpc.builderConsumer", (Consumer<NettyServerBuilder>) StreamChannels::server)
-              .build().start();
+          FlightServer server = start(serverMemory, received);
           BufferAllocator clientMemory = allocator.newChildAllocator("client", 0, Long.MAX_VALUE)) {
         Location location = Location.forGrpcInsecure("127.0.0.1", server.getPort());
         try (FlightClient client = FlightClients.open(new NettyClientBuilder(clientMemory, location), Liveness.DEFAULT)) {
@@ -66,6 +74,80 @@ class StreamChannelsTest {
             .anySatisfy(t -> assertThat(t.getName()).startsWith("kapu-stream-io"));
         assertThat(clientMemory.getAllocatedMemory()).isZero();
       }
+    }
+  }
+
+  @Test
+  void aServerSendsAClientFramesAsLargeAsItTakes() throws Exception {
+    try (BufferAllocator allocator = new RootAllocator();
+        FlightServer server = start(allocator, new long[2]);
+        FrameWatch watch = new FrameWatch(server.getPort())) {
+      Location location = Location.forGrpcInsecure("127.0.0.1", watch.port());
+      try (FlightClient client = FlightClients.open(new NettyClientBuilder(allocator, location), Liveness.DEFAULT);
+          FlightStream stream = client.getStream(new Ticket(new byte[] {1}))) {
+        assertThat(checksum(stream)).isEqualTo(expectedChecksum());
+      }
+      assertThat(watch.largestDataFrame())
+          .as("HTTP/2's default frame is 16 KiB, and Netty's default socket queue cuts frames at 64 KiB")
+          .isGreaterThan(128 << 10).isLessThanOrEqualTo(StreamChannels.FRAME_BYTES);
+    }
+  }
+
+  private static FlightServer start(BufferAllocator memory, long[] received) throws IOException {
+    return FlightServer.builder(memory, Location.forGrpcInsecure("127.0.0.1", 0), new Producer(memory, received))
+        .transportHint("grpc.builderConsumer", (Consumer<NettyServerBuilder>) StreamChannels::server)
+        .build().start();
+  }
+
+  /**
+   * A relay for one connection between a client and a server on loopback, which reads the HTTP/2
+   * frames the server sends (each a 9-byte header with a 24-bit length, then the payload; a server
+   * begins with its settings) and notes the largest DATA frame.
+   */
+  private static final class FrameWatch implements AutoCloseable {
+    private static final int DATA = 0;
+    private final ServerSocket listener = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
+    private final AtomicInteger largestDataFrame = new AtomicInteger();
+    private final ExecutorService pumps = Executors.newCachedThreadPool();
+
+    FrameWatch(int serverPort) throws IOException {
+      pumps.execute(() -> {
+        try (Socket client = listener.accept(); Socket server = new Socket(InetAddress.getLoopbackAddress(), serverPort)) {
+          Future<?> up = pumps.submit(() -> client.getInputStream().transferTo(server.getOutputStream()));
+          relayFrames(new DataInputStream(server.getInputStream()), client.getOutputStream());
+          up.cancel(true);
+        } catch (IOException e) {
+          // the connection ended: what was relayed has been noted
+        }
+      });
+    }
+
+    private void relayFrames(DataInputStream server, OutputStream client) throws IOException {
+      byte[] header = new byte[9];
+      while (true) {
+        server.readFully(header);
+        int length = (header[0] & 0xff) << 16 | (header[1] & 0xff) << 8 | (header[2] & 0xff);
+        byte[] payload = server.readNBytes(length);
+        if (header[3] == DATA) {
+          largestDataFrame.accumulateAndGet(length, Math::max);
+        }
+        client.write(header);
+        client.write(payload);
+      }
+    }
+
+    int port() {
+      return listener.getLocalPort();
+    }
+
+    int largestDataFrame() {
+      return largestDataFrame.get();
+    }
+
+    @Override
+    public void close() throws IOException {
+      listener.close();
+      pumps.shutdownNow();
     }
   }
 
