@@ -4,6 +4,7 @@ import static dev.kapu.bench.BenchMain.print;
 import static dev.kapu.bench.BenchMain.round;
 
 import dev.kapu.api.MapOptions;
+import dev.kapu.api.TaskOptions;
 import dev.kapu.client.Kapu;
 import dev.kapu.flight.ClusterStatus;
 import java.time.Duration;
@@ -12,10 +13,6 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicReference;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -186,12 +183,7 @@ final class ScaleBench implements java.util.concurrent.Callable<Integer> {
         rates[i][run] = items / timedMap(kapu, input, options[i]);
       }
     }
-    double[] medians = new double[options.length];
-    for (int i = 0; i < options.length; i++) {
-      Arrays.sort(rates[i]);
-      medians[i] = rates[i][MAP_RUNS / 2];
-    }
-    return medians;
+    return Arrays.stream(rates).mapToDouble(ScaleBench::median).toArray();
   }
 
   /** Seconds a map of {@code input} takes. */
@@ -215,43 +207,20 @@ final class ScaleBench implements java.util.concurrent.Callable<Integer> {
     Kapu kapu = cluster.kapu();
     long warmupEnd = System.nanoTime() + (long) (submitWarmupSeconds * 1e9);
     do {
-      submitAll(kapu, submits);
+      SubmitBench.burst(kapu, submits, TaskOptions.DEFAULT);
     } while (System.nanoTime() < warmupEnd);
     CpuMeter dispatcherAndClient = CpuMeter.start(List.of(cluster.dispatcherPid()));
     CpuMeter daemons = CpuMeter.start(cluster.daemonPids());
     double[] rates = new double[SUBMIT_RUNS];
     for (int run = 0; run < SUBMIT_RUNS; run++) {
       long t0 = System.nanoTime();
-      submitAll(kapu, submits);
+      SubmitBench.burst(kapu, submits, TaskOptions.DEFAULT);
       rates[run] = submits / ((System.nanoTime() - t0) / 1e9);
     }
     long tasks = (long) SUBMIT_RUNS * submits;
     submitCpu.put(n, new double[] {dispatcherAndClient.othersPerTaskMicrosWithoutJit(tasks),
         daemons.othersPerTaskMicrosWithoutJit(tasks), dispatcherAndClient.ownPerTaskMicrosWithoutJit(tasks)});
-    Arrays.sort(rates);
-    return rates[SUBMIT_RUNS / 2];
-  }
-
-  private static void submitAll(Kapu kapu, int count) throws InterruptedException {
-    CountDownLatch done = new CountDownLatch(count);
-    AtomicReference<Throwable> failure = new AtomicReference<>();
-    AtomicInteger sum = new AtomicInteger();
-    for (int i = 0; i < count; i++) {
-      kapu.submit(ctx -> 1).whenComplete((one, error) -> {
-        if (error != null) {
-          failure.compareAndSet(null, error);
-        } else {
-          sum.addAndGet(one);
-        }
-        done.countDown();
-      });
-    }
-    if (!done.await(10, TimeUnit.MINUTES)) {
-      throw new IllegalStateException("submits did not finish within 10 minutes");
-    }
-    if (failure.get() != null || sum.get() != count) {
-      throw new IllegalStateException("a submit failed", failure.get());
-    }
+    return median(rates);
   }
 
   /** The median of three everywhere() calls, each answered by all {@code n} daemons, in ms. */
@@ -265,8 +234,13 @@ final class ScaleBench implements java.util.concurrent.Callable<Integer> {
         throw new IllegalStateException("everywhere() answered from " + answers.size() + " daemons, not " + n);
       }
     }
-    Arrays.sort(millis);
-    return round(millis[1], 1);
+    return round(median(millis), 1);
+  }
+
+  /** The middle of an odd number of values (sorts them in place). */
+  private static double median(double[] values) {
+    Arrays.sort(values);
+    return values[values.length / 2];
   }
 
   private static List<Integer> range(int n) {

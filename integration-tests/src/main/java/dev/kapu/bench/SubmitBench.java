@@ -1,6 +1,7 @@
 package dev.kapu.bench;
 
 import dev.kapu.api.TaskOptions;
+import dev.kapu.client.Kapu;
 import dev.kapu.client.LocalKapu;
 import dev.kapu.flight.ClusterStatus;
 import java.util.List;
@@ -57,7 +58,7 @@ final class SubmitBench {
   }
 
   /** Submits {@code n} tasks as fast as the session takes them; returns when every future has completed. */
-  private static void burst(LocalKapu kapu, int n, TaskOptions options) throws InterruptedException {
+  static void burst(Kapu kapu, int n, TaskOptions options) throws InterruptedException {
     CountDownLatch done = new CountDownLatch(n);
     AtomicLong failed = new AtomicLong();
     AtomicReference<Throwable> firstError = new AtomicReference<>();
