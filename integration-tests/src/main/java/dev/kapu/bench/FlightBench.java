@@ -8,8 +8,15 @@ import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
+import org.apache.arrow.adbc.core.AdbcConnection;
+import org.apache.arrow.adbc.core.AdbcDatabase;
+import org.apache.arrow.adbc.core.AdbcDriver;
+import org.apache.arrow.adbc.core.AdbcStatement;
+import org.apache.arrow.adbc.driver.flightsql.FlightSqlDriver;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.memory.RootAllocator;
 import org.apache.arrow.vector.ipc.ArrowReader;
@@ -19,13 +26,15 @@ import picocli.CommandLine.Mixin;
 /**
  * {@code ./kapu bench flight}: the table read in one run from {@code kapu serve} (a child JVM
  * serving a hosted DuckDB file) through the official Flight SQL JDBC driver (plain {@code
- * ResultSet} iteration reading every column) and through a plain Flight SQL DoGet ({@link
+ * ResultSet} iteration reading every column), through the ADBC Flight SQL driver (Arrow batches,
+ * as a columnar client reads them) and through a plain Flight SQL DoGet ({@link
  * RemoteSql}: GetFlightInfo, then DoGet of each endpoint where it lives), against DuckDB's Arrow
  * export in this process and PostgreSQL through pgJDBC row by row. Each is the median of several
  * readings, after warm-up readings.
  */
 @Command(name = "flight", mixinStandardHelpOptions = true,
-    description = "kapu serve over Flight SQL (JDBC driver, plain DoGet) vs in-process DuckDB Arrow export vs pgJDBC.")
+    description = "kapu serve over Flight SQL (JDBC driver, ADBC driver, plain DoGet) vs in-process DuckDB Arrow export"
+        + " vs pgJDBC.")
 final class FlightBench implements Callable<Integer> {
   private static final String PASSWORD = "kapu-bench";
   private static final String SQL = "SELECT * FROM " + BenchTable.TABLE;
@@ -44,6 +53,7 @@ final class FlightBench implements Callable<Integer> {
       Reading inProcess = table.inProcess(local, 65536);
       Reading flight;
       Reading jdbc;
+      Reading adbc;
       try (ChildJvm serve = ChildJvm.start(KapuCli.class, List.of("-Dorg.slf4j.simpleLogger.defaultLogLevel=warn"),
           List.of("serve", "--duckdb", served.toString(), "--port", "0", "--daemons", "1", "--password", PASSWORD),
           Duration.ofSeconds(120), "flight_url=")) {
@@ -52,13 +62,17 @@ final class FlightBench implements Callable<Integer> {
         flight.report("flight");
         jdbc = jdbc(url);
         jdbc.report("jdbc");
+        adbc = adbc(url);
+        adbc.report("adbc");
       }
       Reading pg = table.postgres();
-      BenchTable.sameRows(inProcess, flight, jdbc, pg);
+      BenchTable.sameRows(inProcess, flight, jdbc, adbc, pg);
       BenchMain.print("flight_vs_inprocess", flight.versus(inProcess));
       BenchMain.print("jdbc_vs_inprocess", jdbc.versus(inProcess));
       BenchMain.print("flight_vs_pgjdbc", flight.versus(pg));
       BenchMain.print("jdbc_vs_pgjdbc", jdbc.versus(pg));
+      BenchMain.print("adbc_vs_inprocess", adbc.versus(inProcess));
+      BenchMain.print("adbc_vs_pgjdbc", adbc.versus(pg));
       return 0;
     } finally {
       BenchTable.deleteTree(dir);
@@ -84,6 +98,30 @@ final class FlightBench implements Callable<Integer> {
         + "/?useEncryption=false&user=kapu&password=" + PASSWORD;
     try (Connection c = DriverManager.getConnection(jdbcUrl)) {
       return table.measure(() -> BenchTable.rowByRow(c, SQL, 0));
+    }
+  }
+
+  /**
+   * The ADBC Flight SQL driver (Java), timed from the statement to the last batch: its reader
+   * fetches every endpoint of the FlightInfo, from the daemon that serves it.
+   */
+  private Reading adbc(URI url) throws Exception {
+    Map<String, Object> parameters = new HashMap<>();
+    AdbcDriver.PARAM_URI.set(parameters, url.toString());
+    AdbcDriver.PARAM_USERNAME.set(parameters, "kapu");
+    AdbcDriver.PARAM_PASSWORD.set(parameters, PASSWORD);
+    try (BufferAllocator allocator = new RootAllocator();
+        AdbcDatabase database = new FlightSqlDriver(allocator).open(parameters);
+        AdbcConnection connection = database.connect()) {
+      return table.measure(() -> {
+        long t0 = System.nanoTime();
+        try (AdbcStatement statement = connection.createStatement()) {
+          statement.setSqlQuery(SQL);
+          try (AdbcStatement.QueryResult result = statement.executeQuery()) {
+            return Reading.drain(result.getReader(), t0);
+          }
+        }
+      });
     }
   }
 }
