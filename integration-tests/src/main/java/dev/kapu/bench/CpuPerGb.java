@@ -5,24 +5,29 @@ import java.util.List;
 
 /**
  * The CPU one way of reading the benchmark table costs per GB read, on the reading side (this JVM)
- * and the serving side (another process), JIT compilers left out: it moves less with the load of
+ * and the serving side (other processes), JIT compilers left out: it moves less with the load of
  * the shared machine than the rate does. Counts every reading it wraps and reports the last ones,
  * the timed readings after the warm-up.
  */
 final class CpuPerGb {
   private record Count(long readerNanos, long serverNanos, long bytes) {}
 
-  private final long serverPid;
+  private final List<Long> serverPids;
   private final List<Count> counts = new ArrayList<>();
 
   CpuPerGb(long serverPid) {
-    this.serverPid = serverPid;
+    this(List.of(serverPid));
+  }
+
+  /** @param serverPids the processes that serve together, such as {@code kapu serve} and its daemons */
+  CpuPerGb(List<Long> serverPids) {
+    this.serverPids = List.copyOf(serverPids);
   }
 
   /** {@code run}, counted. */
   Reading.Run counting(Reading.Run run) {
     return () -> {
-      CpuMeter meter = CpuMeter.start(List.of(serverPid));
+      CpuMeter meter = CpuMeter.start(serverPids);
       Reading reading = run.run();
       counts.add(new Count(meter.ownNanosWithoutJit(), meter.othersNanosWithoutJit(), reading.bytes()));
       return reading;

@@ -12,6 +12,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.stream.Stream;
 import org.apache.arrow.adbc.core.AdbcConnection;
 import org.apache.arrow.adbc.core.AdbcDatabase;
 import org.apache.arrow.adbc.core.AdbcDriver;
@@ -30,7 +31,9 @@ import picocli.CommandLine.Mixin;
  * as a columnar client reads them) and through a plain Flight SQL DoGet ({@link
  * RemoteSql}: GetFlightInfo, then DoGet of each endpoint where it lives), against DuckDB's Arrow
  * export in this process and PostgreSQL through pgJDBC row by row. Each is the median of several
- * readings, after warm-up readings.
+ * readings, after warm-up readings. For each client it also prints the CPU per GB read on both
+ * sides, the server side being {@code kapu serve} and its daemon together: what a server-side
+ * change does for a client shows there more steadily than in the rate.
  */
 @Command(name = "flight", mixinStandardHelpOptions = true,
     description = "kapu serve over Flight SQL (JDBC driver, ADBC driver, plain DoGet) vs in-process DuckDB Arrow export"
@@ -58,12 +61,10 @@ final class FlightBench implements Callable<Integer> {
           List.of("serve", "--duckdb", served.toString(), "--port", "0", "--daemons", "1", "--password", PASSWORD),
           Duration.ofSeconds(120), "flight_url=")) {
         URI url = URI.create(serve.readyText());
-        flight = doGet(url);
-        flight.report("flight");
-        jdbc = jdbc(url);
-        jdbc.report("jdbc");
-        adbc = adbc(url);
-        adbc.report("adbc");
+        List<Long> serving = serving(serve.pid());
+        flight = doGet(url, serving);
+        jdbc = jdbc(url, serving);
+        adbc = adbc(url, serving);
       }
       Reading pg = table.postgres();
       BenchTable.sameRows(inProcess, flight, jdbc, adbc, pg);
@@ -80,10 +81,10 @@ final class FlightBench implements Callable<Integer> {
   }
 
   /** Timed from the statement (GetFlightInfo) to the last batch of the last endpoint. */
-  private Reading doGet(URI url) throws Exception {
+  private Reading doGet(URI url, List<Long> serving) throws Exception {
     try (BufferAllocator allocator = new RootAllocator();
         RemoteSql remote = RemoteSql.connect(url, "kapu", PASSWORD, null, allocator)) {
-      return table.measure(() -> {
+      return measure("flight", serving, () -> {
         long t0 = System.nanoTime();
         try (ArrowReader reader = remote.query(SQL)) {
           return Reading.drain(reader, t0);
@@ -93,11 +94,11 @@ final class FlightBench implements Callable<Integer> {
   }
 
   /** The official Flight SQL JDBC driver, every column of every row through the ResultSet. */
-  private Reading jdbc(URI url) throws Exception {
+  private Reading jdbc(URI url, List<Long> serving) throws Exception {
     String jdbcUrl = "jdbc:arrow-flight-sql://" + url.getHost() + ":" + url.getPort()
         + "/?useEncryption=false&user=kapu&password=" + PASSWORD;
     try (Connection c = DriverManager.getConnection(jdbcUrl)) {
-      return table.measure(() -> BenchTable.rowByRow(c, SQL, 0));
+      return measure("jdbc", serving, () -> BenchTable.rowByRow(c, SQL, 0));
     }
   }
 
@@ -105,7 +106,7 @@ final class FlightBench implements Callable<Integer> {
    * The ADBC Flight SQL driver (Java), timed from the statement to the last batch: its reader
    * fetches every endpoint of the FlightInfo, from the daemon that serves it.
    */
-  private Reading adbc(URI url) throws Exception {
+  private Reading adbc(URI url, List<Long> serving) throws Exception {
     Map<String, Object> parameters = new HashMap<>();
     AdbcDriver.PARAM_URI.set(parameters, url.toString());
     AdbcDriver.PARAM_USERNAME.set(parameters, "kapu");
@@ -113,7 +114,7 @@ final class FlightBench implements Callable<Integer> {
     try (BufferAllocator allocator = new RootAllocator();
         AdbcDatabase database = new FlightSqlDriver(allocator).open(parameters);
         AdbcConnection connection = database.connect()) {
-      return table.measure(() -> {
+      return measure("adbc", serving, () -> {
         long t0 = System.nanoTime();
         try (AdbcStatement statement = connection.createStatement()) {
           statement.setSqlQuery(SQL);
@@ -123,5 +124,20 @@ final class FlightBench implements Callable<Integer> {
         }
       });
     }
+  }
+
+  /** The median reading of {@code run}, reported as {@code name} with its CPU per GB on both sides. */
+  private Reading measure(String name, List<Long> serving, Reading.Run run) throws Exception {
+    CpuPerGb cpu = new CpuPerGb(serving);
+    Reading reading = table.measure(cpu.counting(run));
+    reading.report(name);
+    cpu.report(name, table.repetitions);
+    return reading;
+  }
+
+  /** {@code kapu serve}'s process and its daemons'. */
+  private static List<Long> serving(long servePid) {
+    ProcessHandle serve = ProcessHandle.of(servePid).orElseThrow();
+    return Stream.concat(Stream.of(serve), serve.descendants()).map(ProcessHandle::pid).toList();
   }
 }

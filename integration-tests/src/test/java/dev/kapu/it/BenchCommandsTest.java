@@ -54,6 +54,11 @@ class BenchCommandsTest {
     assertNumbers(printed, "flight_seconds", "jdbc_seconds", "adbc_seconds", "pgjdbc_seconds", "inprocess_seconds",
         "flight_vs_inprocess", "jdbc_vs_inprocess", "adbc_vs_inprocess", "flight_vs_pgjdbc", "jdbc_vs_pgjdbc",
         "adbc_vs_pgjdbc");
+    for (String client : List.of("flight", "jdbc", "adbc")) {
+      assertNumbers(printed, client + "_reader_cpu_ms_per_gb", client + "_server_cpu_ms_per_gb");
+      assertThat(Double.parseDouble(printed.get(client + "_server_cpu_ms_per_gb")))
+          .as("%s: kapu serve and its daemon spent CPU serving it", client).isPositive();
+    }
   }
 
   @Test
