@@ -2,12 +2,10 @@ package dev.kapu.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.kapu.client.launch.WorkerCommand;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -82,11 +80,7 @@ class BenchCommandsTest {
 
   /** Runs {@code ./kapu bench args...} on this module's class path; its {@code key=value} lines. */
   private Map<String, String> bench(String... args) throws Exception {
-    List<String> command = new ArrayList<>();
-    command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-    command.addAll(WorkerCommand.JVM_FLAGS);
-    command.addAll(List.of("-cp", System.getProperty("java.class.path"), "dev.kapu.bench.BenchMain"));
-    command.addAll(List.of(args));
+    List<String> command = ThisJvmCommand.of("dev.kapu.bench.BenchMain", args);
     Path out = dir.resolve(args[0] + ".out");
     Process bench = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(out.toFile()).start();
     boolean ended = bench.waitFor(540, TimeUnit.SECONDS);

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.kapu.client.Kapu;
-import dev.kapu.client.launch.WorkerCommand;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.net.URI;
@@ -14,7 +13,6 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
@@ -160,11 +158,8 @@ class DashboardMetricsServeTest {
         ""));
     ServeProcess serve = ServeProcess.start(Map.of("ANALYST_PASSWORD", "a-secret", "OPS_PASSWORD", "o-secret"),
         "--config", config.toString(), "--port", "0", "--daemons", "2");
-    List<String> command = new ArrayList<>();
-    command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-    command.addAll(WorkerCommand.JVM_FLAGS);
-    command.addAll(List.of("-cp", System.getProperty("java.class.path"), "dev.kapu.client.cli.KapuCli", "dashboard",
-        "--url", serve.printed.get("flight_url"), "--port", "0"));
+    List<String> command = ThisJvmCommand.of("dev.kapu.client.cli.KapuCli", "dashboard",
+        "--url", serve.printed.get("flight_url"), "--port", "0");
     Process dashboard = new ProcessBuilder(command).redirectErrorStream(true).start();
     try (BufferedReader out = new BufferedReader(new InputStreamReader(dashboard.getInputStream(), StandardCharsets.UTF_8))) {
       String url = null;

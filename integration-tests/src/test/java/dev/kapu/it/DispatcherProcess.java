@@ -2,13 +2,10 @@ package dev.kapu.it;
 
 import dev.kapu.client.Kapu;
 import dev.kapu.client.LocalKapu;
-import dev.kapu.client.launch.WorkerCommand;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
@@ -28,10 +25,7 @@ final class DispatcherProcess implements AutoCloseable {
   }
 
   static DispatcherProcess start() throws IOException {
-    List<String> command = new ArrayList<>();
-    command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-    command.addAll(WorkerCommand.JVM_FLAGS);
-    command.addAll(List.of("-cp", System.getProperty("java.class.path"), DispatcherProcess.class.getName()));
+    List<String> command = ThisJvmCommand.of(DispatcherProcess.class.getName());
     Process p = new ProcessBuilder(command)
         .redirectError(ProcessBuilder.Redirect.INHERIT)
         .start();

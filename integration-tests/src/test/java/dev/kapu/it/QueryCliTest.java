@@ -65,11 +65,8 @@ class QueryCliTest {
 
   /** {@code kapu query ARGS} in a JVM of its own, with KAPU_PASSWORD set (unless null). */
   static Run query(String password, String... args) throws Exception {
-    List<String> command = new ArrayList<>();
-    command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-    command.addAll(WorkerCommand.JVM_FLAGS);
-    command.addAll(List.of("-Dorg.slf4j.simpleLogger.defaultLogLevel=warn",
-        "-cp", System.getProperty("java.class.path"), "dev.kapu.client.cli.KapuCli", "query"));
+    List<String> command = ThisJvmCommand.of(List.of("-Dorg.slf4j.simpleLogger.defaultLogLevel=warn"),
+        "dev.kapu.client.cli.KapuCli", "query");
     command.addAll(List.of(args));
     ProcessBuilder builder = new ProcessBuilder(command);
     builder.environment().remove("KAPU_PASSWORD");

@@ -2,7 +2,6 @@ package dev.kapu.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.kapu.client.launch.WorkerCommand;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
@@ -116,10 +115,7 @@ final class ServeProcess {
 
   /** With these variables added to its environment. */
   static ServeProcess start(Map<String, String> environment, String... args) throws Exception {
-    List<String> command = new ArrayList<>();
-    command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-    command.addAll(WorkerCommand.JVM_FLAGS);
-    command.addAll(List.of("-cp", System.getProperty("java.class.path"), "dev.kapu.client.cli.KapuCli", "serve"));
+    List<String> command = ThisJvmCommand.of("dev.kapu.client.cli.KapuCli", "serve");
     command.addAll(List.of(args));
     ProcessBuilder builder = new ProcessBuilder(command);
     builder.environment().putAll(environment);

@@ -2,7 +2,6 @@ package dev.kapu.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.kapu.client.launch.WorkerCommand;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -45,10 +44,7 @@ class SessionFoldersTest {
 
   /** A client JVM holding a session open; returns its session folder once it is ready. */
   private Path startClient(Process[] started) throws Exception {
-    List<String> command = new ArrayList<>();
-    command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-    command.addAll(WorkerCommand.JVM_FLAGS);
-    command.addAll(List.of("-cp", System.getProperty("java.class.path"), SessionHolder.class.getName()));
+    List<String> command = ThisJvmCommand.of(SessionHolder.class.getName());
     Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
     clients.add(p);
     started[0] = p;

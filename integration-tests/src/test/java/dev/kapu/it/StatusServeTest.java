@@ -6,7 +6,6 @@ import static org.assertj.core.api.Assertions.catchThrowable;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.kapu.client.Kapu;
-import dev.kapu.client.launch.WorkerCommand;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -15,7 +14,6 @@ import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -307,12 +305,9 @@ class StatusServeTest {
 
   /** What {@code kapu status --watch} printed in its first seconds, until it was stopped. */
   private static String watched(String url) throws Exception {
-    List<String> command = new ArrayList<>();
-    command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-    command.addAll(WorkerCommand.JVM_FLAGS);
-    command.addAll(List.of("-Dorg.slf4j.simpleLogger.defaultLogLevel=warn", "-cp", System.getProperty("java.class.path"),
+    List<String> command = ThisJvmCommand.of(List.of("-Dorg.slf4j.simpleLogger.defaultLogLevel=warn"),
         "dev.kapu.client.cli.KapuCli", "status", "--url", url, "--user", "ops", "--password", "o-secret", "--watch",
-        "--interval", "0.2"));
+        "--interval", "0.2");
     Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
     process.getOutputStream().close();
     StringBuilder seen = new StringBuilder();
@@ -333,11 +328,8 @@ class StatusServeTest {
 
   /** {@code kapu ARGS} in a JVM of its own. */
   static Run cli(String... args) throws Exception {
-    List<String> command = new ArrayList<>();
-    command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-    command.addAll(WorkerCommand.JVM_FLAGS);
-    command.addAll(List.of("-Dorg.slf4j.simpleLogger.defaultLogLevel=warn",
-        "-cp", System.getProperty("java.class.path"), "dev.kapu.client.cli.KapuCli"));
+    List<String> command = ThisJvmCommand.of(List.of("-Dorg.slf4j.simpleLogger.defaultLogLevel=warn"),
+        "dev.kapu.client.cli.KapuCli");
     command.addAll(List.of(args));
     Process process = new ProcessBuilder(command).start();
     process.getOutputStream().close();
