@@ -20,8 +20,6 @@ final class CpuMeter {
   private static final OperatingSystemMXBean OS =
       (OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
 
-  /** Linux's clock ticks per second, in which /proc counts a thread's CPU. */
-  private static final long TICKS_PER_SECOND = 100;
   private static final Path SELF = Path.of("/proc/self");
 
   private final List<ProcessHandle> others;
@@ -45,21 +43,20 @@ final class CpuMeter {
   /**
    * The CPU of a process's threads other than the JIT compilers', from /proc (0 where it cannot be
    * read): on a loaded machine new daemon JVMs still compile during a timed burst, and that
-   * warm-up is no task's cost.
+   * warm-up is no task's cost. Each thread's time on CPU comes from its {@code schedstat}, in
+   * nanoseconds: {@code stat} counts in clock ticks of 10 ms, too coarse for a short reading.
    */
   private static long cpuNanosWithoutJit(Path process) {
-    long ticks = 0;
+    long nanos = 0;
     try (DirectoryStream<Path> threads = Files.newDirectoryStream(process.resolve("task"))) {
       for (Path thread : threads) {
         try {
-          String stat = Files.readString(thread.resolve("stat"));
-          String name = stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+          String name = Files.readString(thread.resolve("comm")).strip();
           if (name.startsWith("C1 Compiler") || name.startsWith("C2 Compiler")) {
             continue;
           }
-          // Fields after the name: state is the 3rd of the line, utime the 14th and stime the 15th.
-          String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-          ticks += Long.parseLong(fields[11]) + Long.parseLong(fields[12]);
+          String schedstat = Files.readString(thread.resolve("schedstat"));
+          nanos += Long.parseLong(schedstat.substring(0, schedstat.indexOf(' ')));
         } catch (IOException | RuntimeException e) {
           // the thread ended meanwhile
         }
@@ -67,7 +64,7 @@ final class CpuMeter {
     } catch (IOException e) {
       return 0;
     }
-    return ticks * 1_000_000_000L / TICKS_PER_SECOND;
+    return nanos;
   }
 
   /** Starts counting for this JVM and the processes {@code pids} (those that cannot be seen count 0). */
