@@ -12,13 +12,17 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Properties;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 import org.apache.arrow.flight.FlightClient;
 import org.apache.arrow.flight.FlightServer;
 import org.apache.arrow.flight.FlightStream;
 import org.apache.arrow.flight.Location;
 import org.apache.arrow.flight.NoOpFlightProducer;
+import org.apache.arrow.flight.PutResult;
 import org.apache.arrow.flight.Ticket;
+import org.apache.arrow.flight.sql.impl.FlightSql.DoPutUpdateResult;
+import org.apache.arrow.memory.ArrowBuf;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.memory.RootAllocator;
 import org.apache.arrow.vector.VectorLoader;
@@ -33,7 +37,9 @@ import org.duckdb.DuckDBResultSet;
  * A bare Flight server in a JVM of its own that holds a query's result in memory, as DuckDB's Arrow
  * export produced it, and answers every {@code DoGet} with those batches: the peer of a table held
  * by a Kapu daemon's {@code arrow} resource, and the subject of {@code bench streams}, which turns
- * one transport setting at a time.
+ * one transport setting at a time. It also keeps the batches of each {@code DoPut} in memory as
+ * they arrive, until the next one, and answers with their row count: the peer of an upload into a
+ * daemon's memory through {@code kapu serve}, answered as a daemon answers it.
  *
  * <p>Arguments: the DuckDB file, the SQL, rows per batch, then settings as {@code name=value}
  * (all off by default, which is Flight's own configuration):
@@ -71,6 +77,7 @@ final class ArrowTablePeer {
     Table table = Table.load(allocator, file, sql, batchRows);
     boolean useZeroCopy = zeroCopy;
     boolean pace = kapuPace;
+    AtomicReference<List<ArrowRecordBatch>> uploaded = new AtomicReference<>(List.of());
     FlightServer.Builder builder = FlightServer.builder(allocator, Location.forGrpcInsecure("127.0.0.1", 0),
         new NoOpFlightProducer() {
           @Override
@@ -90,6 +97,28 @@ final class ArrowTablePeer {
             } catch (Exception e) {
               listener.error(e);
             }
+          }
+
+          @Override
+          public Runnable acceptPut(CallContext context, FlightStream stream, StreamListener<PutResult> ack) {
+            return () -> {
+              uploaded.getAndSet(List.of()).forEach(ArrowRecordBatch::close);
+              List<ArrowRecordBatch> received = new ArrayList<>();
+              long rows = 0;
+              VectorSchemaRoot root = stream.getRoot();
+              while (stream.next()) {
+                // the unloaded batch keeps the buffers the message arrived in, which the next one replaces
+                received.add(new VectorUnloader(root).getRecordBatch());
+                rows += root.getRowCount();
+              }
+              uploaded.set(received);
+              byte[] count = DoPutUpdateResult.newBuilder().setRecordCount(rows).build().toByteArray();
+              try (ArrowBuf buffer = allocator.buffer(count.length)) {
+                buffer.writeBytes(count);
+                ack.onNext(PutResult.metadata(buffer));
+              }
+              ack.onCompleted();
+            };
           }
         });
     if (readyBytes > 0) {

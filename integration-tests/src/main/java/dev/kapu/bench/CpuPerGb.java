@@ -4,13 +4,13 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The CPU one way of reading the benchmark table costs per GB read, on the reading side (this JVM)
+ * The CPU one way of reading (or uploading) the benchmark table costs per GB, on this JVM's side
  * and the serving side (other processes), JIT compilers left out: it moves less with the load of
  * the shared machine than the rate does. Counts every reading it wraps and reports the last ones,
  * the timed readings after the warm-up.
  */
 final class CpuPerGb {
-  private record Count(long readerNanos, long serverNanos, long bytes) {}
+  private record Count(long ownNanos, long serverNanos, long bytes) {}
 
   private final List<Long> serverPids;
   private final List<Count> counts = new ArrayList<>();
@@ -39,12 +39,17 @@ final class CpuPerGb {
    * {@code readings}; returns the two added up.
    */
   double report(String name, int readings) {
+    return report(name, "reader", readings);
+  }
+
+  /** As {@link #report(String, int)}, this JVM's side named {@code ownSide} ({@code client} for uploads). */
+  double report(String name, String ownSide, int readings) {
     List<Count> timed = counts.subList(Math.max(0, counts.size() - readings), counts.size());
     double gb = timed.stream().mapToLong(Count::bytes).sum() / 1e9;
-    double reader = timed.stream().mapToLong(Count::readerNanos).sum() / 1e6 / gb;
+    double own = timed.stream().mapToLong(Count::ownNanos).sum() / 1e6 / gb;
     double server = timed.stream().mapToLong(Count::serverNanos).sum() / 1e6 / gb;
-    BenchMain.print(name + "_reader_cpu_ms_per_gb", Math.round(reader));
+    BenchMain.print(name + "_" + ownSide + "_cpu_ms_per_gb", Math.round(own));
     BenchMain.print(name + "_server_cpu_ms_per_gb", Math.round(server));
-    return reader + server;
+    return own + server;
   }
 }

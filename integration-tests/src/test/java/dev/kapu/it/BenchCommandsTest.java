@@ -47,15 +47,19 @@ class BenchCommandsTest {
   }
 
   @Test
-  void benchFlightReadsFromKapuServeThroughEveryClientAgainstItsPeers() throws Exception {
+  void benchFlightReadsFromKapuServeThroughEveryClientAndUploadsToItAgainstItsPeers() throws Exception {
     Map<String, String> printed = bench("flight", "--rows", "20000", "--repetitions", "1", "--warmup-seconds", "0");
     assertNumbers(printed, "flight_seconds", "jdbc_seconds", "adbc_seconds", "pgjdbc_seconds", "inprocess_seconds",
         "flight_vs_inprocess", "jdbc_vs_inprocess", "adbc_vs_inprocess", "flight_vs_pgjdbc", "jdbc_vs_pgjdbc",
-        "adbc_vs_pgjdbc");
+        "adbc_vs_pgjdbc", "put_seconds", "flight_put_seconds", "put_vs_flight_put", "put_client_cpu_ms_per_gb",
+        "flight_put_client_cpu_ms_per_gb", "flight_put_server_cpu_ms_per_gb");
     for (String client : List.of("flight", "jdbc", "adbc")) {
-      assertNumbers(printed, client + "_reader_cpu_ms_per_gb", client + "_server_cpu_ms_per_gb");
-      assertThat(Double.parseDouble(printed.get(client + "_server_cpu_ms_per_gb")))
-          .as("%s: kapu serve and its daemon spent CPU serving it", client).isPositive();
+      assertNumbers(printed, client + "_reader_cpu_ms_per_gb");
+    }
+    for (String way : List.of("flight", "jdbc", "adbc", "put")) {
+      assertNumbers(printed, way + "_server_cpu_ms_per_gb");
+      assertThat(Double.parseDouble(printed.get(way + "_server_cpu_ms_per_gb")))
+          .as("%s: kapu serve and its daemon spent CPU on it", way).isPositive();
     }
   }
 
