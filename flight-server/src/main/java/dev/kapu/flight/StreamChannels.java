@@ -22,11 +22,12 @@ import io.netty.util.concurrent.DefaultThreadFactory;
  *       frame of it for a heap buffer and copies it whole into a direct one before writing it
  *       (a quarter of a daemon's network thread while it serves a held table). {@link DirectWrites}
  *       hands the batch's memory to the socket as it is.</li>
- *   <li>A client's HTTP/2 handler merges every socket read into one buffer before Flight copies
- *       each message out of it; composing the reads leaves Flight's copy the only one.</li>
+ *   <li>The HTTP/2 handler of the reading side (a client fetching a table, a daemon taking an
+ *       upload) merges every socket read into one buffer before Flight copies each message out of
+ *       it; composing the reads leaves Flight's copy the only one.</li>
  * </ul>
- * Nor does a stream need HTTP/2's smallest frames: a client takes frames of up to {@link
- * #FRAME_BYTES} from the server, so a batch of half a megabyte crosses in one frame instead of 32
+ * Nor does a stream need HTTP/2's smallest frames: each end takes frames of up to {@link
+ * #FRAME_BYTES} from the other, so a batch of half a megabyte crosses in one frame instead of 32
  * of 16 KiB, each with its own header, flow-control step and slice on both sides.
  * gRPC has no setting for the copies nor for a client's frame size, so they go in through the one
  * public hook that reaches the connection: the Netty channel type ({@code channelFactory}), which
@@ -56,20 +57,23 @@ public final class StreamChannels {
   static final int FRAME_BYTES = 1 << 20;
 
   /**
-   * How much a server's stream connection may have queued for its socket before Netty counts it as
+   * How much a stream connection may have queued for its socket before Netty counts it as
    * unwritable (Netty's default is 64 KiB). Netty's HTTP/2 writer hands a connection no more per pass
-   * than it has room for, and cuts no frame larger than that, so with the default a client's larger
-   * frames would stay at 64 KiB. What waits are zero-copy references to batches the daemon holds.
+   * than it has room for, and cuts no frame larger than that, so with the default the other end's
+   * larger frames would stay at 64 KiB. What waits are zero-copy references to batches the sender
+   * holds anyway: a daemon's tables and results, or the batches {@code kapu serve} passes on to a
+   * daemon as they arrive.
    */
   static final WriteBufferWaterMark SOCKET_QUEUE = new WriteBufferWaterMark(2 << 20, 4 << 20);
 
   /**
    * A server whose plaintext connections write Flight's zero-copy batches without a copy, in frames
-   * as large as its clients accept, and whose streams keep a few messages queued ahead of the
-   * socket: Kapu's writers send a message once the stream is ready ({@link Outbound}) and, for want
-   * of a callback they could use, poll for that with a back-off, so with gRPC's threshold the
-   * socket sat idle from the moment a message had gone out until the writer looked again. Queued messages are zero-copy references
-   * to batches the daemon holds anyway.
+   * as large as its clients accept, read uploads in large frames with a copy less, and whose
+   * streams keep a few messages queued ahead of the socket: Kapu's writers send a message once the
+   * stream is ready ({@link Outbound}) and, for want of a callback they could use, poll for that
+   * with a back-off, so with gRPC's threshold the socket sat idle from the moment a message had
+   * gone out until the writer looked again. Queued messages are zero-copy references to batches
+   * the daemon holds anyway.
    */
   public static NettyServerBuilder server(NettyServerBuilder server) {
     if (!ENABLED) {
@@ -84,13 +88,14 @@ public final class StreamChannels {
 
   /**
    * A client channel that reads streams in large frames with a copy less, parsing them on its
-   * network thread, and writes uploads without a copy.
+   * network thread, and writes uploads without a copy, in frames as large as the daemon takes.
    */
   public static NettyChannelBuilder client(NettyChannelBuilder channel) {
     if (!ENABLED) {
       return channel;
     }
-    return channel.channelFactory(StreamSocketChannel::new).eventLoopGroup(EventLoops.WORKERS).directExecutor();
+    return channel.channelFactory(StreamSocketChannel::new).eventLoopGroup(EventLoops.WORKERS).directExecutor()
+        .withOption(ChannelOption.WRITE_BUFFER_WATER_MARK, SOCKET_QUEUE);
   }
 
   /**

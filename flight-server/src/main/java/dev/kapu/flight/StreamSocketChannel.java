@@ -14,21 +14,26 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * A connection of Kapu's bulk streams ({@link StreamChannels}): Netty's NIO socket, with {@link
- * DirectWrites} first in its pipeline and, on the reading side of a client, gRPC's HTTP/2 handler
- * composing its socket reads instead of merging them and taking large frames.
+ * A connection of Kapu's bulk streams ({@link StreamChannels}), a client's or one a server
+ * accepted: Netty's NIO socket, with {@link DirectWrites} first in its pipeline, and gRPC's HTTP/2
+ * handler composing its socket reads instead of merging them and taking large frames. Both ends
+ * read bulk: a client the tables it fetches, a daemon the tables uploaded to it.
  */
 final class StreamSocketChannel extends NioSocketChannel {
 
-  /** A client's connection: it writes without a copy, and composes what it reads in large frames. */
+  /** A client's connection. */
   StreamSocketChannel() {
-    pipeline().addFirst(DirectWrites.INSTANCE, new TuneHttp2());
+    tune();
   }
 
-  /** A connection a server accepted: it writes without a copy. */
+  /** A connection a server accepted. */
   private StreamSocketChannel(Channel server, SocketChannel socket) {
     super(server, socket);
-    pipeline().addFirst(DirectWrites.INSTANCE);
+    tune();
+  }
+
+  private void tune() {
+    pipeline().addFirst(DirectWrites.INSTANCE, new TuneHttp2());
   }
 
   /** A server socket whose accepted connections are {@link StreamSocketChannel}s. */
@@ -50,20 +55,21 @@ final class StreamSocketChannel extends NioSocketChannel {
   }
 
   /**
-   * Tunes gRPC's HTTP/2 handler on a client's connection once it is in the pipeline:
+   * Tunes gRPC's HTTP/2 handler once it is in the pipeline:
    * <ul>
    *   <li>It merges every socket read into one buffer, which copies nearly every byte received (a
    *       frame seldom ends where a read does), and Flight's reader then copies each message out of
    *       the frames again. Netty's composing cumulator keeps the reads as they came, so Flight's
    *       copy is the only one.</li>
-   *   <li>It tells the server the largest frame it takes with its first settings, HTTP/2's 16 KiB.
-   *       A second SETTINGS frame raises that to {@link StreamChannels#FRAME_BYTES}; the handler
-   *       applies it to its own reader when the server acknowledges it, which the server does
-   *       before it sends a frame that large.</li>
+   *   <li>It tells the other end the largest frame it takes with its first settings, HTTP/2's 16
+   *       KiB. A second SETTINGS frame raises that to {@link StreamChannels#FRAME_BYTES}; the
+   *       handler applies it to its own reader when the other end acknowledges it, which that end
+   *       does before it sends a frame that large.</li>
    * </ul>
-   * gRPC installs its handler when the connection becomes active, and has sent its preface by the
-   * time that event has passed through; this looks for the handler then, and before the first bytes
-   * go up should it come later. Once it is found this handler leaves the pipeline.
+   * gRPC installs its handler when the connection becomes active (a server's, once it has
+   * negotiated the plaintext protocol), and has sent its preface by the time that event has passed
+   * through; this looks for the handler then, and before the first bytes go up should it come
+   * later. Once it is found this handler leaves the pipeline.
    */
   private static final class TuneHttp2 extends ChannelInboundHandlerAdapter {
     @Override

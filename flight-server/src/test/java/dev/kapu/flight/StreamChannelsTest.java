@@ -39,7 +39,8 @@ import org.junit.jupiter.api.Test;
 /**
  * Batches sent zero-copy by a server on Kapu's stream channels and read by a client on them
  * ({@link FlightClients}), over a real loopback connection, both ways ({@code DoGet} and {@code
- * DoPut}): every value arrives as sent, and no buffer is left behind on either side.
+ * DoPut}): every value arrives as sent, in frames as large as the reading end takes, and no buffer
+ * is left behind on either side.
  */
 class StreamChannelsTest {
   private static final Schema SCHEMA = new Schema(List.of(
@@ -59,15 +60,7 @@ class StreamChannelsTest {
           try (FlightStream stream = client.getStream(new Ticket(new byte[] {1}))) {
             assertThat(checksum(stream)).isEqualTo(expectedChecksum());
           }
-          try (VectorSchemaRoot root = VectorSchemaRoot.create(SCHEMA, clientMemory)) {
-            FlightClient.ClientStreamListener put = client.startPut(FlightDescriptor.path("t"), root, new AsyncPutListener());
-            for (int b = 0; b < BATCHES; b++) {
-              fill(root, b);
-              put.putNext();
-            }
-            put.completed();
-            put.getResult();
-          }
+          upload(client, clientMemory);
           assertThat(received).containsExactly(expectedChecksum(), (long) BATCHES * ROWS);
         }
         assertThat(Thread.getAllStackTraces().keySet()).as("the connections are Kapu's stream channels")
@@ -81,7 +74,7 @@ class StreamChannelsTest {
   void aServerSendsAClientFramesAsLargeAsItTakes() throws Exception {
     try (BufferAllocator allocator = new RootAllocator();
         FlightServer server = start(allocator, new long[2]);
-        FrameWatch watch = new FrameWatch(server.getPort())) {
+        FrameWatch watch = FrameWatch.fromServer(server.getPort())) {
       Location location = Location.forGrpcInsecure("127.0.0.1", watch.port());
       try (FlightClient client = FlightClients.open(new NettyClientBuilder(allocator, location), Liveness.DEFAULT);
           FlightStream stream = client.getStream(new Ticket(new byte[] {1}))) {
@@ -93,6 +86,36 @@ class StreamChannelsTest {
     }
   }
 
+  @Test
+  void aClientUploadsToAServerInFramesAsLargeAsItTakes() throws Exception {
+    long[] received = new long[2];
+    try (BufferAllocator allocator = new RootAllocator();
+        FlightServer server = start(allocator, received);
+        FrameWatch watch = FrameWatch.fromClient(server.getPort())) {
+      Location location = Location.forGrpcInsecure("127.0.0.1", watch.port());
+      try (FlightClient client = FlightClients.open(new NettyClientBuilder(allocator, location), Liveness.DEFAULT)) {
+        upload(client, allocator);
+      }
+      assertThat(received).containsExactly(expectedChecksum(), (long) BATCHES * ROWS);
+      assertThat(watch.largestDataFrame())
+          .as("HTTP/2's default frame is 16 KiB, and Netty's default socket queue cuts frames at 64 KiB")
+          .isGreaterThan(128 << 10).isLessThanOrEqualTo(StreamChannels.FRAME_BYTES);
+    }
+  }
+
+  /** Uploads the batches to the path {@code t}. */
+  private static void upload(FlightClient client, BufferAllocator memory) {
+    try (VectorSchemaRoot root = VectorSchemaRoot.create(SCHEMA, memory)) {
+      FlightClient.ClientStreamListener put = client.startPut(FlightDescriptor.path("t"), root, new AsyncPutListener());
+      for (int b = 0; b < BATCHES; b++) {
+        fill(root, b);
+        put.putNext();
+      }
+      put.completed();
+      put.getResult();
+    }
+  }
+
   private static FlightServer start(BufferAllocator memory, long[] received) throws IOException {
     return FlightServer.builder(memory, Location.forGrpcInsecure("127.0.0.1", 0), new Producer(memory, received))
         .transportHint("grpc.builderConsumer", (Consumer<NettyServerBuilder>) StreamChannels::server)
@@ -101,38 +124,56 @@ class StreamChannelsTest {
 
   /**
    * A relay for one connection between a client and a server on loopback, which reads the HTTP/2
-   * frames the server sends (each a 9-byte header with a 24-bit length, then the payload; a server
-   * begins with its settings) and notes the largest DATA frame.
+   * frames one side sends (each a 9-byte header with a 24-bit length, then the payload; a client
+   * begins with HTTP/2's 24-byte preface, a server with its settings) and notes the largest DATA
+   * frame.
    */
   private static final class FrameWatch implements AutoCloseable {
     private static final int DATA = 0;
+    private static final int CLIENT_PREFACE_BYTES = 24;
     private final ServerSocket listener = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
     private final AtomicInteger largestDataFrame = new AtomicInteger();
     private final ExecutorService pumps = Executors.newCachedThreadPool();
 
-    FrameWatch(int serverPort) throws IOException {
+    /** Watches what the server sends. */
+    static FrameWatch fromServer(int serverPort) throws IOException {
+      return new FrameWatch(serverPort, false);
+    }
+
+    /** Watches what the client sends. */
+    static FrameWatch fromClient(int serverPort) throws IOException {
+      return new FrameWatch(serverPort, true);
+    }
+
+    private FrameWatch(int serverPort, boolean watchClient) throws IOException {
       pumps.execute(() -> {
         try (Socket client = listener.accept(); Socket server = new Socket(InetAddress.getLoopbackAddress(), serverPort)) {
-          Future<?> up = pumps.submit(() -> client.getInputStream().transferTo(server.getOutputStream()));
-          relayFrames(new DataInputStream(server.getInputStream()), client.getOutputStream());
-          up.cancel(true);
+          Socket watched = watchClient ? client : server;
+          Socket other = watchClient ? server : client;
+          Future<?> back = pumps.submit(() -> other.getInputStream().transferTo(watched.getOutputStream()));
+          DataInputStream frames = new DataInputStream(watched.getInputStream());
+          if (watchClient) {
+            other.getOutputStream().write(frames.readNBytes(CLIENT_PREFACE_BYTES));
+          }
+          relayFrames(frames, other.getOutputStream());
+          back.cancel(true);
         } catch (IOException e) {
           // the connection ended: what was relayed has been noted
         }
       });
     }
 
-    private void relayFrames(DataInputStream server, OutputStream client) throws IOException {
+    private void relayFrames(DataInputStream from, OutputStream to) throws IOException {
       byte[] header = new byte[9];
       while (true) {
-        server.readFully(header);
+        from.readFully(header);
         int length = (header[0] & 0xff) << 16 | (header[1] & 0xff) << 8 | (header[2] & 0xff);
-        byte[] payload = server.readNBytes(length);
+        byte[] payload = from.readNBytes(length);
         if (header[3] == DATA) {
           largestDataFrame.accumulateAndGet(length, Math::max);
         }
-        client.write(header);
-        client.write(payload);
+        to.write(header);
+        to.write(payload);
       }
     }
 

@@ -226,6 +226,19 @@ class FlightTablesServeTest {
 
   @Test
   @Order(1)
+  void anUploadInLargeBatchesArrivesWhole() throws Exception {
+    // batches of several MB, passed on by kapu serve without a copy and taken by the daemon in 1 MiB frames
+    int batches = 6;
+    int rows = 250_000;
+    long n = (long) batches * rows;
+    assertThat(put(FlightDescriptor.path("large"), batches, rows)).isEqualTo(n);
+    assertThat(sql("SELECT count(*), sum(id) FROM large")).containsExactly(n, n * (n - 1) / 2);
+    assertThat(sql("SELECT count(*) FILTER (WHERE name = 'row ' || id), count(DISTINCT id) FROM large"))
+        .containsExactly(n, n);
+  }
+
+  @Test
+  @Order(1)
   void getFlightInfoOfATableNamesTheDaemonThatHoldsIt() throws Exception {
     put(FlightDescriptor.path("direct"), 2, 500);
     long sum = 999L * 1000 / 2;

@@ -2,6 +2,7 @@ package dev.kapu.flight.plain;
 
 import static dev.kapu.flight.sql.KapuFlightSqlProducer.status;
 
+import dev.kapu.flight.Outbound;
 import dev.kapu.flight.ResultStreams;
 import java.util.ArrayList;
 import java.util.List;
@@ -19,9 +20,9 @@ import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.vector.VectorSchemaRoot;
 
 /**
- * A DoPut passed on to a daemon: the client's batches go on as they arrive (nothing is held here),
- * and the daemon's answer comes back. If the client's stream fails or is cut, the daemon's is
- * cancelled, so it keeps nothing.
+ * A DoPut passed on to a daemon: the client's batches go on as they arrive (nothing is held here,
+ * and nothing is copied), no faster than the daemon takes them, and the daemon's answer comes
+ * back. If the client's stream fails or is cut, the daemon's is cancelled, so it keeps nothing.
  */
 final class PutRelay {
   private final ResultStreams daemons;
@@ -38,14 +39,11 @@ final class PutRelay {
     Answers answers = new Answers();
     FlightClient client = daemons.client(target.location());
     ClientStreamListener put = client.startPut(descriptor, root, answers, daemons.token());
-    try {
-      while (!answers.done && stream.next()) {
-        put.putNext();
-      }
-    } catch (RuntimeException cut) {
-      put.error(CallStatus.CANCELLED.withDescription("the client's upload stream failed: " + cut.getMessage())
-          .toRuntimeException());
-      throw cut;
+    // Each message from the client arrives in buffers of its own, which the next one replaces
+    // rather than overwrites, so the daemon's stream may send them as they are, without a copy.
+    put.setUseZeroCopy(true);
+    while (nextFromClient(stream, put) && awaitDaemon(target, put, answers)) {
+      put.putNext();
     }
     put.completed();
     put.getResult(); // the daemon's error, if it refused or failed
@@ -56,6 +54,42 @@ final class PutRelay {
       }
     }
     ack.onCompleted();
+  }
+
+  /** The client's next batch; if its stream fails or is cut, the daemon's is cancelled. */
+  private static boolean nextFromClient(FlightStream stream, ClientStreamListener put) {
+    try {
+      return stream.next();
+    } catch (RuntimeException cut) {
+      put.error(CallStatus.CANCELLED.withDescription("the client's upload stream failed: " + cut.getMessage())
+          .toRuntimeException());
+      throw cut;
+    }
+  }
+
+  /**
+   * Waits until the daemon's stream takes another batch: true then, false if the daemon has
+   * answered already (refused or failed: its answer says why). Flight's own wait in {@code putNext}
+   * spins a core for as long as the daemon is behind, a core {@code kapu serve} and the daemon
+   * need to move the upload.
+   */
+  private static boolean awaitDaemon(FlightBackend.Daemon target, ClientStreamListener put, Answers answers) {
+    try {
+      if (Outbound.awaitReady(put, () -> answers.done)) {
+        return true;
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      put.error(CallStatus.CANCELLED.withDescription("kapu serve is stopping").toRuntimeException());
+      throw CallStatus.CANCELLED.withDescription("kapu serve is stopping; the upload was not stored")
+          .toRuntimeException();
+    }
+    if (answers.done) {
+      return false;
+    }
+    put.error(CallStatus.TIMED_OUT.withDescription("the daemon stopped reading the upload").toRuntimeException());
+    throw CallStatus.UNAVAILABLE.withDescription("daemon " + target.id() + " took nothing of the upload for "
+        + Outbound.STALL_MILLIS / 1000 + " s; the upload was not stored").toRuntimeException();
   }
 
   /** What the daemon answers a DoPut with; once done, the relay stops sending. */
