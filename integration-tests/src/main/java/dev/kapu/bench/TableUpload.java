@@ -22,7 +22,7 @@ import org.apache.arrow.vector.ipc.message.ArrowRecordBatch;
  * stream to be ready before each.
  */
 final class TableUpload implements AutoCloseable {
-  static final String NAME = "uploaded";
+  private static final String NAME = "uploaded";
   private static final FlightDescriptor REPLACE = FlightDescriptor.path(NAME, "replace");
 
   private final BufferAllocator allocator;

@@ -12,15 +12,33 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.apache.arrow.flight.AsyncPutListener;
+import org.apache.arrow.flight.FlightClient;
+import org.apache.arrow.flight.FlightClient.ClientStreamListener;
+import org.apache.arrow.flight.FlightDescriptor;
+import org.apache.arrow.flight.FlightRuntimeException;
+import org.apache.arrow.flight.FlightStatusCode;
+import org.apache.arrow.flight.Location;
+import org.apache.arrow.flight.SyncPutListener;
+import org.apache.arrow.flight.grpc.CredentialCallOption;
+import org.apache.arrow.memory.BufferAllocator;
+import org.apache.arrow.memory.RootAllocator;
+import org.apache.arrow.vector.BigIntVector;
+import org.apache.arrow.vector.VectorSchemaRoot;
+import org.apache.arrow.vector.types.pojo.ArrowType;
+import org.apache.arrow.vector.types.pojo.Field;
+import org.apache.arrow.vector.types.pojo.Schema;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * {@code kapu serve} as a process, whose daemons die the hard way (SIGKILL) or cannot start: it
- * replaces them, reopens what they hosted, holds statements meanwhile, tells the client whose
- * statement was running what became of the data, and backs off from a crash loop.
+ * {@code kapu serve} as a process, whose daemons die the hard way (SIGKILL), freeze (SIGSTOP) or
+ * cannot start: it replaces them, reopens what they hosted, holds statements meanwhile, tells the
+ * client whose statement or upload was running what became of it, and backs off from a crash loop.
  */
 @Timeout(value = 180, unit = TimeUnit.SECONDS)
 class ServeSupervisionTest {
@@ -111,6 +129,85 @@ class ServeSupervisionTest {
     } finally {
       serve.stop();
     }
+  }
+
+  @Test
+  void anUploadToADaemonThatFreezesFailsAsUnavailableAndAReplacementTakesTheNext() throws Exception {
+    ServeProcess serve = ServeProcess.start("--port", "0");
+    ProcessHandle host = serve.pinnedDaemon();
+    try (BufferAllocator allocator = new RootAllocator();
+        FlightClient client = FlightClient.builder(allocator, new Location(serve.printed.get("flight_url"))).build()) {
+      CredentialCallOption bearer = client.authenticateBasicToken(serve.printed.get("user"),
+          serve.printed.get("password")).orElseThrow();
+      AtomicLong batchesSent = new AtomicLong();
+      // batches go on until kapu serve ends the call
+      CompletableFuture<Throwable> upload = CompletableFuture.supplyAsync(() -> {
+        try (VectorSchemaRoot root = VectorSchemaRoot.create(IDS, allocator)) {
+          AsyncPutListener answer = new AsyncPutListener();
+          ClientStreamListener put = client.startPut(FlightDescriptor.path("frozen"), root, answer, bearer);
+          while (!answer.isCancelled()) {
+            ids(root, 100_000);
+            put.putNext();
+            batchesSent.incrementAndGet();
+          }
+          put.getResult();
+          return null;
+        } catch (Throwable t) {
+          return t;
+        }
+      });
+      Faults.await("the upload under way", () -> batchesSent.get() >= 3);
+      long stoppedAt = System.nanoTime();
+      signal("STOP", host.pid());
+
+      Throwable error = upload.get(60, TimeUnit.SECONDS);
+      System.out.printf("the uploader was told, %d ms after SIGSTOP: %s%n", Faults.millisSince(stoppedAt), error);
+      assertThat(error).isInstanceOf(FlightRuntimeException.class);
+      assertThat(((FlightRuntimeException) error).status().code()).isEqualTo(FlightStatusCode.UNAVAILABLE);
+      assertThat(error.getMessage()).startsWith("daemon local-1 stopped answering during the upload")
+          .endsWith("nothing was stored: upload the table again").doesNotContainPattern(CLASS_NAME);
+
+      // refused as UNAVAILABLE ("no connected daemon hosts 'duckdb'") until the replacement connects
+      Faults.await("an upload stored by the replacement", Duration.ofSeconds(60), () -> uploads(client, bearer, allocator));
+      assertThat(client.getInfo(FlightDescriptor.path("after"), bearer).getRecords()).isEqualTo(10);
+      assertThat(serve.printedLineWith("starting local-1.2 in its place")).isTrue();
+    } finally {
+      if (host.isAlive()) {
+        signal("CONT", host.pid());
+      }
+      serve.stop();
+    }
+  }
+
+  /** Whether an upload of ten ids to the table "after" is stored. */
+  private static boolean uploads(FlightClient client, CredentialCallOption bearer, BufferAllocator allocator) {
+    try (VectorSchemaRoot root = VectorSchemaRoot.create(IDS, allocator); SyncPutListener answer = new SyncPutListener()) {
+      ClientStreamListener put = client.startPut(FlightDescriptor.path("after", "replace"), root, answer, bearer);
+      ids(root, 10);
+      put.putNext();
+      put.completed();
+      put.getResult();
+      return true;
+    } catch (FlightRuntimeException e) {
+      assertThat(e.status().code()).as("%s", e).isEqualTo(FlightStatusCode.UNAVAILABLE);
+      return false;
+    }
+  }
+
+  private static final Schema IDS = new Schema(List.of(Field.nullable("id", new ArrowType.Int(64, true))));
+
+  /** Fills {@code root} with ids 0 .. rows - 1. */
+  private static void ids(VectorSchemaRoot root, int rows) {
+    root.allocateNew();
+    BigIntVector id = (BigIntVector) root.getVector(0);
+    for (int i = 0; i < rows; i++) {
+      id.setSafe(i, i);
+    }
+    root.setRowCount(rows);
+  }
+
+  private static void signal(String name, long pid) throws Exception {
+    assertThat(new ProcessBuilder("kill", "-" + name, Long.toString(pid)).start().waitFor()).isZero();
   }
 
   @Test

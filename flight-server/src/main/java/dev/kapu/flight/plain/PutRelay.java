@@ -13,6 +13,8 @@ import org.apache.arrow.flight.FlightClient.ClientStreamListener;
 import org.apache.arrow.flight.FlightClient;
 import org.apache.arrow.flight.FlightDescriptor;
 import org.apache.arrow.flight.FlightProducer.StreamListener;
+import org.apache.arrow.flight.FlightRuntimeException;
+import org.apache.arrow.flight.FlightStatusCode;
 import org.apache.arrow.flight.FlightStream;
 import org.apache.arrow.flight.PutResult;
 import org.apache.arrow.memory.ArrowBuf;
@@ -46,7 +48,11 @@ final class PutRelay {
       put.putNext();
     }
     put.completed();
-    put.getResult(); // the daemon's error, if it refused or failed
+    try {
+      put.getResult(); // the daemon's error, if it refused or failed
+    } catch (FlightRuntimeException failed) {
+      throw failed.status().code() == FlightStatusCode.UNAVAILABLE ? unreachable(target, failed) : failed;
+    }
     for (byte[] metadata : answers.metadata) {
       try (ArrowBuf buffer = allocator.buffer(metadata.length)) {
         buffer.writeBytes(metadata);
@@ -90,6 +96,12 @@ final class PutRelay {
     put.error(CallStatus.TIMED_OUT.withDescription("the daemon stopped reading the upload").toRuntimeException());
     throw CallStatus.UNAVAILABLE.withDescription("daemon " + target.id() + " took nothing of the upload for "
         + Outbound.STALL_MILLIS / 1000 + " s; the upload was not stored").toRuntimeException();
+  }
+
+  /** The daemon's connection failed under the upload (a frozen or dead daemon, a cut link). */
+  private static FlightRuntimeException unreachable(FlightBackend.Daemon target, FlightRuntimeException failed) {
+    return CallStatus.UNAVAILABLE.withDescription("daemon " + target.id() + " stopped answering during the upload ("
+        + failed.status().description() + "); nothing was stored: upload the table again").toRuntimeException();
   }
 
   /** What the daemon answers a DoPut with; once done, the relay stops sending. */
